@@ -1,0 +1,97 @@
+#include "tokenizer.h"
+
+#include <unicode/bytestream.h>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
+#include <unicode/utf8.h>
+
+#include <cstdint>
+
+namespace classifyd::text {
+namespace {
+
+const icu::Normalizer2* NfkcCasefold() {
+  // ICU owns the instance; it is immutable and thread-safe.
+  static const icu::Normalizer2* const instance = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* n = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    return U_SUCCESS(status) ? n : nullptr;
+  }();
+  return instance;
+}
+
+enum class CharClass { kSeparator, kStandalone, kWordPart };
+
+CharClass Classify(UChar32 c) {
+  if (c < 0x80) {  // ASCII fast path.
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9')) {
+      return CharClass::kWordPart;
+    }
+    return CharClass::kSeparator;
+  }
+  if (u_hasBinaryProperty(c, UCHAR_IDEOGRAPHIC)) return CharClass::kStandalone;
+  UErrorCode status = U_ZERO_ERROR;
+  UScriptCode script = uscript_getScript(c, &status);
+  if (U_SUCCESS(status) &&
+      (script == USCRIPT_HIRAGANA || script == USCRIPT_KATAKANA ||
+       script == USCRIPT_HANGUL)) {
+    return CharClass::kStandalone;
+  }
+  if (u_isalnum(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK) != 0) {
+    return CharClass::kWordPart;
+  }
+  return CharClass::kSeparator;
+}
+
+}  // namespace
+
+void Tokenize(std::string_view utf8, std::vector<std::string>* tokens) {
+  std::string normalized;
+  const icu::Normalizer2* normalizer = NfkcCasefold();
+  if (normalizer != nullptr) {
+    UErrorCode status = U_ZERO_ERROR;
+    icu::StringByteSink<std::string> sink(&normalized, utf8.size() + 8);
+    normalizer->normalizeUTF8(
+        0, icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())),
+        sink, nullptr, status);
+    if (U_FAILURE(status)) normalized.assign(utf8);
+  } else {
+    normalized.assign(utf8);
+  }
+
+  const char* s = normalized.data();
+  const int32_t length = static_cast<int32_t>(normalized.size());
+  int32_t i = 0;
+  int32_t word_start = -1;  // Start of the current word run, or -1.
+  while (i < length) {
+    const int32_t start = i;
+    UChar32 c;
+    U8_NEXT(s, i, length, c);
+    const CharClass cls = c < 0 ? CharClass::kSeparator : Classify(c);
+    if (cls == CharClass::kWordPart) {
+      if (word_start < 0) word_start = start;
+      continue;
+    }
+    if (word_start >= 0) {
+      tokens->emplace_back(s + word_start, start - word_start);
+      word_start = -1;
+    }
+    if (cls == CharClass::kStandalone) tokens->emplace_back(s + start, i - start);
+  }
+  if (word_start >= 0) tokens->emplace_back(s + word_start, length - word_start);
+}
+
+std::string ToFastTextLine(std::string_view utf8) {
+  std::vector<std::string> tokens;
+  Tokenize(utf8, &tokens);
+  std::string line;
+  for (const std::string& token : tokens) {
+    if (!line.empty()) line.push_back(' ');
+    line.append(token);
+  }
+  return line;
+}
+
+}  // namespace classifyd::text

