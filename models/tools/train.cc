@@ -1,0 +1,945 @@
+// classifyd-train: builds, quantises, evaluates and queries the supervised
+// fastText models that the fastText plugin serves.
+//
+// Every text goes through classifyd::text::ToFastTextLine, the tokeniser the
+// plugin uses, and is fed to fastText exactly as the plugin feeds it (one
+// line, terminated by "\n", read with Dictionary::getLine), so a model sees
+// the same tokens at training, evaluation and serving time.
+//
+// Input format (all subcommands): UTF-8 TSV, one document per line,
+//   label[,label...]<TAB>text
+// Labels are bare taxonomy names ("finance"); the model stores them as
+// "__label__finance". Blank lines are skipped; anything else malformed is an
+// error that names the file and line.
+//
+// Run `classifyd-train --help` and `classifyd-train <subcommand> --help`.
+#include <fasttext/args.h>
+#include <fasttext/fasttext.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "tokenizer.h"
+
+namespace classifyd::train {
+namespace {
+
+constexpr std::string_view kLabelPrefix = "__label__";
+
+// ---------------------------------------------------------------------------
+// Input.
+
+struct Example {
+  std::vector<std::string> labels;
+  std::string text;
+};
+
+bool IsValidLabel(std::string_view label) {
+  if (label.empty()) return false;
+  return std::all_of(label.begin(), label.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+}
+
+std::string Location(const std::string& path, int64_t line) {
+  return path + ":" + std::to_string(line) + ": ";
+}
+
+// Reads `label[,label...]<TAB>text` lines. Throws std::runtime_error naming
+// the file and line of the first malformed line.
+std::vector<Example> ReadTsv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open '" + path + "'");
+  std::vector<Example> examples;
+  std::string line;
+  int64_t line_number = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    const size_t tab = line.find('\t');
+    if (tab == std::string::npos) {
+      throw std::runtime_error(Location(path, line_number) +
+                               "expected 'label[,label...]<TAB>text'");
+    }
+    Example example;
+    std::string_view labels(line.data(), tab);
+    while (!labels.empty()) {
+      const size_t comma = labels.find(',');
+      std::string_view label = labels.substr(0, comma);
+      if (!IsValidLabel(label)) {
+        throw std::runtime_error(Location(path, line_number) + "bad label '" +
+                                 std::string(label) +
+                                 "' (use [a-z0-9_-], comma-separated)");
+      }
+      if (std::find(example.labels.begin(), example.labels.end(), label) ==
+          example.labels.end()) {
+        example.labels.emplace_back(label);
+      }
+      if (comma == std::string_view::npos) break;
+      labels.remove_prefix(comma + 1);
+    }
+    if (example.labels.empty()) {
+      throw std::runtime_error(Location(path, line_number) + "no label");
+    }
+    example.text = line.substr(tab + 1);
+    examples.push_back(std::move(example));
+  }
+  if (in.bad()) throw std::runtime_error("error reading '" + path + "'");
+  return examples;
+}
+
+struct TokenizeStats {
+  int64_t rows = 0;
+  int64_t written = 0;
+  int64_t empty = 0;  // Rows whose text has no token; skipped.
+  int64_t tokens = 0;
+};
+
+// Writes `examples` in fastText's supervised format:
+//   __label__a __label__b tok tok ...
+TokenizeStats WriteFastTextFile(const std::vector<Example>& examples,
+                                const std::string& path) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error("cannot write '" + path + "'");
+  TokenizeStats stats;
+  for (const Example& example : examples) {
+    ++stats.rows;
+    const std::string tokens = text::ToFastTextLine(example.text);
+    if (tokens.empty()) {
+      ++stats.empty;
+      continue;
+    }
+    for (const std::string& label : example.labels) {
+      out << kLabelPrefix << label << ' ';
+    }
+    out << tokens << '\n';
+    ++stats.written;
+    stats.tokens += 1 + std::count(tokens.begin(), tokens.end(), ' ');
+  }
+  out.close();
+  if (!out) throw std::runtime_error("error writing '" + path + "'");
+  return stats;
+}
+
+// ---------------------------------------------------------------------------
+// Model access shared by eval and predict.
+
+class Model {
+ public:
+  explicit Model(const std::string& path) {
+    if (!std::filesystem::is_regular_file(path)) {
+      throw std::runtime_error("no model file '" + path + "'");
+    }
+    fasttext_.loadModel(path);
+    dictionary_ = fasttext_.getDictionary();
+    if (dictionary_->nlabels() == 0) {
+      throw std::runtime_error("'" + path + "' is not a supervised model");
+    }
+    for (int32_t i = 0; i < dictionary_->nlabels(); ++i) {
+      std::string label = dictionary_->getLabel(i);
+      if (label.compare(0, kLabelPrefix.size(), kLabelPrefix) == 0) {
+        label.erase(0, kLabelPrefix.size());
+      }
+      labels_.push_back(std::move(label));
+    }
+  }
+
+  const std::vector<std::string>& labels() const { return labels_; }
+  const fasttext::FastText& fasttext() const { return fasttext_; }
+
+  // The labels of `text` with probabilities, best first: the top `k` whose
+  // probability is at least `threshold`. Mirrors the plugin's ClassifyBatch.
+  std::vector<std::pair<std::string, float>> Predict(std::string_view text,
+                                                     int32_t k,
+                                                     float threshold) const {
+    std::vector<std::pair<std::string, float>> result;
+    std::string line = text::ToFastTextLine(text);
+    if (line.empty()) return result;
+    line.push_back('\n');
+    std::istringstream in(std::move(line));
+    std::vector<int32_t> words;
+    std::vector<int32_t> labels;
+    dictionary_->getLine(in, words, labels);
+    fasttext::Predictions predictions;
+    fasttext_.predict(k, words, predictions, threshold);
+    for (const auto& [log_probability, label_id] : predictions) {
+      result.emplace_back(labels_[label_id],
+                          std::min(std::exp(log_probability), 1.0f));
+    }
+    return result;
+  }
+
+ private:
+  fasttext::FastText fasttext_;
+  std::shared_ptr<const fasttext::Dictionary> dictionary_;
+  std::vector<std::string> labels_;
+};
+
+// ---------------------------------------------------------------------------
+// Small output helpers.
+
+std::string Fixed(double value, int precision = 4) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(precision) << value;
+  return out.str();
+}
+
+std::string JsonString(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+          out += buffer;
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+double Seconds(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                       start)
+      .count();
+}
+
+std::string FileSize(const std::string& path) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  if (error) return "?";
+  return std::to_string(size) + " bytes";
+}
+
+// ---------------------------------------------------------------------------
+// tokenize
+
+struct TokenizeOptions {
+  std::string input;
+  std::string output;
+};
+
+int RunTokenize(const TokenizeOptions& options) {
+  const std::vector<Example> examples = ReadTsv(options.input);
+  const TokenizeStats stats = WriteFastTextFile(examples, options.output);
+  std::cerr << "tokenize: " << stats.written << " of " << stats.rows
+            << " rows written to " << options.output << " (" << stats.empty
+            << " without tokens skipped, " << stats.tokens << " tokens)\n";
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// train and quantize
+
+struct QuantizeOptions {
+  int64_t cutoff = 0;  // Keep this many input rows (words + n-grams); 0: all.
+  bool qnorm = true;
+  bool retrain = false;
+  int dsub = 2;
+  bool qout = false;
+  int retrain_epoch = 0;    // 0: the training epoch count.
+  double retrain_lr = 0.0;  // 0: the training learning rate.
+};
+
+struct TrainOptions {
+  std::string input;
+  std::string output;
+  std::string quantized_output;
+  std::string work_file;
+  bool keep_work_file = false;
+  double lr = 0.5;
+  int lr_update_rate = 100;
+  int epoch = 25;
+  int dim = 100;
+  int word_ngrams = 2;
+  int min_count = 1;
+  int min_count_label = 1;
+  int bucket = 2000000;
+  int minn = 0;
+  int maxn = 0;
+  int neg = 5;
+  std::string loss = "softmax";
+  int thread = 1;
+  int seed = 0;
+  int verbose = 1;
+  QuantizeOptions quantize;
+};
+
+fasttext::loss_name ParseLoss(const std::string& loss) {
+  if (loss == "softmax") return fasttext::loss_name::softmax;
+  if (loss == "ova") return fasttext::loss_name::ova;
+  if (loss == "hs") return fasttext::loss_name::hs;
+  if (loss == "ns") return fasttext::loss_name::ns;
+  throw std::runtime_error("unknown loss '" + loss + "'");
+}
+
+fasttext::Args ToFastTextArgs(const TrainOptions& options) {
+  fasttext::Args args;
+  args.model = fasttext::model_name::sup;
+  args.loss = ParseLoss(options.loss);
+  args.lr = options.lr;
+  args.lrUpdateRate = options.lr_update_rate;
+  args.dim = options.dim;
+  args.epoch = options.epoch;
+  args.minCount = options.min_count;
+  args.minCountLabel = options.min_count_label;
+  args.wordNgrams = options.word_ngrams;
+  args.bucket = options.bucket;
+  args.minn = options.minn;
+  args.maxn = options.maxn;
+  args.neg = options.neg;
+  args.thread = options.thread;
+  args.seed = options.seed;
+  args.verbose = options.verbose;
+  args.label = std::string(kLabelPrefix);
+  // As fastText's own argument parser: without word n-grams or subwords the
+  // hash buckets are unused, so do not allocate them.
+  if (args.wordNgrams <= 1 && args.maxn == 0) args.bucket = 0;
+  return args;
+}
+
+void Quantize(fasttext::FastText& model, const std::string& work_file,
+              const TrainOptions& options, const std::string& output) {
+  fasttext::Args qargs = ToFastTextArgs(options);
+  qargs.input = work_file;
+  qargs.output = output;
+  qargs.cutoff = static_cast<size_t>(options.quantize.cutoff);
+  qargs.qnorm = options.quantize.qnorm;
+  qargs.retrain = options.quantize.retrain;
+  qargs.dsub = static_cast<size_t>(options.quantize.dsub);
+  qargs.qout = options.quantize.qout;
+  if (options.quantize.retrain_epoch > 0) {
+    qargs.epoch = options.quantize.retrain_epoch;
+  }
+  if (options.quantize.retrain_lr > 0) qargs.lr = options.quantize.retrain_lr;
+  const auto start = std::chrono::steady_clock::now();
+  model.quantize(qargs);
+  model.saveModel(output);
+  std::cerr << "quantize: cutoff=" << options.quantize.cutoff
+            << " dsub=" << options.quantize.dsub
+            << " qnorm=" << options.quantize.qnorm
+            << " qout=" << options.quantize.qout
+            << " retrain=" << options.quantize.retrain;
+  if (options.quantize.retrain) {
+    std::cerr << " (epoch=" << qargs.epoch << " lr=" << qargs.lr << ")";
+  }
+  std::cerr << " in " << Fixed(Seconds(start), 1) << " s -> " << output
+            << " (" << FileSize(output) << ")\n";
+}
+
+std::string WorkFileFor(const TrainOptions& options) {
+  if (!options.work_file.empty()) return options.work_file;
+  std::string base = !options.output.empty() ? options.output
+                                             : options.quantized_output;
+  return base + ".train.txt";
+}
+
+int RunTrain(const TrainOptions& options) {
+  if (options.output.empty() && options.quantized_output.empty()) {
+    throw std::runtime_error("train: give --output and/or --quantize-output");
+  }
+  const std::string work_file = WorkFileFor(options);
+  const std::vector<Example> examples = ReadTsv(options.input);
+  const TokenizeStats stats = WriteFastTextFile(examples, work_file);
+  std::cerr << "train: " << stats.written << " documents, " << stats.tokens
+            << " tokens (" << stats.empty << " empty rows skipped) from "
+            << options.input << "\n";
+  if (stats.written == 0) throw std::runtime_error("no training documents");
+
+  fasttext::Args args = ToFastTextArgs(options);
+  args.input = work_file;
+  args.output = options.output;
+  fasttext::FastText model;
+  const auto start = std::chrono::steady_clock::now();
+  model.train(args);
+  const double train_seconds = Seconds(start);
+  std::cerr << "\ntrain: loss=" << options.loss << " lr=" << options.lr
+            << " epoch=" << options.epoch << " dim=" << options.dim
+            << " wordNgrams=" << options.word_ngrams
+            << " minCount=" << options.min_count
+            << " bucket=" << args.bucket << " thread=" << options.thread
+            << " seed=" << options.seed << " in " << Fixed(train_seconds, 1)
+            << " s\n";
+  if (!options.output.empty()) {
+    model.saveModel(options.output);
+    std::cerr << "train: saved " << options.output << " ("
+              << FileSize(options.output) << ")\n";
+  }
+  if (!options.quantized_output.empty()) {
+    Quantize(model, work_file, options, options.quantized_output);
+  }
+  if (!options.keep_work_file) std::filesystem::remove(work_file);
+  return 0;
+}
+
+struct StandaloneQuantizeOptions {
+  std::string model;
+  std::string input;
+  std::string output;
+  int thread = 1;
+  int verbose = 1;
+  QuantizeOptions quantize;
+};
+
+int RunQuantize(const StandaloneQuantizeOptions& options) {
+  if (options.quantize.retrain && options.input.empty()) {
+    throw std::runtime_error("quantize: --retrain needs --input train.tsv");
+  }
+  fasttext::FastText model;
+  model.loadModel(options.model);
+  if (model.isQuant()) {
+    throw std::runtime_error("'" + options.model + "' is already quantised");
+  }
+  // Start from the model's own hyper-parameters so that a retrain uses the
+  // same loss, lr and epoch count unless told otherwise.
+  const fasttext::Args model_args = model.getArgs();
+  TrainOptions train;
+  train.lr = model_args.lr;
+  train.epoch = model_args.epoch;
+  train.dim = model_args.dim;
+  train.word_ngrams = model_args.wordNgrams;
+  train.bucket = model_args.bucket;
+  train.loss = model_args.lossToString(model_args.loss);
+  train.min_count = model_args.minCount;
+  train.thread = options.thread;
+  train.seed = model_args.seed;
+  train.verbose = options.verbose;
+  train.quantize = options.quantize;
+  std::string work_file;
+  if (!options.input.empty()) {
+    work_file = options.output + ".train.txt";
+    WriteFastTextFile(ReadTsv(options.input), work_file);
+  }
+  Quantize(model, work_file, train, options.output);
+  if (!work_file.empty()) std::filesystem::remove(work_file);
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// eval
+
+struct LabelCounts {
+  int64_t support = 0;    // Documents that have the label.
+  int64_t predicted = 0;  // Documents the model gave the label.
+  int64_t correct = 0;    // Both.
+
+  double Precision() const {
+    return predicted == 0 ? 0.0 : static_cast<double>(correct) / predicted;
+  }
+  double Recall() const {
+    return support == 0 ? 0.0 : static_cast<double>(correct) / support;
+  }
+  double F1() const {
+    const double p = Precision();
+    const double r = Recall();
+    return p + r == 0 ? 0.0 : 2 * p * r / (p + r);
+  }
+};
+
+// Counts for one decision rule ("top-1", or "top-k above a threshold").
+struct RuleMetrics {
+  std::map<std::string, LabelCounts> labels;
+  int64_t emitted = 0;         // Labels given in total.
+  int64_t docs_without = 0;    // Documents that got no label.
+  int64_t docs_exact = 0;      // Predicted set == gold set.
+
+  void Add(const std::vector<std::string>& gold,
+           const std::vector<std::string>& predicted) {
+    for (const std::string& label : gold) ++labels[label].support;
+    for (const std::string& label : predicted) {
+      LabelCounts& counts = labels[label];
+      ++counts.predicted;
+      if (std::find(gold.begin(), gold.end(), label) != gold.end()) {
+        ++counts.correct;
+      }
+    }
+    emitted += static_cast<int64_t>(predicted.size());
+    if (predicted.empty()) ++docs_without;
+    std::set<std::string> a(gold.begin(), gold.end());
+    std::set<std::string> b(predicted.begin(), predicted.end());
+    if (a == b) ++docs_exact;
+  }
+
+  // Mean F1 over the labels that occur in the gold data (support > 0).
+  // Labels the model emits but the set never has only lower the precision
+  // of nothing; they show up as lost recall on the gold labels instead.
+  double MacroF1() const {
+    double sum = 0;
+    int n = 0;
+    for (const auto& [label, counts] : labels) {
+      if (counts.support == 0) continue;
+      sum += counts.F1();
+      ++n;
+    }
+    return n == 0 ? 0.0 : sum / n;
+  }
+
+  LabelCounts Micro() const {
+    LabelCounts total;
+    for (const auto& [label, counts] : labels) {
+      total.support += counts.support;
+      total.predicted += counts.predicted;
+      total.correct += counts.correct;
+    }
+    return total;
+  }
+};
+
+struct SetMetrics {
+  std::string name;
+  std::string path;
+  int64_t docs = 0;
+  int64_t empty = 0;         // Documents without tokens (no prediction).
+  int64_t top1_correct = 0;  // Top label is one of the gold labels.
+  RuleMetrics top1;
+  RuleMetrics op;  // Top-k with threshold: the serving operating point.
+  std::set<std::string> unknown_labels;  // Gold labels the model lacks.
+
+  double Accuracy() const {
+    return docs == 0 ? 0.0 : static_cast<double>(top1_correct) / docs;
+  }
+};
+
+struct EvalOptions {
+  std::string model;
+  std::vector<std::string> tests;  // "path" or "name=path".
+  std::string json;
+  int k = 5;
+  double threshold = 0.1;
+  bool quiet = false;
+};
+
+SetMetrics Evaluate(const Model& model, const std::string& name,
+                    const std::string& path, int k, float threshold) {
+  SetMetrics metrics;
+  metrics.name = name;
+  metrics.path = path;
+  const int32_t all = static_cast<int32_t>(model.labels().size());
+  const std::set<std::string> known(model.labels().begin(),
+                                    model.labels().end());
+  for (const Example& example : ReadTsv(path)) {
+    ++metrics.docs;
+    for (const std::string& label : example.labels) {
+      if (!known.count(label)) metrics.unknown_labels.insert(label);
+    }
+    const auto ranked = model.Predict(example.text, all, 0.0f);
+    if (ranked.empty()) ++metrics.empty;
+    std::vector<std::string> top1;
+    if (!ranked.empty()) {
+      top1.push_back(ranked.front().first);
+      if (std::find(example.labels.begin(), example.labels.end(),
+                    ranked.front().first) != example.labels.end()) {
+        ++metrics.top1_correct;
+      }
+    }
+    metrics.top1.Add(example.labels, top1);
+    std::vector<std::string> op;
+    for (int i = 0; i < k && i < static_cast<int>(ranked.size()); ++i) {
+      if (ranked[i].second < threshold) break;
+      op.push_back(ranked[i].first);
+    }
+    metrics.op.Add(example.labels, op);
+  }
+  return metrics;
+}
+
+void PrintSet(const SetMetrics& m, int k, double threshold, std::ostream& out) {
+  const LabelCounts micro = m.op.Micro();
+  out << "== " << m.name << " (" << m.path << ")\n"
+      << "documents " << m.docs << ", without tokens " << m.empty
+      << "\ntop-1 accuracy " << Fixed(m.Accuracy()) << ", macro-F1 (top-1) "
+      << Fixed(m.top1.MacroF1()) << "\nat top-" << k << ", score >= "
+      << Fixed(threshold, 2) << ": micro P " << Fixed(micro.Precision())
+      << " R " << Fixed(micro.Recall()) << " F1 " << Fixed(micro.F1())
+      << ", macro-F1 " << Fixed(m.op.MacroF1()) << ", labels/doc "
+      << Fixed(m.docs ? static_cast<double>(m.op.emitted) / m.docs : 0, 2)
+      << ", docs without label " << m.op.docs_without << "\n";
+  if (!m.unknown_labels.empty()) {
+    out << "gold labels the model cannot emit:";
+    for (const std::string& label : m.unknown_labels) out << ' ' << label;
+    out << "\n";
+  }
+  out << std::left << std::setw(14) << "label" << std::right << std::setw(9)
+      << "support" << std::setw(10) << "predicted" << std::setw(11)
+      << "precision" << std::setw(8) << "recall" << std::setw(8) << "f1"
+      << "   (top-1 rule)\n";
+  for (const auto& [label, c] : m.top1.labels) {
+    out << std::left << std::setw(14) << label << std::right << std::setw(9)
+        << c.support << std::setw(10) << c.predicted << std::setw(11)
+        << Fixed(c.Precision()) << std::setw(8) << Fixed(c.Recall())
+        << std::setw(8) << Fixed(c.F1()) << "\n";
+  }
+  out << "\n";
+}
+
+void WriteRuleJson(const RuleMetrics& rule, std::ostream& out) {
+  const LabelCounts micro = rule.Micro();
+  out << "{\"macro_f1\": " << Fixed(rule.MacroF1(), 6)
+      << ", \"micro_precision\": " << Fixed(micro.Precision(), 6)
+      << ", \"micro_recall\": " << Fixed(micro.Recall(), 6)
+      << ", \"micro_f1\": " << Fixed(micro.F1(), 6)
+      << ", \"labels_emitted\": " << rule.emitted
+      << ", \"docs_without_label\": " << rule.docs_without
+      << ", \"docs_exact_match\": " << rule.docs_exact << ", \"labels\": {";
+  bool first = true;
+  for (const auto& [label, c] : rule.labels) {
+    out << (first ? "" : ", ") << JsonString(label)
+        << ": {\"support\": " << c.support << ", \"predicted\": " << c.predicted
+        << ", \"correct\": " << c.correct
+        << ", \"precision\": " << Fixed(c.Precision(), 6)
+        << ", \"recall\": " << Fixed(c.Recall(), 6)
+        << ", \"f1\": " << Fixed(c.F1(), 6) << "}";
+    first = false;
+  }
+  out << "}}";
+}
+
+void WriteEvalJson(const Model& model, const EvalOptions& options,
+                   const std::vector<SetMetrics>& sets, std::ostream& out) {
+  const fasttext::Args args = model.fasttext().getArgs();
+  auto dictionary = model.fasttext().getDictionary();
+  out << "{\n  \"model\": {\"path\": " << JsonString(options.model)
+      << ", \"bytes\": "
+      << std::filesystem::file_size(options.model)
+      << ", \"quantized\": " << (model.fasttext().isQuant() ? "true" : "false")
+      << ", \"loss\": " << JsonString(args.lossToString(args.loss))
+      << ", \"dim\": " << args.dim << ", \"epoch\": " << args.epoch
+      << ", \"lr\": " << args.lr << ", \"word_ngrams\": " << args.wordNgrams
+      << ", \"min_count\": " << args.minCount << ", \"bucket\": " << args.bucket
+      << ", \"words\": " << dictionary->nwords() << ", \"labels\": [";
+  for (size_t i = 0; i < model.labels().size(); ++i) {
+    out << (i ? ", " : "") << JsonString(model.labels()[i]);
+  }
+  out << "]},\n  \"operating_point\": {\"k\": " << options.k
+      << ", \"threshold\": " << options.threshold << "},\n  \"sets\": {";
+  for (size_t i = 0; i < sets.size(); ++i) {
+    const SetMetrics& m = sets[i];
+    out << (i ? "," : "") << "\n    " << JsonString(m.name)
+        << ": {\"path\": " << JsonString(m.path) << ", \"docs\": " << m.docs
+        << ", \"docs_without_tokens\": " << m.empty
+        << ", \"top1_accuracy\": " << Fixed(m.Accuracy(), 6)
+        << ", \"macro_f1\": " << Fixed(m.top1.MacroF1(), 6)
+        << ", \"unknown_labels\": [";
+    bool first = true;
+    for (const std::string& label : m.unknown_labels) {
+      out << (first ? "" : ", ") << JsonString(label);
+      first = false;
+    }
+    out << "],\n      \"top1\": ";
+    WriteRuleJson(m.top1, out);
+    out << ",\n      \"operating_point\": ";
+    WriteRuleJson(m.op, out);
+    out << "}";
+  }
+  out << "\n  }\n}\n";
+}
+
+int RunEval(const EvalOptions& options) {
+  const Model model(options.model);
+  std::vector<SetMetrics> sets;
+  std::set<std::string> names;
+  for (const std::string& test : options.tests) {
+    const size_t eq = test.find('=');
+    std::string name = eq == std::string::npos ? test : test.substr(0, eq);
+    std::string path = eq == std::string::npos ? test : test.substr(eq + 1);
+    if (!names.insert(name).second) {
+      throw std::runtime_error("eval: test set name '" + name +
+                               "' given twice");
+    }
+    sets.push_back(Evaluate(model, name, path, options.k,
+                            static_cast<float>(options.threshold)));
+    if (!options.quiet) {
+      PrintSet(sets.back(), options.k, options.threshold, std::cout);
+    }
+  }
+  if (options.quiet) {
+    for (const SetMetrics& m : sets) {
+      std::cout << m.name << "\tdocs " << m.docs << "\ttop-1 "
+                << Fixed(m.Accuracy()) << "\tmacro-F1 "
+                << Fixed(m.top1.MacroF1()) << "\n";
+    }
+  }
+  if (!options.json.empty()) {
+    std::ofstream out(options.json, std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write '" + options.json + "'");
+    WriteEvalJson(model, options, sets, out);
+    out.close();
+    if (!out) throw std::runtime_error("error writing '" + options.json + "'");
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// predict
+
+struct PredictOptions {
+  std::string model;
+  std::vector<std::string> texts;
+  int k = 5;
+  double threshold = 0.0;
+  bool show_tokens = false;
+};
+
+void PrintPrediction(const Model& model, const PredictOptions& options,
+                     const std::string& text) {
+  std::cout << text;
+  for (const auto& [label, p] :
+       model.Predict(text, options.k, static_cast<float>(options.threshold))) {
+    std::cout << '\t' << label << ' ' << Fixed(p, 3);
+  }
+  std::cout << '\n';
+  if (options.show_tokens) {
+    std::cout << "  tokens: " << text::ToFastTextLine(text) << '\n';
+  }
+}
+
+int RunPredict(const PredictOptions& options) {
+  const Model model(options.model);
+  if (!options.texts.empty()) {
+    for (const std::string& text : options.texts) {
+      PrintPrediction(model, options, text);
+    }
+    return 0;
+  }
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    PrintPrediction(model, options, line);
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// info
+
+int RunInfo(const std::string& path) {
+  const Model model(path);
+  const fasttext::Args args = model.fasttext().getArgs();
+  auto dictionary = model.fasttext().getDictionary();
+  std::cout << "model      " << path << " (" << FileSize(path) << ")\n"
+            << "quantized  " << (model.fasttext().isQuant() ? "yes" : "no")
+            << "\nloss       " << args.lossToString(args.loss)
+            << "\ndim        " << args.dim << "\nepoch      " << args.epoch
+            << "\nlr         " << args.lr << "\nwordNgrams " << args.wordNgrams
+            << "\nminCount   " << args.minCount << "\nbucket     "
+            << args.bucket << "\nwords      " << dictionary->nwords()
+            << "\nlabels     " << dictionary->nlabels() << ":";
+  for (const std::string& label : model.labels()) std::cout << ' ' << label;
+  std::cout << '\n';
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Command line.
+
+void AddQuantizeFlags(CLI::App* app, QuantizeOptions* q) {
+  app->add_option("--cutoff", q->cutoff,
+                  "keep only this many rows (words and n-gram buckets) of "
+                  "the input matrix, chosen by norm; 0 keeps all")
+      ->capture_default_str();
+  app->add_option("--dsub", q->dsub, "size of each product-quantiser sub-vector")
+      ->capture_default_str();
+  app->add_flag("--qnorm,!--no-qnorm", q->qnorm,
+                "quantise the vector norms separately")
+      ->capture_default_str();
+  app->add_flag("--qout", q->qout, "also quantise the output matrix");
+  app->add_flag("--retrain", q->retrain,
+                "fine-tune the kept rows after the cutoff (needs the input)");
+  app->add_option("--retrain-epoch", q->retrain_epoch,
+                  "epochs of the retraining; 0: the training epoch count")
+      ->capture_default_str();
+  app->add_option("--retrain-lr", q->retrain_lr,
+                  "learning rate of the retraining; 0: the training one")
+      ->capture_default_str();
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{
+      "classifyd-train: build, quantise, evaluate and query the fastText "
+      "topic models served by the classifyd fastText plugin.\n"
+      "Input files are UTF-8 TSV, one document per line: "
+      "label[,label...]<TAB>text. Texts are tokenised with the plugin's "
+      "tokeniser (classifyd::text::ToFastTextLine)."};
+  app.require_subcommand(1);
+
+  TokenizeOptions tokenize;
+  CLI::App* tokenize_cmd = app.add_subcommand(
+      "tokenize", "Write a labelled TSV as a fastText training file");
+  tokenize_cmd->add_option("-i,--input", tokenize.input, "labelled TSV")
+      ->required();
+  tokenize_cmd->add_option("-o,--output", tokenize.output, "fastText file")
+      ->required();
+
+  TrainOptions train;
+  CLI::App* train_cmd = app.add_subcommand(
+      "train",
+      "Train a supervised model; optionally quantise it in the same run");
+  train_cmd->add_option("-i,--input", train.input, "labelled training TSV")
+      ->required();
+  train_cmd->add_option("-o,--output", train.output,
+                        "write the full model here (.bin)");
+  train_cmd->add_option("-q,--quantize-output", train.quantized_output,
+                        "also quantise and write the result here (.ftz)");
+  train_cmd->add_option("--work-file", train.work_file,
+                        "tokenised training file (default: <output>.train.txt)");
+  train_cmd->add_flag("--keep-work-file", train.keep_work_file,
+                      "keep the tokenised training file");
+  train_cmd->add_option("--lr", train.lr, "learning rate")
+      ->capture_default_str();
+  train_cmd->add_option("--lr-update-rate", train.lr_update_rate,
+                        "tokens between learning-rate updates")
+      ->capture_default_str();
+  train_cmd->add_option("--epoch", train.epoch, "epochs")
+      ->capture_default_str();
+  train_cmd->add_option("--dim", train.dim, "vector dimension")
+      ->capture_default_str();
+  train_cmd->add_option("--word-ngrams", train.word_ngrams,
+                        "max length of token n-grams (2 = bigrams)")
+      ->capture_default_str();
+  train_cmd->add_option("--min-count", train.min_count,
+                        "min occurrences of a token")
+      ->capture_default_str();
+  train_cmd->add_option("--min-count-label", train.min_count_label,
+                        "min occurrences of a label")
+      ->capture_default_str();
+  train_cmd->add_option("--bucket", train.bucket,
+                        "hash buckets for n-grams (ignored when n-grams and "
+                        "subwords are off)")
+      ->capture_default_str();
+  train_cmd->add_option("--minn", train.minn, "min char n-gram length (0=off)")
+      ->capture_default_str();
+  train_cmd->add_option("--maxn", train.maxn, "max char n-gram length (0=off)")
+      ->capture_default_str();
+  train_cmd->add_option("--neg", train.neg, "negatives sampled (loss ns)")
+      ->capture_default_str();
+  train_cmd
+      ->add_option("--loss", train.loss,
+                   "softmax (scores sum to 1) or ova (one-vs-all: independent "
+                   "sigmoid per label, for multi-label); also hs, ns")
+      ->check(CLI::IsMember({"softmax", "ova", "hs", "ns"}))
+      ->capture_default_str();
+  train_cmd->add_option("--thread", train.thread,
+                        "training threads; 1 is deterministic")
+      ->capture_default_str();
+  train_cmd->add_option("--seed", train.seed, "random seed")
+      ->capture_default_str();
+  train_cmd->add_option("--verbose", train.verbose, "fastText verbosity 0-2")
+      ->capture_default_str();
+  AddQuantizeFlags(train_cmd, &train.quantize);
+
+  StandaloneQuantizeOptions quantize;
+  CLI::App* quantize_cmd = app.add_subcommand(
+      "quantize", "Quantise a trained .bin model into a small .ftz model");
+  quantize_cmd->add_option("-m,--model", quantize.model, "trained .bin model")
+      ->required();
+  quantize_cmd->add_option("-o,--output", quantize.output, "output .ftz")
+      ->required();
+  quantize_cmd->add_option("-i,--input", quantize.input,
+                           "labelled training TSV (for --retrain)");
+  quantize_cmd->add_option("--thread", quantize.thread, "retraining threads")
+      ->capture_default_str();
+  quantize_cmd->add_option("--verbose", quantize.verbose, "0-2")
+      ->capture_default_str();
+  AddQuantizeFlags(quantize_cmd, &quantize.quantize);
+
+  EvalOptions eval;
+  CLI::App* eval_cmd = app.add_subcommand(
+      "eval",
+      "Evaluate a model on labelled TSVs: top-1 accuracy (top label is any "
+      "of the document's labels), macro-F1 over the labels present, "
+      "per-label precision/recall/F1/support; plus micro and macro scores "
+      "at a top-k/threshold operating point");
+  eval_cmd->add_option("-m,--model", eval.model, "model (.bin or .ftz)")
+      ->required();
+  eval_cmd
+      ->add_option("-t,--test", eval.tests,
+                   "test TSV, as PATH or NAME=PATH; repeatable")
+      ->required();
+  eval_cmd->add_option("--json", eval.json, "also write the metrics as JSON");
+  eval_cmd->add_option("-k", eval.k, "operating point: labels per document")
+      ->capture_default_str();
+  eval_cmd->add_option("--threshold", eval.threshold,
+                       "operating point: minimum score")
+      ->capture_default_str();
+  eval_cmd->add_flag("--quiet", eval.quiet,
+                     "one summary line per set instead of tables");
+
+  PredictOptions predict;
+  CLI::App* predict_cmd = app.add_subcommand(
+      "predict",
+      "Print the labels of texts given as arguments, or of stdin lines");
+  predict_cmd->add_option("-m,--model", predict.model, "model")->required();
+  predict_cmd->add_option("-k", predict.k, "labels per text")
+      ->capture_default_str();
+  predict_cmd->add_option("--threshold", predict.threshold, "minimum score")
+      ->capture_default_str();
+  predict_cmd->add_flag("--tokens", predict.show_tokens,
+                        "also print the tokens");
+  predict_cmd->add_option("texts", predict.texts, "texts (default: stdin)");
+
+  std::string info_model;
+  CLI::App* info_cmd =
+      app.add_subcommand("info", "Print a model's hyper-parameters and labels");
+  info_cmd->add_option("-m,--model", info_model, "model")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*tokenize_cmd) return RunTokenize(tokenize);
+  if (*train_cmd) return RunTrain(train);
+  if (*quantize_cmd) return RunQuantize(quantize);
+  if (*eval_cmd) return RunEval(eval);
+  if (*predict_cmd) return RunPredict(predict);
+  if (*info_cmd) return RunInfo(info_model);
+  return 2;
+}
+
+}  // namespace
+}  // namespace classifyd::train
+
+int main(int argc, char** argv) {
+  try {
+    return classifyd::train::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "classifyd-train: " << e.what() << "\n";
+    return 1;
+  }
+}
