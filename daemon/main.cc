@@ -1,0 +1,29 @@
+// classifyd entry point: parse settings, set up logging, run the daemon.
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "server/daemon.h"
+#include "server/options.h"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  auto parsed = classifyd::ParseOptions(args);
+  if (auto* exit = std::get_if<classifyd::ParseExit>(&parsed)) {
+    std::fputs(exit->message.c_str(), exit->code == 0 ? stdout : stderr);
+    std::fputc('\n', exit->code == 0 ? stdout : stderr);
+    return exit->code;
+  }
+  const auto& options = std::get<classifyd::DaemonOptions>(parsed);
+
+  auto logger = spdlog::stderr_logger_mt("classifyd");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  logger->set_level(spdlog::level::from_str(options.log_level));
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+
+  return classifyd::RunDaemon(options);
+}

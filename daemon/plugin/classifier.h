@@ -1,0 +1,80 @@
+// One classifier instance: a plugin library plus the instance its create()
+// built from a manifest.
+//
+// Thread-safe: ClassifyBatch may run concurrently. Destruction calls the
+// plugin's destroy(), so it must happen after the last ClassifyBatch call
+// returns (the registry's reference counting guarantees that) and off the
+// request threads (the registry hands it to a Retirer).
+#ifndef CLASSIFYD_DAEMON_PLUGIN_CLASSIFIER_H_
+#define CLASSIFYD_DAEMON_PLUGIN_CLASSIFIER_H_
+
+#include <classifyd/plugin.h>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "plugin/manifest.h"
+#include "plugin/plugin_library.h"
+
+namespace classifyd {
+
+// A label as one classifier produced it.
+struct PluginLabel {
+  std::string name;
+  float score = 0;
+  std::vector<std::string> evidence;
+};
+
+// What one classifier said about one document.
+struct DocumentOutcome {
+  std::vector<PluginLabel> labels;
+  classifyd_status code = CLASSIFYD_OK;
+  std::string message;  // Set when code is not OK.
+};
+
+class Classifier {
+ public:
+  // Builds an instance of `library` configured by `manifest`. Control
+  // thread only. Returns the classifier or why the plugin refused.
+  static std::variant<std::unique_ptr<Classifier>, std::string> Create(
+      const Manifest& manifest, std::shared_ptr<PluginLibrary> library,
+      uint64_t generation);
+
+  ~Classifier();
+  Classifier(const Classifier&) = delete;
+  Classifier& operator=(const Classifier&) = delete;
+
+  // Classifies `texts` (non-empty, valid UTF-8). `outcomes` is resized to
+  // texts.size(); outcome i answers texts[i]. A failure of the whole call
+  // is copied into every outcome.
+  void ClassifyBatch(std::span<const std::string_view> texts, uint32_t top_k,
+                     float min_score,
+                     std::vector<DocumentOutcome>* outcomes) const;
+
+  const std::string& name() const { return manifest_.name; }
+  const Manifest& manifest() const { return manifest_; }
+  uint64_t generation() const { return generation_; }
+  const std::vector<std::string>& labels() const { return labels_; }
+  const PluginLibrary& library() const { return *library_; }
+
+ private:
+  Classifier(const Manifest& manifest, std::shared_ptr<PluginLibrary> library,
+             uint64_t generation);
+
+  Manifest manifest_;
+  // Declared before instance_ users: the library must outlive destroy().
+  std::shared_ptr<PluginLibrary> library_;
+  uint64_t generation_;
+  classifyd_host_api host_api_{};
+  classifyd_instance* instance_ = nullptr;
+  std::vector<std::string> labels_;
+};
+
+}  // namespace classifyd
+
+#endif  // CLASSIFYD_DAEMON_PLUGIN_CLASSIFIER_H_

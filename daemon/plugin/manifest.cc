@@ -1,0 +1,135 @@
+#include "plugin/manifest.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace classifyd {
+namespace fs = std::filesystem;
+namespace {
+
+std::string Resolve(const fs::path& base_dir, const std::string& p) {
+  fs::path path(p);
+  if (path.is_relative()) path = base_dir / path;
+  return path.lexically_normal().string();
+}
+
+// Renders a scalar option as text; nullopt for arrays and tables.
+std::optional<std::string> OptionText(const toml::node& node) {
+  if (auto v = node.value_exact<std::string>()) return *v;
+  if (auto v = node.value_exact<int64_t>()) return std::to_string(*v);
+  if (auto v = node.value_exact<bool>()) return *v ? "true" : "false";
+  if (auto v = node.value_exact<double>()) {
+    std::ostringstream out;
+    out.precision(17);
+    out << *v;
+    return out.str();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool IsValidClassifierName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9');
+  };
+  if (!alnum(name[0])) return false;
+  for (char c : name) {
+    if (!alnum(c) && c != '.' && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+std::variant<Manifest, std::string> ParseManifest(
+    std::string_view text, const std::string& manifest_path,
+    const std::string& plugin_lib_dir) {
+  Manifest m;
+  const fs::path path = fs::absolute(manifest_path).lexically_normal();
+  m.manifest_path = path.string();
+  m.name = path.stem().string();
+  const std::string where = "manifest '" + m.manifest_path + "'";
+  if (!IsValidClassifierName(m.name)) {
+    return where + ": the file name must be <name>.toml where <name> is 1-64 "
+                   "letters, digits, '.', '_' or '-'";
+  }
+
+  toml::table table;
+  try {
+    table = toml::parse(text, m.manifest_path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream out;
+    out << where << ": invalid TOML at line " << e.source().begin.line
+        << ", column " << e.source().begin.column << ": " << e.description();
+    return out.str();
+  }
+
+  for (const auto& [key, node] : table) {
+    const std::string_view k = key.str();
+    if (k != "plugin" && k != "model" && k != "weight" && k != "options") {
+      return where + ": unknown key '" + std::string(k) +
+             "' (expected plugin, model, weight, [options])";
+    }
+  }
+
+  const fs::path dir = path.parent_path();
+  auto plugin = table["plugin"].value_exact<std::string>();
+  if (!plugin || plugin->empty()) {
+    return where + ": missing `plugin = \"<name or path>\"`";
+  }
+  m.plugin = *plugin;
+  if (m.plugin.find('/') == std::string::npos) {
+    if (!IsValidClassifierName(m.plugin)) {
+      return where + ": plugin name '" + m.plugin + "' is not a valid name";
+    }
+    m.library_path =
+        Resolve(fs::absolute(plugin_lib_dir), m.plugin + ".so");
+  } else {
+    m.library_path = Resolve(dir, m.plugin);
+  }
+
+  if (const toml::node* model = table.get("model")) {
+    auto value = model->value_exact<std::string>();
+    if (!value || value->empty()) {
+      return where + ": `model` must be a non-empty string path";
+    }
+    m.model_path = Resolve(dir, *value);
+  }
+
+  if (const toml::node* weight = table.get("weight")) {
+    auto value = weight->value<double>();
+    if (!value || !(*value > 0.0 && *value <= 10.0)) {
+      return where + ": `weight` must be a number in (0, 10]";
+    }
+    m.weight = *value;
+  }
+
+  if (const toml::node* options = table.get("options")) {
+    const toml::table* t = options->as_table();
+    if (t == nullptr) return where + ": `options` must be a table";
+    for (const auto& [key, node] : *t) {
+      auto text_value = OptionText(node);
+      if (!text_value) {
+        return where + ": option '" + std::string(key.str()) +
+               "' must be a string, number or boolean";
+      }
+      m.options.emplace_back(std::string(key.str()), *text_value);
+    }
+  }
+  return m;
+}
+
+std::variant<Manifest, std::string> LoadManifest(
+    const std::string& path, const std::string& plugin_lib_dir) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "cannot read manifest '" + path + "'";
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return "cannot read manifest '" + path + "'";
+  return ParseManifest(text.str(), path, plugin_lib_dir);
+}
+
+}  // namespace classifyd

@@ -1,0 +1,54 @@
+// Classifier manifests: one TOML file per classifier instance in the
+// plugin directory. The classifier's name is the file's stem.
+//
+//   plugin = "fasttext"          # bare name: <plugin-lib-dir>/fasttext.so;
+//                                # a path (with '/'): relative to this file
+//   model = "news/model.ftz"     # optional; relative to this file
+//   weight = 1.0                 # optional score multiplier, in (0, 10]
+//   [options]                    # optional; passed to the plugin as text
+//   top_k = 5
+#ifndef CLASSIFYD_DAEMON_PLUGIN_MANIFEST_H_
+#define CLASSIFYD_DAEMON_PLUGIN_MANIFEST_H_
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace classifyd {
+
+// File name suffix of manifests in the plugin directory.
+inline constexpr std::string_view kManifestSuffix = ".toml";
+
+struct Manifest {
+  std::string name;           // Classifier name (file stem).
+  std::string manifest_path;  // Absolute path of the manifest.
+  std::string plugin;         // `plugin` as written.
+  std::string library_path;   // Resolved absolute library path.
+  std::string model_path;     // Resolved absolute model path, or empty.
+  double weight = 1.0;
+  std::vector<std::pair<std::string, std::string>> options;
+
+  bool operator==(const Manifest&) const = default;
+};
+
+// Parses the text of the manifest at `manifest_path` (used for the name and
+// to resolve relative paths). Bare plugin names resolve inside
+// `plugin_lib_dir`. Returns the manifest or a message naming the file and
+// what is wrong with it. Files are not opened.
+std::variant<Manifest, std::string> ParseManifest(
+    std::string_view text, const std::string& manifest_path,
+    const std::string& plugin_lib_dir);
+
+// Reads and parses the manifest file at `path`.
+std::variant<Manifest, std::string> LoadManifest(
+    const std::string& path, const std::string& plugin_lib_dir);
+
+// True if `name` is usable as a classifier name: 1-64 characters of
+// [A-Za-z0-9._-], starting with a letter or digit.
+bool IsValidClassifierName(std::string_view name);
+
+}  // namespace classifyd
+
+#endif  // CLASSIFYD_DAEMON_PLUGIN_MANIFEST_H_

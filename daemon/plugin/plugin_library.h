@@ -1,0 +1,63 @@
+// A loaded classifier plugin library: the dlopen handle and the checked
+// function table its entry point returned.
+//
+// Thread-safe after Open() returns: the table is immutable.
+#ifndef CLASSIFYD_DAEMON_PLUGIN_PLUGIN_LIBRARY_H_
+#define CLASSIFYD_DAEMON_PLUGIN_PLUGIN_LIBRARY_H_
+
+#include <classifyd/plugin.h>
+
+#include <memory>
+#include <string>
+#include <variant>
+
+namespace classifyd {
+
+class PluginLibrary {
+ public:
+  // Loads the library at `path` (RTLD_NOW | RTLD_LOCAL), calls its entry
+  // point and checks the table: ABI major equal to the host's, minor not
+  // newer, struct large enough, every function present. Returns the library
+  // or a message that says what is wrong. The caller shares ownership; the
+  // library is dlclosed when the last owner lets go, which must be after
+  // every instance it created is destroyed.
+  //
+  // dlopen() of a path that is already loaded returns the code already in
+  // memory, and overwriting a mapped library crashes the process. So when
+  // `private_dir` is not empty, the library is first copied to a fresh file
+  // there, loaded from the copy, and the copy is unlinked: every Open() gets
+  // the code that is on disk now, and later writes to `path` cannot touch
+  // the loaded code. `private_dir` must allow execution (not noexec).
+  static std::variant<std::shared_ptr<PluginLibrary>, std::string> Open(
+      const std::string& path, const std::string& private_dir = "");
+
+  ~PluginLibrary();
+  PluginLibrary(const PluginLibrary&) = delete;
+  PluginLibrary& operator=(const PluginLibrary&) = delete;
+
+  const classifyd_plugin_api& api() const { return *api_; }
+  const std::string& path() const { return path_; }
+  const std::string& name() const { return name_; }
+  const std::string& version() const { return version_; }
+  // "MAJOR.MINOR" the plugin was built against.
+  std::string abi_version() const;
+
+ private:
+  PluginLibrary(std::string path, void* handle,
+                const classifyd_plugin_api* api);
+
+  std::string path_;
+  void* handle_;
+  const classifyd_plugin_api* api_;
+  std::string name_;
+  std::string version_;
+};
+
+// Checks a plugin's table against this host's ABI. Returns an empty string
+// if the host can use it, or why not. Exposed for tests.
+std::string CheckPluginApi(const classifyd_plugin_api* api,
+                           const std::string& path);
+
+}  // namespace classifyd
+
+#endif  // CLASSIFYD_DAEMON_PLUGIN_PLUGIN_LIBRARY_H_

@@ -1,0 +1,293 @@
+#include "registry/classifier_registry.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+namespace classifyd {
+namespace fs = std::filesystem;
+
+struct ClassifierRegistry::Entry {
+  std::string name;
+  std::string manifest_path;
+  ClassifierState state = ClassifierState::kLoading;
+  std::string error;
+  std::shared_ptr<const Classifier> serving;
+
+  // What the serving classifier was built from.
+  Manifest manifest;
+  std::vector<FileStamp> stamps;  // manifest, library, model
+  // What the last attempt was made from, so a broken load is not retried
+  // until one of its files changes.
+  std::vector<FileStamp> tried_stamps;
+};
+
+const Classifier* ClassifierSnapshot::Find(std::string_view name) const {
+  auto it = std::lower_bound(
+      classifiers.begin(), classifiers.end(), name,
+      [](const std::shared_ptr<const Classifier>& c, std::string_view n) {
+        return c->name() < n;
+      });
+  return it != classifiers.end() && (*it)->name() == name ? it->get()
+                                                          : nullptr;
+}
+
+FileStamp StampFile(const std::string& path) {
+  FileStamp stamp;
+  struct stat st;
+  if (path.empty() || stat(path.c_str(), &st) != 0) return stamp;
+  stamp.device = st.st_dev;
+  stamp.inode = st.st_ino;
+  stamp.size = st.st_size;
+  stamp.mtime_ns = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 +
+                   st.st_mtim.tv_nsec;
+  stamp.ctime_ns = int64_t{st.st_ctim.tv_sec} * 1'000'000'000 +
+                   st.st_ctim.tv_nsec;
+  return stamp;
+}
+
+const char* ClassifierStateName(ClassifierState state) {
+  switch (state) {
+    case ClassifierState::kLoading: return "LOADING";
+    case ClassifierState::kReady: return "READY";
+    case ClassifierState::kFailed: return "FAILED";
+    case ClassifierState::kUnloading: return "UNLOADING";
+  }
+  return "UNKNOWN";
+}
+
+ClassifierRegistry::ClassifierRegistry(Options options, Retirer* retirer)
+    : options_(std::move(options)), retirer_(retirer) {
+  snapshot_.store(std::make_shared<const ClassifierSnapshot>());
+}
+
+ClassifierRegistry::~ClassifierRegistry() = default;
+
+std::shared_ptr<const ClassifierSnapshot> ClassifierRegistry::Snapshot()
+    const {
+  return snapshot_.load(std::memory_order_acquire);
+}
+
+bool ClassifierRegistry::HasReady() const {
+  return !Snapshot()->classifiers.empty();
+}
+
+std::shared_ptr<const Classifier> ClassifierRegistry::Adopt(
+    std::unique_ptr<Classifier> c) {
+  // The deleter runs wherever the last reference drops (often a request
+  // thread); it only queues the destruction.
+  Retirer* retirer = retirer_;
+  return std::shared_ptr<const Classifier>(
+      c.release(), [retirer](const Classifier* dying) {
+        retirer->Retire([dying] {
+          spdlog::info("classifier {} generation {} retired", dying->name(),
+                       dying->generation());
+          delete dying;
+        });
+      });
+}
+
+std::variant<std::shared_ptr<const Classifier>, std::string>
+ClassifierRegistry::Load(const Manifest& manifest) {
+  auto library =
+      PluginLibrary::Open(manifest.library_path, options_.private_lib_dir);
+  if (auto* error = std::get_if<std::string>(&library)) return *error;
+  if (!manifest.model_path.empty() &&
+      StampFile(manifest.model_path).size < 0) {
+    return "model file '" + manifest.model_path + "' named by '" +
+           manifest.manifest_path + "' does not exist";
+  }
+  auto created = Classifier::Create(
+      manifest, std::get<std::shared_ptr<PluginLibrary>>(std::move(library)),
+      next_generation_);
+  if (auto* error = std::get_if<std::string>(&created)) return *error;
+  ++next_generation_;
+  return Adopt(std::get<std::unique_ptr<Classifier>>(std::move(created)));
+}
+
+void ClassifierRegistry::SetState(const std::string& name,
+                                  ClassifierState state,
+                                  const std::string& error) {
+  std::lock_guard lock(entries_mu_);
+  auto it = entries_.find(name);
+  if (it == entries_.end()) return;
+  it->second->state = state;
+  it->second->error = error;
+}
+
+void ClassifierRegistry::Publish() {
+  auto next = std::make_shared<ClassifierSnapshot>();
+  {
+    std::lock_guard lock(entries_mu_);
+    for (const auto& [name, entry] : entries_) {
+      if (entry->serving != nullptr) {
+        next->classifiers.push_back(entry->serving);
+      }
+    }
+  }
+  snapshot_.store(std::move(next), std::memory_order_release);
+}
+
+ClassifierRegistry::ReconcileResult ClassifierRegistry::Reconcile() {
+  std::lock_guard reconcile_lock(reconcile_mu_);
+  ReconcileResult result;
+
+  // Manifests present now, by classifier name.
+  std::map<std::string, std::string> present;
+  std::error_code ec;
+  for (fs::directory_iterator it(options_.plugin_dir, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    const fs::path& p = it->path();
+    const std::string file = p.filename().string();
+    if (file.empty() || file[0] == '.' || p.extension() != kManifestSuffix) {
+      continue;  // Hidden, editor temporaries and other files.
+    }
+    std::error_code type_ec;
+    if (!it->is_regular_file(type_ec)) continue;
+    present.emplace(p.stem().string(), fs::absolute(p).lexically_normal());
+  }
+  if (ec) {
+    spdlog::error("cannot read plugin directory '{}': {}",
+                  options_.plugin_dir, ec.message());
+    return result;  // Keep serving what we have.
+  }
+
+  bool changed = false;
+  for (const auto& [name, manifest_path] : present) {
+    Entry* entry = nullptr;
+    {
+      std::lock_guard lock(entries_mu_);
+      auto& slot = entries_[name];
+      if (slot == nullptr) {
+        slot = std::make_unique<Entry>();
+        slot->name = name;
+        slot->manifest_path = manifest_path;
+      }
+      entry = slot.get();  // Stable: only this thread erases entries.
+    }
+
+    auto parsed = LoadManifest(manifest_path, options_.plugin_lib_dir);
+    std::vector<FileStamp> stamps{StampFile(manifest_path)};
+    if (auto* m = std::get_if<Manifest>(&parsed)) {
+      stamps.push_back(StampFile(m->library_path));
+      stamps.push_back(StampFile(m->model_path));
+      if (entry->serving != nullptr && stamps == entry->stamps &&
+          *m == entry->manifest) {
+        ++result.unchanged;
+        continue;
+      }
+    }
+    if (stamps == entry->tried_stamps) {
+      ++result.unchanged;  // Same files as the last failed attempt.
+      continue;
+    }
+    entry->tried_stamps = stamps;
+
+    if (auto* error = std::get_if<std::string>(&parsed)) {
+      spdlog::error("classifier {}: {}", name, *error);
+      SetState(name, ClassifierState::kFailed, *error);
+      ++result.failed;
+      continue;
+    }
+    const Manifest& manifest = std::get<Manifest>(parsed);
+    if (entry->serving == nullptr) {
+      SetState(name, ClassifierState::kLoading, "");
+    }
+    spdlog::info("classifier {}: loading plugin '{}'{}", name,
+                 manifest.library_path,
+                 manifest.model_path.empty()
+                     ? std::string()
+                     : " with model '" + manifest.model_path + "'");
+    auto loaded = Load(manifest);
+    if (auto* error = std::get_if<std::string>(&loaded)) {
+      spdlog::error("classifier {}: load failed{}: {}", name,
+                    entry->serving != nullptr
+                        ? " (generation " +
+                              std::to_string(entry->serving->generation()) +
+                              " keeps serving)"
+                        : "",
+                    *error);
+      SetState(name, ClassifierState::kFailed, *error);
+      ++result.failed;
+      continue;
+    }
+    auto classifier = std::get<std::shared_ptr<const Classifier>>(loaded);
+    spdlog::info(
+        "classifier {}: ready, generation {}, plugin {} {} (ABI {}), {} "
+        "labels",
+        name, classifier->generation(), classifier->library().name(),
+        classifier->library().version(), classifier->library().abi_version(),
+        classifier->labels().size());
+    {
+      std::lock_guard lock(entries_mu_);
+      entry->serving = std::move(classifier);
+      entry->manifest = manifest;
+      entry->stamps = stamps;
+      entry->state = ClassifierState::kReady;
+      entry->error.clear();
+    }
+    changed = true;
+    ++result.loaded;
+  }
+
+  // Entries whose manifest is gone stop taking requests now and are
+  // destroyed once their last request finishes.
+  {
+    std::lock_guard lock(entries_mu_);
+    for (size_t i = retiring_refs_.size(); i-- > 0;) {
+      if (retiring_refs_[i].expired()) {
+        retiring_refs_.erase(retiring_refs_.begin() + i);
+        retiring_.erase(retiring_.begin() + i);
+      }
+    }
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      if (present.count(it->first) != 0) {
+        ++it;
+        continue;
+      }
+      Entry& entry = *it->second;
+      spdlog::info("classifier {}: manifest removed, unloading", entry.name);
+      if (entry.serving != nullptr) {
+        ClassifierStatus status;
+        status.name = entry.name;
+        status.manifest_path = entry.manifest_path;
+        status.state = ClassifierState::kUnloading;
+        retiring_.push_back(std::move(status));
+        retiring_refs_.push_back(entry.serving);
+        changed = true;
+      }
+      ++result.removed;
+      it = entries_.erase(it);
+    }
+  }
+  if (changed) Publish();
+  return result;
+}
+
+std::vector<ClassifierStatus> ClassifierRegistry::List() const {
+  std::vector<ClassifierStatus> list;
+  std::lock_guard lock(entries_mu_);
+  for (const auto& [name, entry] : entries_) {
+    list.push_back(
+        {entry->name, entry->manifest_path, entry->state, entry->error,
+         entry->serving});
+  }
+  for (size_t i = 0; i < retiring_.size(); ++i) {
+    if (auto alive = retiring_refs_[i].lock()) {
+      ClassifierStatus status = retiring_[i];
+      status.serving = std::move(alive);
+      list.push_back(std::move(status));
+    }
+  }
+  std::sort(list.begin(), list.end(),
+            [](const ClassifierStatus& a, const ClassifierStatus& b) {
+              return a.name < b.name;
+            });
+  return list;
+}
+
+}  // namespace classifyd

@@ -1,0 +1,135 @@
+// The set of classifiers the daemon serves, and how it changes.
+//
+// Each manifest in the plugin directory is an entry with a state (LOADING,
+// READY, FAILED, UNLOADING). Requests never see entries: they take a
+// ClassifierSnapshot, an immutable list of ready classifiers, and hold it
+// (by shared_ptr) until their response is complete. Reconcile() builds new
+// classifiers beside the old ones and publishes a new snapshot atomically;
+// an old classifier is destroyed when the last snapshot naming it is
+// released, on the Retirer's thread, never on a request thread.
+//
+// Thread-safe. Snapshot() and List() may be called from any thread and never
+// wait for a load; Reconcile() calls are serialised with each other.
+#ifndef CLASSIFYD_DAEMON_REGISTRY_CLASSIFIER_REGISTRY_H_
+#define CLASSIFYD_DAEMON_REGISTRY_CLASSIFIER_REGISTRY_H_
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plugin/classifier.h"
+#include "plugin/manifest.h"
+#include "registry/retirer.h"
+
+namespace classifyd {
+
+// An immutable view of the ready classifiers, sorted by name.
+struct ClassifierSnapshot {
+  std::vector<std::shared_ptr<const Classifier>> classifiers;
+
+  // The classifier called `name`, or null.
+  const Classifier* Find(std::string_view name) const;
+};
+
+enum class ClassifierState { kLoading, kReady, kFailed, kUnloading };
+
+// What ListPlugins reports about one entry.
+struct ClassifierStatus {
+  std::string name;
+  std::string manifest_path;
+  ClassifierState state = ClassifierState::kLoading;
+  std::string error;
+  // The serving classifier, if any (null when it never loaded).
+  std::shared_ptr<const Classifier> serving;
+};
+
+// Identity of a file's contents as far as stat() can tell.
+struct FileStamp {
+  dev_t device = 0;
+  ino_t inode = 0;
+  off_t size = -1;
+  int64_t mtime_ns = 0;
+  int64_t ctime_ns = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+
+class ClassifierRegistry {
+ public:
+  struct Options {
+    std::string plugin_dir;      // Where manifests (*.toml) live.
+    std::string plugin_lib_dir;  // Where bare plugin names resolve.
+    // Where private copies of plugin libraries are made before loading
+    // (see PluginLibrary::Open). Empty: load libraries in place.
+    std::string private_lib_dir;
+  };
+
+  // `retirer` must outlive the registry and every snapshot it hands out.
+  ClassifierRegistry(Options options, Retirer* retirer);
+  ~ClassifierRegistry();
+  ClassifierRegistry(const ClassifierRegistry&) = delete;
+  ClassifierRegistry& operator=(const ClassifierRegistry&) = delete;
+
+  // What one Reconcile() did.
+  struct ReconcileResult {
+    int loaded = 0;     // New or changed classifiers now serving.
+    int failed = 0;     // Loads that failed (old versions keep serving).
+    int removed = 0;    // Classifiers whose manifest disappeared.
+    int unchanged = 0;  // Entries left as they were.
+  };
+
+  // Brings the served set in line with the plugin directory: loads new
+  // manifests, reloads those whose manifest, library or model changed,
+  // and retires those whose manifest is gone. A failed load leaves the
+  // previous version serving. Blocks the calling (control) thread while
+  // loading; never blocks Snapshot().
+  ReconcileResult Reconcile();
+
+  // The current ready set. Cheap; hold the result for the whole request.
+  std::shared_ptr<const ClassifierSnapshot> Snapshot() const;
+
+  // Every entry, sorted by name.
+  std::vector<ClassifierStatus> List() const;
+
+  // True once at least one classifier is ready.
+  bool HasReady() const;
+
+ private:
+  struct Entry;
+
+  // Loads `manifest` as a new classifier; the message on failure.
+  std::variant<std::shared_ptr<const Classifier>, std::string> Load(
+      const Manifest& manifest);
+  std::shared_ptr<const Classifier> Adopt(std::unique_ptr<Classifier> c);
+  void Publish();  // REQUIRES: reconcile_mu_ held.
+  void SetState(const std::string& name, ClassifierState state,
+                const std::string& error);
+
+  const Options options_;
+  Retirer* const retirer_;
+  std::mutex reconcile_mu_;  // Serialises Reconcile().
+  uint64_t next_generation_ = 1;  // Guarded by reconcile_mu_.
+
+  mutable std::mutex entries_mu_;  // Guards entries_; held briefly.
+  std::map<std::string, std::unique_ptr<Entry>> entries_;
+  // Removed classifiers still finishing requests, shown as UNLOADING.
+  std::vector<ClassifierStatus> retiring_;  // `serving` is null here.
+  std::vector<std::weak_ptr<const Classifier>> retiring_refs_;
+
+  std::atomic<std::shared_ptr<const ClassifierSnapshot>> snapshot_;
+};
+
+// Stat()s `path`; a default (size -1) stamp if it does not exist.
+FileStamp StampFile(const std::string& path);
+
+const char* ClassifierStateName(ClassifierState state);
+
+}  // namespace classifyd
+
+#endif  // CLASSIFYD_DAEMON_REGISTRY_CLASSIFIER_REGISTRY_H_

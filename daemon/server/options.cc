@@ -1,0 +1,177 @@
+#include "server/options.h"
+
+#include <CLI/CLI.hpp>
+#include <toml++/toml.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#ifndef CLASSIFYD_DEFAULT_PLUGIN_LIB_DIR
+#define CLASSIFYD_DEFAULT_PLUGIN_LIB_DIR "/usr/local/lib/classifyd/plugins"
+#endif
+#ifndef CLASSIFYD_VERSION
+#define CLASSIFYD_VERSION "unknown"
+#endif
+
+namespace classifyd {
+namespace {
+
+std::string DefaultRuntimeDir() {
+  for (const char* var : {"RUNTIME_DIRECTORY", "TMPDIR"}) {
+    const char* value = std::getenv(var);
+    if (value != nullptr && value[0] != '\0') return value;
+  }
+  return "/tmp";
+}
+
+void Define(CLI::App& app, DaemonOptions& o) {
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("--listen", o.listen,
+                 "Address of the public gRPC listener, HOST:PORT (port 0 "
+                 "picks a free port)")
+      ->capture_default_str();
+  app.add_option("--config", o.config_file,
+                 "TOML file with any of these settings; key `plugin_dir` "
+                 "sets --plugin-dir. Flags override the file");
+  app.add_option("--plugin-dir", o.plugin_dir,
+                 "Directory of classifier manifests (<name>.toml)")
+      ->capture_default_str();
+  app.add_option("--plugin-lib-dir", o.plugin_lib_dir,
+                 "Where a manifest's bare `plugin = \"name\"` is looked up "
+                 "as <name>.so")
+      ->capture_default_str();
+  app.add_option("--runtime-dir", o.runtime_dir,
+                 "Directory for private copies of plugin libraries (must "
+                 "allow exec); default $RUNTIME_DIRECTORY, $TMPDIR or /tmp");
+  app.add_option("--log-level", o.log_level,
+                 "trace, debug (logs every request), info, warn, error or off")
+      ->check(CLI::IsMember(
+          {"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+  app.add_option("--port-file", o.port_file,
+                 "Write the bound port number to this file once listening");
+  app.add_option("--drain-timeout", o.drain_timeout_seconds,
+                 "Seconds SIGTERM waits for in-flight calls and streams "
+                 "before cancelling them")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  app.add_option("--max-message-bytes", o.max_message_bytes,
+                 "Largest gRPC message accepted; larger ones fail with "
+                 "RESOURCE_EXHAUSTED")
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--max-document-bytes", o.limits.max_document_bytes,
+                 "Largest document text accepted, in bytes")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--max-batch-documents", o.limits.max_batch_documents,
+                 "Most documents in one ClassifyBatch call")
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}))
+      ->capture_default_str();
+  app.add_option("--stream-window", o.limits.stream_window,
+                 "Most unanswered documents the server reads ahead on one "
+                 "stream")
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}))
+      ->capture_default_str();
+  app.add_option("--default-top-k", o.limits.default_top_k,
+                 "Labels returned when a request leaves top_k at 0")
+      ->check(CLI::Range(1u, 100u))
+      ->capture_default_str();
+  app.add_option("--default-min-score", o.limits.default_min_score,
+                 "Minimum label score when a request sets none")
+      ->check(CLI::Range(0.0f, 1.0f))
+      ->capture_default_str();
+  app.set_version_flag("--version", std::string("classifyd ") +
+                                        CLASSIFYD_VERSION);
+}
+
+// Renders a TOML scalar as a flag value.
+std::optional<std::string> FlagValue(const toml::node& node) {
+  if (auto v = node.value_exact<std::string>()) return *v;
+  if (auto v = node.value_exact<int64_t>()) return std::to_string(*v);
+  if (auto v = node.value_exact<bool>()) return *v ? "true" : "false";
+  if (auto v = node.value_exact<double>()) {
+    std::ostringstream out;
+    out.precision(17);
+    out << *v;
+    return out.str();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<DaemonOptions, ParseExit> ParseOptions(
+    const std::vector<std::string>& args) {
+  DaemonOptions options;
+  options.plugin_lib_dir = CLASSIFYD_DEFAULT_PLUGIN_LIB_DIR;
+  CLI::App app(
+      "classifyd: a content-classification daemon. Serves classifyd.v1."
+      "Classifier over gRPC with labels from the classifier plugins declared "
+      "by the manifests in --plugin-dir.",
+      "classifyd");
+  Define(app, options);
+
+  // The config file is read first and fed in as flags placed before the
+  // real ones, so the command line wins.
+  std::string config_file;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      config_file = args[i + 1];
+    } else if (args[i].rfind("--config=", 0) == 0) {
+      config_file = args[i].substr(9);
+    }
+  }
+  std::vector<std::string> merged{args.empty() ? "classifyd" : args[0]};
+  if (!config_file.empty()) {
+    toml::table table;
+    try {
+      table = toml::parse_file(config_file);
+    } catch (const toml::parse_error& e) {
+      std::ostringstream out;
+      out << "config file '" << config_file << "': ";
+      if (e.source().begin.line > 0) {
+        out << "line " << e.source().begin.line << ", column "
+            << e.source().begin.column << ": ";
+      }
+      out << e.description();
+      return ParseExit{2, out.str()};
+    }
+    for (const auto& [key, node] : table) {
+      std::string flag = "--" + std::string(key.str());
+      std::replace(flag.begin() + 2, flag.end(), '_', '-');
+      if (flag == "--config" || app.get_option_no_throw(flag) == nullptr) {
+        return ParseExit{2, "config file '" + config_file +
+                                "': unknown setting '" +
+                                std::string(key.str()) + "'"};
+      }
+      auto value = FlagValue(node);
+      if (!value) {
+        return ParseExit{2, "config file '" + config_file + "': setting '" +
+                                std::string(key.str()) +
+                                "' must be a string, number or boolean"};
+      }
+      merged.push_back(flag + "=" + *value);
+    }
+  }
+  merged.insert(merged.end(), args.begin() + (args.empty() ? 0 : 1),
+                args.end());
+
+  try {
+    std::vector<std::string> reversed(merged.rbegin(), merged.rend() - 1);
+    app.parse(reversed);  // CLI11 takes arguments in reverse order.
+  } catch (const CLI::CallForHelp&) {
+    return ParseExit{0, app.help()};
+  } catch (const CLI::CallForVersion& e) {
+    return ParseExit{0, e.what()};
+  } catch (const CLI::ParseError& e) {
+    std::string where;
+    if (!config_file.empty()) where = " (flags and config '" + config_file + "')";
+    return ParseExit{2, std::string(e.what()) + where +
+                            "\nRun with --help for more information."};
+  }
+  if (options.runtime_dir.empty()) options.runtime_dir = DefaultRuntimeDir();
+  return options;
+}
+
+}  // namespace classifyd

@@ -1,0 +1,41 @@
+// Daemon settings: command-line flags, and the same settings from a TOML
+// config file (`--config`). Every setting is both a flag and a config key:
+// flag `--plugin-dir` is key `plugin_dir`. Flags win over the file.
+#ifndef CLASSIFYD_DAEMON_SERVER_OPTIONS_H_
+#define CLASSIFYD_DAEMON_SERVER_OPTIONS_H_
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "service/limits.h"
+
+namespace classifyd {
+
+struct DaemonOptions {
+  std::string listen = "127.0.0.1:50051";
+  std::string config_file;
+  std::string plugin_dir = "/etc/classifyd/plugins.d";
+  std::string plugin_lib_dir;  // Default: set by ParseOptions.
+  std::string runtime_dir;     // Default: $RUNTIME_DIRECTORY, $TMPDIR, /tmp.
+  std::string log_level = "info";
+  std::string port_file;
+  double drain_timeout_seconds = 10;
+  size_t max_message_bytes = 64 << 20;
+  ServiceLimits limits;
+};
+
+// Outcome of parsing: options to run with, or an exit code after --help,
+// --version or an error (the text to print is in `message`).
+struct ParseExit {
+  int code = 0;
+  std::string message;
+};
+
+// Parses `args` (args[0] is the program name) and the config file it names.
+std::variant<DaemonOptions, ParseExit> ParseOptions(
+    const std::vector<std::string>& args);
+
+}  // namespace classifyd
+
+#endif  // CLASSIFYD_DAEMON_SERVER_OPTIONS_H_

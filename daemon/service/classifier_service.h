@@ -1,0 +1,40 @@
+// The classifyd.v1.Classifier gRPC service (callback API).
+//
+// Handlers run on gRPC's callback threads and classify inline: no hand-off
+// to another thread per document. Thread-safe.
+#ifndef CLASSIFYD_DAEMON_SERVICE_CLASSIFIER_SERVICE_H_
+#define CLASSIFYD_DAEMON_SERVICE_CLASSIFIER_SERVICE_H_
+
+#include "classifyd/v1/classifier.grpc.pb.h"
+#include "registry/classifier_registry.h"
+#include "service/classify_engine.h"
+
+namespace classifyd {
+
+class ClassifierService final : public v1::Classifier::CallbackService {
+ public:
+  // `registry` must outlive the service.
+  ClassifierService(const ClassifierRegistry* registry, ServiceLimits limits);
+
+  grpc::ServerUnaryReactor* Classify(grpc::CallbackServerContext* context,
+                                     const v1::ClassifyRequest* request,
+                                     v1::ClassifyResponse* response) override;
+  grpc::ServerBidiReactor<v1::ClassifyRequest, v1::ClassifyResponse>*
+  ClassifyStream(grpc::CallbackServerContext* context) override;
+  grpc::ServerUnaryReactor* ClassifyBatch(
+      grpc::CallbackServerContext* context,
+      const v1::ClassifyBatchRequest* request,
+      v1::ClassifyBatchResponse* response) override;
+  grpc::ServerUnaryReactor* ListPlugins(
+      grpc::CallbackServerContext* context,
+      const v1::ListPluginsRequest* request,
+      v1::ListPluginsResponse* response) override;
+
+ private:
+  const ClassifierRegistry* registry_;
+  ClassifyEngine engine_;
+};
+
+}  // namespace classifyd
+
+#endif  // CLASSIFYD_DAEMON_SERVICE_CLASSIFIER_SERVICE_H_

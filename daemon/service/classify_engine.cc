@@ -1,0 +1,164 @@
+#include "service/classify_engine.h"
+
+#include <grpcpp/support/status.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "service/label_merge.h"
+#include "service/request_validation.h"
+
+namespace classifyd {
+namespace {
+
+void SetError(v1::ClassifyResponse* response, int code,
+              const std::string& message) {
+  response->clear_labels();
+  response->mutable_error()->set_code(code);
+  response->mutable_error()->set_message(message);
+}
+
+std::string ReadyNames(const ClassifierSnapshot& snapshot) {
+  std::string names;
+  for (const auto& c : snapshot.classifiers) {
+    if (!names.empty()) names += ", ";
+    names += c->name();
+  }
+  return names.empty() ? "none" : names;
+}
+
+}  // namespace
+
+ClassifyEngine::ClassifyEngine(const ClassifierRegistry* registry,
+                               ServiceLimits limits)
+    : registry_(registry), limits_(limits) {}
+
+void ClassifyEngine::Run(
+    std::span<const v1::ClassifyRequest* const> requests,
+    std::span<v1::ClassifyResponse* const> responses) const {
+  const std::shared_ptr<const ClassifierSnapshot> snapshot =
+      registry_->Snapshot();
+  const auto& classifiers = snapshot->classifiers;
+  const size_t n = requests.size();
+
+  // selected[d * C + c]: document d asked for classifier c.
+  const size_t count = classifiers.size();
+  std::vector<char> selected(n * count, 0);
+  std::vector<char> valid(n, 0);
+  for (size_t d = 0; d < n; ++d) {
+    const v1::ClassifyRequest& request = *requests[d];
+    v1::ClassifyResponse* response = responses[d];
+    response->Clear();
+    response->set_id(request.id());
+    grpc::Status status = ValidateRequest(request, limits_);
+    if (!status.ok()) {
+      SetError(response, status.error_code(), status.error_message());
+      continue;
+    }
+    if (count == 0) {
+      SetError(response, grpc::StatusCode::UNAVAILABLE,
+               "no classifier is ready");
+      continue;
+    }
+    if (request.plugins().empty()) {
+      std::fill_n(selected.begin() + d * count, count, 1);
+    } else {
+      bool known = true;
+      for (const std::string& name : request.plugins()) {
+        auto it = std::find_if(classifiers.begin(), classifiers.end(),
+                               [&](const auto& c) { return c->name() == name; });
+        if (it == classifiers.end()) {
+          SetError(response, grpc::StatusCode::NOT_FOUND,
+                   "unknown classifier '" + name +
+                       "' (ready: " + ReadyNames(*snapshot) + ")");
+          known = false;
+          break;
+        }
+        selected[d * count + (it - classifiers.begin())] = 1;
+      }
+      if (!known) continue;
+    }
+    valid[d] = 1;
+  }
+
+  // outcomes[d * C + c]: what classifier c said about document d.
+  std::vector<DocumentOutcome> outcomes(n * count);
+  std::vector<size_t> docs;
+  std::vector<std::string_view> texts;
+  std::vector<DocumentOutcome> batch;
+  for (size_t c = 0; c < count; ++c) {
+    const Classifier& classifier = *classifiers[c];
+    docs.clear();
+    uint32_t top_k = 0;
+    float min_score = 1.0f;
+    for (size_t d = 0; d < n; ++d) {
+      if (!valid[d] || !selected[d * count + c]) continue;
+      docs.push_back(d);
+      const v1::ClassifyRequest& r = *requests[d];
+      top_k = std::max(top_k, r.top_k() ? r.top_k() : limits_.default_top_k);
+      min_score = std::min(
+          min_score, r.has_min_score() ? r.min_score() : limits_.default_min_score);
+    }
+    // Scores are weighted after the plugin returns them.
+    const float plugin_min_score = static_cast<float>(
+        std::clamp(min_score / classifier.manifest().weight, 0.0, 1.0));
+    for (size_t start = 0; start < docs.size();
+         start += limits_.max_plugin_batch) {
+      const size_t end =
+          std::min(docs.size(), start + limits_.max_plugin_batch);
+      texts.clear();
+      for (size_t i = start; i < end; ++i) {
+        texts.push_back(requests[docs[i]]->text());
+      }
+      classifier.ClassifyBatch(texts, top_k, plugin_min_score, &batch);
+      for (size_t i = start; i < end; ++i) {
+        outcomes[docs[i] * count + c] = std::move(batch[i - start]);
+      }
+    }
+  }
+
+  std::vector<LabelSource> sources;
+  for (size_t d = 0; d < n; ++d) {
+    if (!valid[d]) continue;
+    const v1::ClassifyRequest& request = *requests[d];
+    v1::ClassifyResponse* response = responses[d];
+    sources.clear();
+    const DocumentOutcome* first_failure = nullptr;
+    for (size_t c = 0; c < count; ++c) {
+      if (!selected[d * count + c]) continue;
+      const Classifier& classifier = *classifiers[c];
+      const DocumentOutcome& outcome = outcomes[d * count + c];
+      v1::ClassifierRun* run = response->add_classifiers();
+      run->set_name(classifier.name());
+      run->set_generation(classifier.generation());
+      if (outcome.code != CLASSIFYD_OK) {
+        run->mutable_status()->set_code(outcome.code);
+        run->mutable_status()->set_message(outcome.message);
+        if (first_failure == nullptr) first_failure = &outcome;
+        continue;
+      }
+      sources.push_back({classifier.name(), classifier.generation(),
+                         classifier.manifest().weight, &outcome.labels});
+    }
+    if (sources.empty() && first_failure != nullptr) {
+      SetError(response, first_failure->code, first_failure->message);
+      continue;
+    }
+    const uint32_t top_k =
+        request.top_k() ? request.top_k() : limits_.default_top_k;
+    const float min_score = request.has_min_score()
+                                ? request.min_score()
+                                : limits_.default_min_score;
+    for (const MergedLabel& m : MergeLabels(sources, top_k, min_score)) {
+      v1::Label* label = response->add_labels();
+      label->set_name(m.name);
+      label->set_score(m.score);
+      label->set_plugin(std::string(m.classifier));
+      label->set_generation(m.generation);
+      for (const std::string& e : *m.evidence) label->add_evidence(e);
+    }
+  }
+}
+
+}  // namespace classifyd

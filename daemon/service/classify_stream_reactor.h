@@ -1,0 +1,67 @@
+// The server side of one ClassifyStream call.
+//
+// gRPC's callback API allows one read and one write in flight at a time.
+// The reactor keeps reading ahead while earlier documents are classified
+// and written; documents that arrive while a batch is being classified are
+// queued, and the next pass takes the whole queue as one batch. So a busy
+// stream is classified in batches (one plugin call for many documents)
+// without ever waiting for a batch to fill, and an idle stream answers each
+// document at once. Responses keep request order. Reads stop while
+// `stream_window` documents are unanswered, so a client that does not read
+// its responses is held back by gRPC flow control.
+//
+// Reactions never block: the only lock is held for queue bookkeeping.
+// Deletes itself in OnDone().
+#ifndef CLASSIFYD_DAEMON_SERVICE_CLASSIFY_STREAM_REACTOR_H_
+#define CLASSIFYD_DAEMON_SERVICE_CLASSIFY_STREAM_REACTOR_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <deque>
+#include <mutex>
+
+#include "classifyd/v1/classifier.pb.h"
+#include "service/classify_engine.h"
+
+namespace classifyd {
+
+class ClassifyStreamReactor final
+    : public grpc::ServerBidiReactor<v1::ClassifyRequest,
+                                     v1::ClassifyResponse> {
+ public:
+  // `engine` must outlive the reactor.
+  explicit ClassifyStreamReactor(const ClassifyEngine* engine);
+
+  void OnReadDone(bool ok) override;
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+ private:
+  // Classifies everything queued, unless another thread already is.
+  void ProcessPending();
+  // Starts the next write if none is in flight; finishes the call when all
+  // is done. Called without mu_ held.
+  void Pump();
+
+  const ClassifyEngine* const engine_;
+  const size_t window_;
+
+  std::mutex mu_;
+  v1::ClassifyRequest incoming_;            // Target of the read in flight.
+  std::deque<v1::ClassifyRequest> pending_;  // Read, not yet classified.
+  size_t classifying_ = 0;                   // Documents being classified.
+  bool processing_ = false;                  // A thread is classifying.
+  // Classified, not yet written; front() is being written when
+  // write_in_flight_. Deque references stay valid across push_back.
+  std::deque<v1::ClassifyResponse> outgoing_;
+  bool write_in_flight_ = false;
+  bool read_paused_ = false;  // Window full; resume the read when it drains.
+  bool reads_done_ = false;   // Client half-closed, or the call broke.
+  bool broken_ = false;       // A write failed or the call was cancelled.
+  bool finished_ = false;
+};
+
+}  // namespace classifyd
+
+#endif  // CLASSIFYD_DAEMON_SERVICE_CLASSIFY_STREAM_REACTOR_H_

@@ -1,0 +1,46 @@
+// Merges the labels several classifiers gave one document into the single
+// ranked list a client receives.
+//
+// Rule: each classifier's scores are multiplied by its manifest weight
+// (capped at 1); for a label given by several classifiers the highest
+// weighted score wins and keeps its classifier and evidence (per-label max).
+// Labels under min_score are dropped; the rest are sorted by score, best
+// first (ties by label name, then classifier name), and cut to top_k.
+//
+// Thread-safe (pure function).
+#ifndef CLASSIFYD_DAEMON_SERVICE_LABEL_MERGE_H_
+#define CLASSIFYD_DAEMON_SERVICE_LABEL_MERGE_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "plugin/classifier.h"
+
+namespace classifyd {
+
+// One classifier's labels for the document, with what the merge needs to
+// know about that classifier.
+struct LabelSource {
+  std::string_view classifier;  // Classifier name.
+  uint64_t generation = 0;
+  double weight = 1.0;
+  const std::vector<PluginLabel>* labels = nullptr;
+};
+
+struct MergedLabel {
+  std::string name;
+  float score = 0;
+  std::string_view classifier;
+  uint64_t generation = 0;
+  const std::vector<std::string>* evidence = nullptr;  // Never null.
+};
+
+// REQUIRES: the sources' strings and label vectors outlive the result.
+std::vector<MergedLabel> MergeLabels(std::span<const LabelSource> sources,
+                                     uint32_t top_k, float min_score);
+
+}  // namespace classifyd
+
+#endif  // CLASSIFYD_DAEMON_SERVICE_LABEL_MERGE_H_

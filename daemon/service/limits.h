@@ -1,0 +1,32 @@
+// Request limits and defaults of the Classifier service.
+#ifndef CLASSIFYD_DAEMON_SERVICE_LIMITS_H_
+#define CLASSIFYD_DAEMON_SERVICE_LIMITS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace classifyd {
+
+struct ServiceLimits {
+  // Largest accepted document text, in bytes.
+  size_t max_document_bytes = 1 << 20;
+  // Most documents in one ClassifyBatch call.
+  size_t max_batch_documents = 10'000;
+  // Largest accepted request id, in bytes.
+  size_t max_id_bytes = 1024;
+  // Labels returned when a request leaves top_k at 0.
+  uint32_t default_top_k = 5;
+  // Largest top_k a request may ask for.
+  uint32_t max_top_k = 100;
+  // min_score used when a request does not set it.
+  float default_min_score = 0.1f;
+  // Most documents of one stream that are read but not yet answered; the
+  // server stops reading (and gRPC flow control slows the client) beyond it.
+  size_t stream_window = 512;
+  // Most documents passed to a plugin in one classify_batch() call.
+  size_t max_plugin_batch = 128;
+};
+
+}  // namespace classifyd
+
+#endif  // CLASSIFYD_DAEMON_SERVICE_LIMITS_H_

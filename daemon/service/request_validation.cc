@@ -1,0 +1,70 @@
+#include "service/request_validation.h"
+
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
+#include <cmath>
+#include <string>
+
+namespace classifyd {
+
+grpc::Status ValidateText(std::string_view text) {
+  if (text.empty()) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, "text is empty"};
+  }
+  const char* s = text.data();
+  const int32_t length = static_cast<int32_t>(text.size());
+  bool blank = true;
+  for (int32_t i = 0; i < length;) {
+    const int32_t at = i;
+    UChar32 c;
+    U8_NEXT(s, i, length, c);
+    if (c < 0) {
+      return {grpc::StatusCode::INVALID_ARGUMENT,
+              "text is not valid UTF-8 (bad byte sequence at offset " +
+                  std::to_string(at) + ")"};
+    }
+    if (c == 0) {
+      return {grpc::StatusCode::INVALID_ARGUMENT,
+              "text contains a NUL character at offset " + std::to_string(at)};
+    }
+    if (blank && !u_isUWhiteSpace(c) && !u_iscntrl(c)) blank = false;
+  }
+  if (blank) {
+    return {grpc::StatusCode::INVALID_ARGUMENT,
+            "text contains only whitespace"};
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ValidateRequest(const v1::ClassifyRequest& request,
+                             const ServiceLimits& limits) {
+  if (request.text().size() > limits.max_document_bytes) {
+    return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+            "text is " + std::to_string(request.text().size()) +
+                " bytes, over the limit of " +
+                std::to_string(limits.max_document_bytes) +
+                " bytes (max_document_bytes)"};
+  }
+  if (request.id().size() > limits.max_id_bytes) {
+    return {grpc::StatusCode::INVALID_ARGUMENT,
+            "id is " + std::to_string(request.id().size()) +
+                " bytes, over the limit of " +
+                std::to_string(limits.max_id_bytes) + " bytes"};
+  }
+  if (request.top_k() > limits.max_top_k) {
+    return {grpc::StatusCode::INVALID_ARGUMENT,
+            "top_k is " + std::to_string(request.top_k()) +
+                "; it must be at most " + std::to_string(limits.max_top_k)};
+  }
+  if (request.has_min_score()) {
+    const float m = request.min_score();
+    if (!std::isfinite(m) || m < 0.0f || m > 1.0f) {
+      return {grpc::StatusCode::INVALID_ARGUMENT,
+              "min_score must be in [0, 1]"};
+    }
+  }
+  return ValidateText(request.text());
+}
+
+}  // namespace classifyd
