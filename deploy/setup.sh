@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs what classifyd needs to build (Debian 12 packages) and builds it.
+#
+#   deploy/setup.sh [--build-dir DIR] [--sanitize address,undefined|thread]
+#
+# Idempotent: installs only missing packages (with sudo when not root) and
+# rebuilds incrementally. Used by run.sh and test.sh.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="$ROOT/build/release"
+SANITIZE=""
+BUILD_TYPE=Release
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --build-dir) BUILD_DIR="$2"; shift 2 ;;
+    --sanitize) SANITIZE="$2"; BUILD_TYPE=RelWithDebInfo; shift 2 ;;
+    *) echo "setup.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+
+PACKAGES=(
+  cmake ninja-build g++ pkg-config
+  libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
+  libfasttext-dev libspdlog-dev libfmt-dev libicu-dev
+  libtomlplusplus-dev libcli11-dev
+  libgtest-dev libgmock-dev
+  python3
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=()
+  if [[ $(id -u) -ne 0 ]]; then SUDO=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${SUDO[@]}" apt-get update -q
+  "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+JOBS="${CLASSIFYD_JOBS:-$(nproc)}"
+if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
+  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja \
+    -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DCLASSIFYD_SANITIZE="$SANITIZE"
+fi
+cmake --build "$BUILD_DIR" -j "$JOBS"

@@ -1,0 +1,202 @@
+#include "registry/classifier_registry.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "testing/daemon_process.h"
+#include "testing/temp_dir.h"
+
+namespace classifyd {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::KeywordManifest;
+
+class ClassifierRegistryTest : public ::testing::Test {
+ protected:
+  ClassifierRegistryTest()
+      : registry_(std::make_unique<ClassifierRegistry>(
+            ClassifierRegistry::Options{plugins_.path(),
+                                        testing::PluginLibDir(),
+                                        private_.path()},
+            &retirer_)) {}
+
+  // Rewrites a manifest so its stamp surely changes (new inode via rename).
+  void Write(const std::string& name, const std::string& text) {
+    plugins_.WriteFile("." + name + ".tmp", text);
+    std::filesystem::rename(plugins_.path() + "/." + name + ".tmp",
+                            plugins_.path() + "/" + name);
+  }
+
+  const ClassifierStatus* Find(const std::vector<ClassifierStatus>& list,
+                               const std::string& name) {
+    for (const auto& s : list) {
+      if (s.name == name) return &s;
+    }
+    return nullptr;
+  }
+
+  testing::TempDir plugins_;
+  testing::TempDir private_;
+  Retirer retirer_;
+  std::unique_ptr<ClassifierRegistry> registry_;
+};
+
+TEST_F(ClassifierRegistryTest, LoadsEveryManifestAndSkipsOtherFiles) {
+  Write("a.toml", KeywordManifest("x=one"));
+  Write("b.toml", KeywordManifest("y=two"));
+  plugins_.WriteFile("README.md", "not a manifest");
+  plugins_.WriteFile(".hidden.toml", "plugin = \"nope\"");
+  auto result = registry_->Reconcile();
+  EXPECT_EQ(result.loaded, 2);
+  EXPECT_EQ(result.failed, 0);
+  auto snapshot = registry_->Snapshot();
+  ASSERT_EQ(snapshot->classifiers.size(), 2u);
+  EXPECT_NE(snapshot->Find("a"), nullptr);
+  EXPECT_NE(snapshot->Find("b"), nullptr);
+  EXPECT_EQ(snapshot->Find("c"), nullptr);
+  EXPECT_NE(snapshot->Find("a")->generation(),
+            snapshot->Find("b")->generation());
+  EXPECT_TRUE(registry_->HasReady());
+}
+
+TEST_F(ClassifierRegistryTest, ListsBrokenManifestsAsFailedWithTheReason) {
+  Write("good.toml", KeywordManifest("x=one"));
+  Write("typo.toml", "plugin = \"x\"\nmodle = \"m\"\n");
+  Write("abi.toml", "plugin = \"" + testing::TestPluginDir() +
+                        "/bad_abi_major.so\"\n");
+  auto result = registry_->Reconcile();
+  EXPECT_EQ(result.loaded, 1);
+  EXPECT_EQ(result.failed, 2);
+  auto list = registry_->List();
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(Find(list, "good")->state, ClassifierState::kReady);
+  EXPECT_EQ(Find(list, "typo")->state, ClassifierState::kFailed);
+  EXPECT_THAT(Find(list, "typo")->error, HasSubstr("unknown key 'modle'"));
+  EXPECT_EQ(Find(list, "abi")->state, ClassifierState::kFailed);
+  EXPECT_THAT(Find(list, "abi")->error, HasSubstr("major version must match"));
+  EXPECT_EQ(Find(list, "abi")->serving, nullptr);
+  EXPECT_EQ(registry_->Snapshot()->classifiers.size(), 1u);
+}
+
+TEST_F(ClassifierRegistryTest, KeepsOldVersionServingWhenNewLoadFails) {
+  Write("k.toml", KeywordManifest("x=one"));
+  registry_->Reconcile();
+  const uint64_t generation = registry_->Snapshot()->Find("k")->generation();
+
+  Write("k.toml", KeywordManifest("x=one", "fail_create = true"));
+  auto result = registry_->Reconcile();
+  EXPECT_EQ(result.failed, 1);
+  const Classifier* serving = registry_->Snapshot()->Find("k");
+  ASSERT_NE(serving, nullptr);
+  EXPECT_EQ(serving->generation(), generation);
+  auto list = registry_->List();
+  EXPECT_EQ(list[0].state, ClassifierState::kFailed);
+  EXPECT_THAT(list[0].error, HasSubstr("fail_create is set"));
+  ASSERT_NE(list[0].serving, nullptr);
+  EXPECT_EQ(list[0].serving->generation(), generation);
+
+  // An unchanged broken manifest is not retried on every rescan.
+  EXPECT_EQ(registry_->Reconcile().failed, 0);
+
+  // Fixing it loads a newer generation.
+  Write("k.toml", KeywordManifest("x=two"));
+  EXPECT_EQ(registry_->Reconcile().loaded, 1);
+  EXPECT_GT(registry_->Snapshot()->Find("k")->generation(), generation);
+  EXPECT_EQ(registry_->List()[0].state, ClassifierState::kReady);
+  EXPECT_EQ(registry_->List()[0].error, "");
+}
+
+TEST_F(ClassifierRegistryTest, UnchangedFilesAreNotReloaded) {
+  Write("k.toml", KeywordManifest("x=one"));
+  registry_->Reconcile();
+  const uint64_t generation = registry_->Snapshot()->Find("k")->generation();
+  auto result = registry_->Reconcile();
+  EXPECT_EQ(result.loaded, 0);
+  EXPECT_EQ(result.unchanged, 1);
+  EXPECT_EQ(registry_->Snapshot()->Find("k")->generation(), generation);
+}
+
+TEST_F(ClassifierRegistryTest, UnloadsOnlyAfterTheLastReference) {
+  Write("k.toml", KeywordManifest("x=one"));
+  registry_->Reconcile();
+  auto held = registry_->Snapshot();  // An in-flight request.
+  ASSERT_NE(held->Find("k"), nullptr);
+
+  std::filesystem::remove(plugins_.path() + "/k.toml");
+  EXPECT_EQ(registry_->Reconcile().removed, 1);
+  EXPECT_TRUE(registry_->Snapshot()->classifiers.empty());
+  {
+    auto list = registry_->List();
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].state, ClassifierState::kUnloading);
+  }
+
+  // The request can still classify with what it holds.
+  std::vector<DocumentOutcome> out;
+  std::string_view texts[] = {"x"};
+  held->Find("k")->ClassifyBatch(texts, 5, 0.0f, &out);
+  ASSERT_EQ(out[0].labels.size(), 1u);
+
+  retirer_.Drain();
+  const size_t retired_before = retirer_.completed();
+  held.reset();  // Last reference: destruction is queued to the retirer.
+  retirer_.Drain();
+  EXPECT_EQ(retirer_.completed(), retired_before + 1);
+  EXPECT_TRUE(registry_->List().empty());
+}
+
+TEST_F(ClassifierRegistryTest, ServesOtherClassifiersWhileOneIsBroken) {
+  Write("good.toml", KeywordManifest("x=one"));
+  Write("bad.toml", "plugin = \"" + testing::TestPluginDir() +
+                        "/bad_entry_throws.so\"\n");
+  registry_->Reconcile();
+  EXPECT_EQ(registry_->Snapshot()->classifiers.size(), 1u);
+}
+
+// Requests keep classifying on snapshots while another thread reloads the
+// same classifier over and over; under TSan this also checks the snapshot
+// hand-over for races.
+TEST_F(ClassifierRegistryTest, ConcurrentRequestsDuringReloadsNeverFail) {
+  Write("k.toml", KeywordManifest("x=one"));
+  registry_->Reconcile();
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::atomic<int> classified{0};
+  std::vector<std::thread> requesters;
+  for (int t = 0; t < 3; ++t) {
+    requesters.emplace_back([&] {
+      std::vector<DocumentOutcome> out;
+      std::string_view texts[] = {"x marks", "nothing"};
+      while (!stop.load()) {
+        auto snapshot = registry_->Snapshot();
+        const Classifier* c = snapshot->Find("k");
+        if (c == nullptr) {
+          failures++;
+          continue;
+        }
+        c->ClassifyBatch(texts, 5, 0.0f, &out);
+        if (out[0].code != CLASSIFYD_OK || out[0].labels.size() != 1) {
+          failures++;
+        }
+        classified++;
+      }
+    });
+  }
+  for (int i = 0; i < 20; ++i) {
+    Write("k.toml", KeywordManifest(i % 2 ? "x=one" : "x=uno"));
+    EXPECT_EQ(registry_->Reconcile().loaded, 1);
+  }
+  stop = true;
+  for (auto& t : requesters) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GT(classified.load(), 0);
+  retirer_.Drain();
+}
+
+}  // namespace
+}  // namespace classifyd

@@ -1,0 +1,71 @@
+#include "service/label_merge.h"
+
+#include <gtest/gtest.h>
+
+namespace classifyd {
+namespace {
+
+std::vector<PluginLabel> Labels(
+    std::initializer_list<std::pair<const char*, float>> items) {
+  std::vector<PluginLabel> out;
+  for (const auto& [name, score] : items) out.push_back({name, score, {}});
+  return out;
+}
+
+TEST(LabelMergeTest, KeepsTheBestScorePerLabelWithItsSource) {
+  auto a = Labels({{"finance", 0.6f}, {"politics", 0.3f}});
+  auto b = Labels({{"finance", 0.8f}, {"fraud", 0.5f}});
+  b[0].evidence = {"股"};
+  LabelSource sources[] = {{"stats", 1, 1.0, &a}, {"rules", 2, 1.0, &b}};
+  auto merged = MergeLabels(sources, 10, 0.0f);
+  ASSERT_EQ(merged.size(), 3u);
+  EXPECT_EQ(merged[0].name, "finance");
+  EXPECT_FLOAT_EQ(merged[0].score, 0.8f);
+  EXPECT_EQ(merged[0].classifier, "rules");
+  EXPECT_EQ(merged[0].generation, 2u);
+  EXPECT_EQ(*merged[0].evidence, std::vector<std::string>{"股"});
+  EXPECT_EQ(merged[1].name, "fraud");
+  EXPECT_EQ(merged[2].name, "politics");
+  EXPECT_EQ(merged[2].classifier, "stats");
+}
+
+TEST(LabelMergeTest, AppliesWeightsAndCapsAtOne) {
+  auto a = Labels({{"sports", 0.6f}});
+  auto b = Labels({{"sports", 0.4f}, {"games", 0.9f}});
+  LabelSource sources[] = {{"a", 1, 0.5, &a}, {"b", 1, 2.0, &b}};
+  auto merged = MergeLabels(sources, 10, 0.0f);
+  ASSERT_EQ(merged.size(), 2u);
+  EXPECT_EQ(merged[0].name, "games");
+  EXPECT_FLOAT_EQ(merged[0].score, 1.0f);  // 0.9 * 2 capped.
+  EXPECT_EQ(merged[1].name, "sports");
+  EXPECT_FLOAT_EQ(merged[1].score, 0.8f);  // max(0.3, 0.8)
+  EXPECT_EQ(merged[1].classifier, "b");
+}
+
+TEST(LabelMergeTest, FiltersByMinScoreAfterWeightingAndCutsToTopK) {
+  auto a = Labels({{"a", 0.9f}, {"b", 0.5f}, {"c", 0.4f}, {"d", 0.05f}});
+  LabelSource sources[] = {{"x", 1, 1.0, &a}};
+  auto merged = MergeLabels(sources, 2, 0.1f);
+  ASSERT_EQ(merged.size(), 2u);
+  EXPECT_EQ(merged[0].name, "a");
+  EXPECT_EQ(merged[1].name, "b");
+  EXPECT_EQ(MergeLabels(sources, 10, 0.45f).size(), 2u);
+}
+
+TEST(LabelMergeTest, BreaksTiesByNameThenClassifier) {
+  auto a = Labels({{"zeta", 0.5f}, {"alpha", 0.5f}});
+  auto b = Labels({{"alpha", 0.5f}});
+  LabelSource sources[] = {{"second", 1, 1.0, &a}, {"first", 1, 1.0, &b}};
+  auto merged = MergeLabels(sources, 10, 0.0f);
+  ASSERT_EQ(merged.size(), 2u);
+  EXPECT_EQ(merged[0].name, "alpha");
+  EXPECT_EQ(merged[0].classifier, "first");
+  EXPECT_EQ(merged[1].name, "zeta");
+}
+
+TEST(LabelMergeTest, NoSourcesNoLabels) {
+  EXPECT_TRUE(MergeLabels({}, 5, 0.0f).empty());
+}
+
+}  // namespace
+}  // namespace classifyd

@@ -1,0 +1,105 @@
+#include "plugin/manifest.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace classifyd {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Pair;
+using ::testing::UnorderedElementsAre;
+
+std::variant<Manifest, std::string> Parse(const std::string& text,
+                                          const std::string& path =
+                                              "/etc/cd/plugins.d/news.toml") {
+  return ParseManifest(text, path, "/usr/lib/classifyd/plugins");
+}
+
+std::string ErrorOf(const std::variant<Manifest, std::string>& r) {
+  const auto* e = std::get_if<std::string>(&r);
+  return e != nullptr ? *e : "<parsed fine>";
+}
+
+TEST(ManifestTest, ParsesAFullManifest) {
+  auto r = Parse(R"(
+plugin = "fasttext"
+model = "../models/news/model.ftz"
+weight = 0.5
+[options]
+top_k = 3
+threshold = 0.25
+label_prefix = "__label__"
+lowercase = true
+)");
+  ASSERT_TRUE(std::holds_alternative<Manifest>(r)) << ErrorOf(r);
+  const Manifest& m = std::get<Manifest>(r);
+  EXPECT_EQ(m.name, "news");
+  EXPECT_EQ(m.manifest_path, "/etc/cd/plugins.d/news.toml");
+  EXPECT_EQ(m.library_path, "/usr/lib/classifyd/plugins/fasttext.so");
+  EXPECT_EQ(m.model_path, "/etc/cd/models/news/model.ftz");
+  EXPECT_DOUBLE_EQ(m.weight, 0.5);
+  EXPECT_THAT(m.options,
+              UnorderedElementsAre(Pair("top_k", "3"),
+                                   Pair("threshold", "0.25"),
+                                   Pair("label_prefix", "__label__"),
+                                   Pair("lowercase", "true")));
+}
+
+TEST(ManifestTest, ResolvesPluginPathsRelativeToTheManifest) {
+  auto r = Parse("plugin = \"./lib/custom.so\"\n");
+  ASSERT_TRUE(std::holds_alternative<Manifest>(r)) << ErrorOf(r);
+  EXPECT_EQ(std::get<Manifest>(r).library_path,
+            "/etc/cd/plugins.d/lib/custom.so");
+  EXPECT_EQ(std::get<Manifest>(r).model_path, "");
+  EXPECT_DOUBLE_EQ(std::get<Manifest>(r).weight, 1.0);
+}
+
+TEST(ManifestTest, RejectsUnknownKeysByName) {
+  EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\nmodle = \"typo\"\n")),
+              HasSubstr("unknown key 'modle'"));
+}
+
+TEST(ManifestTest, RequiresPlugin) {
+  EXPECT_THAT(ErrorOf(Parse("model = \"m.bin\"\n")), HasSubstr("plugin"));
+}
+
+TEST(ManifestTest, ReportsTomlSyntaxErrorsWithLine) {
+  EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\nweight = = 2\n")),
+              HasSubstr("line 2"));
+}
+
+TEST(ManifestTest, ValidatesWeight) {
+  EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\nweight = 0\n")),
+              HasSubstr("weight"));
+  EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\nweight = \"high\"\n")),
+              HasSubstr("weight"));
+  EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\nweight = 11\n")),
+              HasSubstr("weight"));
+}
+
+TEST(ManifestTest, RejectsNonScalarOptions) {
+  EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\n[options]\nlist = [1, 2]\n")),
+              HasSubstr("option 'list'"));
+}
+
+TEST(ManifestTest, RejectsBadClassifierNames) {
+  EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\n", "/d/bad name!.toml")),
+              HasSubstr("file name"));
+  EXPECT_TRUE(IsValidClassifierName("news-topics.v2_x"));
+  EXPECT_FALSE(IsValidClassifierName(""));
+  EXPECT_FALSE(IsValidClassifierName("-leading"));
+  EXPECT_FALSE(IsValidClassifierName(std::string(65, 'a')));
+}
+
+TEST(ManifestTest, RejectsBarePluginNamesThatEscapeTheLibraryDir) {
+  EXPECT_THAT(ErrorOf(Parse("plugin = \"..\"\n")), HasSubstr("not a valid"));
+}
+
+TEST(ManifestTest, ReportsUnreadableFile) {
+  EXPECT_THAT(ErrorOf(LoadManifest("/nonexistent/x.toml", "/lib")),
+              HasSubstr("cannot read manifest"));
+}
+
+}  // namespace
+}  // namespace classifyd

@@ -1,0 +1,112 @@
+#include "server/options.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "testing/temp_dir.h"
+
+namespace classifyd {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::variant<DaemonOptions, ParseExit> Parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "classifyd");
+  return ParseOptions(args);
+}
+
+const DaemonOptions& Ok(const std::variant<DaemonOptions, ParseExit>& r) {
+  if (const auto* e = std::get_if<ParseExit>(&r)) {
+    ADD_FAILURE() << "parse failed: " << e->message;
+    static DaemonOptions defaults;
+    return defaults;
+  }
+  return std::get<DaemonOptions>(r);
+}
+
+TEST(OptionsTest, Defaults) {
+  const auto r = Parse({});
+  const DaemonOptions& o = Ok(r);
+  EXPECT_EQ(o.listen, "127.0.0.1:50051");
+  EXPECT_EQ(o.limits.max_document_bytes, 1u << 20);
+  EXPECT_EQ(o.log_level, "info");
+  EXPECT_FALSE(o.runtime_dir.empty());
+}
+
+TEST(OptionsTest, FlagsSetEverything) {
+  const auto r = Parse({"--listen", "127.0.0.1:6000", "--plugin-dir", "/p",
+                        "--max-document-bytes", "2048", "--log-level",
+                        "debug", "--stream-window", "64"});
+  const DaemonOptions& o = Ok(r);
+  EXPECT_EQ(o.listen, "127.0.0.1:6000");
+  EXPECT_EQ(o.plugin_dir, "/p");
+  EXPECT_EQ(o.limits.max_document_bytes, 2048u);
+  EXPECT_EQ(o.limits.stream_window, 64u);
+  EXPECT_EQ(o.log_level, "debug");
+}
+
+TEST(OptionsTest, ConfigFileUsesUnderscoreKeysAndFlagsWin) {
+  testing::TempDir dir;
+  const std::string config = dir.WriteFile(
+      "classifyd.toml",
+      "listen = \"127.0.0.1:7000\"\nplugin_dir = \"/from/config\"\n"
+      "max_document_bytes = 4096\ndefault_min_score = 0.25\n");
+  const auto r = Parse({"--config", config, "--listen", "127.0.0.1:7001"});
+  const DaemonOptions& o = Ok(r);
+  EXPECT_EQ(o.listen, "127.0.0.1:7001");
+  EXPECT_EQ(o.plugin_dir, "/from/config");
+  EXPECT_EQ(o.limits.max_document_bytes, 4096u);
+  EXPECT_FLOAT_EQ(o.limits.default_min_score, 0.25f);
+}
+
+TEST(OptionsTest, ConfigFileErrorsNameTheFileAndKey) {
+  testing::TempDir dir;
+  const auto unknown = Parse(
+      {"--config", dir.WriteFile("a.toml", "plugin_dri = \"/typo\"\n")});
+  ASSERT_TRUE(std::holds_alternative<ParseExit>(unknown));
+  EXPECT_EQ(std::get<ParseExit>(unknown).code, 2);
+  EXPECT_THAT(std::get<ParseExit>(unknown).message,
+              HasSubstr("unknown setting 'plugin_dri'"));
+
+  const auto syntax =
+      Parse({"--config", dir.WriteFile("b.toml", "listen = \n")});
+  ASSERT_TRUE(std::holds_alternative<ParseExit>(syntax));
+  EXPECT_THAT(std::get<ParseExit>(syntax).message, HasSubstr("b.toml"));
+
+  const auto value = Parse(
+      {"--config", dir.WriteFile("c.toml", "max_document_bytes = \"big\"\n")});
+  ASSERT_TRUE(std::holds_alternative<ParseExit>(value));
+  EXPECT_THAT(std::get<ParseExit>(value).message,
+              HasSubstr("max-document-bytes"));
+
+  const auto missing = Parse({"--config", dir.path() + "/none.toml"});
+  ASSERT_TRUE(std::holds_alternative<ParseExit>(missing));
+  EXPECT_EQ(std::get<ParseExit>(missing).code, 2);
+}
+
+TEST(OptionsTest, RejectsBadValuesAndUnknownFlags) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--log-level", "loud"},
+           {"--max-document-bytes", "0"},
+           {"--default-min-score", "2"},
+           {"--no-such-flag"}}) {
+    const auto r = Parse(args);
+    ASSERT_TRUE(std::holds_alternative<ParseExit>(r)) << args[0];
+    EXPECT_EQ(std::get<ParseExit>(r).code, 2) << args[0];
+  }
+}
+
+TEST(OptionsTest, HelpDocumentsEveryFlag) {
+  const auto r = Parse({"--help"});
+  ASSERT_TRUE(std::holds_alternative<ParseExit>(r));
+  const ParseExit& e = std::get<ParseExit>(r);
+  EXPECT_EQ(e.code, 0);
+  for (const char* flag :
+       {"--listen", "--config", "--plugin-dir", "--plugin-lib-dir",
+        "--log-level", "--max-document-bytes", "--drain-timeout"}) {
+    EXPECT_THAT(e.message, HasSubstr(flag));
+  }
+}
+
+}  // namespace
+}  // namespace classifyd

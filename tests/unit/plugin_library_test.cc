@@ -1,0 +1,255 @@
+// Contract suite: every real plugin and every purpose-built bad plugin goes
+// through the real loader.
+#include "plugin/plugin_library.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "plugin/classifier.h"
+#include "testing/daemon_process.h"
+#include "testing/temp_dir.h"
+
+namespace classifyd {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using testing::PluginLibDir;
+using testing::TestPluginDir;
+
+std::string TestPlugin(const std::string& name) {
+  return TestPluginDir() + "/" + name + ".so";
+}
+
+std::string OpenError(const std::string& path,
+                      const std::string& private_dir = "") {
+  auto r = PluginLibrary::Open(path, private_dir);
+  const auto* e = std::get_if<std::string>(&r);
+  return e != nullptr ? *e : "<loaded>";
+}
+
+std::shared_ptr<PluginLibrary> OpenOk(const std::string& path,
+                                      const std::string& private_dir = "") {
+  auto r = PluginLibrary::Open(path, private_dir);
+  if (const auto* e = std::get_if<std::string>(&r)) {
+    ADD_FAILURE() << *e;
+    return nullptr;
+  }
+  return std::get<std::shared_ptr<PluginLibrary>>(r);
+}
+
+Manifest ManifestFor(const std::string& library, const std::string& model,
+                     std::vector<std::pair<std::string, std::string>> opts) {
+  Manifest m;
+  m.name = "test";
+  m.manifest_path = "/test.toml";
+  m.library_path = library;
+  m.model_path = model;
+  m.options = std::move(opts);
+  return m;
+}
+
+TEST(PluginLibraryTest, LoadsTheBundledFastTextPlugin) {
+  auto lib = OpenOk(PluginLibDir() + "/fasttext.so");
+  ASSERT_NE(lib, nullptr);
+  EXPECT_EQ(lib->name(), "fasttext");
+  EXPECT_EQ(lib->abi_version(), "1.0");
+  EXPECT_FALSE(lib->version().empty());
+}
+
+TEST(PluginLibraryTest, LoadsAnSdkPlugin) {
+  auto lib = OpenOk(TestPlugin("keyword"));
+  ASSERT_NE(lib, nullptr);
+  EXPECT_EQ(lib->name(), "keyword");
+  EXPECT_EQ(lib->version(), "1.2.3");
+  EXPECT_EQ(lib->api().capabilities & CLASSIFYD_CAP_EVIDENCE,
+            CLASSIFYD_CAP_EVIDENCE);
+}
+
+TEST(PluginLibraryTest, RefusesAnotherAbiMajorAndSaysWhy) {
+  const std::string error = OpenError(TestPlugin("bad_abi_major"));
+  EXPECT_THAT(error, HasSubstr("plugin ABI 2.0"));
+  EXPECT_THAT(error, HasSubstr("major version must match"));
+}
+
+TEST(PluginLibraryTest, RefusesANewerMinor) {
+  EXPECT_THAT(OpenError(TestPlugin("bad_newer_minor")),
+              HasSubstr("upgrade classifyd"));
+}
+
+TEST(PluginLibraryTest, SurvivesAnEntryPointThatThrows) {
+  EXPECT_THAT(OpenError(TestPlugin("bad_entry_throws")),
+              HasSubstr("entry point exploded"));
+}
+
+TEST(PluginLibraryTest, RefusesALibraryWithoutEntrySymbol) {
+  EXPECT_THAT(OpenError(TestPlugin("bad_no_entry")),
+              HasSubstr("does not export 'classifyd_plugin_entry'"));
+}
+
+TEST(PluginLibraryTest, ReportsMissingAndNonLibraryFiles) {
+  EXPECT_THAT(OpenError("/nonexistent/x.so"), HasSubstr("cannot load"));
+  testing::TempDir dir;
+  EXPECT_THAT(OpenError(dir.WriteFile("junk.so", "not an ELF file")),
+              HasSubstr("cannot load"));
+  EXPECT_THAT(OpenError("/nonexistent/x.so", dir.path()),
+              HasSubstr("cannot read"));
+}
+
+TEST(PluginLibraryTest, CheckPluginApiRejectsIncompleteTables) {
+  EXPECT_THAT(CheckPluginApi(nullptr, "p"), HasSubstr("no function table"));
+  classifyd_plugin_api api{};
+  api.struct_size = sizeof(api);
+  api.abi_major = CLASSIFYD_ABI_MAJOR;
+  api.name = "x";
+  api.version = "1";
+  EXPECT_THAT(CheckPluginApi(&api, "p"), HasSubstr("required function"));
+  api.struct_size = 8;
+  EXPECT_THAT(CheckPluginApi(&api, "p"), HasSubstr("smaller"));
+}
+
+TEST(PluginLibraryTest, PrivateCopiesLoadTheCodeOnDiskNowAndLeaveNoFiles) {
+  testing::TempDir dir;
+  testing::TempDir private_dir;
+  const std::string path = dir.path() + "/plugin.so";
+  std::filesystem::copy_file(TestPlugin("keyword"), path);
+  auto first = OpenOk(path, private_dir.path());
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->name(), "keyword");
+
+  // Replace the file (rename over it) with a different plugin while the
+  // first is loaded: dlopen() of the same path would return the old code.
+  std::filesystem::copy_file(TestPlugin("bad_create_fails"),
+                             dir.path() + "/next.so");
+  std::filesystem::rename(dir.path() + "/next.so", path);
+  auto second = OpenOk(path, private_dir.path());
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(second->name(), "create-fails");
+  EXPECT_EQ(first->name(), "keyword");
+  EXPECT_EQ(first->path(), path);
+  EXPECT_TRUE(std::filesystem::is_empty(private_dir.path()));
+}
+
+TEST(ClassifierTest, CreatesAndClassifiesWithTheKeywordPlugin) {
+  auto lib = OpenOk(TestPlugin("keyword"));
+  ASSERT_NE(lib, nullptr);
+  auto created = Classifier::Create(
+      ManifestFor(lib->path(), "", {{"rules", "地震=disaster;股=finance"}}),
+      lib, 7);
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Classifier>>(created))
+      << std::get<std::string>(created);
+  auto& c = std::get<std::unique_ptr<Classifier>>(created);
+  EXPECT_EQ(c->generation(), 7u);
+  EXPECT_THAT(c->labels(), ::testing::ElementsAre("disaster", "finance"));
+
+  std::vector<DocumentOutcome> out;
+  std::string_view texts[] = {"四川地震", "A股大涨", "天气晴", "FAIL here"};
+  c->ClassifyBatch(texts, 5, 0.0f, &out);
+  ASSERT_EQ(out.size(), 4u);
+  ASSERT_EQ(out[0].labels.size(), 1u);
+  EXPECT_EQ(out[0].labels[0].name, "disaster");
+  EXPECT_FLOAT_EQ(out[0].labels[0].score, 0.9f);
+  EXPECT_EQ(out[0].labels[0].evidence, std::vector<std::string>{"地震"});
+  EXPECT_EQ(out[1].labels[0].name, "finance");
+  EXPECT_THAT(out[2].labels, IsEmpty());
+  EXPECT_EQ(out[2].code, CLASSIFYD_OK);
+  EXPECT_EQ(out[3].code, CLASSIFYD_INVALID_ARGUMENT);
+  EXPECT_THAT(out[3].message, HasSubstr("fail marker"));
+}
+
+TEST(ClassifierTest, AFailedBatchFailsEveryDocumentWithTheReason) {
+  auto lib = OpenOk(TestPlugin("keyword"));
+  ASSERT_NE(lib, nullptr);
+  auto created =
+      Classifier::Create(ManifestFor(lib->path(), "", {{"rules", "a=b"}}), lib, 1);
+  auto& c = std::get<std::unique_ptr<Classifier>>(created);
+  std::vector<DocumentOutcome> out;
+  std::string_view failing[] = {"fine", "FAILALL"};
+  c->ClassifyBatch(failing, 5, 0.0f, &out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].code, CLASSIFYD_UNAVAILABLE);
+  EXPECT_THAT(out[0].message, HasSubstr("asked to fail the batch"));
+
+  // An exception inside the plugin is caught by the SDK's barrier.
+  std::string_view throwing[] = {"THROW"};
+  c->ClassifyBatch(throwing, 5, 0.0f, &out);
+  EXPECT_EQ(out[0].code, CLASSIFYD_INTERNAL);
+  EXPECT_THAT(out[0].message, HasSubstr("asked to throw"));
+}
+
+TEST(ClassifierTest, ReportsCreateFailuresWithThePluginsMessage) {
+  auto lib = OpenOk(TestPlugin("bad_create_fails"));
+  ASSERT_NE(lib, nullptr);
+  auto created = Classifier::Create(ManifestFor(lib->path(), "", {}), lib, 1);
+  ASSERT_TRUE(std::holds_alternative<std::string>(created));
+  EXPECT_THAT(std::get<std::string>(created),
+              HasSubstr("model checksum mismatch"));
+
+  auto keyword = OpenOk(TestPlugin("keyword"));
+  auto bad_option = Classifier::Create(
+      ManifestFor(keyword->path(), "", {{"score", "high"}}), keyword, 1);
+  ASSERT_TRUE(std::holds_alternative<std::string>(bad_option));
+  EXPECT_THAT(std::get<std::string>(bad_option),
+              HasSubstr("option 'score' must be a number"));
+}
+
+TEST(ClassifierTest, FastTextPluginClassifiesWithTheBundledModel) {
+  auto lib = OpenOk(PluginLibDir() + "/fasttext.so");
+  ASSERT_NE(lib, nullptr);
+  auto created = Classifier::Create(
+      ManifestFor(lib->path(), testing::BundledModelPath(), {{"top_k", "3"}}),
+      lib, 1);
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Classifier>>(created))
+      << std::get<std::string>(created);
+  auto& c = std::get<std::unique_ptr<Classifier>>(created);
+  EXPECT_THAT(c->labels(), ::testing::Contains("finance"));
+  EXPECT_THAT(c->labels(), ::testing::Contains("sports"));
+
+  std::vector<DocumentOutcome> out;
+  std::string_view texts[] = {"所有A股投资者下周统一降费", "!!!"};
+  c->ClassifyBatch(texts, 3, 0.0f, &out);
+  ASSERT_EQ(out.size(), 2u);
+  ASSERT_FALSE(out[0].labels.empty());
+  EXPECT_LE(out[0].labels.size(), 3u);
+  float total = 0;
+  for (const PluginLabel& l : out[0].labels) {
+    EXPECT_GT(l.score, 0.0f);
+    EXPECT_LE(l.score, 1.0f);
+    total += l.score;
+  }
+  EXPECT_LE(total, 3.0f);
+  EXPECT_EQ(out[0].labels[0].name, "finance");
+  EXPECT_TRUE(out[1].labels.empty());  // No tokens, no labels, no error.
+  EXPECT_EQ(out[1].code, CLASSIFYD_OK);
+}
+
+TEST(ClassifierTest, FastTextPluginRejectsMissingAndCorruptModels) {
+  auto lib = OpenOk(PluginLibDir() + "/fasttext.so");
+  ASSERT_NE(lib, nullptr);
+  testing::TempDir dir;
+  struct Case {
+    std::string model;
+    std::string expected;
+  } cases[] = {
+      {"", "needs `model"},
+      {dir.path() + "/missing.ftz", "cannot open"},
+      {dir.WriteFile("tiny.ftz", "abc"), "too small"},
+      {dir.WriteFile("text.ftz", std::string(200, 'x')), "bad magic"},
+  };
+  for (const Case& c : cases) {
+    auto created = Classifier::Create(ManifestFor(lib->path(), c.model, {}),
+                                      lib, 1);
+    ASSERT_TRUE(std::holds_alternative<std::string>(created)) << c.model;
+    EXPECT_THAT(std::get<std::string>(created), HasSubstr(c.expected));
+  }
+  auto bad_option = Classifier::Create(
+      ManifestFor(lib->path(), testing::BundledModelPath(), {{"top_k", "0"}}),
+      lib, 1);
+  ASSERT_TRUE(std::holds_alternative<std::string>(bad_option));
+  EXPECT_THAT(std::get<std::string>(bad_option), HasSubstr("top_k"));
+}
+
+}  // namespace
+}  // namespace classifyd
