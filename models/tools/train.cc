@@ -779,8 +779,7 @@ void AddQuantizeFlags(CLI::App* app, QuantizeOptions* q) {
   app->add_option("--dsub", q->dsub, "size of each product-quantiser sub-vector")
       ->capture_default_str();
   app->add_flag("--qnorm,!--no-qnorm", q->qnorm,
-                "quantise the vector norms separately")
-      ->capture_default_str();
+                "quantise the vector norms separately (default: on)");
   app->add_flag("--qout", q->qout, "also quantise the output matrix");
   app->add_flag("--retrain", q->retrain,
                 "fine-tune the kept rows after the cutoff (needs the input)");
@@ -800,6 +799,9 @@ int Main(int argc, char** argv) {
       "label[,label...]<TAB>text. Texts are tokenised with the plugin's "
       "tokeniser (classifyd::text::ToFastTextLine)."};
   app.require_subcommand(1);
+  // A repeated flag overrides the earlier one ("--epoch 25 ... --epoch 10"),
+  // so scripts can append to a base set of flags.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 
   TokenizeOptions tokenize;
   CLI::App* tokenize_cmd = app.add_subcommand(
@@ -893,6 +895,7 @@ int Main(int argc, char** argv) {
   eval_cmd
       ->add_option("-t,--test", eval.tests,
                    "test TSV, as PATH or NAME=PATH; repeatable")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->required();
   eval_cmd->add_option("--json", eval.json, "also write the metrics as JSON");
   eval_cmd->add_option("-k", eval.k, "operating point: labels per document")
@@ -914,7 +917,8 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   predict_cmd->add_flag("--tokens", predict.show_tokens,
                         "also print the tokens");
-  predict_cmd->add_option("texts", predict.texts, "texts (default: stdin)");
+  predict_cmd->add_option("texts", predict.texts, "texts (default: stdin)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 
   std::string info_model;
   CLI::App* info_cmd =
