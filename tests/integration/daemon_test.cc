@@ -1,0 +1,331 @@
+// Integration tests: the real classifyd binary on an ephemeral loopback
+// port, driven by real gRPC clients.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "classifyd/v1/classifier.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "testing/daemon_process.h"
+#include "testing/temp_dir.h"
+
+namespace classifyd {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using testing::DaemonProcess;
+using testing::KeywordManifest;
+
+std::string FastTextManifest() {
+  return "plugin = \"fasttext\"\nmodel = \"" + testing::BundledModelPath() +
+         "\"\n[options]\ntop_k = 5\n";
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void StartWith(const std::map<std::string, std::string>& manifests,
+                 const std::vector<std::string>& args = {}) {
+    for (const auto& [name, text] : manifests) plugins_.WriteFile(name, text);
+    daemon_ = DaemonProcess::Start(plugins_.path(), args);
+    ASSERT_NE(daemon_, nullptr);
+    stub_ = v1::Classifier::NewStub(daemon_->NewChannel());
+  }
+
+  grpc::Status Classify(const v1::ClassifyRequest& request,
+                        v1::ClassifyResponse* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
+    return stub_->Classify(&context, request, response);
+  }
+
+  v1::ClassifyRequest Request(const std::string& id, const std::string& text) {
+    v1::ClassifyRequest r;
+    r.set_id(id);
+    r.set_text(text);
+    return r;
+  }
+
+  testing::TempDir plugins_;
+  std::unique_ptr<DaemonProcess> daemon_;
+  std::unique_ptr<v1::Classifier::Stub> stub_;
+};
+
+TEST_F(DaemonTest, ClassifiesRealNewsWithTheBundledModel) {
+  StartWith({{"news-topics.toml", FastTextManifest()}});
+  struct Case {
+    const char* text;
+    const char* label;
+  } cases[] = {
+      {"所有A股投资者下周统一降费", "finance"},
+      {"中国女排3比0横扫对手晋级决赛", "sports"},
+  };
+  for (const Case& c : cases) {
+    v1::ClassifyResponse response;
+    grpc::Status status = Classify(Request("doc-1", c.text), &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.id(), "doc-1");
+    EXPECT_EQ(response.error().code(), 0);
+    ASSERT_FALSE(response.labels().empty()) << c.text;
+    EXPECT_EQ(response.labels(0).name(), c.label) << c.text;
+    EXPECT_EQ(response.labels(0).plugin(), "news-topics");
+    EXPECT_GT(response.labels(0).generation(), 0u);
+    for (int i = 1; i < response.labels_size(); ++i) {
+      EXPECT_GE(response.labels(i - 1).score(), response.labels(i).score());
+      EXPECT_GE(response.labels(i).score(), 0.1f);  // default min_score
+    }
+    ASSERT_EQ(response.classifiers_size(), 1);
+    EXPECT_EQ(response.classifiers(0).name(), "news-topics");
+    EXPECT_EQ(response.classifiers(0).status().code(), 0);
+  }
+}
+
+TEST_F(DaemonTest, MergesClassifiersAndHonoursRequestOptions) {
+  StartWith({{"news-topics.toml", FastTextManifest()},
+             {"rules.toml", KeywordManifest("台风=weather;股=finance",
+                                            "score = 0.99")}});
+  v1::ClassifyResponse response;
+  ASSERT_TRUE(
+      Classify(Request("a", "中央气象台:“苏拉”已达强台风级"), &response).ok());
+  ASSERT_FALSE(response.labels().empty());
+  EXPECT_EQ(response.labels(0).name(), "weather");
+  EXPECT_EQ(response.labels(0).plugin(), "rules");
+  EXPECT_THAT(response.labels(0).evidence(), Contains("台风"));
+  EXPECT_EQ(response.classifiers_size(), 2);
+
+  // Only the rules classifier, top 1, everything scored.
+  auto request = Request("b", "所有A股投资者下周统一降费");
+  request.add_plugins("rules");
+  request.set_top_k(1);
+  request.set_min_score(0);
+  ASSERT_TRUE(Classify(request, &response).ok());
+  ASSERT_EQ(response.labels_size(), 1);
+  EXPECT_EQ(response.labels(0).name(), "finance");
+  EXPECT_EQ(response.labels(0).plugin(), "rules");
+  ASSERT_EQ(response.classifiers_size(), 1);
+
+  // A high min_score drops everything the model is unsure about.
+  request.clear_plugins();
+  request.set_top_k(0);
+  request.set_min_score(1.0f);
+  ASSERT_TRUE(Classify(request, &response).ok());
+  for (const auto& label : response.labels()) {
+    EXPECT_FLOAT_EQ(label.score(), 1.0f);
+  }
+}
+
+TEST_F(DaemonTest, BadInputGetsClearErrorsAndTheDaemonKeepsServing) {
+  StartWith({{"rules.toml", KeywordManifest("x=ex")}});
+  v1::ClassifyResponse response;
+  grpc::Status status = Classify(Request("e", ""), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("empty"));
+
+  status = Classify(Request("w", " \n\t "), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("whitespace"));
+
+  status = Classify(Request("big", std::string((1 << 20) + 1, 'x')), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("1048576 bytes"));
+
+  // Exactly at the limit is fine.
+  status = Classify(Request("limit", std::string(1 << 20, 'x')), &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+
+  auto unknown = Request("u", "x");
+  unknown.add_plugins("nope");
+  status = Classify(unknown, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("unknown classifier 'nope'"));
+  EXPECT_THAT(status.error_message(), HasSubstr("rules"));
+
+  auto bad_k = Request("k", "x");
+  bad_k.set_top_k(1000);
+  EXPECT_EQ(Classify(bad_k, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  ASSERT_TRUE(Classify(Request("ok", "x marks the spot"), &response).ok());
+  ASSERT_EQ(response.labels_size(), 1);
+  EXPECT_EQ(response.labels(0).name(), "ex");
+}
+
+TEST_F(DaemonTest, OneFailingClassifierDoesNotFailTheDocument) {
+  StartWith({{"a.toml", KeywordManifest("x=ex")},
+             {"b.toml", KeywordManifest("x=other", "fail_marker = \"boom\"")}});
+  v1::ClassifyResponse response;
+  ASSERT_TRUE(Classify(Request("d", "x boom"), &response).ok());
+  EXPECT_EQ(response.error().code(), 0);
+  ASSERT_EQ(response.labels_size(), 1);
+  EXPECT_EQ(response.labels(0).plugin(), "a");
+  ASSERT_EQ(response.classifiers_size(), 2);
+  EXPECT_EQ(response.classifiers(1).name(), "b");
+  EXPECT_EQ(response.classifiers(1).status().code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  // When every classifier fails, so does the document.
+  auto only_b = Request("d2", "boom");
+  only_b.add_plugins("b");
+  grpc::Status status = Classify(only_b, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("fail marker"));
+}
+
+TEST_F(DaemonTest, BatchAnswersEachDocumentInOrder) {
+  StartWith({{"rules.toml", KeywordManifest("x=ex;y=why")}},
+            {"--max-batch-documents", "100"});
+  v1::ClassifyBatchRequest batch;
+  const char* texts[] = {"x", "", "y", "FAIL", "xy"};
+  for (int i = 0; i < 5; ++i) {
+    auto* r = batch.add_documents();
+    r->set_id("d" + std::to_string(i));
+    r->set_text(texts[i]);
+  }
+  v1::ClassifyBatchResponse response;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub_->ClassifyBatch(&context, batch, &response).ok());
+  ASSERT_EQ(response.results_size(), 5);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(response.results(i).id(), "d" + std::to_string(i));
+  }
+  EXPECT_EQ(response.results(0).labels(0).name(), "ex");
+  EXPECT_EQ(response.results(1).error().code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(response.results(2).labels(0).name(), "why");
+  EXPECT_EQ(response.results(3).error().code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(response.results(4).labels_size(), 2);
+
+  v1::ClassifyBatchRequest too_big;
+  for (int i = 0; i < 101; ++i) too_big.add_documents()->set_text("x");
+  grpc::ClientContext context2;
+  grpc::Status status = stub_->ClassifyBatch(&context2, too_big, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("limit of 100"));
+}
+
+TEST_F(DaemonTest, RefusesBadPluginsWithClearLogsAndServesTheGoodOnes) {
+  const std::string dir = testing::TestPluginDir();
+  StartWith({
+      {"good.toml", KeywordManifest("x=ex")},
+      {"future.toml", "plugin = \"" + dir + "/bad_abi_major.so\"\n"},
+      {"throws.toml", "plugin = \"" + dir + "/bad_entry_throws.so\"\n"},
+      {"refuses.toml", "plugin = \"" + dir + "/bad_create_fails.so\"\n"},
+      {"noentry.toml", "plugin = \"" + dir + "/bad_no_entry.so\"\n"},
+      {"missing.toml", "plugin = \"no-such-plugin\"\n"},
+      {"broken.toml", "plugin = \n"},
+  });
+  const std::string log = daemon_->Log();
+  EXPECT_THAT(log, HasSubstr("major version must match"));
+  EXPECT_THAT(log, HasSubstr("entry point exploded"));
+  EXPECT_THAT(log, HasSubstr("model checksum mismatch"));
+  EXPECT_THAT(log, HasSubstr("does not export 'classifyd_plugin_entry'"));
+  EXPECT_THAT(log, HasSubstr("no-such-plugin.so"));
+  EXPECT_THAT(log, HasSubstr("invalid TOML"));
+
+  v1::ListPluginsResponse list;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub_->ListPlugins(&context, {}, &list).ok());
+  ASSERT_EQ(list.plugins_size(), 7);
+  for (const auto& p : list.plugins()) {
+    if (p.name() == "good") {
+      EXPECT_EQ(p.state(), v1::PluginInfo::READY);
+      EXPECT_EQ(p.plugin(), "keyword");
+      EXPECT_EQ(p.version(), "1.2.3");
+      EXPECT_EQ(p.abi_version(), "1.0");
+      EXPECT_THAT(p.labels(), Contains("ex"));
+      EXPECT_GT(p.generation(), 0u);
+      EXPECT_THAT(p.manifest_path(), HasSubstr("good.toml"));
+      EXPECT_EQ(p.error(), "");
+    } else {
+      EXPECT_EQ(p.state(), v1::PluginInfo::FAILED) << p.name();
+      EXPECT_FALSE(p.error().empty()) << p.name();
+      EXPECT_EQ(p.generation(), 0u) << p.name();
+    }
+  }
+  v1::ClassifyResponse response;
+  ASSERT_TRUE(Classify(Request("x", "x"), &response).ok());
+  EXPECT_EQ(response.labels(0).plugin(), "good");
+}
+
+TEST_F(DaemonTest, HealthIsNotServingUntilAClassifierLoads) {
+  daemon_ = DaemonProcess::Start(plugins_.path(), {}, /*wait_serving=*/false);
+  ASSERT_NE(daemon_, nullptr);
+  EXPECT_TRUE(daemon_->WaitForHealth(false, std::chrono::seconds(10)));
+  stub_ = v1::Classifier::NewStub(daemon_->NewChannel());
+  v1::ClassifyResponse response;
+  EXPECT_EQ(Classify(Request("a", "x"), &response).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+
+  // A new manifest and SIGHUP: the classifier appears and health flips.
+  plugins_.WriteFile("late.toml", KeywordManifest("x=ex"));
+  daemon_->Signal(SIGHUP);
+  EXPECT_TRUE(daemon_->WaitForHealth(true, std::chrono::seconds(30)));
+  ASSERT_TRUE(Classify(Request("a", "x"), &response).ok());
+  EXPECT_EQ(response.labels(0).plugin(), "late");
+}
+
+TEST_F(DaemonTest, ReflectionListsTheServices) {
+  StartWith({{"rules.toml", KeywordManifest("x=ex")}});
+  auto stub = grpc::reflection::v1alpha::ServerReflection::NewStub(
+      daemon_->NewChannel());
+  grpc::ClientContext context;
+  auto stream = stub->ServerReflectionInfo(&context);
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_list_services("*");
+  ASSERT_TRUE(stream->Write(request));
+  grpc::reflection::v1alpha::ServerReflectionResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  std::vector<std::string> services;
+  for (const auto& s : response.list_services_response().service()) {
+    services.push_back(s.name());
+  }
+  EXPECT_THAT(services, Contains("classifyd.v1.Classifier"));
+  EXPECT_THAT(services, Contains("grpc.health.v1.Health"));
+
+  // The descriptor is there for clients that build requests dynamically.
+  request.set_file_containing_symbol("classifyd.v1.Classifier");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  ASSERT_GT(
+      response.file_descriptor_response().file_descriptor_proto_size(), 0);
+  google::protobuf::FileDescriptorProto file;
+  ASSERT_TRUE(file.ParseFromString(
+      response.file_descriptor_response().file_descriptor_proto(0)));
+  EXPECT_EQ(file.package(), "classifyd.v1");
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST_F(DaemonTest, ConfigFileSetsLimits) {
+  testing::TempDir config_dir;
+  const std::string config =
+      config_dir.WriteFile("classifyd.toml", "max_document_bytes = 16\n");
+  StartWith({{"rules.toml", KeywordManifest("x=ex")}}, {"--config", config});
+  v1::ClassifyResponse response;
+  grpc::Status status =
+      Classify(Request("a", std::string(17, 'x')), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("limit of 16 bytes"));
+}
+
+TEST(DaemonStartupTest, ExitsWithAClearMessageOnBadSettings) {
+  testing::TempDir dir;
+  std::string command = testing::DaemonBinary() +
+                        " --log-level loud > " + dir.path() + "/out 2>&1";
+  const int status = std::system(command.c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  std::ifstream in(dir.path() + "/out");
+  std::string out((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_THAT(out, HasSubstr("--log-level"));
+}
+
+}  // namespace
+}  // namespace classifyd

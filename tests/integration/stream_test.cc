@@ -1,0 +1,209 @@
+// Integration tests of ClassifyStream and shutdown against the real daemon.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <thread>
+
+#include "classifyd/v1/classifier.grpc.pb.h"
+#include "testing/daemon_process.h"
+#include "testing/temp_dir.h"
+
+namespace classifyd {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::DaemonProcess;
+using testing::KeywordManifest;
+
+class StreamTest : public ::testing::Test {
+ protected:
+  void StartWith(const std::string& manifest,
+                 const std::vector<std::string>& args = {}) {
+    plugins_.WriteFile("rules.toml", manifest);
+    daemon_ = DaemonProcess::Start(plugins_.path(), args);
+    ASSERT_NE(daemon_, nullptr);
+    stub_ = v1::Classifier::NewStub(daemon_->NewChannel());
+  }
+
+  testing::TempDir plugins_;
+  std::unique_ptr<DaemonProcess> daemon_;
+  std::unique_ptr<v1::Classifier::Stub> stub_;
+};
+
+// Sends `texts` on one stream from a writer thread while reading every
+// response on this thread, like a real pipelining client.
+struct StreamResult {
+  std::vector<v1::ClassifyResponse> responses;
+  grpc::Status status;
+};
+StreamResult RunStream(v1::Classifier::Stub* stub,
+                       const std::vector<std::string>& texts) {
+  grpc::ClientContext context;
+  auto stream = stub->ClassifyStream(&context);
+  std::thread writer([&] {
+    for (size_t i = 0; i < texts.size(); ++i) {
+      v1::ClassifyRequest request;
+      request.set_id(std::to_string(i));
+      request.set_text(texts[i]);
+      if (!stream->Write(request)) break;
+    }
+    stream->WritesDone();
+  });
+  StreamResult result;
+  v1::ClassifyResponse response;
+  while (stream->Read(&response)) result.responses.push_back(response);
+  writer.join();
+  result.status = stream->Finish();
+  return result;
+}
+
+TEST_F(StreamTest, TenThousandDocumentsComeBackInOrder) {
+  StartWith(KeywordManifest("地震=disaster;股=finance"));
+  std::vector<std::string> texts;
+  for (int i = 0; i < 10000; ++i) {
+    texts.push_back(i % 2 ? "四川发生地震" : "A股收盘");
+  }
+  StreamResult result = RunStream(stub_.get(), texts);
+  ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+  ASSERT_EQ(result.responses.size(), texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const auto& r = result.responses[i];
+    ASSERT_EQ(r.id(), std::to_string(i));
+    ASSERT_EQ(r.error().code(), 0);
+    ASSERT_EQ(r.labels_size(), 1);
+    EXPECT_EQ(r.labels(0).name(), i % 2 ? "disaster" : "finance");
+  }
+}
+
+TEST_F(StreamTest, BadDocumentsGetTheirOwnErrorAndTheStreamGoesOn) {
+  StartWith(KeywordManifest("x=ex"), {"--max-document-bytes", "100"});
+  std::vector<std::string> texts = {"x one", "",   "x two", std::string(101, 'x'),
+                                    "  ",    "FAIL", "x three"};
+  StreamResult result = RunStream(stub_.get(), texts);
+  ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+  ASSERT_EQ(result.responses.size(), texts.size());
+  const int expected_codes[] = {0, 3, 0, 8, 3, 3, 0};
+  for (size_t i = 0; i < texts.size(); ++i) {
+    EXPECT_EQ(result.responses[i].id(), std::to_string(i));
+    EXPECT_EQ(result.responses[i].error().code(), expected_codes[i]) << i;
+    if (expected_codes[i] == 0) {
+      EXPECT_EQ(result.responses[i].labels(0).name(), "ex");
+    } else {
+      EXPECT_FALSE(result.responses[i].error().message().empty());
+      EXPECT_EQ(result.responses[i].labels_size(), 0);
+    }
+  }
+  EXPECT_THAT(result.responses[3].error().message(), HasSubstr("limit of 100"));
+}
+
+TEST_F(StreamTest, APipeliningClientGetsItsDocumentsBatched) {
+  // The plugin reports the size of each batch it was given; a slow plugin
+  // lets documents queue up behind the one being classified.
+  StartWith(KeywordManifest("x=ex", "report_batch_size = true\nsleep_ms = 5"));
+  std::vector<std::string> texts(400, "x");
+  StreamResult result = RunStream(stub_.get(), texts);
+  ASSERT_TRUE(result.status.ok());
+  ASSERT_EQ(result.responses.size(), texts.size());
+  int largest = 0;
+  for (const auto& r : result.responses) {
+    for (const auto& label : r.labels()) {
+      if (label.name().rfind("batch:", 0) == 0) {
+        largest = std::max(largest, std::stoi(label.name().substr(6)));
+      }
+    }
+  }
+  EXPECT_GT(largest, 1);
+}
+
+TEST_F(StreamTest, ManyConcurrentStreamsAllSucceed) {
+  StartWith(KeywordManifest("x=ex"));
+  std::atomic<int> ok_streams{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([&] {
+      std::vector<std::string> texts(500, "x y");
+      StreamResult result = RunStream(stub_.get(), texts);
+      if (result.status.ok() && result.responses.size() == texts.size()) {
+        ok_streams++;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok_streams.load(), 8);
+}
+
+TEST_F(StreamTest, AClientThatCancelsMidStreamDoesNotHurtOthers) {
+  StartWith(KeywordManifest("x=ex", "sleep_ms = 2"));
+  {
+    grpc::ClientContext context;
+    auto stream = stub_->ClassifyStream(&context);
+    v1::ClassifyRequest request;
+    request.set_text("x");
+    for (int i = 0; i < 50; ++i) stream->Write(request);
+    v1::ClassifyResponse response;
+    ASSERT_TRUE(stream->Read(&response));
+    context.TryCancel();
+    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  StreamResult result = RunStream(stub_.get(), {"x", "x"});
+  EXPECT_TRUE(result.status.ok());
+  EXPECT_EQ(result.responses.size(), 2u);
+}
+
+TEST_F(StreamTest, SigtermFinishesInFlightStreamsThenExitsZero) {
+  StartWith(KeywordManifest("x=ex", "sleep_ms = 20"));
+  grpc::ClientContext context;
+  auto stream = stub_->ClassifyStream(&context);
+  v1::ClassifyRequest request;
+  request.set_text("x");
+  constexpr int kDocs = 40;
+  for (int i = 0; i < kDocs; ++i) {
+    request.set_id(std::to_string(i));
+    ASSERT_TRUE(stream->Write(request));
+  }
+  v1::ClassifyResponse response;
+  ASSERT_TRUE(stream->Read(&response));  // The stream is being served.
+  daemon_->Signal(SIGTERM);
+  ASSERT_TRUE(daemon_->WaitForLog("draining", std::chrono::seconds(10)));
+  stream->WritesDone();
+  int received = 1;
+  while (stream->Read(&response)) {
+    EXPECT_EQ(response.id(), std::to_string(received));
+    ++received;
+  }
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(received, kDocs);
+  auto status = daemon_->WaitForExit(std::chrono::seconds(20));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+  EXPECT_THAT(daemon_->Log(), HasSubstr("classifyd stopped"));
+}
+
+TEST_F(StreamTest, SigtermDrainIsBoundedForStreamsThatNeverEnd) {
+  StartWith(KeywordManifest("x=ex"), {"--drain-timeout", "1"});
+  grpc::ClientContext context;
+  auto stream = stub_->ClassifyStream(&context);
+  v1::ClassifyRequest request;
+  request.set_text("x");
+  ASSERT_TRUE(stream->Write(request));
+  v1::ClassifyResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  // The client never half-closes.
+  const auto start = std::chrono::steady_clock::now();
+  daemon_->Signal(SIGTERM);
+  auto status = daemon_->WaitForExit(std::chrono::seconds(20));
+  ASSERT_TRUE(status.has_value()) << "daemon did not exit";
+  EXPECT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));
+  while (stream->Read(&response)) {
+  }
+  EXPECT_FALSE(stream->Finish().ok());
+}
+
+}  // namespace
+}  // namespace classifyd
