@@ -17,7 +17,7 @@
 namespace classifyd::bench {
 namespace {
 
-enum Phase : int { kWarmup = 0, kMeasure = 1, kStop = 2 };
+enum Phase : int { kRun = 0, kStop = 1 };
 
 std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(const std::string& addr,
                                                          int count) {
@@ -60,27 +60,33 @@ double AverageBytes(const std::vector<std::string>& docs) {
   return docs.empty() ? 0 : total / docs.size();
 }
 
-// State shared by every call or stream of one run: the phase, the counters
-// of the measured window, and the count of drivers still running.
+}  // namespace
+
+size_t EffectiveWindow(const LoadOptions& o) {
+  size_t window = static_cast<size_t>(std::max(1, o.window));
+  const double bytes = AverageBytes(*o.docs);
+  if (o.window_bytes > 0 && bytes > 0) {
+    window = std::min(window, std::max<size_t>(1, o.window_bytes / bytes));
+  }
+  return window;
+}
+
+namespace {
+
+// State shared by every call or stream of one run: the phase, the
+// counters, and the count of drivers still running.
 class Shared {
  public:
-  std::atomic<int> phase{kWarmup};
+  std::atomic<int> phase{kRun};
   std::atomic<uint64_t> docs{0};
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> labelled{0};
-  std::atomic<uint64_t> warmup_docs{0};
   std::mutex first_error_mu;
   std::string first_error;
 
-  bool measuring() const { return phase.load(std::memory_order_relaxed) == kMeasure; }
   bool stopping() const { return phase.load(std::memory_order_relaxed) == kStop; }
 
-  void CountDocument(bool ok, bool has_labels) {
-    if (!ok) errors.fetch_add(1, std::memory_order_relaxed);
-    if (!measuring()) {
-      warmup_docs.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
+  void CountDocument(bool has_labels) {
     docs.fetch_add(1, std::memory_order_relaxed);
     if (has_labels) labelled.fetch_add(1, std::memory_order_relaxed);
   }
@@ -115,26 +121,30 @@ std::string DescribeStatus(const grpc::Status& s) {
   return "status " + std::to_string(s.error_code()) + ": " + s.error_message();
 }
 
-// Runs warm-up then the measured window, snapshotting CPU around the
-// latter, then tells the drivers to stop (`kick` wakes idle ones) and waits
-// for them.
-void RunWindow(const LoadOptions& o, Shared& shared, Result& result,
-               const std::function<void()>& kick) {
-  std::this_thread::sleep_for(std::chrono::duration<double>(o.warmup_seconds));
+// One measured run: snapshots CPU, starts the drivers, lets them issue work
+// for the duration, tells them to stop (`kick` wakes idle ones), waits
+// until every document sent has been answered, and snapshots CPU again.
+// Every document of the run counts, so the server CPU per document is
+// exact however the server batches its work (a stream's documents complete
+// in bursts of up to a plugin batch); the drain at the end is server time
+// spent at full load too.
+void MeasureRun(const LoadOptions& o, Shared& shared, Result& result,
+                const std::function<void()>& start_drivers,
+                const std::function<void()>& kick) {
   CpuTimes server0, server1;
   if (o.server_pid > 0) server0 = ReadProcessCpu(o.server_pid);
   const CpuTimes client0 = ReadSelfCpu();
   const Clock::time_point start = Clock::now();
-  shared.phase.store(kMeasure);
+  start_drivers();
   std::this_thread::sleep_for(std::chrono::duration<double>(o.duration_seconds));
   shared.phase.store(kStop);
+  if (kick) kick();
+  if (!shared.WaitDrivers(std::chrono::seconds(120))) {
+    throw std::runtime_error("calls did not finish within 120 s of the end");
+  }
   const Clock::time_point end = Clock::now();
   if (o.server_pid > 0) server1 = ReadProcessCpu(o.server_pid);
   const CpuTimes client1 = ReadSelfCpu();
-  if (kick) kick();
-  if (!shared.WaitDrivers(std::chrono::seconds(60))) {
-    throw std::runtime_error("calls did not finish within 60 s of the end");
-  }
   result.seconds = std::chrono::duration<double>(end - start).count();
   result.have_server_cpu = o.server_pid > 0;
   result.server_cpu = {server1.user_us - server0.user_us,
@@ -144,10 +154,6 @@ void RunWindow(const LoadOptions& o, Shared& shared, Result& result,
   result.docs = shared.docs.load();
   result.errors = shared.errors.load();
   result.labelled = shared.labelled.load();
-  if (shared.docs.load() == 0 && shared.warmup_docs.load() == 0 &&
-      shared.errors.load() == 0) {
-    throw std::runtime_error("no document was answered");
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -185,7 +191,7 @@ class UnarySlot {
  private:
   void Done(const grpc::Status& status) {
     const Clock::time_point end = Clock::now();
-    if (shared_->measuring()) latencies_.Add(end - start_);
+    latencies_.Add(end - start_);
     check_(status, response_, *shared_);
     if (shared_->stopping() || (!status.ok() && shared_->errors.load() > 1000)) {
       shared_->DriverDone();  // Last use of `this` on this path.
@@ -219,9 +225,13 @@ Result RunUnarySlots(const LoadOptions& o, const std::vector<Request>& requests,
                                            issue_for_stub_index, check));
   }
   shared.SetRunning(n);
-  for (auto& slot : slots) slot->Start();
   Result result;
-  RunWindow(o, shared, result, nullptr);
+  MeasureRun(
+      o, shared, result,
+      [&] {
+        for (auto& slot : slots) slot->Start();
+      },
+      nullptr);
   LatencySamples all;
   for (auto& slot : slots) all.Merge(slot->latencies());
   result.p50_us = all.PercentileMicros(50);
@@ -297,8 +307,8 @@ class StreamDriver final
                            std::to_string(response_.error().code()) + ": " +
                            response_.error().message());
       }
-      if (shared_->measuring()) latencies_.Add(now - sent.time);
-      shared_->CountDocument(true, response_.labels_size() > 0);
+      latencies_.Add(now - sent.time);
+      shared_->CountDocument(response_.labels_size() > 0);
     }
     response_.Clear();
     StartRead(&response_);
@@ -372,7 +382,7 @@ class StreamDriver final
 
 }  // namespace
 
-Result RunUnary(const LoadOptions& o) {
+static Result RunUnaryOnce(const LoadOptions& o) {
   auto channels = MakeChannels(o.addr, std::max(1, o.channels));
   std::vector<std::unique_ptr<v1::Classifier::Stub>> stubs;
   for (auto& c : channels) stubs.push_back(v1::Classifier::NewStub(c));
@@ -391,7 +401,7 @@ Result RunUnary(const LoadOptions& o) {
       shared.NoteError("Classify: " + DescribeStatus(s));
       return;
     }
-    shared.CountDocument(true, r.labels_size() > 0);
+    shared.CountDocument(r.labels_size() > 0);
   };
   Result result = RunUnarySlots<v1::ClassifyRequest, v1::ClassifyResponse>(
       o, requests, issue, check);
@@ -402,7 +412,7 @@ Result RunUnary(const LoadOptions& o) {
   return result;
 }
 
-Result RunBatch(const LoadOptions& o) {
+static Result RunBatchOnce(const LoadOptions& o) {
   auto channels = MakeChannels(o.addr, std::max(1, o.channels));
   std::vector<std::unique_ptr<v1::Classifier::Stub>> stubs;
   for (auto& c : channels) stubs.push_back(v1::Classifier::NewStub(c));
@@ -442,40 +452,45 @@ Result RunBatch(const LoadOptions& o) {
                          std::to_string(result.error().code()) + ": " +
                          result.error().message());
       }
-      shared.CountDocument(true, result.labels_size() > 0);
+      shared.CountDocument(result.labels_size() > 0);
     }
   };
   Result result = RunUnarySlots<v1::ClassifyBatchRequest, v1::ClassifyBatchResponse>(
       o, requests, issue, check);
   result.scenario = "batch-" + std::to_string(b);
-  if (o.concurrency != 1) result.scenario += "-c" + std::to_string(o.concurrency);
+  if (o.concurrency != 2) result.scenario += "-c" + std::to_string(o.concurrency);
   result.input = o.input;
   result.latency_unit = "call";
   result.avg_doc_bytes = AverageBytes(*o.docs);
   return result;
 }
 
-Result RunStream(const LoadOptions& o) {
+static Result RunStreamOnce(const LoadOptions& o) {
   auto channels = MakeChannels(o.addr, std::max(1, o.channels));
   std::vector<std::unique_ptr<v1::Classifier::Stub>> stubs;
   for (auto& c : channels) stubs.push_back(v1::Classifier::NewStub(c));
   const auto requests = MakeRequests(o);
   Shared shared;
   const int n = std::max(1, o.streams);
+  const size_t window = EffectiveWindow(o);
   std::vector<std::unique_ptr<StreamDriver>> streams;
   for (int i = 0; i < n; ++i) {
     // Streams start at different points of the input.
     const size_t first = requests.size() * i / n;
     streams.push_back(std::make_unique<StreamDriver>(
         &shared, stubs[i % stubs.size()].get(), &requests, first,
-        static_cast<size_t>(std::max(1, o.window)), o.coalesce_writes));
+        window, o.coalesce_writes));
   }
   shared.SetRunning(n);
-  for (auto& s : streams) s->Start();
   Result result;
-  RunWindow(o, shared, result, [&] {
-    for (auto& s : streams) s->Kick();
-  });
+  MeasureRun(
+      o, shared, result,
+      [&] {
+        for (auto& s : streams) s->Start();
+      },
+      [&] {
+        for (auto& s : streams) s->Kick();
+      });
   LatencySamples all;
   for (auto& s : streams) all.Merge(s->latencies());
   result.p50_us = all.PercentileMicros(50);
@@ -491,6 +506,25 @@ Result RunStream(const LoadOptions& o) {
   result.avg_doc_bytes = AverageBytes(*o.docs);
   return result;
 }
+
+namespace {
+
+// A short run first, discarded: connections, server threads, caches.
+Result WithWarmup(const LoadOptions& o, Result (*run)(const LoadOptions&)) {
+  if (o.warmup_seconds > 0) {
+    LoadOptions warmup = o;
+    warmup.duration_seconds = o.warmup_seconds;
+    warmup.warmup_seconds = 0;
+    run(warmup);
+  }
+  return run(o);
+}
+
+}  // namespace
+
+Result RunUnary(const LoadOptions& o) { return WithWarmup(o, &RunUnaryOnce); }
+Result RunBatch(const LoadOptions& o) { return WithWarmup(o, &RunBatchOnce); }
+Result RunStream(const LoadOptions& o) { return WithWarmup(o, &RunStreamOnce); }
 
 std::string WaitReady(const std::string& addr, const std::string& classifier,
                       double timeout_seconds, std::string* description) {

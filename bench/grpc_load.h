@@ -21,13 +21,20 @@ struct LoadOptions {
   int channels = 1;                // Separate TCP connections.
   int concurrency = 1;             // unary/batch: calls in flight.
   int streams = 1;                 // stream: concurrent streams.
-  int window = 256;                // stream: documents in flight per stream.
+  int window = 256;                // stream: documents in flight per stream,
+  size_t window_bytes = 1 << 20;   // and at most this many bytes of them.
   int batch = 64;                  // batch: documents per call.
+  int batch_concurrency = 2;       // batch: calls in flight (CLI default).
   bool coalesce_writes = false;    // stream: buffer hint on client writes.
-  double warmup_seconds = 0.5;     // Load before the measured window.
-  double duration_seconds = 3;     // Length of the measured window.
+  double warmup_seconds = 0.5;     // A discarded run of this length first.
+  double duration_seconds = 3;     // How long new work is issued; the run
+                                   // ends when all of it is answered.
   pid_t server_pid = 0;            // 0: server CPU not measured.
 };
+
+// Documents a stream keeps in flight: `window`, lowered so that they hold
+// at most `window_bytes` (at least 1).
+size_t EffectiveWindow(const LoadOptions& options);
 
 Result RunUnary(const LoadOptions& options);
 Result RunStream(const LoadOptions& options);

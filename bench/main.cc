@@ -43,10 +43,14 @@ void AddCommon(CLI::App* app, Common& c) {
   app->add_option("--headlines", c.headlines,
                   "Headline file, one per line; documents are built from it")
       ->capture_default_str();
-  app->add_option("--warmup", c.warmup, "Seconds of load before measuring")
+  app->add_option("--warmup", c.warmup,
+                  "Seconds of load before the measured run, not counted "
+                  "(gRPC modes: a separate run of this length)")
       ->check(CLI::Range(0.0, 600.0))
       ->capture_default_str();
-  app->add_option("--duration", c.duration, "Seconds measured")
+  app->add_option("--duration", c.duration,
+                  "Seconds of measured load. gRPC modes stop issuing work "
+                  "then and count everything until the last answer")
       ->check(CLI::Range(0.05, 3600.0))
       ->capture_default_str();
   app->add_option("--tsv", c.tsv,
@@ -124,6 +128,10 @@ int Main(int argc, char** argv) {
                      "Documents in flight per stream")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
+  stream->add_option("--window-bytes", load.window_bytes,
+                     "Lower the window so its documents hold at most this "
+                     "many bytes (0: no limit)")
+      ->capture_default_str();
   stream->add_flag("--coalesce-writes", load.coalesce_writes,
                    "Set the gRPC buffer hint on writes that are followed at "
                    "once by another, so several documents share a flush");
@@ -136,7 +144,9 @@ int Main(int argc, char** argv) {
   batch->add_option("--batch,-b", load.batch, "Documents per call")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
-  batch->add_option("--concurrency,-c", load.concurrency, "Calls in flight")
+  batch->add_option("--concurrency,-c", load.batch_concurrency,
+                    "Calls in flight (2 keeps the server busy while the "
+                    "next call is sent)")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
 
@@ -206,8 +216,15 @@ int Main(int argc, char** argv) {
     load.warmup_seconds = common.warmup;
     load.duration_seconds = common.duration;
     if (*unary) return Emit(RunUnary(load), common);
-    if (*stream) return Emit(RunStream(load), common);
-    if (*batch) return Emit(RunBatch(load), common);
+    if (*stream) {
+      std::cout << "stream window: " << EffectiveWindow(load)
+                << " documents in flight per stream\n";
+      return Emit(RunStream(load), common);
+    }
+    if (*batch) {
+      load.concurrency = load.batch_concurrency;
+      return Emit(RunBatch(load), common);
+    }
   } catch (const std::exception& e) {
     std::cerr << "classifyd-bench: " << e.what() << "\n";
     return 1;

@@ -1,0 +1,229 @@
+#!/bin/bash
+# Runs the classifyd benchmark: builds (Release), starts the daemon pinned to
+# one core, drives it from the other with classifyd-bench, and prints a
+# table of medians with ratios against the in-process reference.
+#
+#   bench/run_bench.sh [options]
+#
+#   --duration S      measured seconds per run (default 2)
+#   --warmup S        seconds of load before each measured window (default 0.5)
+#   --reps N          repetitions of every scenario, interleaved (default 3)
+#   --inputs "..."    subset of: headline 1k 10k (default all)
+#   --scenarios "..." subset of: inprocess unary-c1 unary-c16 stream-x1
+#                     stream-x4 batch-64 (default all)
+#   --plugin-dir DIR  manifests (default models/plugins.d)
+#   --classifier NAME classifier to benchmark (default news-topics)
+#   --model FILE      benchmark this .ftz instead: a private manifest is
+#                     written, copying the options of the real one if any
+#   --server-core N   core for the daemon and the in-process run (default 1)
+#   --client-core N   core for the load generator (default 0)
+#   --build-dir DIR   (default build/release)
+#   --no-build        use the binaries already built
+#   --out DIR         where results go (default <build-dir>/bench-results/<time>)
+#
+# A full run with the defaults takes about 3-4 minutes on 2 cores.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+duration=2
+warmup=0.5
+reps=3
+inputs="headline 1k 10k"
+scenarios="inprocess unary-c1 unary-c16 stream-x1 stream-x4 batch-64"
+plugin_dir=$root/models/plugins.d
+classifier=news-topics
+model=""
+server_core=1
+client_core=0
+build_dir=$root/build/release
+build=1
+out=""
+
+usage() { sed -n '2,25p' "$0" >&2; exit 2; }
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --duration) duration=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    --reps) reps=$2; shift 2 ;;
+    --inputs) inputs=$2; shift 2 ;;
+    --scenarios) scenarios=$2; shift 2 ;;
+    --plugin-dir) plugin_dir=$(cd "$2" && pwd); shift 2 ;;
+    --classifier) classifier=$2; shift 2 ;;
+    --model) model=$(realpath "$2"); shift 2 ;;
+    --server-core) server_core=$2; shift 2 ;;
+    --client-core) client_core=$2; shift 2 ;;
+    --build-dir) build_dir=$(realpath -m "$2"); shift 2 ;;
+    --no-build) build=0; shift ;;
+    --out) out=$(realpath -m "$2"); shift 2 ;;
+    -h|--help) usage ;;
+    *) echo "run_bench.sh: unknown option '$1'" >&2; usage ;;
+  esac
+done
+
+log() { echo "[run_bench] $*" >&2; }
+
+# --- Build ------------------------------------------------------------------
+if [[ $build -eq 1 ]]; then
+  if [[ ! -f $build_dir/build.ninja ]]; then
+    cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DCLASSIFYD_BUILD_BENCH=ON >&2
+  fi
+  log "building classifyd, fasttext plugin, classifyd-bench in $build_dir"
+  ninja -C "$build_dir" -j2 classifyd fasttext classifyd-bench >&2
+fi
+daemon=$build_dir/bin/classifyd
+bench=$build_dir/bin/classifyd-bench
+plugin_lib_dir=$build_dir/lib/classifyd/plugins
+for f in "$daemon" "$bench" "$plugin_lib_dir/fasttext.so"; do
+  [[ -e $f ]] || { echo "run_bench.sh: missing $f (build first)" >&2; exit 1; }
+done
+
+# --- Classifier and model ---------------------------------------------------
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/classifyd-bench.XXXXXX")
+daemon_pid=""
+cleanup() {
+  if [[ -n $daemon_pid ]] && kill -0 "$daemon_pid" 2>/dev/null; then
+    kill -TERM "$daemon_pid" 2>/dev/null || true
+    wait "$daemon_pid" 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+manifest=$plugin_dir/$classifier.toml
+# Value of `key = ...` in the top level (section "") or in [options].
+toml_value() {  # file section key
+  awk -v want_section="$2" -v key="$3" '
+    /^[ \t]*\[/ { section = $0; gsub(/[ \t\[\]]/, "", section); next }
+    section == want_section {
+      line = $0; sub(/#.*/, "", line)
+      if (match(line, "^[ \t]*" key "[ \t]*=")) {
+        v = substr(line, RLENGTH + 1); gsub(/^[ \t"]+|[ \t"]+$/, "", v)
+        print v; exit
+      }
+    }' "$1"
+}
+
+if [[ -n $model ]]; then
+  plugin_dir=$tmp/plugins.d
+  mkdir -p "$plugin_dir"
+  {
+    echo 'plugin = "fasttext"'
+    echo "model = \"$model\""
+    echo '[options]'
+    if [[ -f $manifest ]]; then
+      for k in top_k threshold label_prefix; do
+        v=$(toml_value "$manifest" options $k)
+        [[ -n $v ]] || continue
+        if [[ $k == label_prefix ]]; then echo "$k = \"$v\""; else echo "$k = $v"; fi
+      done
+    fi
+  } >"$plugin_dir/$classifier.toml"
+  manifest=$plugin_dir/$classifier.toml
+fi
+if [[ ! -f $manifest ]]; then
+  echo "run_bench.sh: no manifest $manifest; the bundled model may not be" \
+       "built yet. Pass --model FILE.ftz to benchmark a model file." >&2
+  exit 1
+fi
+model_rel=$(toml_value "$manifest" "" model)
+[[ -n $model_rel ]] || { echo "run_bench.sh: $manifest names no model" >&2; exit 1; }
+if [[ $model_rel = /* ]]; then model=$model_rel; else model=$(dirname "$manifest")/$model_rel; fi
+model=$(realpath -m "$model")
+[[ -f $model ]] || { echo "run_bench.sh: model $model not found" >&2; exit 1; }
+
+# What the plugin passes to FastText::predict for a request with default
+# options: k = min(default top_k 5, manifest top_k), threshold =
+# max(manifest threshold, default min_score 0.1 / weight).
+m_top_k=$(toml_value "$manifest" options top_k)
+m_threshold=$(toml_value "$manifest" options threshold)
+m_weight=$(toml_value "$manifest" "" weight)
+top_k=$(awk -v k="${m_top_k:-5}" 'BEGIN { print (k < 5 ? k : 5) }')
+threshold=$(awk -v t="${m_threshold:-0}" -v w="${m_weight:-1}" \
+  'BEGIN { m = 0.1 / w; if (m > 1) m = 1; print (t > m ? t : m) }')
+
+[[ -n $out ]] || out=$build_dir/bench-results/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$out"
+results=$out/results.tsv
+: >"$results"
+
+# --- Daemon -----------------------------------------------------------------
+log "starting the daemon on core $server_core ($classifier: $model)"
+taskset -c "$server_core" "$daemon" --listen 127.0.0.1:0 \
+  --port-file "$tmp/port" --plugin-dir "$plugin_dir" \
+  --plugin-lib-dir "$plugin_lib_dir" --runtime-dir "$tmp" \
+  --log-level warn >"$out/daemon.log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 100); do
+  [[ -s $tmp/port ]] && break
+  kill -0 "$daemon_pid" 2>/dev/null || { cat "$out/daemon.log" >&2; exit 1; }
+  sleep 0.1
+done
+[[ -s $tmp/port ]] || { echo "run_bench.sh: daemon wrote no port" >&2; exit 1; }
+addr=127.0.0.1:$(cat "$tmp/port")
+taskset -c "$client_core" "$bench" wait --addr "$addr" \
+  --classifier "$classifier" --timeout 120 >&2
+
+# --- Scenarios --------------------------------------------------------------
+run() {  # scenario input
+  local common=(--input "$2" --duration "$duration" --warmup "$warmup"
+                --tsv "$results")
+  local load=(--addr "$addr" --server-pid "$daemon_pid"
+              --classifier "$classifier")
+  case $1 in
+    inprocess)
+      # On the daemon's core, while the daemon idles.
+      taskset -c "$server_core" "$bench" inprocess "${common[@]}" \
+        --model "$model" --top-k "$top_k" --threshold "$threshold" ;;
+    unary-c*)
+      taskset -c "$client_core" "$bench" unary "${common[@]}" "${load[@]}" \
+        --concurrency "${1#unary-c}" ;;
+    stream-x*)
+      taskset -c "$client_core" "$bench" stream "${common[@]}" "${load[@]}" \
+        --streams "${1#stream-x}" --window 256 ;;
+    batch-*)
+      taskset -c "$client_core" "$bench" batch "${common[@]}" "${load[@]}" \
+        --batch "${1#batch-}" --concurrency 2 ;;
+    *) echo "run_bench.sh: unknown scenario '$1'" >&2; return 1 ;;
+  esac
+}
+
+{
+  echo "date:      $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "host:      $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  echo "commit:    $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "model:     $model ($(stat -c %s "$model") bytes; predict k=$top_k threshold=$threshold)"
+  echo "runs:      ${reps}x, ${duration}s each after ${warmup}s warm-up; daemon on core $server_core, client on core $client_core"
+  echo "load avg:  $(cut -d' ' -f1-3 /proc/loadavg) (before)"
+} >"$out/env.txt"
+cat "$out/env.txt" >&2
+
+failures=0
+for rep in $(seq "$reps"); do
+  for input in $inputs; do
+    for scenario in $scenarios; do
+      log "rep $rep/$reps: $scenario on $input"
+      if ! run "$scenario" "$input" >"$out/$scenario.$input.$rep.txt" 2>&1; then
+        failures=$((failures + 1))
+        log "FAILED: $scenario on $input (see $out/$scenario.$input.$rep.txt)"
+        tail -5 "$out/$scenario.$input.$rep.txt" >&2
+      fi
+      kill -0 "$daemon_pid" 2>/dev/null || {
+        echo "run_bench.sh: the daemon died; see $out/daemon.log" >&2; exit 1; }
+    done
+  done
+done
+echo "load avg:  $(cut -d' ' -f1-3 /proc/loadavg) (after)" >>"$out/env.txt"
+
+{
+  cat "$out/env.txt"
+  echo
+  "$bench" report "$results"
+} >"$out/report.md"
+echo
+cat "$out/report.md"
+echo
+log "results in $out"
+[[ $failures -eq 0 ]] || { log "$failures runs failed"; exit 1; }
