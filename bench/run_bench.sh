@@ -80,6 +80,13 @@ for f in "$daemon" "$bench" "$plugin_lib_dir/fasttext.so"; do
   [[ -e $f ]] || { echo "run_bench.sh: missing $f (build first)" >&2; exit 1; }
 done
 
+cores=$(nproc)
+if (( server_core >= cores || client_core >= cores )); then
+  echo "run_bench.sh: this machine has $cores cores; pick others with" \
+       "--server-core/--client-core" >&2
+  exit 1
+fi
+
 # --- Classifier and model ---------------------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/classifyd-bench.XXXXXX")
 daemon_pid=""
@@ -112,6 +119,10 @@ if [[ -n $model ]]; then
   {
     echo 'plugin = "fasttext"'
     echo "model = \"$model\""
+    if [[ -f $manifest ]]; then
+      v=$(toml_value "$manifest" "" weight)
+      [[ -z $v ]] || echo "weight = $v"
+    fi
     echo '[options]'
     if [[ -f $manifest ]]; then
       for k in top_k threshold label_prefix; do
@@ -132,7 +143,12 @@ model_rel=$(toml_value "$manifest" "" model)
 [[ -n $model_rel ]] || { echo "run_bench.sh: $manifest names no model" >&2; exit 1; }
 if [[ $model_rel = /* ]]; then model=$model_rel; else model=$(dirname "$manifest")/$model_rel; fi
 model=$(realpath -m "$model")
-[[ -f $model ]] || { echo "run_bench.sh: model $model not found" >&2; exit 1; }
+if [[ ! -f $model ]]; then
+  echo "run_bench.sh: model $model (named by $manifest) not found; the" \
+       "bundled model may not be built yet. Pass --model FILE.ftz to" \
+       "benchmark a model file." >&2
+  exit 1
+fi
 
 # What the plugin passes to FastText::predict for a request with default
 # options: k = min(default top_k 5, manifest top_k), threshold =
