@@ -8,6 +8,8 @@
 #include <system_error>
 #include <utility>
 
+#include "plugin/trusted_path.h"
+
 namespace classifyd {
 namespace fs = std::filesystem;
 
@@ -24,6 +26,8 @@ struct ClassifierRegistry::Entry {
   // What the last attempt was made from, so a broken load is not retried
   // until one of its files changes.
   std::vector<FileStamp> tried_stamps;
+  // Files the last attempt referred to (library, model), for watching.
+  std::vector<std::string> tried_files;
 };
 
 const Classifier* ClassifierSnapshot::Find(std::string_view name) const {
@@ -84,15 +88,25 @@ std::shared_ptr<const Classifier> ClassifierRegistry::Adopt(
   return std::shared_ptr<const Classifier>(
       c.release(), [retirer](const Classifier* dying) {
         retirer->Retire([dying] {
-          spdlog::info("classifier {} generation {} retired", dying->name(),
+          spdlog::info("classifier {}: generation {} unloaded", dying->name(),
                        dying->generation());
           delete dying;
         });
       });
 }
 
-std::variant<std::shared_ptr<const Classifier>, std::string>
-ClassifierRegistry::Load(const Manifest& manifest) {
+std::variant<std::unique_ptr<Classifier>, std::string>
+ClassifierRegistry::LoadFromPlugin(const Manifest& manifest,
+                                   uint64_t generation) {
+  if (options_.strict_modes) {
+    const std::string dir = fs::path(manifest.library_path).parent_path();
+    for (const auto& [path, what] :
+         {std::pair{manifest.library_path, "plugin library"},
+          std::pair{dir, "plugin library directory"}}) {
+      std::string problem = CheckTrustedPath(path, what);
+      if (!problem.empty()) return problem;
+    }
+  }
   auto library =
       PluginLibrary::Open(manifest.library_path, options_.private_lib_dir);
   if (auto* error = std::get_if<std::string>(&library)) return *error;
@@ -101,22 +115,26 @@ ClassifierRegistry::Load(const Manifest& manifest) {
     return "model file '" + manifest.model_path + "' named by '" +
            manifest.manifest_path + "' does not exist";
   }
-  auto created = Classifier::Create(
+  return Classifier::Create(
       manifest, std::get<std::shared_ptr<PluginLibrary>>(std::move(library)),
-      next_generation_);
+      generation);
+}
+
+std::variant<std::shared_ptr<const Classifier>, std::string>
+ClassifierRegistry::Load(const Manifest& manifest) {
+  auto created = options_.loader
+                     ? options_.loader(manifest, next_generation_)
+                     : LoadFromPlugin(manifest, next_generation_);
   if (auto* error = std::get_if<std::string>(&created)) return *error;
   ++next_generation_;
   return Adopt(std::get<std::unique_ptr<Classifier>>(std::move(created)));
 }
 
-void ClassifierRegistry::SetState(const std::string& name,
-                                  ClassifierState state,
+void ClassifierRegistry::SetState(Entry* entry, ClassifierState state,
                                   const std::string& error) {
   std::lock_guard lock(entries_mu_);
-  auto it = entries_.find(name);
-  if (it == entries_.end()) return;
-  it->second->state = state;
-  it->second->error = error;
+  entry->state = state;
+  entry->error = error;
 }
 
 void ClassifierRegistry::Publish() {
@@ -132,9 +150,62 @@ void ClassifierRegistry::Publish() {
   snapshot_.store(std::move(next), std::memory_order_release);
 }
 
-ClassifierRegistry::ReconcileResult ClassifierRegistry::Reconcile() {
+bool ClassifierRegistry::Retire(
+    std::map<std::string, std::unique_ptr<Entry>>::iterator it) {
+  Entry& entry = *it->second;
+  if (entry.serving == nullptr) return false;
+  ClassifierStatus status;
+  status.name = entry.name;
+  status.manifest_path = entry.manifest_path;
+  status.state = ClassifierState::kUnloading;
+  retiring_.push_back(std::move(status));
+  retiring_refs_.push_back(entry.serving);
+  return true;
+}
+
+ClassifierRegistry::ReconcileResult ClassifierRegistry::Reconcile(
+    const std::string& force) {
+  std::lock_guard reconcile_lock(reconcile_mu_);
+  return ReconcileLocked(force);
+}
+
+ClassifierRegistry::ReconcileResult ClassifierRegistry::Load(
+    const std::string& name) {
+  std::lock_guard reconcile_lock(reconcile_mu_);
+  disabled_.erase(name);
+  return ReconcileLocked(name);
+}
+
+ClassifierRegistry::ReconcileResult ClassifierRegistry::Unload(
+    const std::string& name) {
   std::lock_guard reconcile_lock(reconcile_mu_);
   ReconcileResult result;
+  {
+    std::lock_guard lock(entries_mu_);
+    if (entries_.count(name) == 0) {
+      result.not_found = true;
+      return result;
+    }
+  }
+  disabled_[name] = StampFile(fs::path(options_.plugin_dir) /
+                              (name + std::string(kManifestSuffix)));
+  spdlog::info("classifier {}: unloading on request", name);
+  return ReconcileLocked("");
+}
+
+ClassifierRegistry::ReconcileResult ClassifierRegistry::ReconcileLocked(
+    const std::string& force) {
+  ReconcileResult result;
+
+  if (options_.strict_modes) {
+    std::string problem =
+        CheckTrustedPath(options_.plugin_dir, "plugin directory");
+    if (!problem.empty()) {
+      spdlog::error("{}; nothing loaded or changed", problem);
+      result.not_found = !force.empty();
+      return result;
+    }
+  }
 
   // Manifests present now, by classifier name.
   std::map<std::string, std::string> present;
@@ -148,13 +219,20 @@ ClassifierRegistry::ReconcileResult ClassifierRegistry::Reconcile() {
     }
     std::error_code type_ec;
     if (!it->is_regular_file(type_ec)) continue;
-    present.emplace(p.stem().string(), fs::absolute(p).lexically_normal());
+    const std::string name = p.stem().string();
+    const std::string path = fs::absolute(p).lexically_normal();
+    if (auto d = disabled_.find(name); d != disabled_.end()) {
+      if (StampFile(path) == d->second) continue;  // Still unloaded.
+      disabled_.erase(d);  // The manifest changed: load it again.
+    }
+    present.emplace(name, path);
   }
   if (ec) {
     spdlog::error("cannot read plugin directory '{}': {}",
                   options_.plugin_dir, ec.message());
     return result;  // Keep serving what we have.
   }
+  if (!force.empty() && present.count(force) == 0) result.not_found = true;
 
   bool changed = false;
   for (const auto& [name, manifest_path] : present) {
@@ -169,33 +247,46 @@ ClassifierRegistry::ReconcileResult ClassifierRegistry::Reconcile() {
       }
       entry = slot.get();  // Stable: only this thread erases entries.
     }
+    const bool forced = name == force;
 
-    auto parsed = LoadManifest(manifest_path, options_.plugin_lib_dir);
     std::vector<FileStamp> stamps{StampFile(manifest_path)};
+    std::string problem;
+    if (options_.strict_modes) {
+      problem = CheckTrustedPath(manifest_path, "manifest");
+    }
+    auto parsed = problem.empty()
+                      ? LoadManifest(manifest_path, options_.plugin_lib_dir)
+                      : std::variant<Manifest, std::string>(problem);
     if (auto* m = std::get_if<Manifest>(&parsed)) {
       stamps.push_back(StampFile(m->library_path));
       stamps.push_back(StampFile(m->model_path));
-      if (entry->serving != nullptr && stamps == entry->stamps &&
+      entry->tried_files = {m->library_path, m->model_path};
+      if (!forced && entry->serving != nullptr && stamps == entry->stamps &&
           *m == entry->manifest) {
+        // Back to what is serving (e.g. a broken edit was reverted).
+        if (entry->state == ClassifierState::kFailed) {
+          SetState(entry, ClassifierState::kReady, "");
+        }
+        entry->tried_stamps = stamps;
         ++result.unchanged;
         continue;
       }
     }
-    if (stamps == entry->tried_stamps) {
-      ++result.unchanged;  // Same files as the last failed attempt.
+    if (!forced && stamps == entry->tried_stamps) {
+      ++result.unchanged;  // Same files as the last attempt.
       continue;
     }
     entry->tried_stamps = stamps;
 
     if (auto* error = std::get_if<std::string>(&parsed)) {
       spdlog::error("classifier {}: {}", name, *error);
-      SetState(name, ClassifierState::kFailed, *error);
+      SetState(entry, ClassifierState::kFailed, *error);
       ++result.failed;
       continue;
     }
     const Manifest& manifest = std::get<Manifest>(parsed);
     if (entry->serving == nullptr) {
-      SetState(name, ClassifierState::kLoading, "");
+      SetState(entry, ClassifierState::kLoading, "");
     }
     spdlog::info("classifier {}: loading plugin '{}'{}", name,
                  manifest.library_path,
@@ -211,7 +302,7 @@ ClassifierRegistry::ReconcileResult ClassifierRegistry::Reconcile() {
                               " keeps serving)"
                         : "",
                     *error);
-      SetState(name, ClassifierState::kFailed, *error);
+      SetState(entry, ClassifierState::kFailed, *error);
       ++result.failed;
       continue;
     }
@@ -234,8 +325,8 @@ ClassifierRegistry::ReconcileResult ClassifierRegistry::Reconcile() {
     ++result.loaded;
   }
 
-  // Entries whose manifest is gone stop taking requests now and are
-  // destroyed once their last request finishes.
+  // Entries whose manifest is gone (or that were unloaded) stop taking
+  // requests now and are destroyed once their last request finishes.
   {
     std::lock_guard lock(entries_mu_);
     for (size_t i = retiring_refs_.size(); i-- > 0;) {
@@ -249,17 +340,9 @@ ClassifierRegistry::ReconcileResult ClassifierRegistry::Reconcile() {
         ++it;
         continue;
       }
-      Entry& entry = *it->second;
-      spdlog::info("classifier {}: manifest removed, unloading", entry.name);
-      if (entry.serving != nullptr) {
-        ClassifierStatus status;
-        status.name = entry.name;
-        status.manifest_path = entry.manifest_path;
-        status.state = ClassifierState::kUnloading;
-        retiring_.push_back(std::move(status));
-        retiring_refs_.push_back(entry.serving);
-        changed = true;
-      }
+      spdlog::info("classifier {}: removed, unloading after its last request",
+                   it->first);
+      changed |= Retire(it);
       ++result.removed;
       it = entries_.erase(it);
     }
@@ -283,11 +366,29 @@ std::vector<ClassifierStatus> ClassifierRegistry::List() const {
       list.push_back(std::move(status));
     }
   }
-  std::sort(list.begin(), list.end(),
-            [](const ClassifierStatus& a, const ClassifierStatus& b) {
-              return a.name < b.name;
-            });
+  std::stable_sort(list.begin(), list.end(),
+                   [](const ClassifierStatus& a, const ClassifierStatus& b) {
+                     return a.name < b.name;
+                   });
   return list;
+}
+
+std::set<std::string> ClassifierRegistry::WatchedDirectories() const {
+  std::set<std::string> dirs{
+      fs::absolute(options_.plugin_dir).lexically_normal().string()};
+  std::lock_guard lock(entries_mu_);
+  for (const auto& [name, entry] : entries_) {
+    for (const std::string& file : entry->tried_files) {
+      if (!file.empty()) dirs.insert(fs::path(file).parent_path().string());
+    }
+    if (entry->serving != nullptr) {
+      for (const std::string* file : {&entry->manifest.library_path,
+                                      &entry->manifest.model_path}) {
+        if (!file->empty()) dirs.insert(fs::path(*file).parent_path());
+      }
+    }
+  }
+  return dirs;
 }
 
 }  // namespace classifyd

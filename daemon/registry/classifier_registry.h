@@ -9,7 +9,8 @@
 // released, on the Retirer's thread, never on a request thread.
 //
 // Thread-safe. Snapshot() and List() may be called from any thread and never
-// wait for a load; Reconcile() calls are serialised with each other.
+// wait for a load; the changing calls (Reconcile, Load, Unload) are
+// serialised with each other.
 #ifndef CLASSIFYD_DAEMON_REGISTRY_CLASSIFIER_REGISTRY_H_
 #define CLASSIFYD_DAEMON_REGISTRY_CLASSIFIER_REGISTRY_H_
 
@@ -17,11 +18,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "plugin/classifier.h"
@@ -62,12 +66,23 @@ struct FileStamp {
 
 class ClassifierRegistry {
  public:
+  // Builds a classifier from a manifest, or says why it cannot.
+  using Loader = std::function<std::variant<std::unique_ptr<Classifier>,
+                                            std::string>(const Manifest&,
+                                                         uint64_t generation)>;
+
   struct Options {
     std::string plugin_dir;      // Where manifests (*.toml) live.
     std::string plugin_lib_dir;  // Where bare plugin names resolve.
     // Where private copies of plugin libraries are made before loading
     // (see PluginLibrary::Open). Empty: load libraries in place.
     std::string private_lib_dir;
+    // Refuse world-writable or foreign-owned plugin dirs, manifests and
+    // libraries (see trusted_path.h).
+    bool strict_modes = true;
+    // Replaces plugin loading, for tests. Default: PluginLibrary::Open +
+    // Classifier::Create.
+    Loader loader;
   };
 
   // `retirer` must outlive the registry and every snapshot it hands out.
@@ -76,20 +91,28 @@ class ClassifierRegistry {
   ClassifierRegistry(const ClassifierRegistry&) = delete;
   ClassifierRegistry& operator=(const ClassifierRegistry&) = delete;
 
-  // What one Reconcile() did.
+  // What one change did.
   struct ReconcileResult {
     int loaded = 0;     // New or changed classifiers now serving.
     int failed = 0;     // Loads that failed (old versions keep serving).
-    int removed = 0;    // Classifiers whose manifest disappeared.
+    int removed = 0;    // Classifiers that stopped serving.
     int unchanged = 0;  // Entries left as they were.
+    bool not_found = false;  // Load/Unload/forced reload: no such name.
   };
 
   // Brings the served set in line with the plugin directory: loads new
-  // manifests, reloads those whose manifest, library or model changed,
+  // manifests, reloads those whose manifest, library or model changed
+  // (and `force`, if it names a classifier, even when nothing changed),
   // and retires those whose manifest is gone. A failed load leaves the
   // previous version serving. Blocks the calling (control) thread while
   // loading; never blocks Snapshot().
-  ReconcileResult Reconcile();
+  ReconcileResult Reconcile(const std::string& force = "");
+
+  // Loads `name` even if it was unloaded with Unload().
+  ReconcileResult Load(const std::string& name);
+
+  // Stops serving `name` until Load(name) or its manifest changes.
+  ReconcileResult Unload(const std::string& name);
 
   // The current ready set. Cheap; hold the result for the whole request.
   std::shared_ptr<const ClassifierSnapshot> Snapshot() const;
@@ -100,23 +123,33 @@ class ClassifierRegistry {
   // True once at least one classifier is ready.
   bool HasReady() const;
 
+  // Directories holding the plugin directory itself and every file the
+  // entries were loaded from (libraries, models): what a watcher watches.
+  std::set<std::string> WatchedDirectories() const;
+
  private:
   struct Entry;
 
+  ReconcileResult ReconcileLocked(const std::string& force);
   // Loads `manifest` as a new classifier; the message on failure.
   std::variant<std::shared_ptr<const Classifier>, std::string> Load(
       const Manifest& manifest);
+  std::variant<std::unique_ptr<Classifier>, std::string> LoadFromPlugin(
+      const Manifest& manifest, uint64_t generation);
   std::shared_ptr<const Classifier> Adopt(std::unique_ptr<Classifier> c);
-  void Publish();  // REQUIRES: reconcile_mu_ held.
-  void SetState(const std::string& name, ClassifierState state,
-                const std::string& error);
+  void Publish();
+  void SetState(Entry* entry, ClassifierState state, const std::string& error);
+  // Stops serving `it` (entries_mu_ held); true if something was serving.
+  bool Retire(std::map<std::string, std::unique_ptr<Entry>>::iterator it);
 
   const Options options_;
   Retirer* const retirer_;
-  std::mutex reconcile_mu_;  // Serialises Reconcile().
+  std::mutex reconcile_mu_;  // Serialises changes.
   uint64_t next_generation_ = 1;  // Guarded by reconcile_mu_.
+  // Unloaded by request: name -> manifest stamp at the time.
+  std::map<std::string, FileStamp> disabled_;  // Guarded by reconcile_mu_.
 
-  mutable std::mutex entries_mu_;  // Guards entries_; held briefly.
+  mutable std::mutex entries_mu_;  // Guards the below; held briefly.
   std::map<std::string, std::unique_ptr<Entry>> entries_;
   // Removed classifiers still finishing requests, shown as UNLOADING.
   std::vector<ClassifierStatus> retiring_;  // `serving` is null here.

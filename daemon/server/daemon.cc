@@ -5,15 +5,21 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 
 #include "registry/classifier_registry.h"
+#include "registry/plugin_watcher.h"
+#include "registry/reload_coordinator.h"
 #include "registry/retirer.h"
+#include "server/admin_socket.h"
+#include "service/admin_service.h"
 #include "service/classifier_service.h"
 
 namespace classifyd {
@@ -45,10 +51,29 @@ void UpdateHealth(grpc::Server& server, const ClassifierRegistry& registry) {
   health->SetServingStatus(kServiceName, serving);
 }
 
-void LogReconcile(const char* why,
-                  const ClassifierRegistry::ReconcileResult& r) {
-  spdlog::info("{}: {} loaded, {} failed, {} removed, {} unchanged", why,
-               r.loaded, r.failed, r.removed, r.unchanged);
+// Builds the admin listener on a Unix socket; null (logged) on failure.
+std::unique_ptr<grpc::Server> StartAdminServer(const std::string& socket_path,
+                                               AdminService* service) {
+  std::string problem = PrepareAdminSocketDir(socket_path);
+  if (!problem.empty()) {
+    spdlog::critical("{}", problem);
+    return nullptr;
+  }
+  grpc::ServerBuilder builder;
+  int bound = 0;
+  builder.AddListeningPort("unix:" + socket_path,
+                           grpc::InsecureServerCredentials(), &bound);
+  builder.RegisterService(service);
+  // The socket is created by BuildAndStart: make it 0600 from the start.
+  const mode_t old_umask = umask(0177);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  umask(old_umask);
+  if (server == nullptr || bound == 0) {
+    spdlog::critical("cannot listen on admin socket '{}'", socket_path);
+    return nullptr;
+  }
+  spdlog::info("admin API (PluginAdmin) on unix:{}", socket_path);
+  return server;
 }
 
 }  // namespace
@@ -71,10 +96,13 @@ int RunDaemon(const DaemonOptions& options) {
   }
 
   Retirer retirer;
-  auto registry = std::make_unique<ClassifierRegistry>(
-      ClassifierRegistry::Options{options.plugin_dir, options.plugin_lib_dir,
-                                  private_dir.path()},
-      &retirer);
+  ClassifierRegistry::Options registry_options;
+  registry_options.plugin_dir = options.plugin_dir;
+  registry_options.plugin_lib_dir = options.plugin_lib_dir;
+  registry_options.private_lib_dir = private_dir.path();
+  registry_options.strict_modes = options.strict_modes;
+  auto registry =
+      std::make_unique<ClassifierRegistry>(registry_options, &retirer);
   auto service =
       std::make_unique<ClassifierService>(registry.get(), options.limits);
 
@@ -95,16 +123,37 @@ int RunDaemon(const DaemonOptions& options) {
   }
   UpdateHealth(*server, *registry);  // NOT_SERVING until classifiers load.
   spdlog::info("listening on {} (port {})", options.listen, port);
-  if (!options.port_file.empty()) {
-    std::ofstream(options.port_file) << port << "\n";
+
+  // Every change to the served set runs on the coordinator's thread.
+  auto coordinator = std::make_unique<ReloadCoordinator>(
+      registry.get(), [&] { UpdateHealth(*server, *registry); });
+  auto admin_service =
+      std::make_unique<AdminService>(registry.get(), coordinator.get());
+  std::unique_ptr<grpc::Server> admin_server;
+  if (options.admin_socket != "none") {
+    admin_server = StartAdminServer(options.admin_socket, admin_service.get());
+    if (admin_server == nullptr) return 1;
   }
 
   spdlog::info("loading classifiers from '{}'", options.plugin_dir);
-  LogReconcile("startup", registry->Reconcile());
-  UpdateHealth(*server, *registry);
+  std::promise<void> loaded;
+  coordinator->RequestRescan(
+      "startup", [&](const ReloadCoordinator::Outcome&) { loaded.set_value(); });
+  loaded.get_future().wait();
   if (!registry->HasReady()) {
     spdlog::warn("no classifier is ready; health reports NOT_SERVING until "
-                 "one loads (send SIGHUP after fixing the manifests)");
+                 "one loads");
+  }
+  std::unique_ptr<PluginWatcher> watcher;
+  if (options.watch) {
+    watcher = PluginWatcher::Start(
+        registry.get(), coordinator.get(),
+        std::chrono::milliseconds(options.reload_debounce_ms),
+        std::chrono::milliseconds(options.reload_debounce_ms * 4));
+  }
+  if (!options.port_file.empty()) {
+    // Written last: tests and scripts read it as "ready for traffic".
+    std::ofstream(options.port_file) << port << "\n";
   }
   spdlog::info("classifyd ready");
 
@@ -112,9 +161,7 @@ int RunDaemon(const DaemonOptions& options) {
     int signal = 0;
     if (sigwait(&signals, &signal) != 0) continue;
     if (signal == SIGHUP) {
-      spdlog::info("SIGHUP: rescanning '{}'", options.plugin_dir);
-      LogReconcile("reload", registry->Reconcile());
-      UpdateHealth(*server, *registry);
+      coordinator->RequestRescan("SIGHUP");
       continue;
     }
     spdlog::info("{}: draining for up to {}s, then exiting", strsignal(signal),
@@ -122,17 +169,24 @@ int RunDaemon(const DaemonOptions& options) {
     break;
   }
 
+  watcher.reset();
   server->GetHealthCheckService()->Shutdown();
   const auto deadline =
       std::chrono::system_clock::now() +
       std::chrono::milliseconds(
           static_cast<int64_t>(options.drain_timeout_seconds * 1000));
+  if (admin_server != nullptr) admin_server->Shutdown(deadline);
   server->Shutdown(deadline);
   server->Wait();
+  if (admin_server != nullptr) admin_server->Wait();
+  coordinator.reset();
+  admin_server.reset();
+  admin_service.reset();
   server.reset();
   service.reset();
   registry.reset();  // Queues the retirement of every classifier.
   retirer.Drain();
+  if (options.admin_socket != "none") unlink(options.admin_socket.c_str());
   spdlog::info("classifyd stopped");
   return 0;
 }

@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <sstream>
 
@@ -47,6 +49,23 @@ void Define(CLI::App& app, DaemonOptions& o) {
                  "trace, debug (logs every request), info, warn, error or off")
       ->check(CLI::IsMember(
           {"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+  app.add_option("--admin-socket", o.admin_socket,
+                 "Unix socket for the PluginAdmin service (load, unload, "
+                 "reload), created mode 0600 in a directory only the daemon's "
+                 "user may enter; 'none' disables it. Default: "
+                 "<runtime-dir>/classifyd-<uid>/admin.sock");
+  app.add_option("--watch", o.watch,
+                 "Reload classifiers when their manifests, libraries or "
+                 "models change on disk (inotify)")
+      ->capture_default_str();
+  app.add_option("--strict-modes", o.strict_modes,
+                 "Refuse plugin directories, manifests and libraries that "
+                 "are writable by every user or owned by another user")
+      ->capture_default_str();
+  app.add_option("--reload-debounce-ms", o.reload_debounce_ms,
+                 "Quiet time after a file change before reloading")
+      ->check(CLI::Range(10, 10000))
       ->capture_default_str();
   app.add_option("--port-file", o.port_file,
                  "Write the bound port number to this file once listening");
@@ -171,6 +190,10 @@ std::variant<DaemonOptions, ParseExit> ParseOptions(
                             "\nRun with --help for more information."};
   }
   if (options.runtime_dir.empty()) options.runtime_dir = DefaultRuntimeDir();
+  if (options.admin_socket.empty()) {
+    options.admin_socket = options.runtime_dir + "/classifyd-" +
+                           std::to_string(geteuid()) + "/admin.sock";
+  }
   return options;
 }
 

@@ -20,6 +20,12 @@ struct DaemonOptions {
   std::string runtime_dir;     // Default: $RUNTIME_DIRECTORY, $TMPDIR, /tmp.
   std::string log_level = "info";
   std::string port_file;
+  // Unix socket of the admin listener (PluginAdmin); "none" disables it.
+  // Default: <runtime-dir>/classifyd-<uid>/admin.sock.
+  std::string admin_socket;
+  bool watch = true;         // Reload on file changes (inotify).
+  bool strict_modes = true;  // Refuse world-writable/foreign plugin files.
+  int reload_debounce_ms = 300;
   double drain_timeout_seconds = 10;
   size_t max_message_bytes = 64 << 20;
   ServiceLimits limits;

@@ -5,21 +5,9 @@
 #include <vector>
 
 #include "service/classify_stream_reactor.h"
+#include "service/plugin_info.h"
 
 namespace classifyd {
-namespace {
-
-v1::PluginInfo::State ToProto(ClassifierState state) {
-  switch (state) {
-    case ClassifierState::kLoading: return v1::PluginInfo::LOADING;
-    case ClassifierState::kReady: return v1::PluginInfo::READY;
-    case ClassifierState::kFailed: return v1::PluginInfo::FAILED;
-    case ClassifierState::kUnloading: return v1::PluginInfo::UNLOADING;
-  }
-  return v1::PluginInfo::STATE_UNSPECIFIED;
-}
-
-}  // namespace
 
 ClassifierService::ClassifierService(const ClassifierRegistry* registry,
                                      ServiceLimits limits)
@@ -85,21 +73,7 @@ grpc::ServerUnaryReactor* ClassifierService::ListPlugins(
     const v1::ListPluginsRequest* /*request*/,
     v1::ListPluginsResponse* response) {
   for (const ClassifierStatus& status : registry_->List()) {
-    v1::PluginInfo* info = response->add_plugins();
-    info->set_name(status.name);
-    info->set_manifest_path(status.manifest_path);
-    info->set_state(ToProto(status.state));
-    info->set_error(status.error);
-    if (const Classifier* c = status.serving.get()) {
-      info->set_plugin(c->library().name());
-      info->set_version(c->library().version());
-      info->set_abi_version(c->library().abi_version());
-      for (const std::string& label : c->labels()) info->add_labels(label);
-      info->set_generation(c->generation());
-      info->set_library_path(c->manifest().library_path);
-      info->set_model_path(c->manifest().model_path);
-      info->set_weight(static_cast<float>(c->manifest().weight));
-    }
+    FillPluginInfo(status, response->add_plugins());
   }
   auto* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);

@@ -59,7 +59,7 @@ class DaemonTest : public ::testing::Test {
 };
 
 TEST_F(DaemonTest, ClassifiesRealNewsWithTheBundledModel) {
-  StartWith({{"news-topics.toml", FastTextManifest()}});
+  ASSERT_NO_FATAL_FAILURE(StartWith({{"news-topics.toml", FastTextManifest()}}));
   struct Case {
     const char* text;
     const char* label;
@@ -88,9 +88,9 @@ TEST_F(DaemonTest, ClassifiesRealNewsWithTheBundledModel) {
 }
 
 TEST_F(DaemonTest, MergesClassifiersAndHonoursRequestOptions) {
-  StartWith({{"news-topics.toml", FastTextManifest()},
+  ASSERT_NO_FATAL_FAILURE(StartWith({{"news-topics.toml", FastTextManifest()},
              {"rules.toml", KeywordManifest("台风=weather;股=finance",
-                                            "score = 0.99")}});
+                                            "score = 0.99")}}));
   v1::ClassifyResponse response;
   ASSERT_TRUE(
       Classify(Request("a", "中央气象台:“苏拉”已达强台风级"), &response).ok());
@@ -122,7 +122,7 @@ TEST_F(DaemonTest, MergesClassifiersAndHonoursRequestOptions) {
 }
 
 TEST_F(DaemonTest, BadInputGetsClearErrorsAndTheDaemonKeepsServing) {
-  StartWith({{"rules.toml", KeywordManifest("x=ex")}});
+  ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest("x=ex")}}));
   v1::ClassifyResponse response;
   grpc::Status status = Classify(Request("e", ""), &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -158,8 +158,8 @@ TEST_F(DaemonTest, BadInputGetsClearErrorsAndTheDaemonKeepsServing) {
 }
 
 TEST_F(DaemonTest, OneFailingClassifierDoesNotFailTheDocument) {
-  StartWith({{"a.toml", KeywordManifest("x=ex")},
-             {"b.toml", KeywordManifest("x=other", "fail_marker = \"boom\"")}});
+  ASSERT_NO_FATAL_FAILURE(StartWith({{"a.toml", KeywordManifest("x=ex")},
+             {"b.toml", KeywordManifest("x=other", "fail_marker = \"boom\"")}}));
   v1::ClassifyResponse response;
   ASSERT_TRUE(Classify(Request("d", "x boom"), &response).ok());
   EXPECT_EQ(response.error().code(), 0);
@@ -179,8 +179,8 @@ TEST_F(DaemonTest, OneFailingClassifierDoesNotFailTheDocument) {
 }
 
 TEST_F(DaemonTest, BatchAnswersEachDocumentInOrder) {
-  StartWith({{"rules.toml", KeywordManifest("x=ex;y=why")}},
-            {"--max-batch-documents", "100"});
+  ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest("x=ex;y=why")}},
+            {"--max-batch-documents", "100"}));
   v1::ClassifyBatchRequest batch;
   const char* texts[] = {"x", "", "y", "FAIL", "xy"};
   for (int i = 0; i < 5; ++i) {
@@ -213,7 +213,7 @@ TEST_F(DaemonTest, BatchAnswersEachDocumentInOrder) {
 
 TEST_F(DaemonTest, RefusesBadPluginsWithClearLogsAndServesTheGoodOnes) {
   const std::string dir = testing::TestPluginDir();
-  StartWith({
+  ASSERT_NO_FATAL_FAILURE(StartWith({
       {"good.toml", KeywordManifest("x=ex")},
       {"future.toml", "plugin = \"" + dir + "/bad_abi_major.so\"\n"},
       {"throws.toml", "plugin = \"" + dir + "/bad_entry_throws.so\"\n"},
@@ -221,7 +221,7 @@ TEST_F(DaemonTest, RefusesBadPluginsWithClearLogsAndServesTheGoodOnes) {
       {"noentry.toml", "plugin = \"" + dir + "/bad_no_entry.so\"\n"},
       {"missing.toml", "plugin = \"no-such-plugin\"\n"},
       {"broken.toml", "plugin = \n"},
-  });
+  }));
   const std::string log = daemon_->Log();
   EXPECT_THAT(log, HasSubstr("major version must match"));
   EXPECT_THAT(log, HasSubstr("entry point exploded"));
@@ -273,7 +273,7 @@ TEST_F(DaemonTest, HealthIsNotServingUntilAClassifierLoads) {
 }
 
 TEST_F(DaemonTest, ReflectionListsTheServices) {
-  StartWith({{"rules.toml", KeywordManifest("x=ex")}});
+  ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest("x=ex")}}));
   auto stub = grpc::reflection::v1alpha::ServerReflection::NewStub(
       daemon_->NewChannel());
   grpc::ClientContext context;
@@ -308,7 +308,7 @@ TEST_F(DaemonTest, ConfigFileSetsLimits) {
   testing::TempDir config_dir;
   const std::string config =
       config_dir.WriteFile("classifyd.toml", "max_document_bytes = 16\n");
-  StartWith({{"rules.toml", KeywordManifest("x=ex")}}, {"--config", config});
+  ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest("x=ex")}}, {"--config", config}));
   v1::ClassifyResponse response;
   grpc::Status status =
       Classify(Request("a", std::string(17, 'x')), &response);

@@ -61,7 +61,7 @@ StreamResult RunStream(v1::Classifier::Stub* stub,
 }
 
 TEST_F(StreamTest, TenThousandDocumentsComeBackInOrder) {
-  StartWith(KeywordManifest("地震=disaster;股=finance"));
+  ASSERT_NO_FATAL_FAILURE(StartWith(KeywordManifest("地震=disaster;股=finance")));
   std::vector<std::string> texts;
   for (int i = 0; i < 10000; ++i) {
     texts.push_back(i % 2 ? "四川发生地震" : "A股收盘");
@@ -79,7 +79,7 @@ TEST_F(StreamTest, TenThousandDocumentsComeBackInOrder) {
 }
 
 TEST_F(StreamTest, BadDocumentsGetTheirOwnErrorAndTheStreamGoesOn) {
-  StartWith(KeywordManifest("x=ex"), {"--max-document-bytes", "100"});
+  ASSERT_NO_FATAL_FAILURE(StartWith(KeywordManifest("x=ex"), {"--max-document-bytes", "100"}));
   std::vector<std::string> texts = {"x one", "",   "x two", std::string(101, 'x'),
                                     "  ",    "FAIL", "x three"};
   StreamResult result = RunStream(stub_.get(), texts);
@@ -102,7 +102,7 @@ TEST_F(StreamTest, BadDocumentsGetTheirOwnErrorAndTheStreamGoesOn) {
 TEST_F(StreamTest, APipeliningClientGetsItsDocumentsBatched) {
   // The plugin reports the size of each batch it was given; a slow plugin
   // lets documents queue up behind the one being classified.
-  StartWith(KeywordManifest("x=ex", "report_batch_size = true\nsleep_ms = 5"));
+  ASSERT_NO_FATAL_FAILURE(StartWith(KeywordManifest("x=ex", "report_batch_size = true\nsleep_ms = 5")));
   std::vector<std::string> texts(400, "x");
   StreamResult result = RunStream(stub_.get(), texts);
   ASSERT_TRUE(result.status.ok());
@@ -119,7 +119,7 @@ TEST_F(StreamTest, APipeliningClientGetsItsDocumentsBatched) {
 }
 
 TEST_F(StreamTest, ManyConcurrentStreamsAllSucceed) {
-  StartWith(KeywordManifest("x=ex"));
+  ASSERT_NO_FATAL_FAILURE(StartWith(KeywordManifest("x=ex")));
   std::atomic<int> ok_streams{0};
   std::vector<std::thread> clients;
   for (int c = 0; c < 8; ++c) {
@@ -136,7 +136,7 @@ TEST_F(StreamTest, ManyConcurrentStreamsAllSucceed) {
 }
 
 TEST_F(StreamTest, AClientThatCancelsMidStreamDoesNotHurtOthers) {
-  StartWith(KeywordManifest("x=ex", "sleep_ms = 2"));
+  ASSERT_NO_FATAL_FAILURE(StartWith(KeywordManifest("x=ex", "sleep_ms = 2")));
   {
     grpc::ClientContext context;
     auto stream = stub_->ClassifyStream(&context);
@@ -154,7 +154,7 @@ TEST_F(StreamTest, AClientThatCancelsMidStreamDoesNotHurtOthers) {
 }
 
 TEST_F(StreamTest, SigtermFinishesInFlightStreamsThenExitsZero) {
-  StartWith(KeywordManifest("x=ex", "sleep_ms = 20"));
+  ASSERT_NO_FATAL_FAILURE(StartWith(KeywordManifest("x=ex", "sleep_ms = 20")));
   grpc::ClientContext context;
   auto stream = stub_->ClassifyStream(&context);
   v1::ClassifyRequest request;
@@ -184,7 +184,7 @@ TEST_F(StreamTest, SigtermFinishesInFlightStreamsThenExitsZero) {
 }
 
 TEST_F(StreamTest, SigtermDrainIsBoundedForStreamsThatNeverEnd) {
-  StartWith(KeywordManifest("x=ex"), {"--drain-timeout", "1"});
+  ASSERT_NO_FATAL_FAILURE(StartWith(KeywordManifest("x=ex"), {"--drain-timeout", "1"}));
   grpc::ClientContext context;
   auto stream = stub_->ClassifyStream(&context);
   v1::ClassifyRequest request;

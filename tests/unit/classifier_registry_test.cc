@@ -18,12 +18,18 @@ using testing::KeywordManifest;
 
 class ClassifierRegistryTest : public ::testing::Test {
  protected:
-  ClassifierRegistryTest()
-      : registry_(std::make_unique<ClassifierRegistry>(
-            ClassifierRegistry::Options{plugins_.path(),
-                                        testing::PluginLibDir(),
-                                        private_.path()},
-            &retirer_)) {}
+  ClassifierRegistryTest() { Recreate({}); }
+
+  // A new registry over the same directory, loading through `loader` (the
+  // real plugin loader when empty).
+  void Recreate(ClassifierRegistry::Loader loader) {
+    ClassifierRegistry::Options options;
+    options.plugin_dir = plugins_.path();
+    options.plugin_lib_dir = testing::PluginLibDir();
+    options.private_lib_dir = private_.path();
+    options.loader = std::move(loader);
+    registry_ = std::make_unique<ClassifierRegistry>(options, &retirer_);
+  }
 
   // Rewrites a manifest so its stamp surely changes (new inode via rename).
   void Write(const std::string& name, const std::string& text) {

@@ -1,0 +1,107 @@
+#include "registry/reload_coordinator.h"
+
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+namespace classifyd {
+
+ReloadCoordinator::ReloadCoordinator(ClassifierRegistry* registry,
+                                     std::function<void()> after_change)
+    : registry_(registry),
+      after_change_(std::move(after_change)),
+      thread_([this] { Run(); }) {}
+
+ReloadCoordinator::~ReloadCoordinator() {
+  std::deque<Request> dropped;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    dropped.swap(queue_);
+  }
+  wake_.notify_all();
+  thread_.join();
+  Outcome cancelled;
+  cancelled.cancelled = true;
+  for (Request& r : dropped) {
+    for (Done& d : r.done) {
+      if (d) d(cancelled);
+    }
+  }
+}
+
+void ReloadCoordinator::RequestRescan(const std::string& why, Done done) {
+  {
+    std::lock_guard lock(mu_);
+    // Merge with a rescan that has not started yet.
+    for (Request& r : queue_) {
+      if (r.kind == Kind::kRescan) {
+        if (done) r.done.push_back(std::move(done));
+        return;
+      }
+    }
+    Request r{Kind::kRescan, "", why, {}};
+    if (done) r.done.push_back(std::move(done));
+    queue_.push_back(std::move(r));
+  }
+  wake_.notify_one();
+}
+
+void ReloadCoordinator::Submit(Kind kind, const std::string& name, Done done) {
+  {
+    std::lock_guard lock(mu_);
+    Request r{kind, name, "", {}};
+    if (done) r.done.push_back(std::move(done));
+    queue_.push_back(std::move(r));
+  }
+  wake_.notify_one();
+}
+
+uint64_t ReloadCoordinator::completed() const {
+  std::lock_guard lock(mu_);
+  return completed_;
+}
+
+void ReloadCoordinator::Run() {
+  for (;;) {
+    Request request;
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      request = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    Outcome outcome;
+    switch (request.kind) {
+      case Kind::kRescan:
+        spdlog::info("rescanning plugins ({})", request.why);
+        outcome.result = registry_->Reconcile();
+        break;
+      case Kind::kReload:
+        spdlog::info("reloading classifier {} on request", request.name);
+        outcome.result = registry_->Reconcile(request.name);
+        break;
+      case Kind::kLoad:
+        spdlog::info("loading classifier {} on request", request.name);
+        outcome.result = registry_->Load(request.name);
+        break;
+      case Kind::kUnload:
+        outcome.result = registry_->Unload(request.name);
+        break;
+    }
+    const auto& r = outcome.result;
+    if (r.loaded + r.failed + r.removed > 0) {
+      spdlog::info("plugins changed: {} loaded, {} failed, {} removed", r.loaded,
+                   r.failed, r.removed);
+    }
+    if (after_change_) after_change_();
+    for (Done& d : request.done) {
+      if (d) d(outcome);
+    }
+    std::lock_guard lock(mu_);
+    ++completed_;
+  }
+}
+
+}  // namespace classifyd

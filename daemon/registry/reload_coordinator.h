@@ -1,0 +1,75 @@
+// Runs every change to the registry on one control thread, in order, and
+// merges rescans that pile up: a burst of file events, SIGHUPs and admin
+// rescans queued while one is waiting turns into a single rescan.
+//
+// Callers never block: each request carries a callback that the control
+// thread calls with the result (the admin service finishes its RPC there).
+//
+// Thread-safe. The destructor finishes the request being run, drops the
+// rest (calling their callbacks with `cancelled` set) and joins.
+#ifndef CLASSIFYD_DAEMON_REGISTRY_RELOAD_COORDINATOR_H_
+#define CLASSIFYD_DAEMON_REGISTRY_RELOAD_COORDINATOR_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "registry/classifier_registry.h"
+
+namespace classifyd {
+
+class ReloadCoordinator {
+ public:
+  enum class Kind { kRescan, kReload, kLoad, kUnload };
+  struct Outcome {
+    ClassifierRegistry::ReconcileResult result;
+    bool cancelled = false;  // Dropped at shutdown; nothing was done.
+  };
+  using Done = std::function<void(const Outcome&)>;
+
+  // `registry` must outlive the coordinator. `after_change` runs on the
+  // control thread after every request (e.g. to update health).
+  ReloadCoordinator(ClassifierRegistry* registry,
+                    std::function<void()> after_change);
+  ~ReloadCoordinator();
+  ReloadCoordinator(const ReloadCoordinator&) = delete;
+  ReloadCoordinator& operator=(const ReloadCoordinator&) = delete;
+
+  // Queues a rescan of the plugin directory (merged with one already
+  // queued). `why` goes to the log. `done` may be empty.
+  void RequestRescan(const std::string& why, Done done = {});
+
+  // Queues a named change: kReload (forced reload of `name`), kLoad or
+  // kUnload.
+  void Submit(Kind kind, const std::string& name, Done done);
+
+  // Number of requests completed; for tests and liveness checks.
+  uint64_t completed() const;
+
+ private:
+  struct Request {
+    Kind kind;
+    std::string name;
+    std::string why;
+    std::vector<Done> done;
+  };
+  void Run();
+
+  ClassifierRegistry* const registry_;
+  const std::function<void()> after_change_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<Request> queue_;
+  bool stopping_ = false;
+  uint64_t completed_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace classifyd
+
+#endif  // CLASSIFYD_DAEMON_REGISTRY_RELOAD_COORDINATOR_H_

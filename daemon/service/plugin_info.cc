@@ -1,0 +1,35 @@
+#include "service/plugin_info.h"
+
+namespace classifyd {
+namespace {
+
+v1::PluginInfo::State ToProto(ClassifierState state) {
+  switch (state) {
+    case ClassifierState::kLoading: return v1::PluginInfo::LOADING;
+    case ClassifierState::kReady: return v1::PluginInfo::READY;
+    case ClassifierState::kFailed: return v1::PluginInfo::FAILED;
+    case ClassifierState::kUnloading: return v1::PluginInfo::UNLOADING;
+  }
+  return v1::PluginInfo::STATE_UNSPECIFIED;
+}
+
+}  // namespace
+
+void FillPluginInfo(const ClassifierStatus& status, v1::PluginInfo* info) {
+  info->set_name(status.name);
+  info->set_manifest_path(status.manifest_path);
+  info->set_state(ToProto(status.state));
+  info->set_error(status.error);
+  if (const Classifier* c = status.serving.get()) {
+    info->set_plugin(c->library().name());
+    info->set_version(c->library().version());
+    info->set_abi_version(c->library().abi_version());
+    for (const std::string& label : c->labels()) info->add_labels(label);
+    info->set_generation(c->generation());
+    info->set_library_path(c->manifest().library_path);
+    info->set_model_path(c->manifest().model_path);
+    info->set_weight(static_cast<float>(c->manifest().weight));
+  }
+}
+
+}  // namespace classifyd
