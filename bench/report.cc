@@ -110,9 +110,9 @@ std::string Report(const std::string& path) {
 
   std::ostringstream out;
   out << "| input | scenario | runs | docs/s | p50 µs | p99 µs | latency of "
-         "| server CPU µs/doc (sys) | CPU/doc vs in-process | docs/s vs "
-         "in-process |\n";
-  out << "|---|---|--:|--:|--:|--:|---|--:|--:|--:|\n";
+         "| server CPU µs/doc (sys) | CPU/doc vs in-process | overhead µs/doc "
+         "| docs/s vs in-process |\n";
+  out << "|---|---|--:|--:|--:|--:|---|--:|--:|--:|--:|\n";
   std::vector<std::string> notes;
   uint64_t total_errors = 0;
   for (const Group* g : rows) {
@@ -121,11 +121,12 @@ std::string Report(const std::string& path) {
     const bool have_cpu = !g->cpu_per_doc.empty();
     const double cpu = Median(g->cpu_per_doc);
     const double sys = Median(g->sys_per_doc);
-    std::string cpu_ratio = "", dps_ratio = "";
+    std::string cpu_ratio = "", dps_ratio = "", overhead = "";
     double ratio = 0;
     if (ref != nullptr && g != ref && !ref->cpu_per_doc.empty() && have_cpu) {
       ratio = cpu / Median(ref->cpu_per_doc);
       cpu_ratio = Fmt(ratio, 2) + "x";
+      overhead = Fmt(cpu - Median(ref->cpu_per_doc), 1);
     }
     if (ref != nullptr && g != ref) {
       dps_ratio = Fmt(dps / Median(ref->docs_per_s), 2) + "x";
@@ -135,7 +136,7 @@ std::string Report(const std::string& path) {
         << " | " << Fmt(Median(g->p50), 1) << " | " << Fmt(Median(g->p99), 1)
         << " | " << g->latency_unit << " | "
         << (have_cpu ? Fmt(cpu, 2) + " (" + Fmt(sys, 2) + ")" : "-") << " | "
-        << cpu_ratio << " | " << dps_ratio << " |\n";
+        << cpu_ratio << " | " << overhead << " | " << dps_ratio << " |\n";
     total_errors += g->errors;
 
     if (g->scenario == "inprocess" || !have_cpu) continue;
