@@ -102,4 +102,11 @@ class KeywordClassifier final : public classifyd::sdk::Classifier {
 
 }  // namespace
 
-CLASSIFYD_PLUGIN(KeywordClassifier, "keyword", "1.2.3", CLASSIFYD_CAP_EVIDENCE)
+// Built twice, as keyword.so and keyword_v2.so, to test swapping a plugin
+// library for a rebuilt one.
+#ifndef KEYWORD_PLUGIN_VERSION
+#define KEYWORD_PLUGIN_VERSION "1.2.3"
+#endif
+
+CLASSIFYD_PLUGIN(KeywordClassifier, "keyword", KEYWORD_PLUGIN_VERSION,
+                 CLASSIFYD_CAP_EVIDENCE)

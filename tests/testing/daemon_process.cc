@@ -44,7 +44,7 @@ std::unique_ptr<DaemonProcess> DaemonProcess::Start(
       "--port-file",          port_file,          "--plugin-dir",
       plugin_dir,             "--plugin-lib-dir", PluginLibDir(),
       "--runtime-dir",        d->work_.path(),    "--log-level",
-      "debug"};
+      "debug",                "--admin-socket",   d->admin_socket()};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
 
   // Everything the child needs is prepared before fork(): only
@@ -116,6 +116,11 @@ std::shared_ptr<grpc::Channel> DaemonProcess::NewChannel() const {
   args.SetInt("grpc.use_local_subchannel_pool", 1);
   return grpc::CreateCustomChannel(
       address(), grpc::InsecureChannelCredentials(), args);
+}
+
+std::shared_ptr<grpc::Channel> DaemonProcess::NewAdminChannel() const {
+  return grpc::CreateChannel("unix:" + admin_socket(),
+                             grpc::InsecureChannelCredentials());
 }
 
 void DaemonProcess::Signal(int signal) const { kill(pid_, signal); }

@@ -45,6 +45,9 @@ class DaemonProcess {
   pid_t pid() const { return pid_; }
   int port() const { return port_; }
   std::string address() const;
+  // Path of the admin Unix socket (PluginAdmin).
+  std::string admin_socket() const { return work_.path() + "/admin/admin.sock"; }
+  std::shared_ptr<grpc::Channel> NewAdminChannel() const;
   std::shared_ptr<grpc::Channel> NewChannel() const;
 
   // Sends `signal`.

@@ -204,5 +204,97 @@ TEST_F(ClassifierRegistryTest, ConcurrentRequestsDuringReloadsNeverFail) {
   retirer_.Drain();
 }
 
+
+TEST_F(ClassifierRegistryTest, ForcedReloadBuildsANewGenerationFromSameFiles) {
+  Write("k.toml", KeywordManifest("x=one"));
+  registry_->Reconcile();
+  const uint64_t first = registry_->Snapshot()->Find("k")->generation();
+  auto result = registry_->Reconcile("k");
+  EXPECT_EQ(result.loaded, 1);
+  EXPECT_GT(registry_->Snapshot()->Find("k")->generation(), first);
+  EXPECT_TRUE(registry_->Reconcile("nope").not_found);
+}
+
+TEST_F(ClassifierRegistryTest, UnloadStaysUnloadedUntilLoadOrAnEdit) {
+  Write("k.toml", KeywordManifest("x=one"));
+  registry_->Reconcile();
+  EXPECT_TRUE(registry_->Unload("missing").not_found);
+  EXPECT_EQ(registry_->Unload("k").removed, 1);
+  EXPECT_EQ(registry_->Snapshot()->Find("k"), nullptr);
+  registry_->Reconcile();  // A rescan does not bring it back...
+  EXPECT_EQ(registry_->Snapshot()->Find("k"), nullptr);
+  EXPECT_EQ(registry_->Load("k").loaded, 1);  // ...Load does.
+  EXPECT_NE(registry_->Snapshot()->Find("k"), nullptr);
+
+  registry_->Unload("k");
+  Write("k.toml", KeywordManifest("x=two"));  // So does an edit.
+  EXPECT_EQ(registry_->Reconcile().loaded, 1);
+  EXPECT_NE(registry_->Snapshot()->Find("k"), nullptr);
+  EXPECT_TRUE(registry_->Load("absent").not_found);
+}
+
+TEST_F(ClassifierRegistryTest, StrictModesRefuseWorldWritableFiles) {
+  testing::TempDir libs;
+  const std::string lib = libs.path() + "/keyword.so";
+  std::filesystem::copy_file(testing::TestPluginDir() + "/keyword.so", lib);
+  Write("k.toml", "plugin = \"" + lib + "\"\n[options]\nrules = \"x=y\"\n");
+  std::filesystem::permissions(lib, std::filesystem::perms::others_write,
+                               std::filesystem::perm_options::add);
+  registry_->Reconcile();
+  auto list = registry_->List();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].state, ClassifierState::kFailed);
+  EXPECT_THAT(list[0].error, HasSubstr("writable by every user"));
+
+  std::filesystem::permissions(lib, std::filesystem::perms::others_write,
+                               std::filesystem::perm_options::remove);
+  std::filesystem::permissions(libs.path(),
+                               std::filesystem::perms::others_write,
+                               std::filesystem::perm_options::add);
+  registry_->Reconcile("k");
+  EXPECT_THAT(registry_->List()[0].error,
+              HasSubstr("plugin library directory"));
+
+  std::filesystem::permissions(libs.path(),
+                               std::filesystem::perms::others_write,
+                               std::filesystem::perm_options::remove);
+  EXPECT_EQ(registry_->Reconcile("k").loaded, 1);
+
+  // A world-writable plugin directory stops every change.
+  std::filesystem::permissions(plugins_.path(),
+                               std::filesystem::perms::others_write,
+                               std::filesystem::perm_options::add);
+  Write("other.toml", KeywordManifest("x=one"));
+  EXPECT_EQ(registry_->Reconcile().loaded, 0);
+  EXPECT_EQ(registry_->Snapshot()->Find("other"), nullptr);
+  std::filesystem::permissions(plugins_.path(),
+                               std::filesystem::perms::others_write,
+                               std::filesystem::perm_options::remove);
+}
+
+TEST_F(ClassifierRegistryTest, WatchesThePluginDirAndEveryReferencedDir) {
+  testing::TempDir models;
+  Write("k.toml", KeywordManifest("x=one"));
+  Write("m.toml", "plugin = \"fasttext\"\nmodel = \"" + models.path() +
+                      "/missing.ftz\"\n");
+  registry_->Reconcile();
+  auto dirs = registry_->WatchedDirectories();
+  EXPECT_TRUE(dirs.count(plugins_.path()));
+  EXPECT_TRUE(dirs.count(testing::TestPluginDir()));
+  EXPECT_TRUE(dirs.count(models.path()));  // Even though the load failed.
+}
+
+TEST_F(ClassifierRegistryTest, ListsTheLoadersErrorAsFailed) {
+  Recreate([](const Manifest&, uint64_t) {
+    return std::variant<std::unique_ptr<Classifier>, std::string>(
+        "fake loader refuses");
+  });
+  Write("k.toml", KeywordManifest("x=one"));
+  EXPECT_EQ(registry_->Reconcile().failed, 1);
+  EXPECT_EQ(registry_->List()[0].state, ClassifierState::kFailed);
+  EXPECT_THAT(registry_->List()[0].error, HasSubstr("fake loader refuses"));
+  EXPECT_FALSE(registry_->HasReady());
+}
+
 }  // namespace
 }  // namespace classifyd

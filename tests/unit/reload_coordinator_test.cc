@@ -1,0 +1,155 @@
+#include "registry/reload_coordinator.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "testing/daemon_process.h"
+#include "testing/temp_dir.h"
+
+namespace classifyd {
+namespace {
+
+using testing::KeywordManifest;
+
+// A loader that builds real keyword classifiers but first waits for the
+// test to open its gate, so the test controls when a load finishes.
+class GatedLoader {
+ public:
+  ClassifierRegistry::Loader loader() {
+    return [this](const Manifest& manifest, uint64_t generation)
+               -> std::variant<std::unique_ptr<Classifier>, std::string> {
+      calls_++;
+      {
+        std::unique_lock lock(mu_);
+        entered_ = true;
+        entered_cv_.notify_all();
+        open_cv_.wait(lock, [this] { return open_; });
+      }
+      auto library = PluginLibrary::Open(manifest.library_path);
+      if (auto* e = std::get_if<std::string>(&library)) return *e;
+      return Classifier::Create(
+          manifest, std::get<std::shared_ptr<PluginLibrary>>(library),
+          generation);
+    };
+  }
+  void WaitUntilEntered() {
+    std::unique_lock lock(mu_);
+    entered_cv_.wait(lock, [this] { return entered_; });
+  }
+  void Open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    open_cv_.notify_all();
+  }
+  int calls() const { return calls_; }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable entered_cv_;
+  std::condition_variable open_cv_;
+  bool entered_ = false;
+  bool open_ = false;
+  std::atomic<int> calls_{0};
+};
+
+class ReloadCoordinatorTest : public ::testing::Test {
+ protected:
+  ReloadCoordinatorTest() {
+    ClassifierRegistry::Options options;
+    options.plugin_dir = plugins_.path();
+    options.plugin_lib_dir = testing::PluginLibDir();
+    options.loader = gate_.loader();
+    registry_ = std::make_unique<ClassifierRegistry>(options, &retirer_);
+    coordinator_ = std::make_unique<ReloadCoordinator>(
+        registry_.get(), [this] { after_change_++; });
+  }
+
+  testing::TempDir plugins_;
+  Retirer retirer_;
+  GatedLoader gate_;
+  std::unique_ptr<ClassifierRegistry> registry_;
+  std::atomic<int> after_change_{0};
+  std::unique_ptr<ReloadCoordinator> coordinator_;
+};
+
+TEST_F(ReloadCoordinatorTest, ConcurrentRescanRequestsCollapse) {
+  plugins_.WriteFile("k.toml", KeywordManifest("x=one"));
+  std::atomic<int> callbacks{0};
+  auto count = [&](const ReloadCoordinator::Outcome& o) {
+    EXPECT_FALSE(o.cancelled);
+    callbacks++;
+  };
+  coordinator_->RequestRescan("first", count);
+  gate_.WaitUntilEntered();  // The first rescan is loading now.
+  std::vector<std::thread> requesters;
+  for (int i = 0; i < 10; ++i) {
+    requesters.emplace_back(
+        [&] { coordinator_->RequestRescan("burst", count); });
+  }
+  for (auto& t : requesters) t.join();
+  gate_.Open();
+  while (callbacks.load() < 11) std::this_thread::yield();
+  // One rescan for the first request, one for the whole burst.
+  EXPECT_EQ(coordinator_->completed(), 2u);
+  EXPECT_EQ(after_change_.load(), 2);
+  EXPECT_EQ(gate_.calls(), 1);  // The second rescan found nothing new.
+  EXPECT_NE(registry_->Snapshot()->Find("k"), nullptr);
+}
+
+TEST_F(ReloadCoordinatorTest, RemovalDuringAReloadEndsWithTheClassifierGone) {
+  plugins_.WriteFile("k.toml", KeywordManifest("x=one"));
+  std::promise<void> first_done;
+  coordinator_->RequestRescan(
+      "load", [&](const ReloadCoordinator::Outcome&) { first_done.set_value(); });
+  gate_.WaitUntilEntered();
+  std::filesystem::remove(plugins_.path() + "/k.toml");
+  std::promise<ClassifierRegistry::ReconcileResult> second;
+  coordinator_->RequestRescan("removed", [&](const auto& o) {
+    second.set_value(o.result);
+  });
+  gate_.Open();
+  first_done.get_future().wait();
+  EXPECT_EQ(second.get_future().get().removed, 1);
+  EXPECT_EQ(registry_->Snapshot()->Find("k"), nullptr);
+  retirer_.Drain();
+  EXPECT_TRUE(registry_->List().empty());
+}
+
+TEST_F(ReloadCoordinatorTest, NamedRequestsReportNotFound) {
+  std::promise<ReloadCoordinator::Outcome> outcome;
+  coordinator_->Submit(ReloadCoordinator::Kind::kUnload, "ghost",
+                       [&](const auto& o) { outcome.set_value(o); });
+  EXPECT_TRUE(outcome.get_future().get().result.not_found);
+}
+
+TEST_F(ReloadCoordinatorTest, ShutdownCancelsQueuedRequests) {
+  gate_.Open();
+  plugins_.WriteFile("k.toml", KeywordManifest("x=one"));
+  GatedLoader slow;
+  ClassifierRegistry::Options options;
+  options.plugin_dir = plugins_.path();
+  options.loader = slow.loader();
+  ClassifierRegistry registry(options, &retirer_);
+  auto coordinator = std::make_unique<ReloadCoordinator>(&registry, nullptr);
+  coordinator->RequestRescan("blocks");
+  slow.WaitUntilEntered();
+  std::atomic<bool> cancelled{false};
+  coordinator->Submit(ReloadCoordinator::Kind::kReload, "k",
+                      [&](const auto& o) { cancelled = o.cancelled; });
+  std::thread opener([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    slow.Open();
+  });
+  coordinator.reset();  // Finishes the running rescan, drops the reload.
+  opener.join();
+  EXPECT_TRUE(cancelled.load());
+  EXPECT_EQ(slow.calls(), 1);
+}
+
+}  // namespace
+}  // namespace classifyd
