@@ -45,14 +45,15 @@ CharClass Classify(UChar32 c) {
   return CharClass::kSeparator;
 }
 
-}  // namespace
-
-void Tokenize(std::string_view utf8, std::vector<std::string>* tokens) {
+// Normalises `utf8` and calls `emit(token)` for each token, in order.
+template <typename Emit>
+void ForEachToken(std::string_view utf8, Emit&& emit) {
   std::string normalized;
   const icu::Normalizer2* normalizer = NfkcCasefold();
   if (normalizer != nullptr) {
     UErrorCode status = U_ZERO_ERROR;
-    icu::StringByteSink<std::string> sink(&normalized, utf8.size() + 8);
+    icu::StringByteSink<std::string> sink(&normalized,
+                                          static_cast<int32_t>(utf8.size()));
     normalizer->normalizeUTF8(
         0, icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())),
         sink, nullptr, status);
@@ -75,22 +76,32 @@ void Tokenize(std::string_view utf8, std::vector<std::string>* tokens) {
       continue;
     }
     if (word_start >= 0) {
-      tokens->emplace_back(s + word_start, start - word_start);
+      emit(std::string_view(s + word_start, start - word_start));
       word_start = -1;
     }
-    if (cls == CharClass::kStandalone) tokens->emplace_back(s + start, i - start);
+    if (cls == CharClass::kStandalone) {
+      emit(std::string_view(s + start, i - start));
+    }
   }
-  if (word_start >= 0) tokens->emplace_back(s + word_start, length - word_start);
+  if (word_start >= 0) {
+    emit(std::string_view(s + word_start, length - word_start));
+  }
+}
+
+}  // namespace
+
+void Tokenize(std::string_view utf8, std::vector<std::string>* tokens) {
+  ForEachToken(utf8,
+               [&](std::string_view token) { tokens->emplace_back(token); });
 }
 
 std::string ToFastTextLine(std::string_view utf8) {
-  std::vector<std::string> tokens;
-  Tokenize(utf8, &tokens);
   std::string line;
-  for (const std::string& token : tokens) {
+  line.reserve(utf8.size() + utf8.size() / 2);
+  ForEachToken(utf8, [&](std::string_view token) {
     if (!line.empty()) line.push_back(' ');
     line.append(token);
-  }
+  });
   return line;
 }
 
