@@ -126,6 +126,20 @@ ClassifierRegistry::Load(const Manifest& manifest) {
                      ? options_.loader(manifest, next_generation_)
                      : LoadFromPlugin(manifest, next_generation_);
   if (auto* error = std::get_if<std::string>(&created)) return *error;
+  // Warm up: one real classification before the classifier takes traffic,
+  // so a plugin that loads but cannot classify never goes live, and the
+  // first request does not pay for lazy initialisation.
+  {
+    const Classifier& candidate = *std::get<std::unique_ptr<Classifier>>(created);
+    static constexpr std::string_view kWarmUp[] = {
+        "classifyd 预热自检: 中央气象台发布台风预警, A股收盘上涨"};
+    std::vector<DocumentOutcome> outcome;
+    candidate.ClassifyBatch(kWarmUp, 5, 0.0f, &outcome);
+    if (outcome.size() != 1 || outcome[0].code != CLASSIFYD_OK) {
+      return "warm-up classification failed: " +
+             (outcome.empty() ? std::string("no result") : outcome[0].message);
+    }
+  }
   ++next_generation_;
   return Adopt(std::get<std::unique_ptr<Classifier>>(std::move(created)));
 }

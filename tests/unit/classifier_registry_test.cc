@@ -296,5 +296,13 @@ TEST_F(ClassifierRegistryTest, ListsTheLoadersErrorAsFailed) {
   EXPECT_FALSE(registry_->HasReady());
 }
 
+
+TEST_F(ClassifierRegistryTest, AClassifierThatFailsItsWarmUpNeverGoesLive) {
+  Write("k.toml", KeywordManifest("x=one", "fail_marker = \"预热\""));
+  EXPECT_EQ(registry_->Reconcile().failed, 1);
+  EXPECT_FALSE(registry_->HasReady());
+  EXPECT_THAT(registry_->List()[0].error, HasSubstr("warm-up"));
+}
+
 }  // namespace
 }  // namespace classifyd
