@@ -11,7 +11,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <regex>
+#include <sstream>
 #include <set>
 #include <thread>
 
@@ -193,15 +193,26 @@ class Traffic {
   std::vector<std::thread> threads_;
 };
 
-// Every generation the daemon published, from its log.
+// Every generation the daemon published, from its log lines
+// "classifier <name>: ready, generation <n>, ...".
 std::map<std::string, std::set<uint64_t>> PublishedGenerations(
     const std::string& log) {
   std::map<std::string, std::set<uint64_t>> published;
-  static const std::regex kReady(
-      R"(classifier (\S+): ready, generation (\d+))");
-  for (std::sregex_iterator it(log.begin(), log.end(), kReady), end;
-       it != end; ++it) {
-    published[(*it)[1]].insert(std::stoull((*it)[2]));
+  std::istringstream lines(log);
+  std::string line;
+  const std::string kPrefix = "classifier ";
+  const std::string kReady = ": ready, generation ";
+  while (std::getline(lines, line)) {
+    const size_t ready = line.find(kReady);
+    const size_t start = line.find(kPrefix);
+    if (ready == std::string::npos || start == std::string::npos ||
+        start > ready) {
+      continue;
+    }
+    const std::string name =
+        line.substr(start + kPrefix.size(), ready - start - kPrefix.size());
+    published[name].insert(
+        std::stoull(line.substr(ready + kReady.size())));
   }
   return published;
 }
