@@ -39,6 +39,11 @@ configs=(
   "ova-e10|loss ova, epoch 10|$base --loss ova --epoch 10"
   "bucket500k|bucket 500k|$base --bucket 500000"
   "mincount2|minCount 2|$base --min-count 2"
+  # Second round: combine the changes that helped.
+  "ova-e5|loss ova, epoch 5|$base --loss ova --epoch 5"
+  "ova-e10-lr0.2|loss ova, epoch 10, lr 0.2|$base --loss ova --epoch 10 --lr 0.2"
+  "ova-e10-ng3|loss ova, epoch 10, word n-grams 3|$base --loss ova --epoch 10 --word-ngrams 3"
+  "ova-e10-ng3-dim50|loss ova, epoch 10, word n-grams 3, dim 50|$base --loss ova --epoch 10 --word-ngrams 3 --dim 50"
 )
 
 wanted() {
@@ -73,5 +78,6 @@ for entry in "${configs[@]}"; do
     --table "$tmp_out"
 done
 mv "$tmp_out" "$out"
+chmod 644 "$out"
 trap - EXIT
 echo "tune: wrote $out" >&2

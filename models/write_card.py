@@ -109,6 +109,15 @@ def fmt(x, digits=3):
     return ("%." + str(digits) + "f") % float(x)
 
 
+def flag_value(flags, name):
+    words = flags.split()
+    value = "?"
+    for i, w in enumerate(words[:-1]):
+        if w == name:
+            value = words[i + 1]
+    return value
+
+
 def md_table(header, rows, align=None):
     out = ["| " + " | ".join(header) + " |"]
     align = align or (["---"] + ["---:"] * (len(header) - 1))
@@ -275,7 +284,9 @@ def card(args):
         "MODEL_BYTES": "%d" % model["bytes"],
         "MODEL_MB": "%.2f" % (model["bytes"] / 1e6),
         "LOSS": model["loss"], "DIM": str(model["dim"]),
-        "EPOCH": str(model["epoch"]), "LR": str(model["lr"]),
+        "EPOCH": str(model["epoch"]),
+        # A fastText model file does not record its learning rate.
+        "LR": flag_value(args.train_flags, "--lr"),
         "WORD_NGRAMS": str(model["word_ngrams"]),
         "MIN_COUNT": str(model["min_count"]), "BUCKET": str(model["bucket"]),
         "WORDS": str(model["words"]),

@@ -305,7 +305,8 @@ struct TrainOptions {
 
 fasttext::loss_name ParseLoss(const std::string& loss) {
   if (loss == "softmax") return fasttext::loss_name::softmax;
-  if (loss == "ova") return fasttext::loss_name::ova;
+  // "one-vs-all" is how fastText's Args::lossToString spells ova.
+  if (loss == "ova" || loss == "one-vs-all") return fasttext::loss_name::ova;
   if (loss == "hs") return fasttext::loss_name::hs;
   if (loss == "ns") return fasttext::loss_name::ns;
   throw std::runtime_error("unknown loss '" + loss + "'");
@@ -410,6 +411,8 @@ int RunTrain(const TrainOptions& options) {
   return 0;
 }
 
+constexpr double kDefaultRetrainLr = 0.05;
+
 struct StandaloneQuantizeOptions {
   std::string model;
   std::string input;
@@ -429,10 +432,12 @@ int RunQuantize(const StandaloneQuantizeOptions& options) {
     throw std::runtime_error("'" + options.model + "' is already quantised");
   }
   // Start from the model's own hyper-parameters so that a retrain uses the
-  // same loss, lr and epoch count unless told otherwise.
+  // same loss and epoch count unless told otherwise. A model file does not
+  // record its learning rate: a retrain without --retrain-lr uses
+  // fastText's default, 0.05.
   const fasttext::Args model_args = model.getArgs();
   TrainOptions train;
-  train.lr = model_args.lr;
+  train.lr = kDefaultRetrainLr;
   train.epoch = model_args.epoch;
   train.dim = model_args.dim;
   train.word_ngrams = model_args.wordNgrams;
@@ -642,7 +647,7 @@ void WriteEvalJson(const Model& model, const EvalOptions& options,
       << ", \"quantized\": " << (model.fasttext().isQuant() ? "true" : "false")
       << ", \"loss\": " << JsonString(args.lossToString(args.loss))
       << ", \"dim\": " << args.dim << ", \"epoch\": " << args.epoch
-      << ", \"lr\": " << args.lr << ", \"word_ngrams\": " << args.wordNgrams
+      << ", \"word_ngrams\": " << args.wordNgrams
       << ", \"min_count\": " << args.minCount << ", \"bucket\": " << args.bucket
       << ", \"words\": " << dictionary->nwords() << ", \"labels\": [";
   for (size_t i = 0; i < model.labels().size(); ++i) {
@@ -759,7 +764,7 @@ int RunInfo(const std::string& path) {
             << "quantized  " << (model.fasttext().isQuant() ? "yes" : "no")
             << "\nloss       " << args.lossToString(args.loss)
             << "\ndim        " << args.dim << "\nepoch      " << args.epoch
-            << "\nlr         " << args.lr << "\nwordNgrams " << args.wordNgrams
+            << "\nwordNgrams " << args.wordNgrams
             << "\nminCount   " << args.minCount << "\nbucket     "
             << args.bucket << "\nwords      " << dictionary->nwords()
             << "\nlabels     " << dictionary->nlabels() << ":";
@@ -787,7 +792,9 @@ void AddQuantizeFlags(CLI::App* app, QuantizeOptions* q) {
                   "epochs of the retraining; 0: the training epoch count")
       ->capture_default_str();
   app->add_option("--retrain-lr", q->retrain_lr,
-                  "learning rate of the retraining; 0: the training one")
+                  "learning rate of the retraining; 0: the training one "
+                  "(train) or 0.05 (quantize: a model file does not record "
+                  "its learning rate)")
       ->capture_default_str();
 }
 
