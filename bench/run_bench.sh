@@ -209,7 +209,7 @@ run() {  # scenario input
 {
   echo "date:      $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "host:      $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-  echo "commit:    $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "commit:    $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
   echo "model:     $model ($(stat -c %s "$model") bytes; predict k=$top_k threshold=$threshold)"
   echo "runs:      ${reps}x, ${duration}s each after ${warmup}s warm-up; daemon on core $server_core, client on core $client_core"
   echo "load avg:  $(cut -d' ' -f1-3 /proc/loadavg) (before)"
