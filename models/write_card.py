@@ -154,10 +154,10 @@ def card(args):
         template = f.read()
 
     model = ev["model"]
+    taxonomy = stats["taxonomy"]
     used = stats["args"]["sets"]
     sets = ev["sets"]
-    taxonomy = stats["taxonomy"]
-    emitted = model["labels"]
+    emitted = [l for l in taxonomy if l in model["labels"]]
 
     # Data table.
     data_rows = []
@@ -219,19 +219,22 @@ def card(args):
                 "**all (combined test)**" if s == "all" else "`%s`" % s,
                 m["docs"], fmt(m["top1_accuracy"]), fmt(m["macro_f1"]),
                 fmt(op["micro_precision"]), fmt(op["micro_recall"]),
-                fmt(op["labels_emitted"] / max(1, m["docs"]), 2)])
+                fmt(op["labels_emitted"] / max(1, m["docs"]), 2),
+                "%.1f%%" % (100.0 * op["docs_without_label"] /
+                            max(1, m["docs"]))])
         return rows
     k = ev["operating_point"]["k"]
     t = ev["operating_point"]["threshold"]
     sets_md = md_table(
         ["test set", "docs", "top-1 accuracy", "macro-F1 (top-1)",
          "P @ top-%d, score>=%s" % (k, t), "R @ top-%d, score>=%s" % (k, t),
-         "labels/doc"], set_rows(ev))
+         "labels/doc", "no label"], set_rows(ev))
     full_md = ""
     if ev_full:
         full_md = md_table(
             ["test set", "docs", "top-1 accuracy", "macro-F1 (top-1)",
-             "P @ op", "R @ op", "labels/doc"], set_rows(ev_full))
+             "P @ op", "R @ op", "labels/doc", "no label"],
+            set_rows(ev_full))
 
     # Per-label table on the combined test split.
     allm = sets["all"]
@@ -254,8 +257,9 @@ def card(args):
     def tuning_md(rows, with_bytes=False):
         if not rows:
             return "_not run_"
-        header = ["config", "change", "train s", "top-1", "macro-F1",
-                  "micro-F1 @ op"]
+        header = ["config", "change",
+                  "quantise s" if with_bytes else "train s", "top-1",
+                  "macro-F1", "micro-F1 @ op"]
         if with_bytes:
             header.insert(3, "size")
         header += ["%s top-1" % s for s in SETS]
@@ -277,6 +281,16 @@ def card(args):
         [[h, ", ".join(p) if p else "(none)"] for h, p in sanity],
         ["---", "---"]) if sanity else "_not run_"
 
+    calib_rows = []
+    for b in allm.get("top1_by_score", []):
+        if b["docs"]:
+            calib_rows.append([
+                "%s – %s" % (b["min"], b["max"]), b["docs"],
+                "%.1f%%" % (100.0 * b["docs"] / allm["docs"]),
+                fmt(b["correct"] / b["docs"])])
+    calib_md = md_table(["top-1 score", "docs", "share", "top-1 accuracy"],
+                        calib_rows) if calib_rows else "_not available_"
+
     no_data = stats["labels_without_data"]
     values = {
         "DATE": datetime.date.today().isoformat() if not args.date
@@ -290,6 +304,8 @@ def card(args):
         "WORD_NGRAMS": str(model["word_ngrams"]),
         "MIN_COUNT": str(model["min_count"]), "BUCKET": str(model["bucket"]),
         "WORDS": str(model["words"]),
+        "WORDS_FULL": str(ev_full["model"]["words"]) if ev_full else "?",
+        "CALIBRATION": calib_md,
         "EMITTED": " ".join("`%s`" % l for l in emitted),
         "N_EMITTED": str(len(emitted)),
         "NO_DATA": " ".join("`%s`" % l for l in no_data),

@@ -18,6 +18,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -528,6 +529,17 @@ struct RuleMetrics {
   }
 };
 
+// Edges of the score bins of SetMetrics::by_score.
+constexpr std::array<float, 6> kScoreBins = {0.0f, 0.1f, 0.5f, 0.9f, 0.99f,
+                                             1.01f};
+
+int ScoreBin(float score) {
+  for (size_t i = 1; i + 1 < kScoreBins.size(); ++i) {
+    if (score < kScoreBins[i]) return static_cast<int>(i) - 1;
+  }
+  return static_cast<int>(kScoreBins.size()) - 2;
+}
+
 struct SetMetrics {
   std::string name;
   std::string path;
@@ -537,6 +549,9 @@ struct SetMetrics {
   RuleMetrics top1;
   RuleMetrics op;  // Top-k with threshold: the serving operating point.
   std::set<std::string> unknown_labels;  // Gold labels the model lacks.
+  // Top-1 accuracy by the top label's score: is the score a probability?
+  std::vector<std::pair<int64_t, int64_t>> by_score =
+      std::vector<std::pair<int64_t, int64_t>>(kScoreBins.size() - 1);
 
   double Accuracy() const {
     return docs == 0 ? 0.0 : static_cast<double>(top1_correct) / docs;
@@ -570,9 +585,14 @@ SetMetrics Evaluate(const Model& model, const std::string& name,
     std::vector<std::string> top1;
     if (!ranked.empty()) {
       top1.push_back(ranked.front().first);
-      if (std::find(example.labels.begin(), example.labels.end(),
-                    ranked.front().first) != example.labels.end()) {
+      const bool correct =
+          std::find(example.labels.begin(), example.labels.end(),
+                    ranked.front().first) != example.labels.end();
+      auto& bin = metrics.by_score[ScoreBin(ranked.front().second)];
+      ++bin.first;
+      if (correct) {
         ++metrics.top1_correct;
+        ++bin.second;
       }
     }
     metrics.top1.Add(example.labels, top1);
@@ -667,6 +687,13 @@ void WriteEvalJson(const Model& model, const EvalOptions& options,
     for (const std::string& label : m.unknown_labels) {
       out << (first ? "" : ", ") << JsonString(label);
       first = false;
+    }
+    out << "],\n      \"top1_by_score\": [";
+    for (size_t b = 0; b < m.by_score.size(); ++b) {
+      out << (b ? ", " : "") << "{\"min\": " << kScoreBins[b]
+          << ", \"max\": " << std::min(kScoreBins[b + 1], 1.0f)
+          << ", \"docs\": " << m.by_score[b].first
+          << ", \"correct\": " << m.by_score[b].second << "}";
     }
     out << "],\n      \"top1\": ";
     WriteRuleJson(m.top1, out);
