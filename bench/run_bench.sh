@@ -5,8 +5,9 @@
 #
 #   bench/run_bench.sh [options]
 #
-#   --duration S      measured seconds per run (default 2)
-#   --warmup S        seconds of load before each measured window (default 0.5)
+#   --duration S      seconds of load per run; gRPC runs then drain what is
+#                     in flight, all of it measured (default 2)
+#   --warmup S        a discarded run of this length before each (default 0.5)
 #   --reps N          repetitions of every scenario, interleaved (default 3)
 #   --inputs "..."    subset of: headline 1k 10k (default all)
 #   --scenarios "..." subset of: inprocess unary-c1 unary-c16 stream-x1
@@ -21,7 +22,8 @@
 #   --no-build        use the binaries already built
 #   --out DIR         where results go (default <build-dir>/bench-results/<time>)
 #
-# A full run with the defaults takes about 3-4 minutes on 2 cores.
+# A full run with the defaults takes about 3 minutes on 2 cores (--reps 5:
+# 4.5 minutes).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,7 +43,7 @@ build_dir=$root/build/release
 build=1
 out=""
 
-usage() { sed -n '2,25p' "$0" >&2; exit 2; }
+usage() { sed -n '2,27p' "$0" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case $1 in
     --duration) duration=$2; shift 2 ;;
