@@ -371,8 +371,11 @@ def main(argv):
             dedupe["duplicate_occurrences"] += len(occ) - 1
             if len({o[0] for o in occ}) > 1:
                 dedupe["texts_in_several_sets"] += 1
+        if len(by_scheme) > 1:
+            dedupe["texts_in_several_schemes"] += 1
         labels = set()
         good_schemes = set()
+        good_label_sets = set()
         for scheme, variants in by_scheme.items():
             if len(variants) > 1:
                 dedupe["scheme_conflicts_discarded"] += 1
@@ -385,9 +388,9 @@ def main(argv):
             if mapped:
                 labels.update(mapped)
                 good_schemes.add(scheme)
-        if len({s for s, sch, m, t in occ if m and sch in good_schemes}) > 0:
-            if len(good_schemes) > 1:
-                dedupe["labels_unioned_across_schemes"] += 1
+                good_label_sets.add(mapped)
+        if len(good_label_sets) > 1:
+            dedupe["labels_unioned_across_schemes"] += 1
         if not labels:
             dedupe["texts_without_labels"] += 1
             continue

@@ -180,13 +180,17 @@ def card(args):
     dd = stats["dedupe"]
     dedupe_md = (
         "%d texts read, %d unique after normalisation; %d duplicate "
-        "occurrences merged (%d texts occur in more than one set); %d "
+        "occurrences merged (%d texts occur in more than one set, %d in "
+        "more than one annotation scheme, %d of which got the union of "
+        "different labels); %d "
         "texts whose annotation disagreed within one scheme lost that "
         "scheme's labels; %d texts had no label left and were dropped; "
         "%d rows written." % (
             sum(stats["sets"][s]["rows_read"] for s in used),
             dd["unique_texts"], dd.get("duplicate_occurrences", 0),
             dd.get("texts_in_several_sets", 0),
+            dd.get("texts_in_several_schemes", 0),
+            dd.get("labels_unioned_across_schemes", 0),
             dd.get("scheme_conflicts_discarded", 0),
             dd.get("texts_without_labels", 0), dd["rows_written"]))
 

@@ -238,8 +238,7 @@ std::string JsonString(std::string_view s) {
 }
 
 double Seconds(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                       start)
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
 }
 
@@ -363,14 +362,14 @@ void Quantize(fasttext::FastText& model, const std::string& work_file,
   if (options.quantize.retrain) {
     std::cerr << " (epoch=" << qargs.epoch << " lr=" << qargs.lr << ")";
   }
-  std::cerr << " in " << Fixed(Seconds(start), 1) << " s -> " << output
-            << " (" << FileSize(output) << ")\n";
+  std::cerr << " in " << Fixed(Seconds(start), 1) << " s -> " << output << " ("
+            << FileSize(output) << ")\n";
 }
 
 std::string WorkFileFor(const TrainOptions& options) {
   if (!options.work_file.empty()) return options.work_file;
-  std::string base = !options.output.empty() ? options.output
-                                             : options.quantized_output;
+  std::string base =
+      !options.output.empty() ? options.output : options.quantized_output;
   return base + ".train.txt";
 }
 
@@ -396,10 +395,9 @@ int RunTrain(const TrainOptions& options) {
   std::cerr << "\ntrain: loss=" << options.loss << " lr=" << options.lr
             << " epoch=" << options.epoch << " dim=" << options.dim
             << " wordNgrams=" << options.word_ngrams
-            << " minCount=" << options.min_count
-            << " bucket=" << args.bucket << " thread=" << options.thread
-            << " seed=" << options.seed << " in " << Fixed(train_seconds, 1)
-            << " s\n";
+            << " minCount=" << options.min_count << " bucket=" << args.bucket
+            << " thread=" << options.thread << " seed=" << options.seed
+            << " in " << Fixed(train_seconds, 1) << " s\n";
   if (!options.output.empty()) {
     model.saveModel(options.output);
     std::cerr << "train: saved " << options.output << " ("
@@ -449,8 +447,8 @@ int RunQuantize(const StandaloneQuantizeOptions& options) {
   train.seed = model_args.seed;
   train.verbose = options.verbose;
   train.quantize = options.quantize;
-  std::string work_file;
-  if (!options.input.empty()) {
+  std::string work_file;  // Only a retrain reads the training data.
+  if (options.quantize.retrain) {
     work_file = options.output + ".train.txt";
     WriteFastTextFile(ReadTsv(options.input), work_file);
   }
@@ -483,9 +481,9 @@ struct LabelCounts {
 // Counts for one decision rule ("top-1", or "top-k above a threshold").
 struct RuleMetrics {
   std::map<std::string, LabelCounts> labels;
-  int64_t emitted = 0;         // Labels given in total.
-  int64_t docs_without = 0;    // Documents that got no label.
-  int64_t docs_exact = 0;      // Predicted set == gold set.
+  int64_t emitted = 0;       // Labels given in total.
+  int64_t docs_without = 0;  // Documents that got no label.
+  int64_t docs_exact = 0;    // Predicted set == gold set.
 
   void Add(const std::vector<std::string>& gold,
            const std::vector<std::string>& predicted) {
@@ -530,8 +528,8 @@ struct RuleMetrics {
 };
 
 // Edges of the score bins of SetMetrics::by_score.
-constexpr std::array<float, 6> kScoreBins = {0.0f, 0.1f, 0.5f, 0.9f, 0.99f,
-                                             1.01f};
+constexpr std::array<float, 6> kScoreBins = {0.0f, 0.1f,  0.5f,
+                                             0.9f, 0.99f, 1.01f};
 
 int ScoreBin(float score) {
   for (size_t i = 1; i + 1 < kScoreBins.size(); ++i) {
@@ -611,10 +609,11 @@ void PrintSet(const SetMetrics& m, int k, double threshold, std::ostream& out) {
   out << "== " << m.name << " (" << m.path << ")\n"
       << "documents " << m.docs << ", without tokens " << m.empty
       << "\ntop-1 accuracy " << Fixed(m.Accuracy()) << ", macro-F1 (top-1) "
-      << Fixed(m.top1.MacroF1()) << "\nat top-" << k << ", score >= "
-      << Fixed(threshold, 2) << ": micro P " << Fixed(micro.Precision())
-      << " R " << Fixed(micro.Recall()) << " F1 " << Fixed(micro.F1())
-      << ", macro-F1 " << Fixed(m.op.MacroF1()) << ", labels/doc "
+      << Fixed(m.top1.MacroF1()) << "\nat top-" << k
+      << ", score >= " << Fixed(threshold, 2) << ": micro P "
+      << Fixed(micro.Precision()) << " R " << Fixed(micro.Recall()) << " F1 "
+      << Fixed(micro.F1()) << ", macro-F1 " << Fixed(m.op.MacroF1())
+      << ", labels/doc "
       << Fixed(m.docs ? static_cast<double>(m.op.emitted) / m.docs : 0, 2)
       << ", docs without label " << m.op.docs_without << "\n";
   if (!m.unknown_labels.empty()) {
@@ -662,8 +661,7 @@ void WriteEvalJson(const Model& model, const EvalOptions& options,
   const fasttext::Args args = model.fasttext().getArgs();
   auto dictionary = model.fasttext().getDictionary();
   out << "{\n  \"model\": {\"path\": " << JsonString(options.model)
-      << ", \"bytes\": "
-      << std::filesystem::file_size(options.model)
+      << ", \"bytes\": " << std::filesystem::file_size(options.model)
       << ", \"quantized\": " << (model.fasttext().isQuant() ? "true" : "false")
       << ", \"loss\": " << JsonString(args.lossToString(args.loss))
       << ", \"dim\": " << args.dim << ", \"epoch\": " << args.epoch
@@ -791,10 +789,10 @@ int RunInfo(const std::string& path) {
             << "quantized  " << (model.fasttext().isQuant() ? "yes" : "no")
             << "\nloss       " << args.lossToString(args.loss)
             << "\ndim        " << args.dim << "\nepoch      " << args.epoch
-            << "\nwordNgrams " << args.wordNgrams
-            << "\nminCount   " << args.minCount << "\nbucket     "
-            << args.bucket << "\nwords      " << dictionary->nwords()
-            << "\nlabels     " << dictionary->nlabels() << ":";
+            << "\nwordNgrams " << args.wordNgrams << "\nminCount   "
+            << args.minCount << "\nbucket     " << args.bucket
+            << "\nwords      " << dictionary->nwords() << "\nlabels     "
+            << dictionary->nlabels() << ":";
   for (const std::string& label : model.labels()) std::cout << ' ' << label;
   std::cout << '\n';
   return 0;
@@ -808,7 +806,8 @@ void AddQuantizeFlags(CLI::App* app, QuantizeOptions* q) {
                   "keep only this many rows (words and n-gram buckets) of "
                   "the input matrix, chosen by norm; 0 keeps all")
       ->capture_default_str();
-  app->add_option("--dsub", q->dsub, "size of each product-quantiser sub-vector")
+  app->add_option("--dsub", q->dsub,
+                  "size of each product-quantiser sub-vector")
       ->capture_default_str();
   app->add_flag("--qnorm,!--no-qnorm", q->qnorm,
                 "quantise the vector norms separately (default: on)");
@@ -855,31 +854,36 @@ int Main(int argc, char** argv) {
                         "write the full model here (.bin)");
   train_cmd->add_option("-q,--quantize-output", train.quantized_output,
                         "also quantise and write the result here (.ftz)");
-  train_cmd->add_option("--work-file", train.work_file,
-                        "tokenised training file (default: <output>.train.txt)");
+  train_cmd->add_option(
+      "--work-file", train.work_file,
+      "tokenised training file (default: <output>.train.txt)");
   train_cmd->add_flag("--keep-work-file", train.keep_work_file,
                       "keep the tokenised training file");
   train_cmd->add_option("--lr", train.lr, "learning rate")
       ->capture_default_str();
-  train_cmd->add_option("--lr-update-rate", train.lr_update_rate,
-                        "tokens between learning-rate updates")
+  train_cmd
+      ->add_option("--lr-update-rate", train.lr_update_rate,
+                   "tokens between learning-rate updates")
       ->capture_default_str();
   train_cmd->add_option("--epoch", train.epoch, "epochs")
       ->capture_default_str();
   train_cmd->add_option("--dim", train.dim, "vector dimension")
       ->capture_default_str();
-  train_cmd->add_option("--word-ngrams", train.word_ngrams,
-                        "max length of token n-grams (2 = bigrams)")
+  train_cmd
+      ->add_option("--word-ngrams", train.word_ngrams,
+                   "max length of token n-grams (2 = bigrams)")
       ->capture_default_str();
-  train_cmd->add_option("--min-count", train.min_count,
-                        "min occurrences of a token")
+  train_cmd
+      ->add_option("--min-count", train.min_count, "min occurrences of a token")
       ->capture_default_str();
-  train_cmd->add_option("--min-count-label", train.min_count_label,
-                        "min occurrences of a label")
+  train_cmd
+      ->add_option("--min-count-label", train.min_count_label,
+                   "min occurrences of a label")
       ->capture_default_str();
-  train_cmd->add_option("--bucket", train.bucket,
-                        "hash buckets for n-grams (ignored when n-grams and "
-                        "subwords are off)")
+  train_cmd
+      ->add_option("--bucket", train.bucket,
+                   "hash buckets for n-grams (ignored when n-grams and "
+                   "subwords are off)")
       ->capture_default_str();
   train_cmd->add_option("--minn", train.minn, "min char n-gram length (0=off)")
       ->capture_default_str();
@@ -893,8 +897,9 @@ int Main(int argc, char** argv) {
                    "sigmoid per label, for multi-label); also hs, ns")
       ->check(CLI::IsMember({"softmax", "ova", "hs", "ns"}))
       ->capture_default_str();
-  train_cmd->add_option("--thread", train.thread,
-                        "training threads; 1 is deterministic")
+  train_cmd
+      ->add_option("--thread", train.thread,
+                   "training threads; 1 is deterministic")
       ->capture_default_str();
   train_cmd->add_option("--seed", train.seed, "random seed")
       ->capture_default_str();
@@ -934,8 +939,9 @@ int Main(int argc, char** argv) {
   eval_cmd->add_option("--json", eval.json, "also write the metrics as JSON");
   eval_cmd->add_option("-k", eval.k, "operating point: labels per document")
       ->capture_default_str();
-  eval_cmd->add_option("--threshold", eval.threshold,
-                       "operating point: minimum score")
+  eval_cmd
+      ->add_option("--threshold", eval.threshold,
+                   "operating point: minimum score")
       ->capture_default_str();
   eval_cmd->add_flag("--quiet", eval.quiet,
                      "one summary line per set instead of tables");
