@@ -4,7 +4,8 @@
 #   ./test.sh                       Release build, every test
 #   ./test.sh --sanitize address,undefined
 #                                   ASan+UBSan build in build/asan, every test
-#   ./test.sh --sanitize thread     TSan build in build/tsan, concurrency tests
+#   ./test.sh --sanitize thread     TSan build in build/tsan, the tests that
+#                                   run threads (contract, integration)
 #
 # Anything after `--` goes to ctest (e.g. ./test.sh -- -R Stream).
 set -euo pipefail
@@ -22,13 +23,13 @@ done
 case "$SANITIZE" in
   "") BUILD_DIR="$ROOT/build/release"; SETUP_ARGS=() ;;
   thread) BUILD_DIR="$ROOT/build/tsan"; SETUP_ARGS=(--sanitize thread)
-          CTEST_ARGS=(-L concurrency "${CTEST_ARGS[@]}") ;;
+          CTEST_ARGS=(-L "contract|integration" "${CTEST_ARGS[@]}") ;;
   *) BUILD_DIR="$ROOT/build/asan"; SETUP_ARGS=(--sanitize "$SANITIZE") ;;
 esac
 
 "$ROOT/deploy/setup.sh" --build-dir "$BUILD_DIR" "${SETUP_ARGS[@]}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$ROOT/tests/tsan.supp}"
 cd "$BUILD_DIR"
 ctest --output-on-failure --timeout 600 -j "${CLASSIFYD_JOBS:-2}" "${CTEST_ARGS[@]}"

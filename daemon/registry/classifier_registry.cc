@@ -65,15 +65,16 @@ const char* ClassifierStateName(ClassifierState state) {
 }
 
 ClassifierRegistry::ClassifierRegistry(Options options, Retirer* retirer)
-    : options_(std::move(options)), retirer_(retirer) {
-  snapshot_.store(std::make_shared<const ClassifierSnapshot>());
-}
+    : options_(std::move(options)),
+      retirer_(retirer),
+      snapshot_(std::make_shared<const ClassifierSnapshot>()) {}
 
 ClassifierRegistry::~ClassifierRegistry() = default;
 
 std::shared_ptr<const ClassifierSnapshot> ClassifierRegistry::Snapshot()
     const {
-  return snapshot_.load(std::memory_order_acquire);
+  std::lock_guard lock(snapshot_mu_);
+  return snapshot_;
 }
 
 bool ClassifierRegistry::HasReady() const {
@@ -161,7 +162,13 @@ void ClassifierRegistry::Publish() {
       }
     }
   }
-  snapshot_.store(std::move(next), std::memory_order_release);
+  std::shared_ptr<const ClassifierSnapshot> previous;
+  {
+    std::lock_guard lock(snapshot_mu_);
+    previous = std::exchange(snapshot_, std::move(next));
+  }
+  // `previous` is released here, outside the lock; if it was the last
+  // reference, its classifiers are queued to the Retirer.
 }
 
 bool ClassifierRegistry::Retire(

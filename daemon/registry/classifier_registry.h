@@ -16,7 +16,6 @@
 
 #include <sys/types.h>
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -155,7 +154,12 @@ class ClassifierRegistry {
   std::vector<ClassifierStatus> retiring_;  // `serving` is null here.
   std::vector<std::weak_ptr<const Classifier>> retiring_refs_;
 
-  std::atomic<std::shared_ptr<const ClassifierSnapshot>> snapshot_;
+  // The published snapshot. A plain mutex around a pointer copy: held for
+  // nanoseconds, never during a load. (libstdc++ 12's
+  // atomic<shared_ptr> spins on a lock bit that ThreadSanitizer cannot
+  // follow, so it would hide real races behind false ones.)
+  mutable std::mutex snapshot_mu_;
+  std::shared_ptr<const ClassifierSnapshot> snapshot_;
 };
 
 // Stat()s `path`; a default (size -1) stamp if it does not exist.
