@@ -1,0 +1,186 @@
+#include "connection.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <iterator>
+#include <sstream>
+
+namespace classifyctl {
+
+const char kExitCodeHelp[] =
+    "Exit codes:\n"
+    "  0  success\n"
+    "  1  the server answered with an error (bad document, unknown "
+    "classifier,\n"
+    "     failed load), or some documents of a stream or eval failed\n"
+    "  2  usage error: bad flags or arguments, unreadable or malformed "
+    "input file\n"
+    "  3  cannot connect, server UNAVAILABLE, or no answer within "
+    "--timeout\n"
+    "  4  health: the server is NOT_SERVING";
+
+namespace {
+
+constexpr int kMaxMessageBytes = 64 << 20;  // The daemon's default limit.
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  args.SetMaxSendMessageSize(kMaxMessageBytes);
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
+                                   args);
+}
+
+// gRPC reports a failed connection attempt as UNAVAILABLE with one of these
+// in the message; the daemon's own UNAVAILABLE ("no classifier is ready")
+// has none of them.
+bool IsConnectFailure(const grpc::Status& status) {
+  if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return false;
+  const std::string& m = status.error_message();
+  for (const char* marker :
+       {"failed to connect", "Failed to connect", "Connection refused",
+        "No such file", "Permission denied", "DNS resolution failed",
+        "Socket closed", "Connection reset", "Broken pipe",
+        "empty address list"}) {
+    if (m.find(marker) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string DefaultAdminSocket() {
+  std::string runtime_dir = "/tmp";
+  for (const char* var : {"RUNTIME_DIRECTORY", "TMPDIR"}) {
+    const char* value = std::getenv(var);
+    if (value != nullptr && value[0] != '\0') {
+      runtime_dir = value;
+      break;
+    }
+  }
+  return runtime_dir + "/classifyd-" + std::to_string(geteuid()) +
+         "/admin.sock";
+}
+
+std::string AdminSocketPath(const GlobalOptions& options) {
+  std::string path = options.admin_socket.empty() ? DefaultAdminSocket()
+                                                  : options.admin_socket;
+  if (path.rfind("unix:", 0) == 0) path.erase(0, 5);
+  return path;
+}
+
+std::shared_ptr<grpc::Channel> PublicChannel(const GlobalOptions& options) {
+  return MakeChannel(options.addr);
+}
+
+std::shared_ptr<grpc::Channel> AdminChannel(const GlobalOptions& options) {
+  return MakeChannel("unix:" + AdminSocketPath(options));
+}
+
+void SetDeadline(grpc::ClientContext* context, const GlobalOptions& options) {
+  context->set_deadline(
+      std::chrono::system_clock::now() +
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::duration<double>(options.timeout_seconds)));
+}
+
+int ExitCodeFor(const grpc::Status& status) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::OK:
+      return kExitOk;
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return kExitUnreachable;
+    default:
+      return kExitFailed;
+  }
+}
+
+std::string DescribeRpcError(const grpc::Status& status,
+                             const GlobalOptions& options, Endpoint endpoint) {
+  const bool admin = endpoint == Endpoint::kAdmin;
+  const std::string where =
+      admin ? "the admin socket " + AdminSocketPath(options) : options.addr;
+  std::ostringstream out;
+  if (IsConnectFailure(status)) {
+    out << "cannot connect to " << where << ": ";
+    if (admin) {
+      out << "is classifyd running as this user, with its admin socket "
+             "there? pass the daemon's --admin-socket PATH with "
+             "--admin-socket";
+    } else {
+      out << "is classifyd running? start it with ./run.sh, or pass "
+             "--addr HOST:PORT";
+    }
+    out << " (" << status.error_message() << ")";
+    return out.str();
+  }
+  switch (status.error_code()) {
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      out << "no answer from " << where << " within "
+          << options.timeout_seconds
+          << " s: the server is busy or stuck; raise --timeout";
+      return out.str();
+    case grpc::StatusCode::UNAVAILABLE:
+      out << where << " is unavailable: " << status.error_message();
+      if (!admin) out << " (see `classifyctl plugins` for classifier states)";
+      return out.str();
+    case grpc::StatusCode::UNIMPLEMENTED:
+      if (admin) {
+        out << where << " does not serve PluginAdmin ("
+            << status.error_message()
+            << "): point --admin-socket at the daemon's admin socket";
+      } else {
+        out << where << " does not serve this call ("
+            << status.error_message() << "): is it classifyd?";
+      }
+      return out.str();
+    default:
+      out << "the server answered " << StatusCodeName(status.error_code())
+          << ": " << status.error_message();
+      return out.str();
+  }
+}
+
+int ReportRpcError(const grpc::Status& status, const GlobalOptions& options,
+                   Endpoint endpoint) {
+  PrintError(DescribeRpcError(status, options, endpoint));
+  return ExitCodeFor(status);
+}
+
+std::string StatusCodeName(int code) {
+  static const char* const kNames[] = {
+      "OK",
+      "CANCELLED",
+      "UNKNOWN",
+      "INVALID_ARGUMENT",
+      "DEADLINE_EXCEEDED",
+      "NOT_FOUND",
+      "ALREADY_EXISTS",
+      "PERMISSION_DENIED",
+      "RESOURCE_EXHAUSTED",
+      "FAILED_PRECONDITION",
+      "ABORTED",
+      "OUT_OF_RANGE",
+      "UNIMPLEMENTED",
+      "INTERNAL",
+      "UNAVAILABLE",
+      "DATA_LOSS",
+      "UNAUTHENTICATED",
+  };
+  if (code >= 0 && code < static_cast<int>(std::size(kNames))) {
+    return kNames[code];
+  }
+  return "code " + std::to_string(code);
+}
+
+void PrintError(std::string_view message) {
+  std::fprintf(stderr, "classifyctl: %.*s\n", static_cast<int>(message.size()),
+               message.data());
+}
+
+}  // namespace classifyctl

@@ -1,0 +1,90 @@
+#include "eval_metrics.h"
+
+#include <algorithm>
+#include <set>
+
+namespace classifyctl {
+
+void EvalMetrics::Add(const std::vector<std::string>& gold,
+                      const std::string& predicted) {
+  const bool right = !predicted.empty() &&
+                     std::find(gold.begin(), gold.end(), predicted) != gold.end();
+  ++confusion_[right ? predicted : gold.front()][predicted];
+}
+
+EvalMetrics::Report EvalMetrics::Compute() const {
+  Report report;
+  report.errors = errors_;
+  std::map<std::string, uint64_t> predicted_count;
+  std::set<std::string> labels;
+  for (const auto& [truth, row] : confusion_) {
+    labels.insert(truth);
+    for (const auto& [predicted, count] : row) {
+      report.documents += count;
+      if (predicted == truth) report.correct += count;
+      if (!predicted.empty()) {
+        predicted_count[predicted] += count;
+        labels.insert(predicted);
+      }
+    }
+  }
+  if (report.documents > 0) {
+    report.accuracy = static_cast<double>(report.correct) / report.documents;
+  }
+
+  double f1_sum = 0;
+  int with_support = 0;
+  for (const std::string& label : labels) {
+    LabelScore score;
+    score.label = label;
+    uint64_t right = 0;
+    if (auto row = confusion_.find(label); row != confusion_.end()) {
+      for (const auto& [predicted, count] : row->second) {
+        score.support += count;
+        if (predicted == label) right = count;
+      }
+    }
+    if (auto p = predicted_count.find(label); p != predicted_count.end()) {
+      score.predicted = p->second;
+    }
+    if (score.predicted > 0) {
+      score.precision = static_cast<double>(right) / score.predicted;
+    }
+    if (score.support > 0) {
+      score.recall = static_cast<double>(right) / score.support;
+      ++with_support;
+    }
+    if (score.precision + score.recall > 0) {
+      score.f1 = 2 * score.precision * score.recall /
+                 (score.precision + score.recall);
+    }
+    if (score.support > 0) f1_sum += score.f1;
+    report.labels.push_back(score);
+  }
+  if (with_support > 0) report.macro_f1 = f1_sum / with_support;
+  std::stable_sort(report.labels.begin(), report.labels.end(),
+                   [](const LabelScore& a, const LabelScore& b) {
+                     return a.support > b.support;
+                   });
+
+  for (const auto& [truth, row] : confusion_) {
+    Confusion worst;
+    worst.label = truth;
+    for (const auto& [predicted, count] : row) {
+      worst.support += count;
+      // Map order makes ties go to the alphabetically first label.
+      if (predicted != truth && count > worst.count) {
+        worst.predicted_as = predicted;
+        worst.count = count;
+      }
+    }
+    if (worst.count > 0) report.confusions.push_back(worst);
+  }
+  std::stable_sort(report.confusions.begin(), report.confusions.end(),
+                   [](const Confusion& a, const Confusion& b) {
+                     return a.count > b.count;
+                   });
+  return report;
+}
+
+}  // namespace classifyctl

@@ -1,0 +1,65 @@
+// Scores top-1 predictions against a labelled file for `classifyctl eval`.
+//
+// A document may list several acceptable labels; predicting any of them
+// counts as right. To get per-label precision and recall from that, each
+// document is given one effective true label: the predicted label when it
+// is acceptable, else the first listed one. Everything below is then plain
+// single-label scoring over those (true, predicted) pairs, so accuracy,
+// recall and the confusion summary agree with each other.
+#ifndef CLASSIFYD_CLIENTS_CLASSIFYCTL_EVAL_METRICS_H_
+#define CLASSIFYD_CLIENTS_CLASSIFYCTL_EVAL_METRICS_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace classifyctl {
+
+class EvalMetrics {
+ public:
+  struct LabelScore {
+    std::string label;
+    double precision = 0;  // Right / predicted; 0 if never predicted.
+    double recall = 0;     // Right / support; 0 if no support.
+    double f1 = 0;
+    uint64_t support = 0;    // Documents with this effective true label.
+    uint64_t predicted = 0;  // Documents whose top label this was.
+  };
+  // The most common wrong top label for one true label.
+  struct Confusion {
+    std::string label;
+    std::string predicted_as;  // Empty: no label at all.
+    uint64_t count = 0;
+    uint64_t support = 0;
+  };
+  struct Report {
+    uint64_t documents = 0;  // Scored, errors excluded.
+    uint64_t errors = 0;
+    uint64_t correct = 0;
+    double accuracy = 0;
+    // Mean F1 over the labels with support (those the file contains).
+    double macro_f1 = 0;
+    // Every true or predicted label, by support (descending), then name.
+    std::vector<LabelScore> labels;
+    // Per true label with mistakes, by count (descending), then name.
+    std::vector<Confusion> confusions;
+  };
+
+  // `gold`: the acceptable labels (at least one); `predicted`: the top
+  // label, empty when the document got none.
+  void Add(const std::vector<std::string>& gold, const std::string& predicted);
+  // A document the server could not classify.
+  void AddError() { ++errors_; }
+
+  Report Compute() const;
+
+ private:
+  // confusion_[true label][predicted label] = documents.
+  std::map<std::string, std::map<std::string, uint64_t>> confusion_;
+  uint64_t errors_ = 0;
+};
+
+}  // namespace classifyctl
+
+#endif  // CLASSIFYD_CLIENTS_CLASSIFYCTL_EVAL_METRICS_H_

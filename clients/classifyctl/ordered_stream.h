@@ -1,0 +1,118 @@
+// One ClassifyStream call shared by an input thread that sends documents and
+// an output thread that takes the answers in input order.
+//
+// Why a reactor and not the blocking stream API: writes and reads proceed
+// independently on gRPC's threads, so the input side never waits for
+// answers and the output side never waits for input, and a write can be
+// given the buffer hint whenever the next one is already queued (the
+// benchmark measured ~10% less server CPU with coalesced writes). The hint
+// is only given then, because a hinted message is held until the next
+// write: hinting the last queued message could hold it forever.
+//
+// Memory is bounded: at most `window` documents (and about
+// `max_pending_bytes` of them) are between Send() and NextAnswer(); Send()
+// blocks while the window is full. Input lines that never reach the server
+// (bad JSON) take a slot with a ready-made answer, so every input line gets
+// exactly one output line, in order.
+#ifndef CLASSIFYD_CLIENTS_CLASSIFYCTL_ORDERED_STREAM_H_
+#define CLASSIFYD_CLIENTS_CLASSIFYCTL_ORDERED_STREAM_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+
+#include "classifyd/v1/classifier.grpc.pb.h"
+
+namespace classifyctl {
+
+class OrderedStream final
+    : public grpc::ClientBidiReactor<classifyd::v1::ClassifyRequest,
+                                     classifyd::v1::ClassifyResponse> {
+ public:
+  struct Limits {
+    size_t window = 256;
+    size_t max_pending_bytes = 64 << 20;
+    // NextAnswer() gives up when no answer arrives for this long while
+    // documents are outstanding.
+    std::chrono::milliseconds idle_timeout{30'000};
+  };
+
+  // Starts the call. `stub` is only used here.
+  OrderedStream(classifyd::v1::Classifier::Stub* stub, Limits limits);
+  // Waits for the call to end (see Finish()).
+  ~OrderedStream() override;
+
+  // --- Input side (one thread) ---
+  // Queues `request` for the server. Blocks while the window is full.
+  // False once the call has broken: stop sending.
+  bool Send(classifyd::v1::ClassifyRequest request);
+  // Queues an answer made locally, delivered in order with the others.
+  bool SendAnswer(classifyd::v1::ClassifyResponse answer);
+  // No more input: half-closes the call once everything queued is written.
+  void CloseInput();
+
+  // --- Output side (one thread) ---
+  enum class Next {
+    kAnswer,    // *answer is the next one, in input order.
+    kEnd,       // Every document was answered and the input is closed.
+    kBroken,    // The call ended with documents unanswered.
+    kIdle,      // No answer for idle_timeout; the call was cancelled.
+  };
+  Next NextAnswer(classifyd::v1::ClassifyResponse* answer);
+  // Whether the next answer is already waiting (to flush output only when
+  // it would otherwise wait).
+  bool AnswerReady();
+
+  // Cancels the call (e.g. output cannot be written).
+  void Cancel();
+  // Waits until the call has ended and returns its status.
+  grpc::Status Finish();
+  // Documents sent to the server and never answered.
+  size_t Unanswered();
+
+  // gRPC reactions.
+  void OnWriteDone(bool ok) override;
+  void OnReadDone(bool ok) override;
+  void OnDone(const grpc::Status& status) override;
+
+ private:
+  struct Slot {
+    classifyd::v1::ClassifyResponse answer;
+    size_t bytes = 0;
+    bool ready = false;
+  };
+
+  // Waits for room in the window; false if the call broke meanwhile.
+  bool WaitForRoom(std::unique_lock<std::mutex>& lock, size_t bytes);
+  // Starts the next write, or the half-close, if it is time.
+  void Pump();
+
+  const Limits limits_;
+  grpc::ClientContext context_;
+  classifyd::v1::ClassifyResponse response_;  // Target of the read.
+  classifyd::v1::ClassifyRequest writing_;    // Source of the write.
+
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<Slot> slots_;  // Every unfinished document, in input order.
+  // Slots waiting for the server's answer, in send order. Deque elements
+  // keep their address while others are added or removed at the ends.
+  std::deque<Slot*> awaiting_;
+  std::deque<classifyd::v1::ClassifyRequest> to_write_;
+  size_t pending_bytes_ = 0;
+  bool write_in_flight_ = false;
+  bool input_closed_ = false;
+  bool writes_closed_ = false;  // Half-closed, or writing gave up.
+  bool broken_ = false;         // A write or the read side failed.
+  bool done_ = false;           // OnDone ran.
+  grpc::Status status_;
+  std::chrono::steady_clock::time_point last_activity_;
+};
+
+}  // namespace classifyctl
+
+#endif  // CLASSIFYD_CLIENTS_CLASSIFYCTL_ORDERED_STREAM_H_

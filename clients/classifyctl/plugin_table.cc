@@ -1,0 +1,48 @@
+#include "plugin_table.h"
+
+#include <string>
+#include <utility>
+
+#include "text_table.h"
+
+namespace classifyctl {
+namespace {
+
+// Not `if (s.empty()) s = "-"`: assigning a literal there trips GCC 12's
+// -Wrestrict false positive (PR 105329) at -O3.
+std::string OrDash(std::string text) {
+  if (text.empty()) text.push_back('-');
+  return text;
+}
+
+}  // namespace
+
+void PrintPluginTable(
+    const google::protobuf::RepeatedPtrField<classifyd::v1::PluginInfo>&
+        plugins,
+    std::FILE* out) {
+  if (plugins.empty()) {
+    std::fprintf(out,
+                 "no classifiers loaded (a <name>.toml manifest in the "
+                 "daemon's --plugin-dir declares one)\n");
+    return;
+  }
+  TextTable table({"NAME", "STATE", "GEN", "PLUGIN", "LABELS"});
+  for (const auto& info : plugins) {
+    std::string plugin = info.plugin();
+    if (!info.version().empty()) plugin += " " + info.version();
+    std::string labels;
+    for (const std::string& label : info.labels()) {
+      if (!labels.empty()) labels += ",";
+      labels += label;
+    }
+    table.AddRow({info.name(),
+                  classifyd::v1::PluginInfo::State_Name(info.state()),
+                  std::to_string(info.generation()), OrDash(std::move(plugin)),
+                  OrDash(std::move(labels))});
+    if (!info.error().empty()) table.AddNote("error: " + info.error());
+  }
+  table.Print(out);
+}
+
+}  // namespace classifyctl

@@ -1,0 +1,46 @@
+#include "request_options.h"
+
+namespace classifyctl {
+
+void AddRequestOptions(CLI::App* command, RequestOptions* options,
+                       const std::string& what, bool with_top_k) {
+  command
+      ->add_option("--plugin", options->plugins,
+                   "Classifier to run, by name (see `classifyctl plugins`); "
+                   "repeat or separate with commas for several. Default: "
+                   "every ready classifier" +
+                       what)
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->type_name("NAME");
+  if (with_top_k) {
+    command
+      ->add_option("--top-k", options->top_k,
+                   "Return at most this many labels per document; 0: the "
+                   "server's default (5)" +
+                       what)
+      ->type_name("N");
+  }
+  command
+      ->add_option("--min-score", options->min_score,
+                   "Drop labels scoring below this, in [0, 1]. Default: the "
+                   "server's (0.1)" +
+                       what)
+      ->check(CLI::Range(0.0f, 1.0f).description(""))
+      ->type_name("SCORE");
+}
+
+void ApplyRequestOptions(const RequestOptions& options,
+                         classifyd::v1::ClassifyRequest* request) {
+  if (request->plugins_size() == 0) {
+    for (const std::string& plugin : options.plugins) {
+      request->add_plugins(plugin);
+    }
+  }
+  if (request->top_k() == 0) request->set_top_k(options.top_k);
+  if (!request->has_min_score() && options.min_score >= 0) {
+    request->set_min_score(options.min_score);
+  }
+}
+
+}  // namespace classifyctl
