@@ -1,10 +1,12 @@
 #include "registry/retirer.h"
 
+#include <malloc.h>
+
 #include <utility>
 
 namespace classifyd {
 
-Retirer::Retirer() : thread_([this] { Run(); }) {}
+Retirer::Retirer(bool trim) : trim_(trim), thread_([this] { Run(); }) {}
 
 Retirer::~Retirer() {
   {
@@ -44,6 +46,12 @@ void Retirer::Run() {
     lock.unlock();
     work();
     work = nullptr;
+    if (trim_) {
+      // A retired model frees megabytes scattered over malloc arenas; give
+      // them back to the system so reloads do not ratchet up resident
+      // memory.
+      malloc_trim(0);
+    }
     lock.lock();
     busy_ = false;
     ++completed_;

@@ -20,7 +20,9 @@ namespace classifyd {
 
 class Retirer {
  public:
-  Retirer();
+  // With `trim`, returns freed memory to the system after each job
+  // (malloc_trim), so that reloading large models does not grow RSS.
+  explicit Retirer(bool trim = true);
   ~Retirer();
   Retirer(const Retirer&) = delete;
   Retirer& operator=(const Retirer&) = delete;
@@ -41,6 +43,7 @@ class Retirer {
   std::condition_variable wake_;
   std::condition_variable idle_;
   std::deque<std::function<void()>> queue_;
+  const bool trim_;
   bool busy_ = false;
   bool stopping_ = false;
   size_t completed_ = 0;
