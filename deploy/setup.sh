@@ -23,7 +23,7 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   libfasttext-dev libspdlog-dev libfmt-dev libicu-dev
-  libtomlplusplus-dev libcli11-dev
+  libtomlplusplus-dev libcli11-dev libhyperscan-dev
   libgtest-dev libgmock-dev
   python3
 )

@@ -48,20 +48,7 @@ CharClass Classify(UChar32 c) {
 // Normalises `utf8` and calls `emit(token)` for each token, in order.
 template <typename Emit>
 void ForEachToken(std::string_view utf8, Emit&& emit) {
-  std::string normalized;
-  const icu::Normalizer2* normalizer = NfkcCasefold();
-  if (normalizer != nullptr) {
-    UErrorCode status = U_ZERO_ERROR;
-    icu::StringByteSink<std::string> sink(&normalized,
-                                          static_cast<int32_t>(utf8.size()));
-    normalizer->normalizeUTF8(
-        0, icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())),
-        sink, nullptr, status);
-    if (U_FAILURE(status)) normalized.assign(utf8);
-  } else {
-    normalized.assign(utf8);
-  }
-
+  const std::string normalized = Normalize(utf8);
   const char* s = normalized.data();
   const int32_t length = static_cast<int32_t>(normalized.size());
   int32_t i = 0;
@@ -89,6 +76,27 @@ void ForEachToken(std::string_view utf8, Emit&& emit) {
 }
 
 }  // namespace
+
+std::string Normalize(std::string_view utf8, icu::Edits* edits) {
+  std::string normalized;
+  const icu::Normalizer2* normalizer = NfkcCasefold();
+  if (normalizer != nullptr) {
+    UErrorCode status = U_ZERO_ERROR;
+    icu::StringByteSink<std::string> sink(&normalized,
+                                          static_cast<int32_t>(utf8.size()));
+    normalizer->normalizeUTF8(
+        0, icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())),
+        sink, edits, status);
+    if (U_SUCCESS(status)) return normalized;
+  }
+  normalized.assign(utf8);
+  if (edits != nullptr) {
+    // The identity mapping. (ICU's edits are undefined after a failure.)
+    edits->reset();
+    if (!utf8.empty()) edits->addUnchanged(static_cast<int32_t>(utf8.size()));
+  }
+  return normalized;
+}
 
 void Tokenize(std::string_view utf8, std::vector<std::string>* tokens) {
   ForEachToken(utf8,

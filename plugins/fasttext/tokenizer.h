@@ -15,11 +15,20 @@
 #ifndef CLASSIFYD_PLUGINS_FASTTEXT_TOKENIZER_H_
 #define CLASSIFYD_PLUGINS_FASTTEXT_TOKENIZER_H_
 
+#include <unicode/edits.h>
+
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace classifyd::text {
+
+// The normalisation step of Tokenize(): Unicode NFKC with case folding (ICU
+// "nfkc_cf"). Returns `utf8` unchanged if ICU fails. When `edits` is not null
+// it receives how the result maps back onto `utf8` (ICU fine-grained edits,
+// byte offsets), e.g. to report a match in the normalised text as the bytes
+// of the original. Invalid UTF-8 is passed through unchanged.
+std::string Normalize(std::string_view utf8, icu::Edits* edits = nullptr);
 
 // Appends the tokens of `utf8` to `tokens`. Invalid UTF-8 sequences are
 // treated as separators.
