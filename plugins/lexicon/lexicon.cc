@@ -228,10 +228,10 @@ Lexicon::Lexicon(RuleSet rules)
   weights.erase(std::unique(weights.begin(), weights.end()), weights.end());
   for (auto& flat : compiled_->rules) {
     if (flat.rule->role == RuleRole::kScore) {
-      flat.strength = 1 + static_cast<uint32_t>(
-                              std::find(weights.begin(), weights.end(),
-                                        flat.rule->weight) -
-                              weights.begin());
+      flat.strength =
+          1 + static_cast<uint32_t>(
+                  std::find(weights.begin(), weights.end(), flat.rule->weight) -
+                  weights.begin());
     }
   }
   compiled_->strengths = 1 + static_cast<uint32_t>(weights.size());
@@ -254,7 +254,8 @@ Lexicon::Lexicon(RuleSet rules)
                       rules_.labels[flat.label].label, flat.rule) +
                 ": Hyperscan rejects it: " + error->message;
     } else {
-      message = Where(rules_.path, 0) + ": Hyperscan cannot compile the rules: " +
+      message = Where(rules_.path, 0) +
+                ": Hyperscan cannot compile the rules: " +
                 (error != nullptr ? error->message : "unknown error");
     }
     hs_free_compile_error(error);
@@ -300,8 +301,8 @@ std::vector<LabelResult> Lexicon::Classify(std::string_view utf8,
     }
     if (rule.literal_length > 0) from = to - rule.literal_length;
     try {
-      s->occurrences.push_back({id, static_cast<uint32_t>(from),
-                                static_cast<uint32_t>(to)});
+      s->occurrences.push_back(
+          {id, static_cast<uint32_t>(from), static_cast<uint32_t>(to)});
     } catch (...) {
       s->out_of_memory = true;
       return 1;  // Stop scanning.
@@ -311,8 +312,8 @@ std::vector<LabelResult> Lexicon::Classify(std::string_view utf8,
 
   hs_scratch_t* scratch = scratch_->Acquire();
   const hs_error_t status =
-      hs_scan(compiled_->db, text.data(), static_cast<unsigned>(text.size()),
-              0, scratch, on_match, &scan);
+      hs_scan(compiled_->db, text.data(), static_cast<unsigned>(text.size()), 0,
+              scratch, on_match, &scan);
   scratch_->Release(scratch);
   if (scan.out_of_memory) throw std::bad_alloc();
   if (status != HS_SUCCESS) {
@@ -387,8 +388,8 @@ std::vector<LabelResult> Lexicon::Classify(std::string_view utf8,
       std::string evidence = start < end && end <= utf8.size()
                                  ? std::string(utf8.substr(start, end - start))
                                  : text.substr(from, to - from);
-      if (std::find(result.evidence.begin(), result.evidence.end(),
-                    evidence) == result.evidence.end()) {
+      if (std::find(result.evidence.begin(), result.evidence.end(), evidence) ==
+          result.evidence.end()) {
         result.evidence.push_back(std::move(evidence));
       }
     }
@@ -396,8 +397,7 @@ std::vector<LabelResult> Lexicon::Classify(std::string_view utf8,
   }
   std::sort(results.begin(), results.end(),
             [](const LabelResult& a, const LabelResult& b) {
-              return a.score != b.score ? a.score > b.score
-                                        : a.label < b.label;
+              return a.score != b.score ? a.score > b.score : a.label < b.label;
             });
   return results;
 }

@@ -52,8 +52,8 @@ class LexiconClassifier final : public sdk::Classifier {
     }
     const lexicon::LexiconStats& s = lexicon_->stats();
     config.Log(CLASSIFYD_LOG_INFO,
-               "rules '" + config.model_path() + "': " +
-                   std::to_string(s.labels) + " labels, " +
+               "rules '" + config.model_path() +
+                   "': " + std::to_string(s.labels) + " labels, " +
                    std::to_string(s.terms) + " terms, " +
                    std::to_string(s.patterns) + " patterns, " +
                    std::to_string(s.excludes) + " exclusions, " +

@@ -30,8 +30,8 @@ std::string TypeName(const toml::node& node) {
   std::ostringstream out;
   out << node.type();
   const std::string type = out.str();
-  const bool vowel = !type.empty() && std::string_view("aeiou").find(
-                                          type[0]) != std::string_view::npos;
+  const bool vowel = !type.empty() && std::string_view("aeiou").find(type[0]) !=
+                                          std::string_view::npos;
   return (vowel ? "an " : "a ") + type;
 }
 
@@ -149,8 +149,8 @@ class Parser {
           Fail(LineOf(node), name, nullptr, "`description` must be a string");
         }
       } else if (k == "terms" || k == "patterns") {
-        const RuleKind kind = k == "terms" ? RuleKind::kTerm
-                                           : RuleKind::kPattern;
+        const RuleKind kind =
+            k == "terms" ? RuleKind::kTerm : RuleKind::kPattern;
         const toml::table* weights = node.as_table();
         if (weights == nullptr) {
           Fail(LineOf(node), name, nullptr,
@@ -163,9 +163,9 @@ class Parser {
                                std::string(rule_key.str()), LineOf(rule_key));
           auto w = UnitNumber(weight, 0.0);
           if (!w) {
-            Fail(rule.line, name, &rule,
-                 "the weight must be a number in (0, 1], got " +
-                     Render(weight));
+            Fail(
+                rule.line, name, &rule,
+                "the weight must be a number in (0, 1], got " + Render(weight));
           }
           rule.weight = *w;
           pending.push_back(std::move(rule));
@@ -183,8 +183,9 @@ class Parser {
     }
     // TOML tables iterate in key order; restore the file's order so that
     // messages about repeats name the later line, and ties rank by it.
-    std::stable_sort(pending.begin(), pending.end(),
-                     [](const Rule& a, const Rule& b) { return a.line < b.line; });
+    std::stable_sort(
+        pending.begin(), pending.end(),
+        [](const Rule& a, const Rule& b) { return a.line < b.line; });
     for (Rule& rule : pending) Add(&label, std::move(rule));
     bool scores = false;
     for (const Rule& r : label.rules) scores |= r.role == RuleRole::kScore;
@@ -203,8 +204,8 @@ class Parser {
     if (t == nullptr) {
       Fail(LineOf(node), name, nullptr,
            "`" + std::string(RoleName(role)) +
-               "` must be a table with `terms` and/or `patterns` ([" +
-               section + "])");
+               "` must be a table with `terms` and/or `patterns` ([" + section +
+               "])");
     }
     for (const auto& [key, value] : *t) {
       const std::string_view k = key.str();
@@ -262,12 +263,12 @@ class Parser {
   void Add(LabelRules* label, Rule rule) {
     for (const Rule& other : label->rules) {
       if (other.kind == rule.kind && other.match == rule.match) {
-        Fail(rule.line, label->label, &rule,
-             std::string("repeats the ") + RoleName(other.role) + " " +
-                 KindName(other.kind) + " '" + other.source + "' of line " +
-                 std::to_string(other.line) +
-                 (rule.kind == RuleKind::kTerm ? " (after normalisation)"
-                                               : ""));
+        Fail(
+            rule.line, label->label, &rule,
+            std::string("repeats the ") + RoleName(other.role) + " " +
+                KindName(other.kind) + " '" + other.source + "' of line " +
+                std::to_string(other.line) +
+                (rule.kind == RuleKind::kTerm ? " (after normalisation)" : ""));
       }
     }
     label->rules.push_back(std::move(rule));

@@ -10,11 +10,11 @@
 namespace classifyd::lexicon {
 
 inline constexpr std::array<std::string_view, 21> kTaxonomy = {
-    "fraud",       "disaster",    "diplomacy",     "finance", "politics",
-    "military",    "society",     "sports",        "technology",
-    "science",     "entertainment", "health",      "weather", "education",
-    "culture",     "travel",      "autos",         "real_estate",
-    "agriculture", "games",       "lifestyle",
+    "fraud",         "disaster", "diplomacy",   "finance",     "politics",
+    "military",      "society",  "sports",      "technology",  "science",
+    "entertainment", "health",   "weather",     "education",   "culture",
+    "travel",        "autos",    "real_estate", "agriculture", "games",
+    "lifestyle",
 };
 
 inline bool IsTaxonomyLabel(std::string_view label) {

@@ -125,12 +125,13 @@ TEST(LexiconRulesTest, RefusesBadFilesNamingFileLineLabelAndRule) {
       {"[fraud.terms]\n\"a\" = \"high\"\n", {"term 'a'", "got a string"}},
       {"[fraud.terms]\n\"\" = 0.5\n", {"term ''", "is empty"}},
       {"[fraud.terms]\n\"\\u200b\" = 0.5\n", {"empty after normalisation"}},
-      {"[fraud.terms]\n\"a\\tb\" = 0.5\n", {"term 'a\\x09b'", "control character"}},
+      {"[fraud.terms]\n\"a\\tb\" = 0.5\n",
+       {"term 'a\\x09b'", "control character"}},
       {"[fraud.terms]\n\"a\" = 0.5\n[fraud.patterns]\n\"x\\u0000\" = 0.5\n",
        {"line 4", "pattern 'x\\x00'", "NUL"}},
       {"[fraud.terms]\n\"Brics\" = 0.5\n\"ＢＲＩＣＳ\" = 0.6\n",
-       {"line 3", "term 'ＢＲＩＣＳ'", "repeats the score term 'Brics' of line 2",
-        "after normalisation"}},
+       {"line 3", "term 'ＢＲＩＣＳ'",
+        "repeats the score term 'Brics' of line 2", "after normalisation"}},
       {"[fraud.terms]\n\"a\" = 0.5\n[fraud.exclude]\nterms = [\"a\"]\n",
        {"line 4", "exclude term 'a'", "repeats"}},
       {"[fraud.terms]\n\"a\" = 0.5\n[fraud.exclude]\nwords = [\"b\"]\n",
@@ -165,10 +166,10 @@ TEST(LexiconRulesTest, ReportsPatternsHyperscanRejectsWithTheirLine) {
     const std::string error = CompileError(
         "[fraud.terms]\n\"a\" = 0.5\n[fraud.patterns]\n'x' = 0.2\n\"" +
         c.pattern + "\" = 0.5\n");
-    EXPECT_THAT(error, AllOf(HasSubstr("rules file '/rules/test.toml', line 5"),
-                             HasSubstr("label 'fraud'"),
-                             HasSubstr("Hyperscan rejects it"),
-                             HasSubstr(c.reason)))
+    EXPECT_THAT(error,
+                AllOf(HasSubstr("rules file '/rules/test.toml', line 5"),
+                      HasSubstr("label 'fraud'"),
+                      HasSubstr("Hyperscan rejects it"), HasSubstr(c.reason)))
         << c.pattern;
   }
   EXPECT_THAT(CompileError("[weather.terms]\n\"a\" = 0.5\n"
@@ -245,9 +246,10 @@ patterns = ['暴雪(娱乐|公司)']
 "暴雪" = 0.6
 )",
                                    kPath));
-  EXPECT_THAT(Scores(lexicon, "内蒙古遭遇暴雪"),
-              ElementsAre(std::pair<const std::string, float>("disaster", 0.6f),
-                          std::pair<const std::string, float>("weather", 0.9f)));
+  EXPECT_THAT(
+      Scores(lexicon, "内蒙古遭遇暴雪"),
+      ElementsAre(std::pair<const std::string, float>("disaster", 0.6f),
+                  std::pair<const std::string, float>("weather", 0.9f)));
   // Anywhere in the document, before or after the term.
   EXPECT_THAT(Scores(lexicon, "游戏里的暴雪").count("weather"), 0u);
   EXPECT_THAT(Scores(lexicon, "暴雪公司发布新作").count("weather"), 0u);
@@ -318,7 +320,9 @@ TEST(LexiconTest, CapsEvidenceAndSurvivesOddInput) {
   EXPECT_THAT(results[0].evidence, ElementsAre("a4", "a3"));
   EXPECT_FLOAT_EQ(results[0].score, 1 - 0.8f * 0.8f * 0.8f * 0.8f);
   // Invalid UTF-8 (the daemon never sends it, the CLI might) and NULs.
-  EXPECT_THAT(lexicon.Classify("a1\xff\xfe a2 a3\xe4\xb8" "a4", 10),
+  EXPECT_THAT(lexicon.Classify("a1\xff\xfe a2 a3\xe4\xb8"
+                               "a4",
+                               10),
               ::testing::SizeIs(1));
   EXPECT_THAT(lexicon.Classify(std::string_view("a1\0a2\0a3\0a4", 11), 10),
               ::testing::SizeIs(1));

@@ -30,7 +30,9 @@ using ::testing::IsEmpty;
 using testing::PluginLibDir;
 using testing::SourceDir;
 
-std::string BundledRules() { return SourceDir() + "/models/lexicon/rules.toml"; }
+std::string BundledRules() {
+  return SourceDir() + "/models/lexicon/rules.toml";
+}
 
 std::shared_ptr<PluginLibrary> OpenLexicon() {
   auto r = PluginLibrary::Open(PluginLibDir() + "/lexicon.so", "");
@@ -41,9 +43,9 @@ std::shared_ptr<PluginLibrary> OpenLexicon() {
   return std::get<std::shared_ptr<PluginLibrary>>(r);
 }
 
-Manifest ManifestFor(const std::shared_ptr<PluginLibrary>& lib,
-                     const std::string& rules,
-                     std::vector<std::pair<std::string, std::string>> opts = {}) {
+Manifest ManifestFor(
+    const std::shared_ptr<PluginLibrary>& lib, const std::string& rules,
+    std::vector<std::pair<std::string, std::string>> opts = {}) {
   Manifest m;
   m.name = "lexicon";
   m.manifest_path = "/test/lexicon.toml";
@@ -66,13 +68,14 @@ std::unique_ptr<Classifier> Create(const Manifest& manifest,
 }
 
 // Why create() refused `rules` (the text of a rules file).
-std::string CreateError(const std::string& rules_text,
-                        std::vector<std::pair<std::string, std::string>> opts = {}) {
+std::string CreateError(
+    const std::string& rules_text,
+    std::vector<std::pair<std::string, std::string>> opts = {}) {
   auto lib = OpenLexicon();
   testing::TempDir dir;
   const std::string path = dir.WriteFile("rules.toml", rules_text);
-  auto created = Classifier::Create(ManifestFor(lib, path, std::move(opts)),
-                                    lib, 1);
+  auto created =
+      Classifier::Create(ManifestFor(lib, path, std::move(opts)), lib, 1);
   const auto* e = std::get_if<std::string>(&created);
   return e != nullptr ? *e : "<created>";
 }
@@ -143,8 +146,7 @@ TEST(LexiconPluginTest, TheBundledManifestNamesTheBundledRules) {
 TEST_F(BundledLexiconTest, TagsTheReferenceHeadlinesWithEvidence) {
   auto out = Classify(*classifier_,
                       {"中泰缅老四国警方启动合作打击赌诈集团专项联合行动",
-                       "中央气象台:“苏拉”已达强台风级",
-                       "中东四国加入金砖",
+                       "中央气象台:“苏拉”已达强台风级", "中东四国加入金砖",
                        "所有A股投资者下周统一降费"});
   ASSERT_EQ(out.size(), 4u);
   for (const DocumentOutcome& o : out) EXPECT_EQ(o.code, CLASSIFYD_OK);
@@ -157,7 +159,8 @@ TEST_F(BundledLexiconTest, TagsTheReferenceHeadlinesWithEvidence) {
   ASSERT_NE(weather, nullptr);
   EXPECT_GE(weather->score, 0.9f);
   EXPECT_LE(weather->score, 1.0f);
-  EXPECT_THAT(weather->evidence, AllOf(Contains("中央气象台"), Contains("强台风")));
+  EXPECT_THAT(weather->evidence,
+              AllOf(Contains("中央气象台"), Contains("强台风")));
   EXPECT_EQ(out[1].labels[0].name, "weather");  // Best first.
 
   EXPECT_THAT(Names(out[2]), ElementsAre("diplomacy"));
@@ -168,14 +171,14 @@ TEST_F(BundledLexiconTest, TagsTheReferenceHeadlinesWithEvidence) {
 }
 
 TEST_F(BundledLexiconTest, TagsOtherCurrentHeadlines) {
-  auto out = Classify(*classifier_,
-                      {"缅北果敢电诈犯罪集团头目被移交我方",
-                       "外交部:中方愿同美方共同努力推动两国关系重回正轨",
-                       "北京遭遇极端强降雨 门头沟多地受灾",
-                       "日本启动福岛核污染水排海 中方强烈反对",
-                       // shared/data: DuEE, NLPCC society
-                       "“利奇马”台风致浙江死亡人数升至32人",
-                       "四川省达州市委副书记易杰履新不满3个月落马,曾是谭力下属"});
+  auto out = Classify(
+      *classifier_, {"缅北果敢电诈犯罪集团头目被移交我方",
+                     "外交部:中方愿同美方共同努力推动两国关系重回正轨",
+                     "北京遭遇极端强降雨 门头沟多地受灾",
+                     "日本启动福岛核污染水排海 中方强烈反对",
+                     // shared/data: DuEE, NLPCC society
+                     "“利奇马”台风致浙江死亡人数升至32人",
+                     "四川省达州市委副书记易杰履新不满3个月落马,曾是谭力下属"});
   ASSERT_EQ(out.size(), 6u);
   EXPECT_THAT(Names(out[0]), ElementsAre("fraud"));
   EXPECT_THAT(out[0].labels[0].evidence, Contains("电诈"));
@@ -195,20 +198,18 @@ TEST_F(BundledLexiconTest, LeavesOtherTopicsAndLookalikesAlone) {
   // the lexicon's topics in another sense (shared/data): Blizzard the game
   // company, the EPICENTER e-sports cup, a brand ambassador, a seeded
   // player's upset defeat ("落马"), a listicle's "被骗".
-  auto out = Classify(*classifier_,
-                      {"华为Mate60 Pro突然开售 搭载麒麟芯片",
-                       "杭州亚运会开幕 中国代表团首日收获多枚金牌",
-                       "多地下调首套房贷利率",
-                       "全国秋粮收获进度过半",
-                       "《封神第一部》票房突破20亿",
-                       "支原体肺炎进入高发期 儿童医院就诊量激增",
-                       "2024年考研报名人数438万",
-                       "解放军东部战区在台岛周边开展联合演训",
-                       "暴雪为旗下游戏打造《战网手机安全令》将推出一键登录功能",
-                       "首冠!LGD3-1力克Liquid拿下震中杯冠军!恭喜!",
-                       "章子怡出任形象大使 讲述与艾滋病童的贴身生活",
-                       "德国赛-林丹陈金轻松过首轮 女单六位种子落马",
-                       "关于啤酒七宗罪,你被骗了这么多年,你都知道吗?"});
+  auto out = Classify(
+      *classifier_,
+      {"华为Mate60 Pro突然开售 搭载麒麟芯片",
+       "杭州亚运会开幕 中国代表团首日收获多枚金牌", "多地下调首套房贷利率",
+       "全国秋粮收获进度过半", "《封神第一部》票房突破20亿",
+       "支原体肺炎进入高发期 儿童医院就诊量激增", "2024年考研报名人数438万",
+       "解放军东部战区在台岛周边开展联合演训",
+       "暴雪为旗下游戏打造《战网手机安全令》将推出一键登录功能",
+       "首冠!LGD3-1力克Liquid拿下震中杯冠军!恭喜!",
+       "章子怡出任形象大使 讲述与艾滋病童的贴身生活",
+       "德国赛-林丹陈金轻松过首轮 女单六位种子落马",
+       "关于啤酒七宗罪,你被骗了这么多年,你都知道吗?"});
   for (size_t i = 0; i < out.size(); ++i) {
     EXPECT_EQ(out[i].code, CLASSIFYD_OK);
     EXPECT_THAT(Names(out[i]), IsEmpty()) << "document " << i;
@@ -286,8 +287,8 @@ terms = ["veto"]
   auto c = Create(ManifestFor(lib, rules, {{"max_evidence", "1"}}), lib);
   ASSERT_NE(c, nullptr);
   EXPECT_THAT(c->labels(), ElementsAre("fraud", "weather"));
-  auto out = Classify(*c, {"alpha", "alpha beta beta", "alpha beta veto",
-                           "ALPHA Beta"});
+  auto out = Classify(
+      *c, {"alpha", "alpha beta beta", "alpha beta veto", "ALPHA Beta"});
   ASSERT_EQ(out.size(), 4u);
   EXPECT_THAT(out[0].labels, IsEmpty());  // 0.5 < min_score 0.6
   const PluginLabel* fraud = Find(out[1], "fraud");
@@ -315,10 +316,9 @@ TEST(LexiconPluginTest, RefusesBrokenRulesFilesWithFileLineAndRule) {
       {"[fraud]\nweight = 0.5\n[fraud.terms]\n\"诈骗\" = 0.8\n",
        {"line 2", "label 'fraud'", "unknown key 'weight'"}},
       {"[fraud.terms]\n\"诈骗\" = 0.8\n[fraud.patterns]\n'诈骗(团伙' = 0.9\n",
-       {"line 4", "label 'fraud'", "pattern '诈骗(团伙'", "Hyperscan rejects it",
-        "Missing close parenthesis"}},
-      {"[scams.terms]\n\"诈骗\" = 0.8\n",
-       {"line 1", "unknown label 'scams'"}},
+       {"line 4", "label 'fraud'", "pattern '诈骗(团伙'",
+        "Hyperscan rejects it", "Missing close parenthesis"}},
+      {"[scams.terms]\n\"诈骗\" = 0.8\n", {"line 1", "unknown label 'scams'"}},
   };
   for (const Case& c : cases) {
     const std::string error = CreateError(c.rules);
