@@ -5,6 +5,8 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "config/toml_text.h"
+
 namespace classifyd {
 namespace fs = std::filesystem;
 namespace {
@@ -15,19 +17,6 @@ std::string Resolve(const fs::path& base_dir, const std::string& p) {
   return path.lexically_normal().string();
 }
 
-// Renders a scalar option as text; nullopt for arrays and tables.
-std::optional<std::string> OptionText(const toml::node& node) {
-  if (auto v = node.value_exact<std::string>()) return *v;
-  if (auto v = node.value_exact<int64_t>()) return std::to_string(*v);
-  if (auto v = node.value_exact<bool>()) return *v ? "true" : "false";
-  if (auto v = node.value_exact<double>()) {
-    std::ostringstream out;
-    out.precision(17);
-    out << *v;
-    return out.str();
-  }
-  return std::nullopt;
-}
 
 }  // namespace
 
@@ -111,7 +100,7 @@ std::variant<Manifest, std::string> ParseManifest(
     const toml::table* t = options->as_table();
     if (t == nullptr) return where + ": `options` must be a table";
     for (const auto& [key, node] : *t) {
-      auto text_value = OptionText(node);
+      auto text_value = TomlScalarText(node);
       if (!text_value) {
         return where + ": option '" + std::string(key.str()) +
                "' must be a string, number or boolean";

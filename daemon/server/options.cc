@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
+#include "config/toml_text.h"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -104,19 +106,6 @@ void Define(CLI::App& app, DaemonOptions& o) {
                                         CLASSIFYD_VERSION);
 }
 
-// Renders a TOML scalar as a flag value.
-std::optional<std::string> FlagValue(const toml::node& node) {
-  if (auto v = node.value_exact<std::string>()) return *v;
-  if (auto v = node.value_exact<int64_t>()) return std::to_string(*v);
-  if (auto v = node.value_exact<bool>()) return *v ? "true" : "false";
-  if (auto v = node.value_exact<double>()) {
-    std::ostringstream out;
-    out.precision(17);
-    out << *v;
-    return out.str();
-  }
-  return std::nullopt;
-}
 
 }  // namespace
 
@@ -164,7 +153,7 @@ std::variant<DaemonOptions, ParseExit> ParseOptions(
                                 "': unknown setting '" +
                                 std::string(key.str()) + "'"};
       }
-      auto value = FlagValue(node);
+      auto value = TomlScalarText(node);
       if (!value) {
         return ParseExit{2, "config file '" + config_file + "': setting '" +
                                 std::string(key.str()) +
