@@ -75,7 +75,7 @@ std::string JsonNumber(double value, int digits) {
     while (out.back() == '0') out.pop_back();
     if (out.back() == '.') out.pop_back();
   }
-  if (out == "-0") out = "0";
+  if (out == "-0") return "0";
   return out;
 }
 
