@@ -86,9 +86,8 @@ Command AddOne(CLI::App* parent, const GlobalOptions* global, Action action,
   if (name_required) name_option->required();
   app->add_flag("--json", options->json,
                 "Print the ReloadResponse as JSON (protobuf JSON mapping)");
-  return {app, [options, global, action] {
-            return Run(action, *options, *global);
-          }};
+  return {app,
+          [options, global, action] { return Run(action, *options, *global); }};
 }
 
 }  // namespace

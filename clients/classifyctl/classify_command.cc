@@ -71,8 +71,8 @@ void PrintLabels(const ClassifyResponse& response,
     for (const auto& label : response.labels()) {
       char score[32];
       std::snprintf(score, sizeof score, "%.3f", label.score());
-      table.AddRow({label.name(), score, label.plugin(),
-                    Join(label.evidence(), ", ")});
+      table.AddRow(
+          {label.name(), score, label.plugin(), Join(label.evidence(), ", ")});
     }
     table.Print(stdout);
   }

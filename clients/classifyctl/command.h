@@ -5,7 +5,6 @@
 #define CLASSIFYD_CLIENTS_CLASSIFYCTL_COMMAND_H_
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 
 #include "connection.h"

@@ -121,8 +121,7 @@ std::string DescribeRpcError(const grpc::Status& status,
   }
   switch (status.error_code()) {
     case grpc::StatusCode::DEADLINE_EXCEEDED:
-      out << "no answer from " << where << " within "
-          << options.timeout_seconds
+      out << "no answer from " << where << " within " << options.timeout_seconds
           << " s: the server is busy or stuck; raise --timeout";
       return out.str();
     case grpc::StatusCode::UNAVAILABLE:
@@ -135,8 +134,8 @@ std::string DescribeRpcError(const grpc::Status& status,
             << status.error_message()
             << "): point --admin-socket at the daemon's admin socket";
       } else {
-        out << where << " does not serve this call ("
-            << status.error_message() << "): is it classifyd?";
+        out << where << " does not serve this call (" << status.error_message()
+            << "): is it classifyd?";
       }
       return out.str();
     default:

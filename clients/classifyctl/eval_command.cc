@@ -87,9 +87,9 @@ void PrintHuman(const EvalMetrics::Report& report) {
   std::printf("\nmost common mistake per label:\n");
   TextTable confusions({"LABEL", "TOP LABEL INSTEAD", "COUNT", "OF"});
   for (const auto& c : report.confusions) {
-    confusions.AddRow(
-        {c.label, c.predicted_as.empty() ? "(none)" : c.predicted_as,
-         std::to_string(c.count), std::to_string(c.support)});
+    confusions.AddRow({c.label,
+                       c.predicted_as.empty() ? "(none)" : c.predicted_as,
+                       std::to_string(c.count), std::to_string(c.support)});
   }
   confusions.Print(stdout);
 }
@@ -224,16 +224,14 @@ int Run(const EvalOptions& options, const GlobalOptions& global) {
     std::string_view line;
     const LineReader::Result result = reader.Next(&line);
     if (result == LineReader::Result::kEnd) break;
-    const std::string where =
-        name + ":" + std::to_string(reader.line_number());
+    const std::string where = name + ":" + std::to_string(reader.line_number());
     if (result == LineReader::Result::kError) {
-      PrintError("cannot read " + name + ": " +
-                 std::strerror(reader.error()));
+      PrintError("cannot read " + name + ": " + std::strerror(reader.error()));
       return kExitFailed;
     }
     if (result == LineReader::Result::kTooLong) {
-      PrintError(where + ": line longer than " +
-                 std::to_string(kMaxLineBytes) + " bytes");
+      PrintError(where + ": line longer than " + std::to_string(kMaxLineBytes) +
+                 " bytes");
       return kExitUsage;
     }
     if (line.find_first_not_of(" \t") == std::string_view::npos ||
@@ -247,8 +245,7 @@ int Run(const EvalOptions& options, const GlobalOptions& global) {
                  "\"finance,economy\\t股市大涨\"");
       return kExitUsage;
     }
-    if (int code = evaluator.Add(reader.line_number(), gold, text);
-        code >= 0) {
+    if (int code = evaluator.Add(reader.line_number(), gold, text); code >= 0) {
       return code;
     }
   }
@@ -256,7 +253,8 @@ int Run(const EvalOptions& options, const GlobalOptions& global) {
 
   const EvalMetrics::Report report = evaluator.metrics().Compute();
   if (report.documents + report.errors == 0) {
-    PrintError(name + " has no documents (label[,label...]<TAB>text "
+    PrintError(name +
+               " has no documents (label[,label...]<TAB>text "
                "lines)");
     return kExitUsage;
   }

@@ -7,8 +7,8 @@ namespace classifyctl {
 
 void EvalMetrics::Add(const std::vector<std::string>& gold,
                       const std::string& predicted) {
-  const bool right = !predicted.empty() &&
-                     std::find(gold.begin(), gold.end(), predicted) != gold.end();
+  const bool right = !predicted.empty() && std::find(gold.begin(), gold.end(),
+                                                     predicted) != gold.end();
   ++confusion_[right ? predicted : gold.front()][predicted];
 }
 
@@ -55,8 +55,8 @@ EvalMetrics::Report EvalMetrics::Compute() const {
       ++with_support;
     }
     if (score.precision + score.recall > 0) {
-      score.f1 = 2 * score.precision * score.recall /
-                 (score.precision + score.recall);
+      score.f1 =
+          2 * score.precision * score.recall / (score.precision + score.recall);
     }
     if (score.support > 0) f1_sum += score.f1;
     report.labels.push_back(score);
@@ -80,10 +80,9 @@ EvalMetrics::Report EvalMetrics::Compute() const {
     }
     if (worst.count > 0) report.confusions.push_back(worst);
   }
-  std::stable_sort(report.confusions.begin(), report.confusions.end(),
-                   [](const Confusion& a, const Confusion& b) {
-                     return a.count > b.count;
-                   });
+  std::stable_sort(
+      report.confusions.begin(), report.confusions.end(),
+      [](const Confusion& a, const Confusion& b) { return a.count > b.count; });
   return report;
 }
 

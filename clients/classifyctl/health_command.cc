@@ -27,9 +27,9 @@ int Run(const HealthOptions& options, const GlobalOptions& global) {
   HealthCheckResponse response;
   const grpc::Status status = stub->Check(&context, request, &response);
   if (!status.ok()) return ReportRpcError(status, global, Endpoint::kPublic);
-  std::printf("%s\n",
-              HealthCheckResponse::ServingStatus_Name(response.status())
-                  .c_str());
+  std::printf(
+      "%s\n",
+      HealthCheckResponse::ServingStatus_Name(response.status()).c_str());
   switch (response.status()) {
     case HealthCheckResponse::SERVING:
       return kExitOk;

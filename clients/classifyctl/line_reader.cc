@@ -1,5 +1,6 @@
 #include "line_reader.h"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,13 +12,13 @@ namespace {
 constexpr size_t kReadChunk = 1 << 20;
 }  // namespace
 
-LineReader::LineReader(int fd, size_t max_line_bytes)
-    : fd_(fd), max_line_bytes_(max_line_bytes) {
+LineReader::LineReader(int fd, size_t max_line_bytes, int interrupt_fd)
+    : fd_(fd), max_line_bytes_(max_line_bytes), interrupt_fd_(interrupt_fd) {
   buffer_.resize(std::min(max_line_bytes_ + 1, kReadChunk) + kReadChunk);
 }
 
 bool LineReader::Fill() {
-  if (eof_ || error_ != 0) return false;
+  if (eof_ || error_ != 0 || interrupted_) return false;
   if (begin_ > 0) {  // Move the partial line to the front.
     std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
     end_ -= begin_;
@@ -28,6 +29,18 @@ bool LineReader::Fill() {
     buffer_.resize(buffer_.size() + kReadChunk);
   }
   for (;;) {
+    if (interrupt_fd_ >= 0) {
+      pollfd fds[2] = {{fd_, POLLIN, 0}, {interrupt_fd_, POLLIN, 0}};
+      if (poll(fds, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        error_ = errno;
+        return false;
+      }
+      if (fds[1].revents != 0) {
+        interrupted_ = true;
+        return false;
+      }
+    }
     const ssize_t n = read(fd_, buffer_.data() + end_, buffer_.size() - end_);
     if (n > 0) {
       end_ += static_cast<size_t>(n);
@@ -69,6 +82,7 @@ LineReader::Result LineReader::Next(std::string_view* line) {
     }
     if (!Fill()) {
       if (error_ != 0) return Result::kError;
+      if (interrupted_) return Result::kInterrupted;
       if (end_ > begin_ || skipping) {  // A last line without a newline.
         const size_t line_begin = begin_;
         size_t length = end_ - begin_;

@@ -15,14 +15,18 @@ namespace classifyctl {
 class LineReader {
  public:
   enum class Result {
-    kLine,     // *line holds the next line.
-    kTooLong,  // The next line exceeded the limit and was skipped.
-    kEnd,      // No more input.
-    kError,    // read() failed; see error().
+    kLine,         // *line holds the next line.
+    kTooLong,      // The next line exceeded the limit and was skipped.
+    kEnd,          // No more input.
+    kError,        // read() failed; see error().
+    kInterrupted,  // `interrupt_fd` became readable while waiting.
   };
 
-  // Does not take ownership of `fd`.
-  LineReader(int fd, size_t max_line_bytes);
+  // Does not take ownership of `fd`. If `interrupt_fd` is given, a read
+  // that would wait for input (a quiet pipe or terminal) gives up as soon
+  // as that descriptor becomes readable: the consumer has stopped and the
+  // input may never end.
+  LineReader(int fd, size_t max_line_bytes, int interrupt_fd = -1);
 
   // The next line without its "\n" or "\r\n". The view is valid until the
   // next call. A last line without a newline is still a line.
@@ -40,11 +44,13 @@ class LineReader {
 
   const int fd_;
   const size_t max_line_bytes_;
+  const int interrupt_fd_;
   std::vector<char> buffer_;
-  size_t begin_ = 0;  // First unconsumed byte.
-  size_t end_ = 0;    // One past the last byte read.
+  size_t begin_ = 0;    // First unconsumed byte.
+  size_t end_ = 0;      // One past the last byte read.
   size_t scanned_ = 0;  // [begin_, scanned_) holds no newline.
   bool eof_ = false;
+  bool interrupted_ = false;
   int error_ = 0;
   uint64_t line_number_ = 0;
 };

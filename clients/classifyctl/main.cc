@@ -2,7 +2,6 @@
 // flags and the subcommand, runs it, and turns every outcome into one of
 // the documented exit codes (see connection.h).
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 #include <vector>

@@ -42,11 +42,17 @@ bool OrderedStream::Send(ClassifyRequest request) {
   {
     std::unique_lock lock(mu_);
     if (!WaitForRoom(lock, bytes)) return false;
-    if (awaiting_.empty()) last_activity_ = Clock::now();
+    const bool first_outstanding = awaiting_.empty();
     slots_.push_back({{}, bytes, false});
     awaiting_.push_back(&slots_.back());
     to_write_.push_back(std::move(request));
     pending_bytes_ += bytes;
+    if (first_outstanding) {
+      // Starts the idle clock, and wakes NextAnswer() from its untimed
+      // wait so that it starts a timed one.
+      last_activity_ = Clock::now();
+      changed_.notify_all();
+    }
   }
   Pump();
   return true;

@@ -57,10 +57,10 @@ class OrderedStream final
 
   // --- Output side (one thread) ---
   enum class Next {
-    kAnswer,    // *answer is the next one, in input order.
-    kEnd,       // Every document was answered and the input is closed.
-    kBroken,    // The call ended with documents unanswered.
-    kIdle,      // No answer for idle_timeout; the call was cancelled.
+    kAnswer,  // *answer is the next one, in input order.
+    kEnd,     // Every document was answered and the input is closed.
+    kBroken,  // The call ended with documents unanswered.
+    kIdle,    // No answer for idle_timeout; the call was cancelled.
   };
   Next NextAnswer(classifyd::v1::ClassifyResponse* answer);
   // Whether the next answer is already waiting (to flush output only when

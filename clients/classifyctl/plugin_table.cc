@@ -17,10 +17,9 @@ std::string OrDash(std::string text) {
 
 }  // namespace
 
-void PrintPluginTable(
-    const google::protobuf::RepeatedPtrField<classifyd::v1::PluginInfo>&
-        plugins,
-    std::FILE* out) {
+void PrintPluginTable(const google::protobuf::RepeatedPtrField<
+                          classifyd::v1::PluginInfo>& plugins,
+                      std::FILE* out) {
   if (plugins.empty()) {
     std::fprintf(out,
                  "no classifiers loaded (a <name>.toml manifest in the "

@@ -13,10 +13,9 @@ namespace classifyctl {
 
 // Columns NAME, STATE, GEN, PLUGIN (plugin name and version), LABELS; the
 // error of a failed load on an indented line below its classifier.
-void PrintPluginTable(
-    const google::protobuf::RepeatedPtrField<classifyd::v1::PluginInfo>&
-        plugins,
-    std::FILE* out);
+void PrintPluginTable(const google::protobuf::RepeatedPtrField<
+                          classifyd::v1::PluginInfo>& plugins,
+                      std::FILE* out);
 
 }  // namespace classifyctl
 

@@ -15,11 +15,11 @@ void AddRequestOptions(CLI::App* command, RequestOptions* options,
       ->type_name("NAME");
   if (with_top_k) {
     command
-      ->add_option("--top-k", options->top_k,
-                   "Return at most this many labels per document; 0: the "
-                   "server's default (5)" +
-                       what)
-      ->type_name("N");
+        ->add_option("--top-k", options->top_k,
+                     "Return at most this many labels per document; 0: the "
+                     "server's default (5)" +
+                         what)
+        ->type_name("N");
   }
   command
       ->add_option("--min-score", options->min_score,

@@ -5,7 +5,6 @@
 #define CLASSIFYD_CLIENTS_CLASSIFYCTL_REQUEST_OPTIONS_H_
 
 #include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,7 +15,7 @@ namespace classifyctl {
 
 struct RequestOptions {
   std::vector<std::string> plugins;
-  uint32_t top_k = 0;  // 0: the server's default.
+  uint32_t top_k = 0;    // 0: the server's default.
   float min_score = -1;  // Negative: the server's default.
 };
 

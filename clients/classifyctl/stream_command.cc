@@ -143,10 +143,22 @@ int Run(const StreamOptions& options, const GlobalOptions& global) {
       static_cast<int64_t>(global.timeout_seconds * 1000));
   OrderedStream stream(stub.get(), limits);
 
+  // The writer pokes this pipe when it stops before the end (the call
+  // broke, or stdout failed), so that reading a quiet input gives up too.
+  int stop_pipe[2];
+  if (pipe2(stop_pipe, O_CLOEXEC) != 0) {
+    PrintError(std::string("cannot create a pipe: ") + std::strerror(errno));
+    return kExitFailed;
+  }
   OutputResult output;
-  std::thread writer([&] { output = OutputWriter(&stream).Run(); });
+  std::thread writer([&] {
+    output = OutputWriter(&stream).Run();
+    if (output.end != OrderedStream::Next::kEnd || output.write_errno != 0) {
+      (void)!write(stop_pipe[1], "x", 1);
+    }
+  });
 
-  LineReader reader(fd, kMaxLineBytes);
+  LineReader reader(fd, kMaxLineBytes, stop_pipe[0]);
   int input_errors = 0;
   int read_errno = 0;
   const auto input_error = [&](ClassifyResponse answer) {
@@ -161,7 +173,10 @@ int Run(const StreamOptions& options, const GlobalOptions& global) {
   for (;;) {
     std::string_view line;
     const LineReader::Result result = reader.Next(&line);
-    if (result == LineReader::Result::kEnd) break;
+    if (result == LineReader::Result::kEnd ||
+        result == LineReader::Result::kInterrupted) {
+      break;  // Interrupted: the writer reports why.
+    }
     if (result == LineReader::Result::kError) {
       read_errno = reader.error();
       break;
@@ -171,8 +186,7 @@ int Run(const StreamOptions& options, const GlobalOptions& global) {
     if (result == LineReader::Result::kTooLong) {
       sent = input_error(LocalError(
           number, static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED),
-          "longer than " + std::to_string(kMaxLineBytes) +
-              " bytes; not sent"));
+          "longer than " + std::to_string(kMaxLineBytes) + " bytes; not sent"));
     } else if (options.text_lines) {
       ClassifyRequest request;
       request.set_id(std::to_string(number));
@@ -204,6 +218,8 @@ int Run(const StreamOptions& options, const GlobalOptions& global) {
   writer.join();
   const grpc::Status status = stream.Finish();
   if (fd != STDIN_FILENO) close(fd);
+  close(stop_pipe[0]);
+  close(stop_pipe[1]);
 
   const double seconds =
       std::chrono::duration<double>(Clock::now() - start).count();
@@ -220,11 +236,13 @@ int Run(const StreamOptions& options, const GlobalOptions& global) {
     return kExitFailed;
   }
   if (output.end == OrderedStream::Next::kIdle) {
-    PrintError("no answer from " + global.addr + " for " +
-               std::to_string(static_cast<int>(global.timeout_seconds)) +
+    char seconds_text[32];
+    std::snprintf(seconds_text, sizeof seconds_text, "%g",
+                  global.timeout_seconds);
+    PrintError("no answer from " + global.addr + " for " + seconds_text +
                " s with documents outstanding: the server is busy or "
-               "stuck; raise --timeout. The output stops after document " +
-               std::to_string(output.documents));
+               "stuck; raise --timeout. The output stops after " +
+               std::to_string(output.documents) + " documents");
     return kExitUnreachable;
   }
   if (output.end == OrderedStream::Next::kBroken || !status.ok()) {
@@ -234,10 +252,15 @@ int Run(const StreamOptions& options, const GlobalOptions& global) {
                               "the server ended the stream with documents "
                               "unanswered");
     }
-    PrintError("the stream ended early: " +
-               DescribeRpcError(reported, global, Endpoint::kPublic) +
-               ". The output stops after document " +
-               std::to_string(output.documents));
+    const std::string why =
+        DescribeRpcError(reported, global, Endpoint::kPublic);
+    if (output.documents == 0) {
+      PrintError(why);
+    } else {
+      PrintError("the stream ended early: " + why +
+                 ". The output stops after " +
+                 std::to_string(output.documents) + " documents");
+    }
     return ExitCodeFor(reported);
   }
   if (read_errno != 0) {
@@ -263,8 +286,7 @@ Command AddStreamCommand(CLI::App* parent, const GlobalOptions* global) {
       "without an id get their line number. Prints a summary (documents, "
       "errors, docs/s) on stderr, and progress when stderr is a terminal. "
       "Exits 1 if any document failed.");
-  app->add_option("input", options->input,
-                  "Input file; default '-': stdin")
+  app->add_option("input", options->input, "Input file; default '-': stdin")
       ->type_name("FILE");
   app->add_flag("--text-lines", options->text_lines,
                 "Each input line is a document's text (not JSON); its id "

@@ -1,0 +1,753 @@
+// End-to-end tests of classifyctl: the real binary, run as a subprocess the
+// way a user or a script runs it, against the real daemon with the
+// deterministic keyword plugin. Checks what scripts depend on: stdout,
+// stderr and the documented exit codes, on success and on every error path.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "classifyd/v1/admin.pb.h"
+#include "classifyd/v1/classifier.pb.h"
+#include "testing/daemon_process.h"
+#include "testing/temp_dir.h"
+
+extern char** environ;
+
+namespace classifyd {
+namespace {
+
+using ::testing::AllOf;
+using testing::DaemonProcess;
+using ::testing::HasSubstr;
+using testing::KeywordManifest;
+using ::testing::Not;
+
+constexpr char kRules[] = "地震=disaster;股=finance;球=sports";
+
+// What a finished classifyctl run left behind.
+struct CtlResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+  std::vector<std::string> OutLines() const {
+    std::vector<std::string> lines;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  }
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// A classifyctl process with stdin from a file and stdout/stderr to files
+// (no pipes, so a chatty child can never block on a full pipe).
+class CtlProcess {
+ public:
+  // Runs with `input` as stdin, or, if `stdin_fd` is given, with that
+  // descriptor (e.g. a pipe the test writes to) as stdin.
+  CtlProcess(std::vector<std::string> args, const std::string& input,
+             const std::map<std::string, std::string>& env = {},
+             int stdin_fd = -1) {
+    stdin_path_ = io_.WriteFile("stdin", input);
+    out_path_ = io_.path() + "/stdout";
+    err_path_ = io_.path() + "/stderr";
+    args.insert(args.begin(), CLASSIFYCTL_BINARY);
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    // The parent's environment, minus what would change classifyctl's
+    // defaults behind the test's back, plus `env`.
+    std::vector<std::string> vars;
+    for (char** e = environ; *e != nullptr; ++e) {
+      const std::string var = *e;
+      const std::string name = var.substr(0, var.find('='));
+      if (name == "CLASSIFYD_ADDR" || env.count(name)) continue;
+      vars.push_back(var);
+    }
+    for (const auto& [name, value] : env) vars.push_back(name + "=" + value);
+    std::vector<char*> envp;
+    for (std::string& v : vars) envp.push_back(v.data());
+    envp.push_back(nullptr);
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    if (stdin_fd >= 0) {
+      posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
+    } else {
+      posix_spawn_file_actions_addopen(&actions, 0, stdin_path_.c_str(),
+                                       O_RDONLY, 0);
+    }
+    posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(),
+                               envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+      ADD_FAILURE() << "cannot start " << argv[0] << ": " << strerror(rc);
+      pid_ = -1;
+    }
+  }
+
+  ~CtlProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  // What it has written to stdout so far.
+  std::string OutputSoFar() const { return ReadFile(out_path_); }
+
+  // Waits for the exit (killing it after `timeout`) and collects output.
+  CtlResult Wait(std::chrono::seconds timeout = std::chrono::seconds(120)) {
+    CtlResult run;
+    if (pid_ <= 0) return run;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        ADD_FAILURE() << "classifyctl did not exit within " << timeout.count()
+                      << " s";
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    pid_ = -1;
+    run.exit_code =
+        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    run.out = ReadFile(out_path_);
+    run.err = ReadFile(err_path_);
+    return run;
+  }
+
+ private:
+  testing::TempDir io_;
+  std::string stdin_path_, out_path_, err_path_;
+  pid_t pid_ = -1;
+};
+
+CtlResult RunCtl(const std::vector<std::string>& args,
+                 const std::string& input = "",
+                 const std::map<std::string, std::string>& env = {}) {
+  return CtlProcess(args, input, env).Wait();
+}
+
+// A loopback port nothing listens on.
+int UnusedPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof addr;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+template <typename Message>
+Message ParseJson(const std::string& json) {
+  Message message;
+  const auto status =
+      google::protobuf::util::JsonStringToMessage(json, &message);
+  EXPECT_TRUE(status.ok()) << status.ToString() << "\n" << json;
+  return message;
+}
+
+double Number(const google::protobuf::Struct& object, const std::string& key) {
+  auto it = object.fields().find(key);
+  EXPECT_NE(it, object.fields().end()) << key;
+  return it == object.fields().end() ? -1 : it->second.number_value();
+}
+
+// Output of a classifyctl run, for failure messages.
+std::string Show(const CtlResult& run) {
+  return "exit " + std::to_string(run.exit_code) + "\n--- stdout\n" + run.out +
+         "--- stderr\n" + run.err;
+}
+
+class ClassifyctlTest : public ::testing::Test {
+ protected:
+  void StartWith(const std::map<std::string, std::string>& manifests,
+                 const std::vector<std::string>& args = {},
+                 bool wait_serving = true) {
+    for (const auto& [name, text] : manifests) plugins_.WriteFile(name, text);
+    daemon_ = DaemonProcess::Start(plugins_.path(), args, wait_serving);
+    ASSERT_NE(daemon_, nullptr);
+  }
+
+  // classifyctl pointed at the test daemon.
+  std::vector<std::string> Args(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"--addr", daemon_->address(), "--admin-socket",
+                               daemon_->admin_socket()});
+    return args;
+  }
+  CtlResult Ctl(std::vector<std::string> args, const std::string& input = "") {
+    return RunCtl(Args(std::move(args)), input);
+  }
+
+  testing::TempDir plugins_;
+  std::unique_ptr<DaemonProcess> daemon_;
+};
+
+// --- classify ----------------------------------------------------------------
+
+TEST_F(ClassifyctlTest, ClassifyPrintsATableOrJson) {
+  ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest(kRules)}}));
+
+  CtlResult run = Ctl({"classify", "四川发生地震"});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  const auto lines = run.OutLines();
+  ASSERT_EQ(lines.size(), 2u) << run.out;
+  EXPECT_THAT(lines[0], AllOf(HasSubstr("LABEL"), HasSubstr("SCORE"),
+                              HasSubstr("CLASSIFIER"), HasSubstr("EVIDENCE")));
+  EXPECT_THAT(lines[1], AllOf(HasSubstr("disaster"), HasSubstr("0.900"),
+                              HasSubstr("rules"), HasSubstr("地震")));
+  EXPECT_EQ(run.err, "");
+
+  run = Ctl({"classify", "--json", "地震后股市下跌"});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  auto response = ParseJson<v1::ClassifyResponse>(run.out);
+  ASSERT_EQ(response.labels_size(), 2);
+  EXPECT_EQ(response.labels(0).plugin(), "rules");
+  EXPECT_EQ(response.classifiers_size(), 1);
+  EXPECT_EQ(response.error().code(), 0);
+
+  // The same document from a file and from stdin.
+  const std::string file = plugins_.WriteFile("doc.txt", "足球比赛");
+  for (const CtlResult& r : {Ctl({"classify", "--json", "--file", file}),
+                             Ctl({"classify", "--json"}, "足球比赛")}) {
+    ASSERT_EQ(r.exit_code, 0) << Show(r);
+    response = ParseJson<v1::ClassifyResponse>(r.out);
+    ASSERT_EQ(response.labels_size(), 1) << r.out;
+    EXPECT_EQ(response.labels(0).name(), "sports");
+    EXPECT_EQ(response.labels(0).evidence(0), "球");
+  }
+
+  // Request options reach the server.
+  run = Ctl({"classify", "--json", "--top-k", "1", "地震后股市下跌"});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_EQ(ParseJson<v1::ClassifyResponse>(run.out).labels_size(), 1);
+  run = Ctl({"classify", "--min-score", "0.95", "地震"});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_THAT(run.out, HasSubstr("no label scored at least"));
+  run = Ctl({"classify", "--plugin", "rules", "地震"});
+  EXPECT_EQ(run.exit_code, 0) << Show(run);
+
+  // --addr from the environment, and global flags after the subcommand.
+  run = RunCtl({"classify", "地震"}, "",
+               {{"CLASSIFYD_ADDR", daemon_->address()}});
+  EXPECT_EQ(run.exit_code, 0) << Show(run);
+  run = RunCtl({"classify", "地震", "--addr", daemon_->address()});
+  EXPECT_EQ(run.exit_code, 0) << Show(run);
+}
+
+TEST_F(ClassifyctlTest, ClassifyReportsTheServersErrorWithExitCode1) {
+  ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest(kRules)}}));
+
+  CtlResult run = Ctl({"classify", ""});
+  EXPECT_EQ(run.exit_code, 1) << Show(run);
+  EXPECT_THAT(run.err,
+              AllOf(HasSubstr("INVALID_ARGUMENT"), HasSubstr("empty")));
+  EXPECT_EQ(run.out, "");
+
+  run = Ctl({"classify", "--file", "/dev/null"});
+  EXPECT_EQ(run.exit_code, 1) << Show(run);
+  EXPECT_THAT(run.err, HasSubstr("empty"));
+
+  run = Ctl({"classify", "--plugin", "nope", "地震"});
+  EXPECT_EQ(run.exit_code, 1) << Show(run);
+  EXPECT_THAT(run.err, AllOf(HasSubstr("NOT_FOUND"),
+                             HasSubstr("unknown classifier 'nope'")));
+
+  run = Ctl({"classify", "--top-k", "1000", "地震"});
+  EXPECT_EQ(run.exit_code, 1) << Show(run);
+  EXPECT_THAT(run.err, HasSubstr("INVALID_ARGUMENT"));
+}
+
+TEST(ClassifyctlUsageTest, BadUsageExits2AndHelpDocumentsExitCodes) {
+  const std::vector<std::vector<std::string>> bad = {
+      {},                                            // No subcommand.
+      {"frobnicate"},                                // Unknown subcommand.
+      {"classify", "--bogus", "x"},                  // Unknown flag.
+      {"classify", "x", "--file", "/etc/hostname"},  // Two documents.
+      {"classify", "--min-score", "2", "x"},         // Out of range.
+      {"classify", "--top-k", "many", "x"},          // Not a number.
+      {"classify", "--file", "/nonexistent/doc"},    // Unreadable file.
+      {"--timeout", "0", "health"},                  // Not positive.
+      {"load"},                                      // NAME is required.
+      {"eval"},                                      // FILE is required.
+      {"eval", "/nonexistent/file.tsv"},
+      {"stream", "/nonexistent/file.jsonl"},
+  };
+  for (const auto& args : bad) {
+    const CtlResult run = RunCtl(args);
+    std::string joined;
+    for (const auto& a : args) joined += " " + a;
+    EXPECT_EQ(run.exit_code, 2) << "classifyctl" << joined << "\n" << Show(run);
+    EXPECT_NE(run.err, "") << joined;
+  }
+
+  const CtlResult help = RunCtl({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, AllOf(HasSubstr("Exit codes"), HasSubstr("--addr"),
+                              HasSubstr("--admin-socket"),
+                              HasSubstr("--timeout"), HasSubstr("NOT_SERVING"),
+                              HasSubstr("eval"), HasSubstr("stream")));
+  EXPECT_EQ(RunCtl({"stream", "--help"}).exit_code, 0);
+}
+
+TEST(ClassifyctlUnreachableTest, NoDaemonExits3WithAdvice) {
+  const std::string addr = "127.0.0.1:" + std::to_string(UnusedPort());
+  testing::TempDir files;
+  const std::string tsv = files.WriteFile("e.tsv", "disaster\t地震\n");
+  const std::vector<std::vector<std::string>> commands = {
+      {"classify", "地震"}, {"plugins"}, {"health"}, {"eval", tsv}, {"stream"},
+  };
+  for (auto args : commands) {
+    args.insert(args.begin(), {"--addr", addr});
+    const CtlResult run = RunCtl(args, "{\"text\": \"地震\"}\n");
+    EXPECT_EQ(run.exit_code, 3) << args[2] << "\n" << Show(run);
+    EXPECT_THAT(run.err, AllOf(HasSubstr("cannot connect to " + addr),
+                               HasSubstr("is classifyd running?"),
+                               HasSubstr("./run.sh")))
+        << args[2];
+  }
+  const CtlResult run =
+      RunCtl({"--admin-socket", files.path() + "/no/admin.sock", "reload"});
+  EXPECT_EQ(run.exit_code, 3) << Show(run);
+  EXPECT_THAT(run.err, AllOf(HasSubstr("cannot connect to the admin socket " +
+                                       files.path() + "/no/admin.sock"),
+                             HasSubstr("--admin-socket")));
+}
+
+// --- plugins, health, admin
+// -----------------------------------------------------
+
+TEST_F(ClassifyctlTest, PluginsListsReadyAndFailedClassifiers) {
+  ASSERT_NO_FATAL_FAILURE(StartWith(
+      {{"rules.toml", KeywordManifest(kRules)},
+       {"broken.toml", KeywordManifest("x=ex", "fail_create = \"true\"")}}));
+
+  CtlResult run = Ctl({"plugins"});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  const auto lines = run.OutLines();
+  ASSERT_EQ(lines.size(), 4u) << run.out;  // Header, 2 rows, 1 error.
+  EXPECT_THAT(lines[0],
+              AllOf(HasSubstr("NAME"), HasSubstr("STATE"), HasSubstr("GEN"),
+                    HasSubstr("PLUGIN"), HasSubstr("LABELS")));
+  EXPECT_THAT(lines[1], AllOf(HasSubstr("broken"), HasSubstr("FAILED")));
+  EXPECT_THAT(lines[2], AllOf(HasSubstr("fail_create is set")));
+  EXPECT_THAT(lines[3], AllOf(HasSubstr("rules"), HasSubstr("READY"),
+                              HasSubstr("keyword 1.2.3"),
+                              HasSubstr("disaster,finance,sports")));
+
+  run = Ctl({"plugins", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  const auto list = ParseJson<v1::ListPluginsResponse>(run.out);
+  ASSERT_EQ(list.plugins_size(), 2);
+  EXPECT_EQ(list.plugins(1).name(), "rules");
+  EXPECT_EQ(list.plugins(1).state(), v1::PluginInfo::READY);
+  EXPECT_EQ(list.plugins(1).generation(), 1u);
+  EXPECT_EQ(list.plugins(0).state(), v1::PluginInfo::FAILED);
+}
+
+TEST_F(ClassifyctlTest, HealthIsServingOrNotServingWithExitCode4) {
+  ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest(kRules)}}));
+  CtlResult run = Ctl({"health"});
+  EXPECT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_EQ(run.out, "SERVING\n");
+  run = Ctl({"health", "--service", "classifyd.v1.Classifier"});
+  EXPECT_EQ(run.exit_code, 0) << Show(run);
+  run = Ctl({"health", "--service", "no.such.Service"});
+  EXPECT_EQ(run.exit_code, 1) << Show(run);
+  EXPECT_THAT(run.err, HasSubstr("NOT_FOUND"));
+}
+
+TEST_F(ClassifyctlTest, NoReadyClassifierIsNotServing) {
+  ASSERT_NO_FATAL_FAILURE(StartWith({}, {}, /*wait_serving=*/false));
+  ASSERT_TRUE(daemon_->WaitForHealth(false, std::chrono::seconds(30)));
+  CtlResult run = Ctl({"health"});
+  EXPECT_EQ(run.exit_code, 4) << Show(run);
+  EXPECT_EQ(run.out, "NOT_SERVING\n");
+  EXPECT_THAT(run.err, HasSubstr("no classifier is ready"));
+
+  // The server answers UNAVAILABLE itself: exit 3, but not "cannot connect".
+  run = Ctl({"classify", "地震"});
+  EXPECT_EQ(run.exit_code, 3) << Show(run);
+  EXPECT_THAT(run.err, AllOf(HasSubstr("unavailable"),
+                             HasSubstr("no classifier is ready"),
+                             Not(HasSubstr("cannot connect"))));
+  run = Ctl({"plugins"});
+  EXPECT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_THAT(run.out, HasSubstr("no classifiers"));
+}
+
+TEST_F(ClassifyctlTest, ReloadLoadAndUnloadGoThroughTheAdminSocket) {
+  ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest(kRules)}},
+                                    {"--watch", "false"}));
+
+  CtlResult run = Ctl({"reload"});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_THAT(run.out, HasSubstr("loaded 0, failed 0, removed 0"));
+  EXPECT_THAT(run.out, AllOf(HasSubstr("rules"), HasSubstr("READY")));
+
+  run = Ctl({"reload", "rules"});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_THAT(run.out, HasSubstr("loaded 1, failed 0, removed 0"));
+  run = Ctl({"reload", "--json", "rules"});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  const auto reloaded = ParseJson<v1::ReloadResponse>(run.out);
+  EXPECT_EQ(reloaded.loaded(), 1);
+  ASSERT_EQ(reloaded.plugins_size(), 1);
+  EXPECT_EQ(reloaded.plugins(0).generation(), 3u);
+
+  run = Ctl({"unload", "rules"});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_THAT(run.out, HasSubstr("loaded 0, failed 0, removed 1"));
+  EXPECT_EQ(Ctl({"health"}).exit_code, 4);
+
+  run = Ctl({"load", "rules"});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_THAT(run.out, HasSubstr("loaded 1, failed 0, removed 0"));
+  EXPECT_EQ(Ctl({"health"}).exit_code, 0);
+
+  run = Ctl({"load", "ghost"});
+  EXPECT_EQ(run.exit_code, 1) << Show(run);
+  EXPECT_THAT(run.err, AllOf(HasSubstr("NOT_FOUND"), HasSubstr("ghost")));
+
+  // A manifest that fails to load: reported, counted, exit 1.
+  plugins_.WriteFile("bad.toml",
+                     KeywordManifest("x=ex", "fail_create = \"true\""));
+  run = Ctl({"reload"});
+  EXPECT_EQ(run.exit_code, 1) << Show(run);
+  EXPECT_THAT(run.out,
+              AllOf(HasSubstr("loaded 0, failed 1, removed 0"),
+                    HasSubstr("FAILED"), HasSubstr("fail_create is set")));
+  EXPECT_THAT(run.err, HasSubstr("failed"));
+}
+
+TEST_F(ClassifyctlTest, DefaultAdminSocketIsTheDaemonsDefault) {
+  // The daemon picks its own default socket in the runtime directory; the
+  // client, given the same $RUNTIME_DIRECTORY and no --admin-socket, must
+  // find it.
+  testing::TempDir runtime;
+  ASSERT_NO_FATAL_FAILURE(
+      StartWith({{"rules.toml", KeywordManifest(kRules)}},
+                {"--runtime-dir", runtime.path(), "--admin-socket", ""}));
+  CtlResult run =
+      RunCtl({"reload"}, "", {{"RUNTIME_DIRECTORY", runtime.path()}});
+  EXPECT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_THAT(run.out, HasSubstr("loaded 0, failed 0, removed 0"));
+  run = RunCtl({"reload"}, "",
+               {{"RUNTIME_DIRECTORY", ""}, {"TMPDIR", runtime.path()}});
+  EXPECT_EQ(run.exit_code, 0) << Show(run);
+}
+
+// --- stream
+// --------------------------------------------------------------------
+
+TEST_F(ClassifyctlTest, StreamAnswersEveryLineInOrderAndGoesOnAfterBadOnes) {
+  ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest(kRules)}}));
+  const std::string input =
+      "{\"id\": \"a\", \"text\": \"地震\"}\n"
+      "{\"text\": \"股市\"}\n"             // No id: line number.
+      "this is not json\n"                 // Bad line.
+      "\n"                                 // Blank line.
+      "{\"id\": \"e\", \"text\": \"\"}\n"  // Server rejects it.
+      "{\"id\": \"f\", \"text\": \"地震股\", \"topK\": 1}\n"
+      "{\"id\": \"g\", \"text\": \"x\", \"colour\": 1}\n"  // Unknown field.
+      "{\"id\": \"h\", \"text\": \"足球\", \"min_score\": 0.95}\n"
+      "{\"id\": \"last\", \"text\": \"股\"}";  // No final newline.
+  CtlResult run = Ctl({"stream"}, input);
+  EXPECT_EQ(run.exit_code, 1) << Show(run);  // Some documents failed.
+  const auto lines = run.OutLines();
+  ASSERT_EQ(lines.size(), 9u) << run.out;
+  std::vector<v1::ClassifyResponse> out;
+  for (const auto& line : lines)
+    out.push_back(ParseJson<v1::ClassifyResponse>(line));
+  const char* ids[] = {"a", "2", "3", "4", "e", "f", "7", "h", "last"};
+  for (size_t i = 0; i < out.size(); ++i) EXPECT_EQ(out[i].id(), ids[i]);
+  EXPECT_EQ(out[0].labels(0).name(), "disaster");
+  EXPECT_EQ(out[1].labels(0).name(), "finance");
+  EXPECT_EQ(out[2].error().code(), 3);
+  EXPECT_THAT(out[2].error().message(), HasSubstr("line 3"));
+  EXPECT_EQ(out[3].error().code(), 3);
+  EXPECT_THAT(out[3].error().message(), HasSubstr("empty line"));
+  EXPECT_EQ(out[4].error().code(), 3);
+  EXPECT_THAT(out[4].error().message(), HasSubstr("empty"));
+  EXPECT_EQ(out[5].labels_size(), 1);  // topK from the line.
+  EXPECT_EQ(out[6].error().code(), 3);
+  EXPECT_THAT(out[6].error().message(), HasSubstr("colour"));
+  EXPECT_EQ(out[7].error().code(), 0);
+  EXPECT_EQ(out[7].labels_size(), 0);  // min_score from the line.
+  EXPECT_EQ(out[8].labels(0).name(), "finance");
+  EXPECT_THAT(run.err, HasSubstr("9 documents, 4 errors"));
+  EXPECT_THAT(run.err, HasSubstr("docs/s"));
+  // Not a terminal: no progress line.
+  EXPECT_THAT(run.err, Not(HasSubstr("\r")));
+
+  // Lenient about unknown fields when asked; all good: exit 0.
+  run = Ctl({"stream", "--ignore-unknown-fields"},
+            "{\"id\": \"g\", \"text\": \"地震\", \"colour\": 1}\n");
+  EXPECT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_THAT(run.err, HasSubstr("1 documents, 0 errors"));
+}
+
+TEST_F(ClassifyctlTest, StreamTextLinesAndDefaultOptions) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartWith({{"rules.toml", KeywordManifest(kRules)},
+                 {"other.toml", KeywordManifest("地=place")}}));
+  const std::string file =
+      plugins_.WriteFile("docs.txt", "地震\r\n\n地震股市\n");
+  CtlResult run = Ctl(
+      {"stream", "--text-lines", "--plugin", "rules", "--top-k", "1", file});
+  EXPECT_EQ(run.exit_code, 1) << Show(run);  // The blank line is an error.
+  const auto lines = run.OutLines();
+  ASSERT_EQ(lines.size(), 3u) << run.out;
+  const auto first = ParseJson<v1::ClassifyResponse>(lines[0]);
+  EXPECT_EQ(first.id(), "1");
+  ASSERT_EQ(first.labels_size(), 1);
+  EXPECT_EQ(first.labels(0).name(), "disaster");  // "\r" stripped, rules only.
+  ASSERT_EQ(first.classifiers_size(), 1);
+  EXPECT_EQ(first.classifiers(0).name(), "rules");
+  EXPECT_EQ(ParseJson<v1::ClassifyResponse>(lines[1]).error().code(), 3);
+  EXPECT_EQ(ParseJson<v1::ClassifyResponse>(lines[2]).labels_size(), 1);
+
+  // A line's own options win over the defaults.
+  run = Ctl({"stream", "--plugin", "rules"},
+            "{\"text\": \"地震\", \"plugins\": [\"other\"]}\n");
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_EQ(ParseJson<v1::ClassifyResponse>(run.out).labels(0).name(), "place");
+}
+
+TEST_F(ClassifyctlTest, StreamManyDocumentsThroughASmallWindow) {
+  ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest(kRules)}}));
+  constexpr int kDocuments = 20000;
+  std::string input;
+  const char* texts[] = {"地震", "股市", "足球", "天气"};
+  for (int i = 0; i < kDocuments; ++i) {
+    input += "{\"id\": \"d" + std::to_string(i) + "\", \"text\": \"" +
+             texts[i % 4] + std::to_string(i) + "\"}\n";
+  }
+  const CtlResult run = Ctl({"stream", "--window", "16"}, input);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto lines = run.OutLines();
+  ASSERT_EQ(lines.size(), static_cast<size_t>(kDocuments));
+  const char* labels[] = {"disaster", "finance", "sports", nullptr};
+  for (int i = 0; i < kDocuments; ++i) {
+    const auto response = ParseJson<v1::ClassifyResponse>(lines[i]);
+    // Not "d" + std::to_string(i): GCC 12 -Wrestrict false positive.
+    std::ostringstream id;
+    id << 'd' << i;
+    ASSERT_EQ(response.id(), id.str());
+    if (labels[i % 4] == nullptr) {
+      ASSERT_EQ(response.labels_size(), 0) << lines[i];
+    } else {
+      ASSERT_EQ(response.labels_size(), 1) << lines[i];
+      ASSERT_EQ(response.labels(0).name(), labels[i % 4]);
+    }
+  }
+  EXPECT_THAT(run.err, HasSubstr("20000 documents, 0 errors"));
+}
+
+TEST_F(ClassifyctlTest, StreamGivesUpWhenTheServerStopsAnswering) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartWith({{"slow.toml", KeywordManifest(kRules, "sleep_ms = 3000")}}));
+  // The documents arrive on a pipe after a pause, so classifyctl's writer
+  // thread is already waiting when the first one is sent: the idle clock
+  // must start then. The pipe stays open, as with a producer that has gone
+  // quiet: classifyctl must still give up and exit, not wait for input.
+  int pipe_fds[2];
+  ASSERT_EQ(pipe2(pipe_fds, O_CLOEXEC), 0);
+  CtlProcess ctl(Args({"--timeout", "0.5", "stream"}), "", {}, pipe_fds[0]);
+  close(pipe_fds[0]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const std::string input = "{\"text\": \"地震\"}\n{\"text\": \"股\"}\n";
+  ASSERT_EQ(write(pipe_fds[1], input.data(), input.size()),
+            static_cast<ssize_t>(input.size()));
+  const CtlResult run = ctl.Wait(std::chrono::seconds(20));
+  close(pipe_fds[1]);
+  EXPECT_EQ(run.exit_code, 3) << Show(run);
+  // Gave up 0.5 s after sending, long before the first answer (3 s).
+  EXPECT_EQ(run.out, "");
+  EXPECT_THAT(run.err, HasSubstr("0 documents, 0 errors"));
+  EXPECT_THAT(run.err, AllOf(HasSubstr("no answer from " + daemon_->address() +
+                                       " for 0.5 s"),
+                             HasSubstr("--timeout")));
+}
+
+TEST_F(ClassifyctlTest, StreamExits3WhenTheDaemonDiesMidway) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartWith({{"slow.toml", KeywordManifest(kRules, "sleep_ms = 1000")}}));
+  std::string input;
+  for (int i = 0; i < 200; ++i) input += "{\"text\": \"地震\"}\n";
+  CtlProcess ctl(Args({"stream"}), input);
+  // Once the first answer is out (each plugin batch takes a second), the
+  // daemon goes away.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (ctl.OutputSoFar().empty() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  daemon_->Signal(SIGKILL);
+  const CtlResult run = ctl.Wait();
+  EXPECT_EQ(run.exit_code, 3) << Show(run);
+  EXPECT_GE(run.OutLines().size(), 1u);
+  EXPECT_LT(run.OutLines().size(), 200u);
+  EXPECT_THAT(run.err, AllOf(HasSubstr("the stream ended early"),
+                             HasSubstr(daemon_->address()),
+                             HasSubstr("The output stops after")));
+}
+
+// --- eval
+// ----------------------------------------------------------------------
+
+// Top labels from kRules: 地震 → disaster, 股 → finance, 球 → sports.
+constexpr char kEvalFile[] =
+    "# label[,label...]<TAB>text\n"
+    "disaster\t昨日地震\n"
+    "disaster\t地震之后\n"
+    "\n"
+    "finance\t股市上涨\n"
+    "finance\t银行降息\n"         // No label at all: wrong.
+    "finance,sports\t足球联赛\n"  // Any listed label counts.
+    "sports\t股票\n";             // finance: wrong.
+
+TEST_F(ClassifyctlTest, EvalReportsAccuracyPerLabelScoresAndConfusions) {
+  ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest(kRules)}}));
+  const std::string file = plugins_.WriteFile("eval.tsv", kEvalFile);
+
+  CtlResult run = Ctl({"eval", "--json", file});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  const auto report = ParseJson<google::protobuf::Struct>(run.out);
+  EXPECT_EQ(Number(report, "documents"), 6);
+  EXPECT_EQ(Number(report, "errors"), 0);
+  EXPECT_EQ(Number(report, "correct"), 4);
+  EXPECT_NEAR(Number(report, "accuracy"), 4.0 / 6, 1e-5);
+  // disaster F1 1, finance 0.5 (P 1/2, R 1/2), sports 2/3 (P 1, R 1/2).
+  EXPECT_NEAR(Number(report, "macroF1"), (1 + 0.5 + 2.0 / 3) / 3, 1e-5);
+  std::map<std::string, google::protobuf::Struct> labels;
+  for (const auto& value : report.fields().at("labels").list_value().values()) {
+    labels[value.struct_value().fields().at("label").string_value()] =
+        value.struct_value();
+  }
+  ASSERT_EQ(labels.size(), 3u);
+  EXPECT_EQ(Number(labels["disaster"], "f1"), 1);
+  EXPECT_EQ(Number(labels["disaster"], "support"), 2);
+  EXPECT_EQ(Number(labels["finance"], "precision"), 0.5);
+  EXPECT_EQ(Number(labels["finance"], "recall"), 0.5);
+  EXPECT_EQ(Number(labels["finance"], "predicted"), 2);
+  EXPECT_EQ(Number(labels["sports"], "precision"), 1);
+  EXPECT_EQ(Number(labels["sports"], "recall"), 0.5);
+  EXPECT_EQ(Number(labels["sports"], "support"), 2);
+  const auto& confusions = report.fields().at("confusions").list_value();
+  ASSERT_EQ(confusions.values_size(), 2);
+  std::map<std::string, std::string> mistake;
+  for (const auto& value : confusions.values()) {
+    const auto& fields = value.struct_value().fields();
+    mistake[fields.at("label").string_value()] =
+        fields.at("predictedAs").string_value();
+    EXPECT_EQ(fields.at("count").number_value(), 1);
+    EXPECT_EQ(fields.at("support").number_value(), 2);
+  }
+  EXPECT_EQ(mistake["finance"], "");  // No label at all.
+  EXPECT_EQ(mistake["sports"], "finance");
+
+  run = Ctl({"eval", file});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_THAT(run.out,
+              AllOf(HasSubstr("accuracy   0.6667 (4 of 6"),
+                    HasSubstr("macro-F1   0.7222"), HasSubstr("PRECISION"),
+                    HasSubstr("RECALL"), HasSubstr("SUPPORT"),
+                    HasSubstr("most common mistake")));
+  bool saw_none = false, saw_finance = false;
+  for (const auto& line : run.OutLines()) {
+    if (line.rfind("finance ", 0) == 0 && line.find("(none)") != line.npos) {
+      saw_none = true;
+    }
+    if (line.rfind("sports ", 0) == 0 && line.find("finance") != line.npos) {
+      saw_finance = true;
+    }
+  }
+  EXPECT_TRUE(saw_none) << run.out;
+  EXPECT_TRUE(saw_finance) << run.out;
+
+  // From stdin, in small batches: the same figures.
+  run = Ctl({"eval", "--json", "--batch-size", "2", "-"}, kEvalFile);
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_EQ(Number(ParseJson<google::protobuf::Struct>(run.out), "correct"), 4);
+}
+
+TEST_F(ClassifyctlTest, EvalSendsBatches) {
+  // The keyword plugin labels each document with the size of the batch it
+  // was classified in (score 1, so it is the top label).
+  ASSERT_NO_FATAL_FAILURE(StartWith(
+      {{"batch.toml",
+        KeywordManifest("zz=never", "report_batch_size = \"true\"")}}));
+  std::string tsv;
+  for (int i = 0; i < 5; ++i)
+    tsv += "batch:3\tdocument " + std::to_string(i) + "\n";
+  const CtlResult run = Ctl({"eval", "--json", "--batch-size", "3", "-"}, tsv);
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  const auto report = ParseJson<google::protobuf::Struct>(run.out);
+  EXPECT_EQ(Number(report, "correct"), 3);  // Batch of 3, then of 2.
+  const auto& confusions = report.fields().at("confusions").list_value();
+  ASSERT_EQ(confusions.values_size(), 1);
+  EXPECT_EQ(confusions.values(0)
+                .struct_value()
+                .fields()
+                .at("predictedAs")
+                .string_value(),
+            "batch:2");
+}
+
+TEST_F(ClassifyctlTest, EvalFailuresAndMalformedFiles) {
+  ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest(kRules)}}));
+  // A document the classifier fails on: reported, not scored, exit 1.
+  CtlResult run = Ctl({"eval", "-"}, "disaster\t地震\ndisaster\t地震 FAIL\n");
+  EXPECT_EQ(run.exit_code, 1) << Show(run);
+  EXPECT_THAT(run.out, HasSubstr("documents  1 (1 errors)"));
+  EXPECT_THAT(run.err, AllOf(HasSubstr("stdin:2"), HasSubstr("fail marker")));
+
+  // Not label<TAB>text: exit 2 naming the line.
+  run = Ctl({"eval", "-"}, "disaster\t地震\nno tab here\n");
+  EXPECT_EQ(run.exit_code, 2) << Show(run);
+  EXPECT_THAT(run.err,
+              HasSubstr("stdin:2: expected label[,label...]<TAB>text"));
+  run = Ctl({"eval", "-"}, ",\t地震\n");
+  EXPECT_EQ(run.exit_code, 2) << Show(run);
+  run = Ctl({"eval", "-"}, "# only a comment\n");
+  EXPECT_EQ(run.exit_code, 2) << Show(run);
+  EXPECT_THAT(run.err, HasSubstr("no documents"));
+}
+
+}  // namespace
+}  // namespace classifyd
