@@ -55,9 +55,9 @@ bool IsZeroWidth(char32_t c) {
          (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF;
 }
 
-void PrintPadded(std::FILE* out, const std::string& text, size_t width) {
-  std::fputs(text.c_str(), out);
-  for (size_t w = DisplayWidth(text); w < width; ++w) std::fputc(' ', out);
+void AppendPadded(std::string* line, const std::string& text, size_t width) {
+  line->append(text);
+  for (size_t w = DisplayWidth(text); w < width; ++w) line->push_back(' ');
 }
 
 }  // namespace
@@ -94,14 +94,14 @@ void TextTable::Print(std::FILE* out) const {
     }
   }
   const auto print_line = [&](const std::vector<std::string>& cells) {
+    std::string line;
     for (size_t c = 0; c < cells.size(); ++c) {
-      if (c + 1 == cells.size()) {
-        std::fputs(cells[c].c_str(), out);
-      } else {
-        PrintPadded(out, cells[c], widths[c] + 2);
-      }
+      AppendPadded(&line, cells[c], c + 1 == cells.size() ? 0 : widths[c] + 2);
     }
-    std::fputc('\n', out);
+    // Padding before empty last cells is noise for diff and grep.
+    line.erase(line.find_last_not_of(' ') + 1);
+    line.push_back('\n');
+    std::fputs(line.c_str(), out);
   };
   print_line(header_);
   for (const Row& row : rows_) {
