@@ -162,11 +162,11 @@ int Run(const StreamOptions& options, const GlobalOptions& global) {
   int input_errors = 0;
   int read_errno = 0;
   const auto input_error = [&](ClassifyResponse answer) {
-    if (++input_errors <= kMaxInputErrorsShown) {
+    ++input_errors;
+    if (input_errors <= kMaxInputErrorsShown) {
       PrintError(answer.error().message());
-      if (input_errors == kMaxInputErrorsShown) {
-        PrintError("further input errors are only in the output");
-      }
+    } else if (input_errors == kMaxInputErrorsShown + 1) {
+      PrintError("more input errors: see the output");
     }
     return stream.SendAnswer(std::move(answer));
   };
