@@ -25,7 +25,7 @@ PACKAGES=(
   libfasttext-dev libspdlog-dev libfmt-dev libicu-dev
   libtomlplusplus-dev libcli11-dev libhyperscan-dev
   libgtest-dev libgmock-dev
-  python3
+  python3 ccache
 )
 
 missing=()
@@ -44,8 +44,12 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 fi
 
 JOBS="${CLASSIFYD_JOBS:-$(nproc)}"
+# ccache makes rebuilds in several checkouts (or after `git clean`) cheap;
+# CCACHE_BASEDIR lets checkouts at different paths share entries.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(dirname "$ROOT")}"
 if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
   cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja \
-    -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DCLASSIFYD_SANITIZE="$SANITIZE"
+    -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DCLASSIFYD_SANITIZE="$SANITIZE" \
+    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 fi
 cmake --build "$BUILD_DIR" -j "$JOBS"
