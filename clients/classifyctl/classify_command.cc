@@ -73,6 +73,12 @@ void PrintLabels(const ClassifyResponse& response,
       std::snprintf(score, sizeof score, "%.3f", label.score());
       table.AddRow(
           {label.name(), score, label.plugin(), Join(label.evidence(), ", ")});
+      // Other classifiers that agreed, under the label they agreed on.
+      for (const auto& vote : label.also_from()) {
+        std::snprintf(score, sizeof score, "%.3f", vote.score());
+        table.AddRow({"", score, "also: " + vote.plugin(),
+                      Join(vote.evidence(), ", ")});
+      }
     }
     table.Print(stdout);
   }

@@ -157,6 +157,13 @@ void ClassifyEngine::Run(
       label->set_plugin(std::string(m.classifier));
       label->set_generation(m.generation);
       for (const std::string& e : *m.evidence) label->add_evidence(e);
+      for (const LabelVote& vote : m.also) {
+        v1::LabelVote* other = label->add_also_from();
+        other->set_plugin(std::string(vote.classifier));
+        other->set_score(vote.score);
+        other->set_generation(vote.generation);
+        for (const std::string& e : *vote.evidence) other->add_evidence(e);
+      }
     }
   }
 }

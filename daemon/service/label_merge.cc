@@ -3,31 +3,57 @@
 #include <algorithm>
 
 namespace classifyd {
+namespace {
+
+// Best first; ties go to the classifier whose name sorts first, so the
+// result does not depend on the order classifiers ran in.
+bool Better(const LabelVote& a, const LabelVote& b) {
+  if (a.score != b.score) return a.score > b.score;
+  return a.classifier < b.classifier;
+}
+
+}  // namespace
 
 std::vector<MergedLabel> MergeLabels(std::span<const LabelSource> sources,
                                      uint32_t top_k, float min_score) {
+  // Documents carry a handful of labels from a handful of classifiers:
+  // linear search beats hashing here.
   std::vector<MergedLabel> merged;
   for (const LabelSource& source : sources) {
     if (source.labels == nullptr) continue;
     for (const PluginLabel& label : *source.labels) {
-      const float score = static_cast<float>(
-          std::min(1.0, static_cast<double>(label.score) * source.weight));
-      auto it = std::find_if(merged.begin(), merged.end(),
-                             [&](const MergedLabel& m) {
-                               return m.name == label.name;
-                             });
+      const LabelVote vote{
+          static_cast<float>(
+              std::min(1.0, static_cast<double>(label.score) * source.weight)),
+          source.classifier, source.generation, &label.evidence};
+      auto it = std::find_if(
+          merged.begin(), merged.end(),
+          [&](const MergedLabel& m) { return m.name == label.name; });
       if (it == merged.end()) {
-        merged.push_back({label.name, score, source.classifier,
-                          source.generation, &label.evidence});
-      } else if (score > it->score ||
-                 (score == it->score && source.classifier < it->classifier)) {
-        *it = {label.name, score, source.classifier, source.generation,
-               &label.evidence};
+        merged.push_back({label.name,
+                          vote.score,
+                          vote.classifier,
+                          vote.generation,
+                          vote.evidence,
+                          {}});
+        continue;
       }
+      LabelVote current{it->score, it->classifier, it->generation,
+                        it->evidence};
+      LabelVote loser = vote;
+      if (Better(vote, current)) {
+        it->score = vote.score;
+        it->classifier = vote.classifier;
+        it->generation = vote.generation;
+        it->evidence = vote.evidence;
+        loser = current;
+      }
+      if (loser.score >= min_score) it->also.push_back(loser);
     }
   }
   std::erase_if(merged,
                 [&](const MergedLabel& m) { return m.score < min_score; });
+  for (MergedLabel& m : merged) std::sort(m.also.begin(), m.also.end(), Better);
   std::sort(merged.begin(), merged.end(),
             [](const MergedLabel& a, const MergedLabel& b) {
               if (a.score != b.score) return a.score > b.score;

@@ -4,8 +4,11 @@
 // Rule: each classifier's scores are multiplied by its manifest weight
 // (capped at 1); for a label given by several classifiers the highest
 // weighted score wins and keeps its classifier and evidence (per-label max).
-// Labels under min_score are dropped; the rest are sorted by score, best
-// first (ties by label name, then classifier name), and cut to top_k.
+// The other classifiers that gave the label at or above min_score are kept
+// beside it (`also`, best first), so a rules classifier's evidence is not
+// lost when a statistical one scored the same label higher. Labels under
+// min_score are dropped; the rest are sorted by score, best first (ties by
+// label name, then classifier name), and cut to top_k.
 //
 // Thread-safe (pure function).
 #ifndef CLASSIFYD_DAEMON_SERVICE_LABEL_MERGE_H_
@@ -29,12 +32,23 @@ struct LabelSource {
   const std::vector<PluginLabel>* labels = nullptr;
 };
 
+// One classifier's vote for a label, after its weight.
+struct LabelVote {
+  float score = 0;
+  std::string_view classifier;
+  uint64_t generation = 0;
+  const std::vector<std::string>* evidence = nullptr;  // Never null.
+};
+
 struct MergedLabel {
   std::string name;
   float score = 0;
   std::string_view classifier;
   uint64_t generation = 0;
   const std::vector<std::string>* evidence = nullptr;  // Never null.
+  // The other classifiers that gave this label with a score of at least
+  // min_score, best first (ties by classifier name).
+  std::vector<LabelVote> also;
 };
 
 // REQUIRES: the sources' strings and label vectors outlive the result.

@@ -218,6 +218,20 @@ class ClassifyctlTest : public ::testing::Test {
 
 // --- classify ----------------------------------------------------------------
 
+TEST_F(ClassifyctlTest, ClassifyShowsOtherClassifiersThatAgreed) {
+  ASSERT_NO_FATAL_FAILURE(StartWith(
+      {{"rules.toml", KeywordManifest(kRules)},
+       {"backup.toml", KeywordManifest("地震=disaster", "score = 0.5")}}));
+  CtlResult run = Ctl({"classify", "四川发生地震"});
+  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  const auto lines = run.OutLines();
+  ASSERT_EQ(lines.size(), 3u) << run.out;
+  EXPECT_THAT(lines[1], AllOf(HasSubstr("disaster"), HasSubstr("0.900"),
+                              HasSubstr("rules"), HasSubstr("地震")));
+  EXPECT_THAT(lines[2], AllOf(Not(HasSubstr("disaster")), HasSubstr("0.500"),
+                              HasSubstr("also: backup"), HasSubstr("地震")));
+}
+
 TEST_F(ClassifyctlTest, ClassifyPrintsATableOrJson) {
   ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest(kRules)}}));
 

@@ -100,6 +100,18 @@ TEST_F(DaemonTest, MergesClassifiersAndHonoursRequestOptions) {
   EXPECT_THAT(response.labels(0).evidence(), Contains("台风"));
   EXPECT_EQ(response.classifiers_size(), 2);
 
+  // Both give `finance`: the model's higher score wins and the rules' vote
+  // comes along with its evidence.
+  ASSERT_TRUE(Classify(Request("c", "所有A股投资者下周统一降费"), &response).ok());
+  ASSERT_FALSE(response.labels().empty());
+  EXPECT_EQ(response.labels(0).name(), "finance");
+  EXPECT_EQ(response.labels(0).plugin(), "news-topics");
+  EXPECT_GT(response.labels(0).score(), 0.99f);
+  ASSERT_EQ(response.labels(0).also_from_size(), 1);
+  EXPECT_EQ(response.labels(0).also_from(0).plugin(), "rules");
+  EXPECT_FLOAT_EQ(response.labels(0).also_from(0).score(), 0.99f);
+  EXPECT_THAT(response.labels(0).also_from(0).evidence(), Contains("股"));
+
   // Only the rules classifier, top 1, everything scored.
   auto request = Request("b", "所有A股投资者下周统一降费");
   request.add_plugins("rules");

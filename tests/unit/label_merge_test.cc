@@ -63,6 +63,46 @@ TEST(LabelMergeTest, BreaksTiesByNameThenClassifier) {
   EXPECT_EQ(merged[1].name, "zeta");
 }
 
+TEST(LabelMergeTest, KeepsTheOtherVotesForALabelWithTheirEvidence) {
+  auto model = Labels({{"weather", 0.9f}, {"politics", 0.05f}});
+  auto rules = Labels({{"weather", 0.7f}, {"politics", 0.6f}});
+  rules[0].evidence = {"台风"};
+  auto third = Labels({{"weather", 0.7f}});
+  LabelSource sources[] = {{"rules", 3, 1.0, &rules},
+                           {"model", 1, 1.0, &model},
+                           {"a", 2, 1.0, &third}};
+  auto merged = MergeLabels(sources, 10, 0.1f);
+  ASSERT_EQ(merged.size(), 2u);
+  EXPECT_EQ(merged[0].name, "weather");
+  EXPECT_EQ(merged[0].classifier, "model");
+  EXPECT_TRUE(merged[0].evidence->empty());
+  // Both losers are kept, best first, ties by classifier name.
+  ASSERT_EQ(merged[0].also.size(), 2u);
+  EXPECT_EQ(merged[0].also[0].classifier, "a");
+  EXPECT_EQ(merged[0].also[1].classifier, "rules");
+  EXPECT_FLOAT_EQ(merged[0].also[1].score, 0.7f);
+  EXPECT_EQ(merged[0].also[1].generation, 3u);
+  EXPECT_EQ(*merged[0].also[1].evidence, std::vector<std::string>{"台风"});
+  // A vote under min_score is not worth showing.
+  EXPECT_EQ(merged[1].name, "politics");
+  EXPECT_EQ(merged[1].classifier, "rules");
+  EXPECT_TRUE(merged[1].also.empty());
+}
+
+TEST(LabelMergeTest, OrderOfClassifiersDoesNotChangeTheResult) {
+  auto a = Labels({{"finance", 0.5f}});
+  auto b = Labels({{"finance", 0.5f}});
+  LabelSource forward[] = {{"x", 1, 1.0, &a}, {"y", 1, 1.0, &b}};
+  LabelSource backward[] = {{"y", 1, 1.0, &b}, {"x", 1, 1.0, &a}};
+  for (auto* sources : {forward, backward}) {
+    auto merged = MergeLabels(std::span<const LabelSource>(sources, 2), 10, 0);
+    ASSERT_EQ(merged.size(), 1u);
+    EXPECT_EQ(merged[0].classifier, "x");
+    ASSERT_EQ(merged[0].also.size(), 1u);
+    EXPECT_EQ(merged[0].also[0].classifier, "y");
+  }
+}
+
 TEST(LabelMergeTest, NoSourcesNoLabels) {
   EXPECT_TRUE(MergeLabels({}, 5, 0.0f).empty());
 }
