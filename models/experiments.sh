@@ -2,12 +2,15 @@
 # One-off corpus experiments behind decisions recorded in MODEL.md
 # ("Experiments"). Not part of build.sh; nothing here is shipped.
 #
-#   models/experiments.sh [--data DIR] [--build-dir DIR]
+#   models/experiments.sh [--data DIR] [--build-dir DIR] [--only weak]
 #
 # Needs a finished models/build.sh run in the same build dir (it reuses its
 # classifyd-train, default corpus and the shipped hyper-parameters).
 #   world:  NLPCC world / TNEWS news_world mapped to politics instead of dropped
 #   fraud:  telecom-fraud SMS scripts added as `fraud`
+#   weak:   weak fraud/diplomacy/weather labels from the lexicon rules
+#           (models/weak_labels.py), also scored on the weakly labelled
+#           valid split; `--only weak` runs just this one
 # Each variant is trained like the shipped model (before quantisation) and
 # scored on the default corpus's valid split, so the numbers compare with
 # the "full" row of the quantisation table.
@@ -17,10 +20,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 data=$root/../shared/data
 build=$root/build/release
+only=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --data) data=$2; shift 2 ;;
     --build-dir) build=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
     *) sed -n '2,14p' "$0" >&2; exit 2 ;;
   esac
 done
@@ -54,8 +59,40 @@ run_variant() {  # run_variant NAME CORPUS_DIR [extra eval -t flags...]
     <"$here/news-topics/sanity_headlines.txt" >"$work/$name.sanity.tsv"
 }
 
+# Weak labels from the rules for the three labels without data.
+run_weak() {
+  "$python" "$here/weak_labels.py" --lexicon "$build/bin/classifyd-lexicon" \
+    --rules "$here/lexicon/rules.toml" --corpus "$base" \
+    --out "$work/corpus-weak" >&2
+  run_variant weak "$work/corpus-weak" -t "weak_valid=$work/corpus-weak/valid.tsv"
+  "$python" - "$work" <<'EOF'
+import json, sys
+work = sys.argv[1]
+weak = json.load(open("%s/weak.json" % work, encoding="utf-8"))["sets"]
+ref = json.load(open("%s/reference.json" % work, encoding="utf-8"))["sets"]
+print("\nvalid (gold labels)      reference        weak labels")
+for s in ref:
+    print("%-24s %.4f / %.4f  %.4f / %.4f" % (
+        s, ref[s]["top1_accuracy"], ref[s]["macro_f1"],
+        weak[s]["top1_accuracy"], weak[s]["macro_f1"]))
+op = weak["weak_valid"]["operating_point"]["labels"]
+for label in ("fraud", "diplomacy", "weather"):
+    l = op.get(label, {})
+    print("weak valid %-9s support %4d  P %.3f  R %.3f at the operating point"
+          % (label, l.get("support", 0), l.get("precision", 0),
+             l.get("recall", 0)))
+EOF
+  echo "-- sanity: weak"
+  cat "$work/weak.sanity.tsv"
+}
+
 # Reference: the shipped configuration on the default corpus.
 run_variant reference "$base"
+if [[ $only == weak ]]; then
+  run_weak
+  rm -f "$work"/*.bin
+  exit 0
+fi
 
 # world -> politics.
 sed -e 's/^\(nlpcc2017\tworld\t\)\t/\1politics\t/' \
