@@ -26,7 +26,16 @@ PACKAGES=(
   libtomlplusplus-dev libcli11-dev libhyperscan-dev
   libgtest-dev libgmock-dev
   python3 ccache
+  # Example clients (clients/): Python, Go, and Node below.
+  python3-grpcio python3-protobuf
+  golang-go golang-google-grpc-dev golang-google-protobuf-dev
+  golang-github-golang-protobuf-1-5-dev protoc-gen-go protoc-gen-go-grpc
 )
+# Node and npm may come from elsewhere (e.g. NodeSource, whose nodejs
+# bundles npm and conflicts with Debian's npm): Debian's only if missing.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

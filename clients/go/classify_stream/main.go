@@ -1,0 +1,220 @@
+// Command classify_stream streams a file of documents to classifyd and
+// prints the labels of each.
+//
+//	classify_stream [-addr HOST:PORT] [-text-lines] [FILE]
+//
+// Each input line is one document: a JSON object {"id": "...", "text":
+// "..."} (JSON Lines), or, if it does not start with "{" or with
+// -text-lines, the text itself (its id is then the line number). Reads
+// standard input when FILE is "-" or missing.
+//
+// Prints exactly one JSON line per input line, in input order, in the same
+// format as the Python and Node examples. Exit status: 0 if every document
+// was classified, 1 if some had an error, 3 if the stream itself failed.
+//
+// All documents go over one ClassifyStream call. The server answers in
+// request order, so a goroutine sends while the main one receives, and a
+// channel of per-line entries pairs each answer with its line.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	classifydv1 "classifyd/api/v1"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+)
+
+type label struct {
+	Name   string  `json:"name"`
+	Score  float64 `json:"score"`
+	Plugin string  `json:"plugin"`
+}
+
+type errorInfo struct {
+	Code    int32  `json:"code"`
+	Message string `json:"message"`
+}
+
+type output struct {
+	ID     string     `json:"id"`
+	Labels *[]label   `json:"labels,omitempty"` // Set, maybe empty, on success.
+	Error  *errorInfo `json:"error,omitempty"`
+}
+
+// entry is one input line: either sent to the server (local == nil) or
+// answered here because it was not a valid document.
+type entry struct {
+	local *output
+}
+
+// parseLine turns one input line into a request, or says what is wrong.
+func parseLine(line string, number int, textLines bool) (*classifydv1.ClassifyRequest, string) {
+	line = strings.TrimRight(line, "\r\n")
+	if strings.TrimSpace(line) == "" {
+		return nil, fmt.Sprintf("line %d: blank line", number)
+	}
+	if textLines || !strings.HasPrefix(strings.TrimSpace(line), "{") {
+		return &classifydv1.ClassifyRequest{Id: strconv.Itoa(number), Text: line}, ""
+	}
+	var doc struct {
+		ID   *json.RawMessage `json:"id"`
+		Text *string          `json:"text"`
+	}
+	if err := json.Unmarshal([]byte(line), &doc); err != nil {
+		return nil, fmt.Sprintf("line %d: invalid JSON: %v", number, err)
+	}
+	if doc.Text == nil {
+		return nil, fmt.Sprintf(`line %d: expected an object with a string "text"`, number)
+	}
+	id := strconv.Itoa(number)
+	if doc.ID != nil {
+		var s string
+		if json.Unmarshal(*doc.ID, &s) == nil {
+			id = s
+		} else {
+			id = string(*doc.ID) // A number, as written.
+		}
+	}
+	return &classifydv1.ClassifyRequest{Id: id, Text: *doc.Text}, ""
+}
+
+func toOutput(r *classifydv1.ClassifyResponse) *output {
+	out := &output{ID: r.GetId()}
+	if r.GetError().GetCode() != 0 {
+		out.Error = &errorInfo{Code: r.GetError().GetCode(), Message: r.GetError().GetMessage()}
+		return out
+	}
+	labels := []label{}
+	for _, l := range r.GetLabels() {
+		score, _ := strconv.ParseFloat(strconv.FormatFloat(float64(l.GetScore()), 'f', 6, 32), 64)
+		labels = append(labels, label{Name: l.GetName(), Score: score, Plugin: l.GetPlugin()})
+	}
+	out.Labels = &labels
+	return out
+}
+
+func run() int {
+	addr := flag.String("addr", envOr("CLASSIFYD_ADDR", "127.0.0.1:50051"), "the daemon's address")
+	textLines := flag.Bool("text-lines", false, "every line is plain text, even if it looks like JSON")
+	connectTimeout := flag.Duration("connect-timeout", 10*time.Second, "how long to wait for the daemon")
+	flag.Parse()
+
+	input := io.Reader(os.Stdin)
+	if name := flag.Arg(0); name != "" && name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "classify_stream: %v\n", err)
+			return 3
+		}
+		defer f.Close()
+		input = f
+	}
+
+	dialCtx, cancelDial := context.WithTimeout(context.Background(), *connectTimeout)
+	defer cancelDial()
+	conn, err := grpc.DialContext(dialCtx, *addr, grpc.WithInsecure(), grpc.WithBlock())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "classify_stream: cannot connect to %s: %v\n", *addr, err)
+		return 3
+	}
+	defer conn.Close()
+
+	// No deadline: a stream lasts as long as the file does.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream, err := classifydv1.NewClassifierClient(conn).ClassifyStream(ctx)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "classify_stream: %v\n", err)
+		return 3
+	}
+
+	// One entry per input line, in order. The buffer only bounds how far
+	// the sender runs ahead; gRPC flow control bounds the rest.
+	entries := make(chan entry, 1024)
+	sendErr := make(chan error, 1)
+	go func() {
+		defer close(entries)
+		scanner := bufio.NewScanner(input)
+		scanner.Buffer(make([]byte, 64*1024), 16<<20)
+		for number := 1; scanner.Scan(); number++ {
+			request, problem := parseLine(scanner.Text(), number, *textLines)
+			if request == nil {
+				entries <- entry{local: &output{ID: strconv.Itoa(number),
+					Error: &errorInfo{Code: int32(codes.InvalidArgument), Message: problem}}}
+				continue
+			}
+			entries <- entry{}
+			if err := stream.Send(request); err != nil {
+				sendErr <- err // The receive side sees the stream's status.
+				return
+			}
+		}
+		if err := scanner.Err(); err != nil {
+			sendErr <- err
+			cancel()
+			return
+		}
+		sendErr <- stream.CloseSend()
+	}()
+
+	writer := bufio.NewWriter(os.Stdout)
+	defer writer.Flush()
+	encoder := json.NewEncoder(writer)
+	encoder.SetEscapeHTML(false)
+	errors := 0
+	for e := range entries {
+		if e.local != nil {
+			errors++
+			encoder.Encode(e.local)
+			continue
+		}
+		response, err := stream.Recv()
+		if err != nil {
+			writer.Flush()
+			fmt.Fprintf(os.Stderr, "classify_stream: stream failed: %v\n", err)
+			return 3
+		}
+		out := toOutput(response)
+		if out.Error != nil {
+			errors++
+		}
+		encoder.Encode(out)
+	}
+	if err := <-sendErr; err != nil && err != io.EOF {
+		writer.Flush()
+		fmt.Fprintf(os.Stderr, "classify_stream: %v\n", err)
+		return 3
+	}
+	// The server ends the stream after the last answer.
+	if _, err := stream.Recv(); err != io.EOF {
+		writer.Flush()
+		fmt.Fprintf(os.Stderr, "classify_stream: stream did not end cleanly: %v\n", err)
+		return 3
+	}
+	if errors > 0 {
+		return 1
+	}
+	return 0
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func main() {
+	os.Exit(run())
+}

@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""Streams a file of documents to classifyd and prints the labels of each.
+
+    classify_stream.py [--addr HOST:PORT] [--text-lines] [FILE]
+
+Each input line is one document: a JSON object {"id": "...", "text": "..."}
+(JSON Lines), or, if it does not start with "{" or with --text-lines, the
+text itself (its id is then the line number). Reads standard input when FILE
+is "-" or missing.
+
+Prints exactly one JSON line per input line, in input order:
+    {"id": "7", "labels": [{"name": "sports", "score": 0.97, "plugin": "news-topics"}]}
+    {"id": "8", "error": {"code": 3, "message": "line 8: ..."}}
+Exit status: 0 if every document was classified, 1 if some had an error,
+3 if the stream itself failed.
+
+All documents go over one ClassifyStream call. The server answers in request
+order, which is what lets this program pair answers with lines without
+buffering the file: it only remembers the lines still in flight.
+"""
+
+import argparse
+import collections
+import json
+import os
+import sys
+import threading
+
+import grpc
+
+try:
+    from classifyd.v1 import classifier_pb2, classifier_pb2_grpc
+except ImportError:
+    sys.exit("classify_stream.py: the generated classifyd.v1 Python modules "
+             "are not on PYTHONPATH; build the project (./test.sh or "
+             "deploy/setup.sh) and set PYTHONPATH=build/release/clients/python")
+
+# gRPC code of a line this program could not turn into a request.
+INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT.value[0]
+
+
+def parse_line(line, number, text_lines):
+    """Returns (request, None) for a good line, (None, error message) else."""
+    line = line.rstrip("\r\n")
+    if not line.strip():
+        return None, f"line {number}: blank line"
+    if text_lines or not line.lstrip().startswith("{"):
+        return classifier_pb2.ClassifyRequest(id=str(number), text=line), None
+    try:
+        doc = json.loads(line)
+    except json.JSONDecodeError as e:
+        return None, f"line {number}: invalid JSON: {e}"
+    if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
+        return None, f'line {number}: expected an object with a string "text"'
+    return classifier_pb2.ClassifyRequest(
+        id=str(doc.get("id", number)), text=doc["text"]), None
+
+
+def response_json(response):
+    if response.error.code != 0:
+        return {"id": response.id,
+                "error": {"code": response.error.code,
+                          "message": response.error.message}}
+    return {"id": response.id,
+            "labels": [{"name": l.name, "score": round(l.score, 6),
+                        "plugin": l.plugin} for l in response.labels]}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("file", nargs="?", default="-")
+    parser.add_argument("--addr", default=os.environ.get(
+        "CLASSIFYD_ADDR", "127.0.0.1:50051"))
+    parser.add_argument("--connect-timeout", type=float, default=10,
+                        help="seconds to wait for the daemon to accept "
+                             "connections")
+    parser.add_argument("--text-lines", action="store_true",
+                        help="every line is plain text, even if it looks "
+                             "like JSON")
+    args = parser.parse_args()
+    source = (sys.stdin if args.file == "-"
+              else open(args.file, encoding="utf-8", errors="replace"))
+
+    # One entry per input line, in order: ("sent", None) for a line that
+    # went to the server, ("bad", output) for one answered locally. The
+    # request generator (run on a gRPC thread) appends; the main thread pops
+    # as answers arrive. An entry is always appended before the request of
+    # the next line is sent, so when an answer arrives every entry up to it
+    # is already here.
+    in_flight = collections.deque()
+    lock = threading.Lock()
+
+    def requests():
+        for number, line in enumerate(source, start=1):
+            request, error = parse_line(line, number, args.text_lines)
+            with lock:
+                if request is None:
+                    in_flight.append(("bad", {
+                        "id": str(number),
+                        "error": {"code": INVALID_ARGUMENT, "message": error}}))
+                else:
+                    in_flight.append(("sent", None))
+            if request is not None:
+                yield request
+
+    errors = 0
+    with grpc.insecure_channel(args.addr) as channel:
+        try:
+            # A daemon that is still starting is waited for, up to a point,
+            # rather than failing the whole file at once.
+            grpc.channel_ready_future(channel).result(
+                timeout=args.connect_timeout)
+        except grpc.FutureTimeoutError:
+            print(f"classify_stream.py: cannot connect to {args.addr}",
+                  file=sys.stderr)
+            return 3
+        stub = classifier_pb2_grpc.ClassifierStub(channel)
+        try:
+            # No deadline: a stream lasts as long as the file does.
+            for response in stub.ClassifyStream(requests()):
+                errors += flush_local(in_flight, lock)
+                with lock:
+                    in_flight.popleft()
+                if response.error.code != 0:
+                    errors += 1
+                print(json.dumps(response_json(response), ensure_ascii=False),
+                      flush=True)
+        except grpc.RpcError as e:
+            print(f"classify_stream.py: stream failed: {e.code().name}: "
+                  f"{e.details()}", file=sys.stderr)
+            return 3
+    errors += flush_local(in_flight, lock)
+    return 1 if errors else 0
+
+
+def flush_local(in_flight, lock):
+    """Prints the locally answered lines at the head of `in_flight`."""
+    count = 0
+    with lock:
+        while in_flight and in_flight[0][0] == "bad":
+            print(json.dumps(in_flight.popleft()[1], ensure_ascii=False),
+                  flush=True)
+            count += 1
+    return count
+
+
+if __name__ == "__main__":
+    sys.exit(main())

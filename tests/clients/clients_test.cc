@@ -1,0 +1,322 @@
+// The example clients of clients/ (Python, Node, Go), run the way a user
+// runs them, against the real daemon serving the bundled fastText model. Each
+// streams a file of real headlines with good and bad lines; the test checks
+// that every line is answered once, in order, with the labels the daemon
+// gives the same text over a direct Classify call, and that bad lines are
+// reported without ending the stream.
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "classifyd/v1/classifier.grpc.pb.h"
+#include "clients/program.h"
+#include "testing/daemon_process.h"
+#include "testing/temp_dir.h"
+
+namespace classifyd {
+namespace {
+
+using ::google::protobuf::Struct;
+using ::google::protobuf::Value;
+using testing::DaemonProcess;
+using ::testing::HasSubstr;
+using testing::KeywordManifest;
+using testing::ProgramResult;
+using testing::RunProgram;
+
+// The first `n` of the benchmark's real headlines (bench/data/SOURCE.txt).
+std::vector<std::string> Headlines(size_t n) {
+  std::ifstream in(testing::SourceDir() + "/bench/data/headlines.txt");
+  std::vector<std::string> lines;
+  for (std::string line; lines.size() < n && std::getline(in, line);) {
+    lines.push_back(line);
+  }
+  EXPECT_EQ(lines.size(), n);
+  return lines;
+}
+
+// A JSON string literal (the headlines need no escapes beyond these).
+std::string Quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// How to run one example client.
+struct Client {
+  std::string name;
+  std::vector<std::string> command;  // Program and leading arguments.
+  std::map<std::string, std::string> env;
+  std::string addr_flag;  // Followed by the address.
+  std::vector<std::string> short_connect_timeout;
+};
+
+Client Python() {
+  return {"python",
+          {CLASSIFYD_SYSTEM_PYTHON,
+           testing::SourceDir() + "/clients/python/classify_stream.py"},
+          {{"PYTHONPATH", CLASSIFYD_PYTHON_CLIENT_PATH}},
+          "--addr",
+          {"--connect-timeout", "2"}};
+}
+
+Client Node() {
+  return {"node",
+          {CLASSIFYD_NODE,
+           testing::SourceDir() + "/clients/node/classify_stream.js"},
+          {{"NODE_PATH", CLASSIFYD_NODE_MODULES}},
+          "--addr",
+          {"--connect-timeout", "2"}};
+}
+
+Client Go() {
+  return {"go", {CLASSIFYD_GO_CLIENT}, {}, "-addr", {"-connect-timeout=2s"}};
+}
+
+std::string ClientName(const ::testing::TestParamInfo<Client>& info) {
+  return info.param.name;
+}
+
+// One daemon for the suite, with two classifiers so that answers merge
+// labels from both: the bundled fastText model ("news-topics", real labels
+// for real headlines) and the keyword test plugin ("rules").
+class StreamClientTest : public ::testing::TestWithParam<Client> {
+ protected:
+  static void SetUpTestSuite() {
+    plugins_ = new testing::TempDir();
+    plugins_->WriteFile("news-topics.toml",
+                        "plugin = \"fasttext\"\nmodel = \"" +
+                            testing::BundledModelPath() + "\"\n");
+    plugins_->WriteFile("rules.toml",
+                        KeywordManifest("地震=disaster;股=finance;球=sports"));
+    daemon_ = DaemonProcess::Start(plugins_->path()).release();
+    // Health says SERVING once one classifier is ready; the comparisons
+    // below need both.
+    if (daemon_ != nullptr && !WaitForReady(2)) {
+      ADD_FAILURE() << "classifiers never became ready:\n" << daemon_->Log();
+      TearDownTestSuite();
+    }
+  }
+  static void TearDownTestSuite() {
+    delete daemon_;
+    daemon_ = nullptr;
+    delete plugins_;
+    plugins_ = nullptr;
+  }
+
+  static bool WaitForReady(int count) {
+    auto stub = v1::Classifier::NewStub(daemon_->NewChannel());
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (std::chrono::steady_clock::now() < deadline) {
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::seconds(10));
+      v1::ListPluginsResponse response;
+      if (stub->ListPlugins(&context, {}, &response).ok() &&
+          std::count_if(response.plugins().begin(), response.plugins().end(),
+                        [](const v1::PluginInfo& p) {
+                          return p.state() == v1::PluginInfo::READY;
+                        }) == count) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  void SetUp() override { ASSERT_NE(daemon_, nullptr); }
+
+  ProgramResult Run(const std::vector<std::string>& args,
+                    const std::string& addr = "") {
+    const Client& client = GetParam();
+    std::vector<std::string> argv = client.command;
+    argv.push_back(client.addr_flag);
+    argv.push_back(addr.empty() ? daemon_->address() : addr);
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunProgram(argv, client.env);
+  }
+
+  // What the daemon answers for `text` over a direct unary call.
+  v1::ClassifyResponse Direct(const std::string& text) {
+    auto stub = v1::Classifier::NewStub(daemon_->NewChannel());
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(60));
+    v1::ClassifyRequest request;
+    request.set_text(text);
+    v1::ClassifyResponse response;
+    const grpc::Status status = stub->Classify(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  static testing::TempDir* plugins_;
+  static DaemonProcess* daemon_;
+  testing::TempDir files_;
+};
+
+DaemonProcess* StreamClientTest::daemon_ = nullptr;
+testing::TempDir* StreamClientTest::plugins_ = nullptr;
+
+Struct ParseLine(const std::string& line) {
+  Struct object;
+  const auto status =
+      google::protobuf::util::JsonStringToMessage(line, &object);
+  EXPECT_TRUE(status.ok()) << status.ToString() << ": " << line;
+  return object;
+}
+
+// A loopback port nothing listens on (bound, read, closed).
+int UnusedPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof addr;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+const Value& Field(const Struct& object, const std::string& key) {
+  static const Value kMissing;
+  auto it = object.fields().find(key);
+  return it == object.fields().end() ? kMissing : it->second;
+}
+
+// Checks one output line against what the daemon answers directly.
+void ExpectLabelsLike(const Struct& line, const v1::ClassifyResponse& want) {
+  EXPECT_EQ(Field(line, "error").kind_case(), Value::KIND_NOT_SET);
+  const auto& labels = Field(line, "labels").list_value().values();
+  ASSERT_EQ(labels.size(), want.labels_size());
+  for (int i = 0; i < labels.size(); ++i) {
+    const Struct& got = labels[i].struct_value();
+    SCOPED_TRACE("label " + std::to_string(i));
+    EXPECT_EQ(Field(got, "name").string_value(), want.labels(i).name());
+    EXPECT_EQ(Field(got, "plugin").string_value(), want.labels(i).plugin());
+    EXPECT_NEAR(Field(got, "score").number_value(), want.labels(i).score(),
+                1e-5);
+    EXPECT_GT(Field(got, "score").number_value(), 0.0);
+  }
+}
+
+TEST_P(StreamClientTest, AnswersEveryLineInOrderAndReportsBadLines) {
+  const std::vector<std::string> h = Headlines(8);
+  // {id the output must carry, text sent (nullopt: a bad line), error code,
+  // and a part of the error message}.
+  struct Expected {
+    std::string id;
+    std::optional<std::string> text;
+    int code = 0;
+    std::string message;
+  };
+  const std::vector<std::pair<std::string, Expected>> lines = {
+      {"{\"id\": \"h1\", \"text\": " + Quote(h[0]) + "}", {"h1", h[0]}},
+      {h[1], {"2", h[1]}},  // Plain text: the id is the line number.
+      {"{\"id\": \"h3\", \"text\": " + Quote(h[2]) + "}", {"h3", h[2]}},
+      {"{\"id\": \"broken\", \"text\": ", {"4", {}, 3, "line 4"}},
+      {"{\"id\": \"blank\", \"text\": \"   \"}",
+       {"blank", {}, 3, "only whitespace"}},
+      {h[3], {"6", h[3]}},
+      {"", {"7", {}, 3, "line 7"}},
+      {"{\"id\": 42, \"text\": " + Quote(h[4]) + "}", {"42", h[4]}},
+      {"{\"id\": \"h9\", \"text\": " + Quote(h[5]) + "}", {"h9", h[5]}},
+      {"{\"id\": \"no-text\"}", {"10", {}, 3, "\"text\""}},
+      {h[6], {"11", h[6]}},
+      {"{\"id\": \"h12\", \"text\": " + Quote(h[7]) + "}", {"h12", h[7]}},
+  };
+  std::string input;
+  for (const auto& [line, expected] : lines) input += line + "\n";
+  const std::string file = files_.WriteFile("docs.jsonl", input);
+
+  const ProgramResult run = Run({file});
+  EXPECT_EQ(run.exit_code, 1) << run.Show();  // Some documents had errors.
+  const std::vector<std::string> out = run.OutLines();
+  ASSERT_EQ(out.size(), lines.size()) << run.Show();
+  int labelled = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const Expected& want = lines[i].second;
+    SCOPED_TRACE("input line " + std::to_string(i + 1) + ": " + out[i]);
+    const Struct got = ParseLine(out[i]);
+    EXPECT_EQ(Field(got, "id").string_value(), want.id);
+    if (want.text) {
+      const v1::ClassifyResponse direct = Direct(*want.text);
+      ExpectLabelsLike(got, direct);
+      labelled += direct.labels_size() > 0;
+    } else {
+      const Struct& error = Field(got, "error").struct_value();
+      EXPECT_EQ(Field(error, "code").number_value(), want.code);
+      EXPECT_THAT(Field(error, "message").string_value(),
+                  HasSubstr(want.message));
+      EXPECT_EQ(Field(got, "labels").kind_case(), Value::KIND_NOT_SET);
+    }
+  }
+  // The comparison above means something only if labels came back.
+  EXPECT_GT(labelled, 0);
+}
+
+TEST_P(StreamClientTest, StreamsTwoThousandHeadlinesInOrder) {
+  const std::vector<std::string> h = Headlines(2000);
+  std::string input;
+  for (const std::string& line : h) input += line + "\n";
+  const ProgramResult run = Run({files_.WriteFile("headlines.txt", input)});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  const std::vector<std::string> out = run.OutLines();
+  ASSERT_EQ(out.size(), h.size()) << run.err;
+  int labelled = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    const Struct got = ParseLine(out[i]);
+    ASSERT_EQ(Field(got, "id").string_value(), std::to_string(i + 1)) << out[i];
+    ASSERT_EQ(Field(got, "error").kind_case(), Value::KIND_NOT_SET) << out[i];
+    for (const Value& label : Field(got, "labels").list_value().values()) {
+      const Struct& l = label.struct_value();
+      EXPECT_THAT(Field(l, "plugin").string_value(),
+                  ::testing::AnyOf("news-topics", "rules"));
+      EXPECT_FALSE(Field(l, "name").string_value().empty());
+      EXPECT_GE(Field(l, "score").number_value(), 0.1);  // Default min_score.
+    }
+    labelled += !Field(got, "labels").list_value().values().empty();
+  }
+  // Headlines of ten topics: the bundled model labels the vast majority.
+  EXPECT_GT(labelled, 1000);
+  // Spot checks: the streamed labels are the daemon's labels.
+  for (size_t i : {0u, 999u, 1999u}) {
+    ExpectLabelsLike(ParseLine(out[i]), Direct(h[i]));
+  }
+}
+
+TEST_P(StreamClientTest, SaysSoWhenNoDaemonListens) {
+  const std::string addr = "127.0.0.1:" + std::to_string(UnusedPort());
+  std::vector<std::string> args = GetParam().short_connect_timeout;
+  args.push_back(files_.WriteFile("one.txt", "一条新闻\n"));
+  const ProgramResult run = Run(args, addr);
+  EXPECT_EQ(run.exit_code, 3) << run.Show();
+  EXPECT_THAT(run.err, HasSubstr("connect")) << run.Show();
+  EXPECT_EQ(run.out, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Clients, StreamClientTest,
+                         ::testing::Values(Python(), Node(), Go()), ClientName);
+
+}  // namespace
+}  // namespace classifyd
