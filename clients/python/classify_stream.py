@@ -123,8 +123,7 @@ def main():
                     in_flight.popleft()
                 if response.error.code != 0:
                     errors += 1
-                print(json.dumps(response_json(response), ensure_ascii=False),
-                      flush=True)
+                print(json.dumps(response_json(response), ensure_ascii=False))
         except grpc.RpcError as e:
             print(f"classify_stream.py: stream failed: {e.code().name}: "
                   f"{e.details()}", file=sys.stderr)
@@ -138,8 +137,7 @@ def flush_local(in_flight, lock):
     count = 0
     with lock:
         while in_flight and in_flight[0][0] == "bad":
-            print(json.dumps(in_flight.popleft()[1], ensure_ascii=False),
-                  flush=True)
+            print(json.dumps(in_flight.popleft()[1], ensure_ascii=False))
             count += 1
     return count
 

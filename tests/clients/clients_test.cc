@@ -91,6 +91,9 @@ Client Go() {
   return {"go", {CLASSIFYD_GO_CLIENT}, {}, "-addr", {"-connect-timeout=2s"}};
 }
 
+// Test names and messages show the client by name, not as bytes.
+void PrintTo(const Client& client, std::ostream* out) { *out << client.name; }
+
 std::string ClientName(const ::testing::TestParamInfo<Client>& info) {
   return info.param.name;
 }
@@ -222,28 +225,34 @@ void ExpectLabelsLike(const Struct& line, const v1::ClassifyResponse& want) {
 
 TEST_P(StreamClientTest, AnswersEveryLineInOrderAndReportsBadLines) {
   const std::vector<std::string> h = Headlines(8);
-  // {id the output must carry, text sent (nullopt: a bad line), error code,
-  // and a part of the error message}.
+  // The id the output must carry; for a good line the text sent, for a bad
+  // one (no text) the error code and a part of the error message.
   struct Expected {
     std::string id;
     std::optional<std::string> text;
-    int code = 0;
+    int code;
     std::string message;
   };
+  auto Good = [](std::string id, std::string text) {
+    return Expected{std::move(id), std::move(text), 0, ""};
+  };
+  auto Bad = [](std::string id, std::string message) {
+    return Expected{std::move(id), std::nullopt, 3, std::move(message)};
+  };
   const std::vector<std::pair<std::string, Expected>> lines = {
-      {"{\"id\": \"h1\", \"text\": " + Quote(h[0]) + "}", {"h1", h[0]}},
-      {h[1], {"2", h[1]}},  // Plain text: the id is the line number.
-      {"{\"id\": \"h3\", \"text\": " + Quote(h[2]) + "}", {"h3", h[2]}},
-      {"{\"id\": \"broken\", \"text\": ", {"4", {}, 3, "line 4"}},
+      {"{\"id\": \"h1\", \"text\": " + Quote(h[0]) + "}", Good("h1", h[0])},
+      {h[1], Good("2", h[1])},  // Plain text: the id is the line number.
+      {"{\"id\": \"h3\", \"text\": " + Quote(h[2]) + "}", Good("h3", h[2])},
+      {"{\"id\": \"broken\", \"text\": ", Bad("4", "line 4")},
       {"{\"id\": \"blank\", \"text\": \"   \"}",
-       {"blank", {}, 3, "only whitespace"}},
-      {h[3], {"6", h[3]}},
-      {"", {"7", {}, 3, "line 7"}},
-      {"{\"id\": 42, \"text\": " + Quote(h[4]) + "}", {"42", h[4]}},
-      {"{\"id\": \"h9\", \"text\": " + Quote(h[5]) + "}", {"h9", h[5]}},
-      {"{\"id\": \"no-text\"}", {"10", {}, 3, "\"text\""}},
-      {h[6], {"11", h[6]}},
-      {"{\"id\": \"h12\", \"text\": " + Quote(h[7]) + "}", {"h12", h[7]}},
+       Bad("blank", "only whitespace")},
+      {h[3], Good("6", h[3])},
+      {"", Bad("7", "line 7")},
+      {"{\"id\": 42, \"text\": " + Quote(h[4]) + "}", Good("42", h[4])},
+      {"{\"id\": \"h9\", \"text\": " + Quote(h[5]) + "}", Good("h9", h[5])},
+      {"{\"id\": \"no-text\"}", Bad("10", "\"text\"")},
+      {h[6], Good("11", h[6])},
+      {"{\"id\": \"h12\", \"text\": " + Quote(h[7]) + "}", Good("h12", h[7])},
   };
   std::string input;
   for (const auto& [line, expected] : lines) input += line + "\n";
