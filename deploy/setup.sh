@@ -25,6 +25,7 @@ PACKAGES=(
   libfasttext-dev libspdlog-dev libfmt-dev libicu-dev
   libtomlplusplus-dev libcli11-dev libhyperscan-dev
   libgtest-dev libgmock-dev
+  prometheus-cpp-dev libcpp-httplib-dev nginx
   python3 ccache
   # Example clients (clients/): Python, Go, and Node below.
   python3-grpcio python3-protobuf

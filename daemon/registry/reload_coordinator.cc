@@ -7,9 +7,11 @@
 namespace classifyd {
 
 ReloadCoordinator::ReloadCoordinator(ClassifierRegistry* registry,
-                                     std::function<void()> after_change)
+                                     std::function<void()> after_change,
+                                     Observer observer)
     : registry_(registry),
       after_change_(std::move(after_change)),
+      observer_(std::move(observer)),
       thread_([this] { Run(); }) {}
 
 ReloadCoordinator::~ReloadCoordinator() {
@@ -96,6 +98,7 @@ void ReloadCoordinator::Run() {
                    r.failed, r.removed);
     }
     if (after_change_) after_change_();
+    if (observer_) observer_(request.kind, outcome);
     for (Done& d : request.done) {
       if (d) d(outcome);
     }

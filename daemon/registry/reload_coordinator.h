@@ -31,11 +31,14 @@ class ReloadCoordinator {
     bool cancelled = false;  // Dropped at shutdown; nothing was done.
   };
   using Done = std::function<void(const Outcome&)>;
+  // Told of every request run (not of those dropped at shutdown).
+  using Observer = std::function<void(Kind, const Outcome&)>;
 
   // `registry` must outlive the coordinator. `after_change` runs on the
-  // control thread after every request (e.g. to update health).
+  // control thread after every request (e.g. to update health), then
+  // `observer` (e.g. to count reloads), if any.
   ReloadCoordinator(ClassifierRegistry* registry,
-                    std::function<void()> after_change);
+                    std::function<void()> after_change, Observer observer = {});
   ~ReloadCoordinator();
   ReloadCoordinator(const ReloadCoordinator&) = delete;
   ReloadCoordinator& operator=(const ReloadCoordinator&) = delete;
@@ -62,6 +65,7 @@ class ReloadCoordinator {
 
   ClassifierRegistry* const registry_;
   const std::function<void()> after_change_;
+  const Observer observer_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::deque<Request> queue_;

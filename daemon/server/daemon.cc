@@ -14,6 +14,8 @@
 #include <future>
 #include <memory>
 
+#include "http/http_server.h"
+#include "metrics/metrics.h"
 #include "registry/classifier_registry.h"
 #include "registry/plugin_watcher.h"
 #include "registry/reload_coordinator.h"
@@ -103,8 +105,11 @@ int RunDaemon(const DaemonOptions& options) {
   registry_options.strict_modes = options.strict_modes;
   auto registry =
       std::make_unique<ClassifierRegistry>(registry_options, &retirer);
-  auto service =
-      std::make_unique<ClassifierService>(registry.get(), options.limits);
+  // Without --metrics-listen nothing is counted: the hooks see null.
+  std::unique_ptr<Metrics> metrics;
+  if (!options.metrics_listen.empty()) metrics = std::make_unique<Metrics>();
+  auto service = std::make_unique<ClassifierService>(
+      registry.get(), options.limits, metrics.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -125,8 +130,22 @@ int RunDaemon(const DaemonOptions& options) {
   spdlog::info("listening on {} (port {})", options.listen, port);
 
   // Every change to the served set runs on the coordinator's thread.
+  ReloadCoordinator::Observer count_reloads;
+  if (metrics != nullptr) {
+    count_reloads = [m = metrics.get()](ReloadCoordinator::Kind kind,
+                                        const ReloadCoordinator::Outcome& o) {
+      using Kind = ReloadCoordinator::Kind;
+      const ReloadTrigger trigger =
+          kind == Kind::kRescan   ? ReloadTrigger::kRescan
+          : kind == Kind::kReload ? ReloadTrigger::kReload
+          : kind == Kind::kLoad   ? ReloadTrigger::kLoad
+                                  : ReloadTrigger::kUnload;
+      m->ReloadFinished(trigger, o.result);
+    };
+  }
   auto coordinator = std::make_unique<ReloadCoordinator>(
-      registry.get(), [&] { UpdateHealth(*server, *registry); });
+      registry.get(), [&] { UpdateHealth(*server, *registry); },
+      std::move(count_reloads));
   auto admin_service =
       std::make_unique<AdminService>(registry.get(), coordinator.get());
   std::unique_ptr<grpc::Server> admin_server;
@@ -150,6 +169,27 @@ int RunDaemon(const DaemonOptions& options) {
         registry.get(), coordinator.get(),
         std::chrono::milliseconds(options.reload_debounce_ms),
         std::chrono::milliseconds(options.reload_debounce_ms * 4));
+  }
+  std::unique_ptr<HttpServer> metrics_server;
+  if (metrics != nullptr) {
+    std::string error;
+    metrics_server = HttpServer::Start(
+        options.metrics_listen, "/metrics",
+        [m = metrics.get(), r = registry.get()] {
+          return HttpServer::Page{m->Expose(r->List(), ReadProcessStats()),
+                                  Metrics::kContentType};
+        },
+        &error);
+    if (metrics_server == nullptr) {
+      spdlog::critical("--metrics-listen: {}", error);
+      return 1;
+    }
+    spdlog::info("Prometheus metrics on {} port {}, path /metrics",
+                 options.metrics_listen, metrics_server->port());
+    if (!options.metrics_port_file.empty()) {
+      std::ofstream(options.metrics_port_file)
+          << metrics_server->port() << "\n";
+    }
   }
   if (!options.port_file.empty()) {
     // Written last: tests and scripts read it as "ready for traffic".
@@ -179,6 +219,7 @@ int RunDaemon(const DaemonOptions& options) {
   server->Shutdown(deadline);
   server->Wait();
   if (admin_server != nullptr) admin_server->Wait();
+  metrics_server.reset();  // Scrapable while draining.
   coordinator.reset();
   admin_server.reset();
   admin_service.reset();

@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include "config/toml_text.h"
+#include "http/http_server.h"
 
 #include <unistd.h>
 
@@ -71,6 +72,19 @@ void Define(CLI::App& app, DaemonOptions& o) {
       ->capture_default_str();
   app.add_option("--port-file", o.port_file,
                  "Write the bound port number to this file once listening");
+  app.add_option("--metrics-listen", o.metrics_listen,
+                 "Serve Prometheus metrics at http://HOST:PORT/metrics (port "
+                 "0 picks a free port). Off unless set; binds exactly the "
+                 "address given, so a non-loopback address exposes them to "
+                 "the network")
+      ->check([](const std::string& value) {
+        auto parsed = ParseHostPort(value);
+        auto* problem = std::get_if<std::string>(&parsed);
+        return problem != nullptr ? *problem : std::string();
+      });
+  app.add_option("--metrics-port-file", o.metrics_port_file,
+                 "Write the bound metrics port to this file (before "
+                 "--port-file is written)");
   app.add_option("--drain-timeout", o.drain_timeout_seconds,
                  "Seconds SIGTERM waits for in-flight calls and streams "
                  "before cancelling them")
@@ -105,7 +119,6 @@ void Define(CLI::App& app, DaemonOptions& o) {
   app.set_version_flag("--version", std::string("classifyd ") +
                                         CLASSIFYD_VERSION);
 }
-
 
 }  // namespace
 

@@ -20,6 +20,9 @@ struct DaemonOptions {
   std::string runtime_dir;     // Default: $RUNTIME_DIRECTORY, $TMPDIR, /tmp.
   std::string log_level = "info";
   std::string port_file;
+  // HOST:PORT of the Prometheus /metrics HTTP listener; empty: off.
+  std::string metrics_listen;
+  std::string metrics_port_file;
   // Unix socket of the admin listener (PluginAdmin); "none" disables it.
   // Default: <runtime-dir>/classifyd-<uid>/admin.sock.
   std::string admin_socket;

@@ -2,20 +2,57 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <span>
 #include <vector>
 
 #include "service/classify_stream_reactor.h"
 #include "service/plugin_info.h"
 
 namespace classifyd {
+namespace {
+
+// Counts one unary call in `metrics` (if not null): in flight from
+// construction until Finish().
+class UnaryCallMetrics {
+ public:
+  UnaryCallMetrics(Metrics* metrics, Rpc rpc) : metrics_(metrics), rpc_(rpc) {
+    if (metrics_ != nullptr) {
+      metrics_->UnaryStarted();
+      started_ = std::chrono::steady_clock::now();
+    }
+  }
+  // Counts the call and its documents' outcomes.
+  void Finish(const grpc::Status& status,
+              std::span<v1::ClassifyResponse* const> responses = {}) {
+    if (metrics_ == nullptr) return;
+    for (const v1::ClassifyResponse* r : responses) {
+      metrics_->DocumentAnswered(rpc_, r->error().code());
+    }
+    metrics_->UnaryFinished(rpc_, status.error_code(),
+                            std::chrono::duration<double>(
+                                std::chrono::steady_clock::now() - started_)
+                                .count());
+  }
+
+ private:
+  Metrics* const metrics_;
+  const Rpc rpc_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace
 
 ClassifierService::ClassifierService(const ClassifierRegistry* registry,
-                                     ServiceLimits limits)
-    : registry_(registry), engine_(registry, limits) {}
+                                     ServiceLimits limits, Metrics* metrics)
+    : registry_(registry),
+      metrics_(metrics),
+      engine_(registry, limits, metrics) {}
 
 grpc::ServerUnaryReactor* ClassifierService::Classify(
     grpc::CallbackServerContext* context, const v1::ClassifyRequest* request,
     v1::ClassifyResponse* response) {
+  UnaryCallMetrics call_metrics(metrics_, Rpc::kClassify);
   const v1::ClassifyRequest* requests[] = {request};
   v1::ClassifyResponse* responses[] = {response};
   engine_.Run(requests, responses);
@@ -28,6 +65,7 @@ grpc::ServerUnaryReactor* ClassifierService::Classify(
   SPDLOG_DEBUG("Classify id={} bytes={} labels={} code={}", request->id(),
                request->text().size(), response->labels_size(),
                response->error().code());
+  call_metrics.Finish(status, responses);
   auto* reactor = context->DefaultReactor();
   reactor->Finish(status);
   return reactor;
@@ -43,14 +81,17 @@ grpc::ServerUnaryReactor* ClassifierService::ClassifyBatch(
     grpc::CallbackServerContext* context,
     const v1::ClassifyBatchRequest* request,
     v1::ClassifyBatchResponse* response) {
+  UnaryCallMetrics call_metrics(metrics_, Rpc::kClassifyBatch);
   auto* reactor = context->DefaultReactor();
   const size_t n = static_cast<size_t>(request->documents_size());
   if (n > engine_.limits().max_batch_documents) {
-    reactor->Finish(grpc::Status(
+    grpc::Status status(
         grpc::StatusCode::INVALID_ARGUMENT,
         "batch has " + std::to_string(n) + " documents, over the limit of " +
             std::to_string(engine_.limits().max_batch_documents) +
-            " (max_batch_documents)"));
+            " (max_batch_documents)");
+    call_metrics.Finish(status);
+    reactor->Finish(status);
     return reactor;
   }
   std::vector<const v1::ClassifyRequest*> requests;
@@ -64,6 +105,7 @@ grpc::ServerUnaryReactor* ClassifierService::ClassifyBatch(
   }
   engine_.Run(requests, responses);
   SPDLOG_DEBUG("ClassifyBatch documents={}", n);
+  call_metrics.Finish(grpc::Status::OK, responses);
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }
@@ -72,9 +114,11 @@ grpc::ServerUnaryReactor* ClassifierService::ListPlugins(
     grpc::CallbackServerContext* context,
     const v1::ListPluginsRequest* /*request*/,
     v1::ListPluginsResponse* response) {
+  UnaryCallMetrics call_metrics(metrics_, Rpc::kListPlugins);
   for (const ClassifierStatus& status : registry_->List()) {
     FillPluginInfo(status, response->add_plugins());
   }
+  call_metrics.Finish(grpc::Status::OK);
   auto* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;

@@ -6,6 +6,7 @@
 #define CLASSIFYD_DAEMON_SERVICE_CLASSIFIER_SERVICE_H_
 
 #include "classifyd/v1/classifier.grpc.pb.h"
+#include "metrics/metrics.h"
 #include "registry/classifier_registry.h"
 #include "service/classify_engine.h"
 
@@ -13,8 +14,9 @@ namespace classifyd {
 
 class ClassifierService final : public v1::Classifier::CallbackService {
  public:
-  // `registry` must outlive the service.
-  ClassifierService(const ClassifierRegistry* registry, ServiceLimits limits);
+  // `registry` and `metrics` (null: no metrics) must outlive the service.
+  ClassifierService(const ClassifierRegistry* registry, ServiceLimits limits,
+                    Metrics* metrics = nullptr);
 
   grpc::ServerUnaryReactor* Classify(grpc::CallbackServerContext* context,
                                      const v1::ClassifyRequest* request,
@@ -32,6 +34,7 @@ class ClassifierService final : public v1::Classifier::CallbackService {
 
  private:
   const ClassifierRegistry* registry_;
+  Metrics* const metrics_;
   ClassifyEngine engine_;
 };
 

@@ -3,6 +3,7 @@
 #include <grpcpp/support/status.h>
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,8 @@ std::string ReadyNames(const ClassifierSnapshot& snapshot) {
 }  // namespace
 
 ClassifyEngine::ClassifyEngine(const ClassifierRegistry* registry,
-                               ServiceLimits limits)
-    : registry_(registry), limits_(limits) {}
+                               ServiceLimits limits, Metrics* metrics)
+    : registry_(registry), limits_(limits), metrics_(metrics) {}
 
 void ClassifyEngine::Run(
     std::span<const v1::ClassifyRequest* const> requests,
@@ -89,6 +90,8 @@ void ClassifyEngine::Run(
   std::vector<DocumentOutcome> batch;
   for (size_t c = 0; c < count; ++c) {
     const Classifier& classifier = *classifiers[c];
+    Metrics::ClassifierCells* cells =
+        metrics_ != nullptr ? metrics_->Classifier(classifier.name()) : nullptr;
     docs.clear();
     uint32_t top_k = 0;
     float min_score = 1.0f;
@@ -111,8 +114,19 @@ void ClassifyEngine::Run(
       for (size_t i = start; i < end; ++i) {
         texts.push_back(requests[docs[i]]->text());
       }
+      const auto started = std::chrono::steady_clock::now();
       classifier.ClassifyBatch(texts, top_k, plugin_min_score, &batch);
+      if (cells != nullptr) {
+        cells->batch_seconds.Observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                          started)
+                .count());
+        cells->documents.Add(end - start);
+      }
       for (size_t i = start; i < end; ++i) {
+        if (cells != nullptr && batch[i - start].code != CLASSIFYD_OK) {
+          cells->errors.Add();
+        }
         outcomes[docs[i] * count + c] = std::move(batch[i - start]);
       }
     }
@@ -164,6 +178,7 @@ void ClassifyEngine::Run(
         other->set_generation(vote.generation);
         for (const std::string& e : *vote.evidence) other->add_evidence(e);
       }
+      if (metrics_ != nullptr) metrics_->LabelEmitted(m.classifier, m.name);
     }
   }
 }

@@ -10,6 +10,7 @@
 #include <span>
 
 #include "classifyd/v1/classifier.pb.h"
+#include "metrics/metrics.h"
 #include "registry/classifier_registry.h"
 #include "service/limits.h"
 
@@ -17,8 +18,9 @@ namespace classifyd {
 
 class ClassifyEngine {
  public:
-  // `registry` must outlive the engine.
-  ClassifyEngine(const ClassifierRegistry* registry, ServiceLimits limits);
+  // `registry` and `metrics` (null: no metrics) must outlive the engine.
+  ClassifyEngine(const ClassifierRegistry* registry, ServiceLimits limits,
+                 Metrics* metrics = nullptr);
 
   // Answers requests[i] in *responses[i] (overwritten). Never fails as a
   // whole: each document's problem goes into its response's `error`.
@@ -27,10 +29,12 @@ class ClassifyEngine {
            std::span<v1::ClassifyResponse* const> responses) const;
 
   const ServiceLimits& limits() const { return limits_; }
+  Metrics* metrics() const { return metrics_; }
 
  private:
   const ClassifierRegistry* registry_;
   ServiceLimits limits_;
+  Metrics* const metrics_;
 };
 
 }  // namespace classifyd

@@ -8,6 +8,7 @@ namespace classifyd {
 
 ClassifyStreamReactor::ClassifyStreamReactor(const ClassifyEngine* engine)
     : engine_(engine), window_(engine->limits().stream_window) {
+  if (engine_->metrics() != nullptr) engine_->metrics()->StreamOpened();
   StartRead(&incoming_);
 }
 
@@ -64,6 +65,11 @@ void ClassifyStreamReactor::ProcessPending() {
       response_ptrs.push_back(&responses[i]);
     }
     engine_->Run(request_ptrs, response_ptrs);
+    if (Metrics* metrics = engine_->metrics()) {
+      for (const v1::ClassifyResponse& r : responses) {
+        metrics->DocumentAnswered(Rpc::kClassifyStream, r.error().code());
+      }
+    }
     {
       std::lock_guard lock(mu_);
       for (v1::ClassifyResponse& r : responses) outgoing_.push_back(std::move(r));
@@ -104,6 +110,9 @@ void ClassifyStreamReactor::Pump() {
     if (more_queued) options.set_buffer_hint();
     StartWrite(to_write, options);
   } else if (finish) {
+    if (engine_->metrics() != nullptr) {
+      engine_->metrics()->StreamFinished(finish_status.error_code());
+    }
     Finish(finish_status);  // Last use of `this` on this path.
   }
 }
@@ -134,6 +143,9 @@ void ClassifyStreamReactor::OnCancel() {
   Pump();
 }
 
-void ClassifyStreamReactor::OnDone() { delete this; }
+void ClassifyStreamReactor::OnDone() {
+  if (engine_->metrics() != nullptr) engine_->metrics()->StreamClosed();
+  delete this;
+}
 
 }  // namespace classifyd

@@ -1,0 +1,60 @@
+// The daemon's optional HTTP listener (cpp-httplib), used for the
+// Prometheus /metrics endpoint. Serves on its own small thread pool, apart
+// from gRPC's, so a slow scraper never takes a classification thread.
+//
+// Thread-safe. The destructor stops the listener and joins its threads.
+#ifndef CLASSIFYD_DAEMON_HTTP_HTTP_SERVER_H_
+#define CLASSIFYD_DAEMON_HTTP_HTTP_SERVER_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <variant>
+
+namespace httplib {
+class Server;
+}
+
+namespace classifyd {
+
+// HOST and PORT of "HOST:PORT" or "[IPv6]:PORT"; an error message if it is
+// not of that form.
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+std::variant<HostPort, std::string> ParseHostPort(const std::string& address);
+
+class HttpServer {
+ public:
+  // The body and Content-Type of a GET response.
+  struct Page {
+    std::string body;
+    std::string content_type;
+  };
+  using PageHandler = std::function<Page()>;
+
+  // Binds `address` (HOST:PORT; port 0 picks a free one) and serves GET
+  // `path` with `handler`. Null and `*error` set if it cannot bind.
+  static std::unique_ptr<HttpServer> Start(const std::string& address,
+                                           const std::string& path,
+                                           PageHandler handler,
+                                           std::string* error);
+  ~HttpServer();
+
+  int port() const { return port_; }
+
+ private:
+  HttpServer();
+
+  std::unique_ptr<httplib::Server> server_;
+  int port_ = 0;
+  std::atomic<bool> listen_returned_{false};
+  std::thread thread_;
+};
+
+}  // namespace classifyd
+
+#endif  // CLASSIFYD_DAEMON_HTTP_HTTP_SERVER_H_

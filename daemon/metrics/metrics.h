@@ -1,0 +1,132 @@
+// What the daemon counts, and its Prometheus text exposition.
+//
+// The service, the engine and the reload coordinator call the Record*
+// hooks on their hot paths; each is a few relaxed atomic updates. Cells
+// keyed by a classifier or label name are found through a per-thread cache,
+// so the shared map (and its mutex) is touched only the first time a thread
+// sees a name. Names are never forgotten: series stay (at their last value)
+// after a classifier is unloaded, as Prometheus expects of counters.
+//
+// Expose() renders everything in text format 0.0.4 with prometheus-cpp's
+// serializer; gauges that describe the current state (classifier states,
+// generations, process memory and file descriptors) are read at that moment.
+//
+// Thread-safe.
+#ifndef CLASSIFYD_DAEMON_METRICS_METRICS_H_
+#define CLASSIFYD_DAEMON_METRICS_METRICS_H_
+
+#include <grpcpp/support/status.h>
+#include <prometheus/metric_family.h>
+
+#include <array>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "metrics/instruments.h"
+#include "registry/classifier_registry.h"
+
+namespace classifyd {
+
+// The RPCs of classifyd.v1.Classifier.
+enum class Rpc { kClassify, kClassifyBatch, kClassifyStream, kListPlugins };
+inline constexpr size_t kRpcCount = 4;
+const char* RpcName(Rpc rpc);
+
+// What a reload was asked for (ReloadCoordinator::Kind, as a label).
+enum class ReloadTrigger { kRescan, kReload, kLoad, kUnload };
+
+// Process-wide figures read from /proc at scrape time.
+struct ProcessStats {
+  double resident_bytes = -1;  // -1: could not be read.
+  double virtual_bytes = -1;
+  double open_fds = -1;
+  double cpu_seconds = -1;
+  double start_time_seconds = -1;  // Unix time.
+};
+ProcessStats ReadProcessStats();
+
+class Metrics {
+ public:
+  // Per-classifier cells; stable for the life of the Metrics.
+  struct ClassifierCells {
+    metrics::Counter documents;
+    metrics::Counter errors;
+    metrics::Histogram batch_seconds;
+    ClassifierCells();
+  };
+
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // A unary call (Classify, ClassifyBatch, ListPlugins) started and
+  // finished with `code` after `seconds`.
+  void UnaryStarted() { inflight_unary_.Add(1); }
+  void UnaryFinished(Rpc rpc, grpc::StatusCode code, double seconds);
+
+  // A ClassifyStream call opened; it ended with `code` (counted once).
+  void StreamOpened() { open_streams_.Add(1); }
+  void StreamFinished(grpc::StatusCode code);
+  void StreamClosed() { open_streams_.Add(-1); }
+
+  // One document answered by `rpc`; `code` is its error code (0: labelled).
+  void DocumentAnswered(Rpc rpc, int code);
+
+  // The cells of classifier `name` (cached per thread).
+  ClassifierCells* Classifier(std::string_view name);
+
+  // A label the daemon returned, with the classifier that gave it.
+  void LabelEmitted(std::string_view classifier, std::string_view label);
+
+  // A registry change finished: `trigger` asked for it, `result` says
+  // what happened.
+  void ReloadFinished(ReloadTrigger trigger,
+                      const ClassifierRegistry::ReconcileResult& result);
+
+  // Every metric family, with the state gauges taken from `statuses`
+  // (ClassifierRegistry::List()) and `process`.
+  std::vector<prometheus::MetricFamily> Collect(
+      const std::vector<ClassifierStatus>& statuses,
+      const ProcessStats& process) const;
+
+  // Collect() in Prometheus text format 0.0.4.
+  std::string Expose(const std::vector<ClassifierStatus>& statuses,
+                     const ProcessStats& process) const;
+
+  // Content-Type of Expose()'s output.
+  static constexpr char kContentType[] =
+      "text/plain; version=0.0.4; charset=utf-8";
+
+ private:
+  // Finds or creates a cell under `key` in the shared map; the per-thread
+  // cache is in front of this.
+  void* FindOrCreate(const std::string& key);
+
+  const uint64_t id_;  // Tells per-thread caches of different instances apart.
+
+  // Indexed by [rpc][grpc code 0..16].
+  std::array<std::array<metrics::Counter, 17>, kRpcCount> requests_;
+  std::array<std::array<metrics::Counter, 17>, kRpcCount> documents_;
+  std::array<std::unique_ptr<metrics::Histogram>, kRpcCount> request_seconds_;
+  metrics::Gauge inflight_unary_;
+  metrics::Gauge open_streams_;
+  // Indexed by [trigger][outcome]; see ReloadOutcome in metrics.cc.
+  std::array<std::array<metrics::Counter, 4>, 4> reloads_;
+  metrics::Counter load_failures_;
+
+  mutable std::mutex cells_mu_;  // Guards the maps, not the cells.
+  // "c" + classifier -> cells.
+  std::map<std::string, std::unique_ptr<ClassifierCells>, std::less<>>
+      classifiers_;
+  // "l" + classifier + '\0' + label -> count.
+  std::map<std::string, std::unique_ptr<metrics::Counter>, std::less<>> labels_;
+};
+
+}  // namespace classifyd
+
+#endif  // CLASSIFYD_DAEMON_METRICS_METRICS_H_

@@ -1,0 +1,191 @@
+// The metrics registry and its text exposition (format 0.0.4), without a
+// daemon: exact output for known counts, label escaping, histogram shape,
+// and exact totals when many threads count at once.
+#include "metrics/metrics.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+#include "http/http_server.h"
+
+namespace classifyd {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+ProcessStats NoProcess() { return ProcessStats{}; }
+
+TEST(MetricsTest, CountersHaveHelpTypeAndExactValues) {
+  Metrics m;
+  m.UnaryStarted();
+  m.UnaryFinished(Rpc::kClassify, grpc::StatusCode::OK, 0.002);
+  m.UnaryStarted();
+  m.UnaryFinished(Rpc::kClassify, grpc::StatusCode::NOT_FOUND, 0.001);
+  m.DocumentAnswered(Rpc::kClassify, 0);
+  m.DocumentAnswered(Rpc::kClassify, 5);
+  m.DocumentAnswered(Rpc::kClassifyStream, 0);
+  m.DocumentAnswered(Rpc::kClassifyStream, 0);
+  const std::string text = m.Expose({}, NoProcess());
+  EXPECT_THAT(text, HasSubstr("# HELP classifyd_requests_total "));
+  EXPECT_THAT(text, HasSubstr("# TYPE classifyd_requests_total counter\n"));
+  EXPECT_THAT(text, HasSubstr("classifyd_requests_total{code=\"OK\",rpc="
+                              "\"Classify\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("classifyd_requests_total{code=\"NOT_FOUND\","
+                              "rpc=\"Classify\"} 1\n"));
+  // Codes never seen are left out; OK is always there.
+  EXPECT_THAT(text, Not(HasSubstr("code=\"INTERNAL\"")));
+  EXPECT_THAT(text, HasSubstr("classifyd_requests_total{code=\"OK\",rpc="
+                              "\"ClassifyBatch\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("classifyd_documents_total{outcome=\"NOT_FOUND\","
+                              "rpc=\"Classify\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("classifyd_documents_total{outcome=\"OK\",rpc="
+                              "\"ClassifyStream\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("classifyd_inflight_unary_requests 0\n"));
+}
+
+TEST(MetricsTest, HistogramBucketsAreCumulativeWithInfSumAndCount) {
+  Metrics m;
+  for (double seconds : {0.00005, 0.0003, 0.0003, 0.7, 99.0}) {
+    m.UnaryStarted();
+    m.UnaryFinished(Rpc::kClassifyBatch, grpc::StatusCode::OK, seconds);
+  }
+  const std::string text = m.Expose({}, NoProcess());
+  const std::string h = "classifyd_request_duration_seconds";
+  EXPECT_THAT(text, HasSubstr("# TYPE " + h + " histogram\n"));
+  const std::string rpc = "rpc=\"ClassifyBatch\"";
+  EXPECT_THAT(text, HasSubstr(h + "_bucket{" + rpc + ",le=\"0.0001\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr(h + "_bucket{" + rpc + ",le=\"0.00025\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr(h + "_bucket{" + rpc + ",le=\"0.0005\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr(h + "_bucket{" + rpc + ",le=\"0.5\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr(h + "_bucket{" + rpc + ",le=\"1\"} 4\n"));
+  EXPECT_THAT(text, HasSubstr(h + "_bucket{" + rpc + ",le=\"10\"} 4\n"));
+  EXPECT_THAT(text, HasSubstr(h + "_bucket{" + rpc + ",le=\"+Inf\"} 5\n"));
+  EXPECT_THAT(text, HasSubstr(h + "_count{" + rpc + "} 5\n"));
+  EXPECT_THAT(text, HasSubstr(h + "_sum{" + rpc + "} 99.70065"));
+}
+
+TEST(MetricsTest, LabelValuesAreEscaped) {
+  Metrics m;
+  m.LabelEmitted("rules", "say \"hi\"\\now\nnext");
+  const std::string text = m.Expose({}, NoProcess());
+  EXPECT_THAT(text, HasSubstr("classifyd_labels_total{classifier=\"rules\","
+                              "label=\"say \\\"hi\\\"\\\\now\\nnext\"} 1\n"));
+}
+
+TEST(MetricsTest, ClassifierStatesMergeARetiringVersionWithItsSuccessor) {
+  Metrics m;
+  std::vector<ClassifierStatus> statuses(3);
+  statuses[0].name = "a";
+  statuses[0].state = ClassifierState::kReady;
+  statuses[1].name = "a";  // The old version, finishing its requests.
+  statuses[1].state = ClassifierState::kUnloading;
+  statuses[2].name = "b";
+  statuses[2].state = ClassifierState::kFailed;
+  const std::string text = m.Expose(statuses, NoProcess());
+  const std::string g = "classifyd_classifier_state";
+  EXPECT_THAT(text, HasSubstr(g + "{classifier=\"a\",state=\"READY\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr(g + "{classifier=\"a\",state=\"UNLOADING\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr(g + "{classifier=\"a\",state=\"FAILED\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr(g + "{classifier=\"b\",state=\"FAILED\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr(g + "{classifier=\"b\",state=\"READY\"} 0\n"));
+}
+
+TEST(MetricsTest, ReloadOutcomes) {
+  Metrics m;
+  ClassifierRegistry::ReconcileResult changed;
+  changed.loaded = 1;
+  ClassifierRegistry::ReconcileResult failed;
+  failed.loaded = 1;
+  failed.failed = 2;
+  ClassifierRegistry::ReconcileResult missing;
+  missing.not_found = true;
+  m.ReloadFinished(ReloadTrigger::kRescan, changed);
+  m.ReloadFinished(ReloadTrigger::kRescan, {});
+  m.ReloadFinished(ReloadTrigger::kRescan, failed);
+  m.ReloadFinished(ReloadTrigger::kLoad, missing);
+  const std::string text = m.Expose({}, NoProcess());
+  const std::string r = "classifyd_reloads_total";
+  EXPECT_THAT(text,
+              HasSubstr(r + "{outcome=\"changed\",trigger=\"rescan\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr(r + "{outcome=\"unchanged\",trigger=\"rescan\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr(r + "{outcome=\"failed\",trigger=\"rescan\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr(r + "{outcome=\"not_found\",trigger=\"load\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("classifyd_plugin_load_failures_total 2\n"));
+}
+
+TEST(MetricsTest, ProcessStatsAreReadFromProc) {
+  const ProcessStats p = ReadProcessStats();
+  EXPECT_GT(p.resident_bytes, 0);
+  EXPECT_GE(p.virtual_bytes, p.resident_bytes);
+  EXPECT_GE(p.open_fds, 3);  // stdin, stdout, stderr at least.
+  EXPECT_GE(p.cpu_seconds, 0);
+  EXPECT_GT(p.start_time_seconds, 1.6e9);
+  Metrics m;
+  EXPECT_THAT(m.Expose({}, p),
+              HasSubstr("# TYPE process_resident_memory_bytes gauge\n"));
+}
+
+// Many threads counting the same and different names through their
+// caches, and two Metrics instances in turn on the same threads: totals
+// are exact, and no thread's cache leaks cells of the other instance.
+TEST(MetricsTest, ConcurrentCountingIsExact) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 20000;
+  for (int round = 0; round < 2; ++round) {
+    Metrics m;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&m, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          m.LabelEmitted("c", "shared");
+          m.LabelEmitted("c", "own" + std::to_string(t));
+          m.Classifier("c")->documents.Add();
+          m.Classifier("c")->batch_seconds.Observe(0.001);
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    const std::string text = m.Expose({}, NoProcess());
+    EXPECT_THAT(text, HasSubstr("{classifier=\"c\",label=\"shared\"} " +
+                                std::to_string(kThreads * kPerThread) + "\n"));
+    EXPECT_THAT(text, HasSubstr("{classifier=\"c\",label=\"own3\"} " +
+                                std::to_string(kPerThread) + "\n"));
+    EXPECT_THAT(text,
+                HasSubstr("classifyd_classifier_documents_total{classifier="
+                          "\"c\"} " +
+                          std::to_string(kThreads * kPerThread) + "\n"));
+    EXPECT_THAT(text, HasSubstr("classifyd_classifier_batch_duration_seconds_"
+                                "count{classifier=\"c\"} " +
+                                std::to_string(kThreads * kPerThread) + "\n"));
+  }
+}
+
+TEST(HostPortTest, ParsesAndExplainsMistakes) {
+  auto ok = ParseHostPort("127.0.0.1:9100");
+  ASSERT_TRUE(std::holds_alternative<HostPort>(ok));
+  EXPECT_EQ(std::get<HostPort>(ok).host, "127.0.0.1");
+  EXPECT_EQ(std::get<HostPort>(ok).port, 9100);
+  auto v6 = ParseHostPort("[::1]:0");
+  ASSERT_TRUE(std::holds_alternative<HostPort>(v6));
+  EXPECT_EQ(std::get<HostPort>(v6).host, "::1");
+  EXPECT_EQ(std::get<HostPort>(v6).port, 0);
+  EXPECT_EQ(std::get<std::string>(ParseHostPort("9100")),
+            "'9100' is not HOST:PORT");
+  EXPECT_THAT(std::get<std::string>(ParseHostPort("::1:80")),
+              HasSubstr("brackets"));
+  EXPECT_THAT(std::get<std::string>(ParseHostPort("host:http")),
+              HasSubstr("port must be a number"));
+  EXPECT_THAT(std::get<std::string>(ParseHostPort("host:")),
+              HasSubstr("port must be a number"));
+}
+
+}  // namespace
+}  // namespace classifyd
