@@ -11,19 +11,38 @@
 #                                   Debian's uninstrumented gRPC, where TSan
 #                                   reports races inside gRPC and Abseil it
 #                                   cannot see into; they run under ASan.
+#   ./test.sh --fuzz SECONDS        clang + libFuzzer build in build/fuzz
+#                                   (ASan+UBSan), then every fuzz target in
+#                                   tests/fuzz for SECONDS each, on a fresh
+#                                   copy of its seed corpus (tests/fuzz/
+#                                   corpus/<target>, plus real files from
+#                                   models/) under build/fuzz/run/<target>.
+#                                   Prints executions, coverage and findings
+#                                   per target; fails on any crash, leak,
+#                                   timeout (-timeout=10 s per input) or
+#                                   out-of-memory (-rss_limit_mb=2048), whose
+#                                   input is left in build/fuzz/run/<target>/
+#                                   artifacts/ (replay: build/fuzz/bin/
+#                                   <target>_fuzzer FILE).
 #
 # Anything after `--` goes to ctest (e.g. ./test.sh -- -R Stream).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SANITIZE=""
+FUZZ_SECONDS=""
 CTEST_ARGS=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --sanitize) SANITIZE="$2"; shift 2 ;;
+    --fuzz) FUZZ_SECONDS="$2"; shift 2 ;;
     --) shift; CTEST_ARGS+=("$@"); break ;;
     *) echo "test.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
+
+if [[ -n "$FUZZ_SECONDS" ]]; then
+  exec "$ROOT/tests/fuzz/run_fuzzers.sh" "$FUZZ_SECONDS"
+fi
 
 case "$SANITIZE" in
   "") BUILD_DIR="$ROOT/build/release"; SETUP_ARGS=() ;;

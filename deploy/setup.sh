@@ -2,6 +2,9 @@
 # Installs what classifyd needs to build (Debian 12 packages) and builds it.
 #
 #   deploy/setup.sh [--build-dir DIR] [--sanitize address,undefined|thread]
+#                   [--fuzz]
+#
+# --fuzz: clang build of the libFuzzer targets only (tests/fuzz).
 #
 # Idempotent: installs only missing packages (with sudo when not root) and
 # rebuilds incrementally. Used by run.sh and test.sh.
@@ -11,10 +14,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="$ROOT/build/release"
 SANITIZE=""
 BUILD_TYPE=Release
+FUZZ=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build-dir) BUILD_DIR="$2"; shift 2 ;;
     --sanitize) SANITIZE="$2"; BUILD_TYPE=RelWithDebInfo; shift 2 ;;
+    --fuzz) FUZZ=1; BUILD_TYPE=RelWithDebInfo; shift ;;
     *) echo "setup.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -37,6 +42,8 @@ PACKAGES=(
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   PACKAGES+=(nodejs npm)
 fi
+# The fuzz build: clang and its libFuzzer/sanitizer runtimes.
+if [[ -n "$FUZZ" ]]; then PACKAGES+=(clang libclang-rt-14-dev); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -57,9 +64,17 @@ JOBS="${CLASSIFYD_JOBS:-$(nproc)}"
 # ccache makes rebuilds in several checkouts (or after `git clean`) cheap;
 # CCACHE_BASEDIR lets checkouts at different paths share entries.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(dirname "$ROOT")}"
+CONFIGURE=(); TARGET=()
+if [[ -n "$FUZZ" ]]; then
+  export CC=clang CXX=clang++
+  CONFIGURE=(-DCLASSIFYD_FUZZ=ON -DCLASSIFYD_BUILD_TESTS=OFF
+             -DCLASSIFYD_BUILD_BENCH=OFF)
+  TARGET=(--target classifyd_fuzz)
+fi
 if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
   cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja \
     -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DCLASSIFYD_SANITIZE="$SANITIZE" \
-    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+    "${CONFIGURE[@]}"
 fi
-cmake --build "$BUILD_DIR" -j "$JOBS"
+cmake --build "$BUILD_DIR" -j "$JOBS" "${TARGET[@]}"

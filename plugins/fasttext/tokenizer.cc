@@ -7,6 +7,7 @@
 #include <unicode/utf8.h>
 
 #include <cstdint>
+#include <string_view>
 
 namespace classifyd::text {
 namespace {
@@ -15,10 +16,55 @@ const icu::Normalizer2* NfkcCasefold() {
   // ICU owns the instance; it is immutable and thread-safe.
   static const icu::Normalizer2* const instance = [] {
     UErrorCode status = U_ZERO_ERROR;
-    const icu::Normalizer2* n = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    const icu::Normalizer2* n =
+        icu::Normalizer2::getNFKCCasefoldInstance(status);
     return U_SUCCESS(status) ? n : nullptr;
   }();
   return instance;
+}
+
+// At most this many characters in a row without a normalisation boundary
+// (the bound of Unicode's Stream-Safe Text Format, UAX #15 section 13). ICU
+// sorts the combining marks of such a run by insertion, so without a cap a
+// document of nothing but alternating marks (U+0301 U+0316 ...) takes time
+// quadratic in its length: minutes for a few hundred kilobytes. No real
+// text comes near it, so the rest of such a run is dropped. (UAX #15 inserts
+// U+034F instead, but nfkc_cf deletes that, so for ICU it ends no run.)
+constexpr int kMaxRunWithoutBoundary = 30;
+
+// If `utf8` has a run longer than kMaxRunWithoutBoundary, returns true with
+// `capped` set to `utf8` without the characters past the cap, and `edits`
+// (if not null) to the mapping.
+bool CapRunsWithoutBoundary(const icu::Normalizer2& normalizer,
+                            std::string_view utf8, std::string* capped,
+                            icu::Edits* edits) {
+  const char* s = utf8.data();
+  const int32_t length = static_cast<int32_t>(utf8.size());
+  int32_t kept = 0;  // `utf8` is copied to `capped` up to here.
+  bool dropped = false;
+  int run = 0;
+  for (int32_t i = 0; i < length;) {
+    const int32_t start = i;
+    UChar32 c;
+    U8_NEXT(s, i, length, c);
+    if (c < 0x80 || normalizer.hasBoundaryBefore(c)) {  // Ill-formed: < 0.
+      run = 0;
+      continue;
+    }
+    if (++run <= kMaxRunWithoutBoundary) continue;
+    // Drop [start, i): copy what precedes it.
+    capped->append(s + kept, start - kept);
+    if (edits != nullptr) {
+      if (start > kept) edits->addUnchanged(start - kept);
+      edits->addReplace(i - start, 0);
+    }
+    kept = i;
+    dropped = true;
+  }
+  if (!dropped) return false;
+  capped->append(s + kept, length - kept);
+  if (edits != nullptr && length > kept) edits->addUnchanged(length - kept);
+  return true;
 }
 
 enum class CharClass { kSeparator, kStandalone, kWordPart };
@@ -81,13 +127,25 @@ std::string Normalize(std::string_view utf8, icu::Edits* edits) {
   std::string normalized;
   const icu::Normalizer2* normalizer = NfkcCasefold();
   if (normalizer != nullptr) {
+    std::string capped;
+    icu::Edits cap_edits;
+    const bool cut = CapRunsWithoutBoundary(
+        *normalizer, utf8, &capped, edits != nullptr ? &cap_edits : nullptr);
+    const std::string_view input = cut ? std::string_view(capped) : utf8;
+    icu::Edits normalize_edits;
     UErrorCode status = U_ZERO_ERROR;
     icu::StringByteSink<std::string> sink(&normalized,
-                                          static_cast<int32_t>(utf8.size()));
+                                          static_cast<int32_t>(input.size()));
     normalizer->normalizeUTF8(
-        0, icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())),
-        sink, edits, status);
+        0, icu::StringPiece(input.data(), static_cast<int32_t>(input.size())),
+        sink, cut ? &normalize_edits : edits, status);
+    if (cut && edits != nullptr && U_SUCCESS(status)) {
+      // original -> capped -> normalised.
+      edits->reset();
+      edits->mergeAndAppend(cap_edits, normalize_edits, status);
+    }
     if (U_SUCCESS(status)) return normalized;
+    normalized.clear();
   }
   normalized.assign(utf8);
   if (edits != nullptr) {

@@ -24,7 +24,11 @@
 namespace classifyd::text {
 
 // The normalisation step of Tokenize(): Unicode NFKC with case folding (ICU
-// "nfkc_cf"). Returns `utf8` unchanged if ICU fails. When `edits` is not null
+// "nfkc_cf"). A run of more than 30 characters without a normalisation
+// boundary (combining marks, in practice) keeps only its first 30: ICU's
+// time is quadratic in the length of such a run, and no real text has one
+// that long (Unicode's stream-safe bound, UAX #15). Returns `utf8` unchanged
+// if ICU fails. When `edits` is not null
 // it receives how the result maps back onto `utf8` (ICU fine-grained edits,
 // byte offsets), e.g. to report a match in the normalised text as the bytes
 // of the original. Invalid UTF-8 is passed through unchanged.

@@ -17,6 +17,80 @@ namespace {
 
 constexpr double kDefaultMinScore = 0.5;
 
+// Limits on patterns. Hyperscan's compile time grows steeply with repeats of
+// large Unicode classes: found by fuzzing, `\w{16}` alone takes seconds to
+// compile (and is then refused as too large) and `(\w+\s+){100}` minutes, on
+// the daemon's control thread. The shipped rules stay well inside these.
+constexpr size_t kMaxPatternBytes = 512;
+constexpr int64_t kMaxRepeat = 32;     // n and m of every {n}, {n,}, {n,m}
+constexpr size_t kMaxPatterns = 1000;  // patterns in one rules file
+
+// Why `pattern` is over the limits above, or empty.
+std::string PatternLimitProblem(std::string_view pattern) {
+  if (pattern.size() > kMaxPatternBytes) {
+    return "is " + std::to_string(pattern.size()) +
+           " bytes long; patterns "
+           "may have at most " +
+           std::to_string(kMaxPatternBytes);
+  }
+  bool in_class = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      const char e = pattern[++i];
+      if (e == 'w' || e == 'W') {
+        return std::string("uses \\") + e +
+               ": with Unicode word characters Hyperscan needs seconds to "
+               "minutes to compile it (and then refuses it as too large); "
+               "name the characters, e.g. \\p{Han} or [a-z0-9]";
+      }
+      // \x{...}, \p{...}, \N{...}, \o{...}: braces that are no repeat.
+      if (std::string_view("xpPNo").find(e) != std::string_view::npos &&
+          i + 1 < pattern.size() && pattern[i + 1] == '{') {
+        const size_t close = pattern.find('}', i + 1);
+        if (close == std::string_view::npos) break;
+        i = close;
+      }
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      // A ']' first in the class (after an optional '^') is a literal.
+      if (i + 1 < pattern.size() && pattern[i + 1] == '^') ++i;
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') ++i;
+      continue;
+    }
+    if (c != '{') continue;
+    // {n}, {n,} or {n,m}; anything else is literal text.
+    int64_t bounds[2] = {-1, -1};
+    int which = 0;
+    size_t j = i + 1;
+    for (; j < pattern.size(); ++j) {
+      const char d = pattern[j];
+      if (d >= '0' && d <= '9') {
+        bounds[which] = std::min<int64_t>(
+            (bounds[which] < 0 ? 0 : bounds[which]) * 10 + (d - '0'),
+            kMaxRepeat + 1);
+      } else if (d == ',' && which == 0 && bounds[0] >= 0) {
+        which = 1;
+      } else {
+        break;
+      }
+    }
+    if (j < pattern.size() && pattern[j] == '}' && bounds[0] >= 0 &&
+        std::max(bounds[0], bounds[1]) > kMaxRepeat) {
+      return "repeats more than " + std::to_string(kMaxRepeat) + " times (" +
+             std::string(pattern.substr(i, j + 1 - i)) +
+             "); larger repeats make Hyperscan's compile time explode";
+    }
+  }
+  return "";
+}
+
 int LineOf(const toml::node& node) {
   return static_cast<int>(node.source().begin.line);
 }
@@ -234,7 +308,7 @@ class Parser {
   }
 
   Rule MakeRule(const std::string& label, RuleRole role, RuleKind kind,
-                std::string source, int line) const {
+                std::string source, int line) {
     Rule rule;
     rule.role = role;
     rule.kind = kind;
@@ -252,6 +326,15 @@ class Parser {
     } else {
       if (rule.source.find('\0') != std::string::npos) {
         Fail(line, label, &rule, "contains a NUL character");
+      }
+      if (std::string problem = PatternLimitProblem(rule.source);
+          !problem.empty()) {
+        Fail(line, label, &rule, problem);
+      }
+      if (++patterns_ > kMaxPatterns) {
+        Fail(line, label, &rule,
+             "is one pattern too many: a rules file may have at most " +
+                 std::to_string(kMaxPatterns));
       }
       rule.match = rule.source;
     }
@@ -275,6 +358,7 @@ class Parser {
   }
 
   RuleSet set_;
+  size_t patterns_ = 0;
 };
 
 }  // namespace

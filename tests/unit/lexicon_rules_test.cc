@@ -191,6 +191,38 @@ TEST(LexiconRulesTest, LoadRulesNamesAMissingFile) {
       RulesError);
 }
 
+// One pattern `p` of label fraud, as a rules file.
+std::string OnePattern(const std::string& p) {
+  return "[fraud.patterns]\n'" + p + "' = 0.5\n";
+}
+
+TEST(RulesTest, RefusesPatternsOverTheCompileTimeLimits) {
+  // Found by fuzzing: these kept Hyperscan compiling for seconds to minutes
+  // before it gave up. Refused up front, with the reason.
+  EXPECT_THAT(ParseError(OnePattern(R"((\w+\s+){100})")),
+              AllOf(HasSubstr("line 2, label 'fraud', pattern"),
+                    HasSubstr("uses \\w")));
+  EXPECT_THAT(ParseError(OnePattern(R"([\W]诈)")), HasSubstr("uses \\W"));
+  EXPECT_THAT(ParseError(OnePattern("a{33}")),
+              HasSubstr("repeats more than 32 times (a{33})"));
+  EXPECT_THAT(ParseError(OnePattern("[^,]{0,40}诈")), HasSubstr("({0,40})"));
+  EXPECT_THAT(ParseError(OnePattern(R"(\d{99999999999999999999})")),
+              HasSubstr("repeats more than 32"));
+  EXPECT_THAT(ParseError(OnePattern("[{]{40}")), HasSubstr("({40})"));
+  EXPECT_THAT(ParseError(OnePattern(std::string(513, 'a'))),
+              HasSubstr("513 bytes long"));
+  std::string many = "[fraud.patterns]\n";
+  for (int i = 0; i <= 1000; ++i) {
+    many += "'p" + std::to_string(i) + "' = 0.5\n";
+  }
+  EXPECT_THAT(ParseError(many), HasSubstr("one pattern too many"));
+  // Within the limits: braces that are no repeat, bounds up to 32.
+  for (const char* fine :
+       {R"(\x{4e00}{1,32}诈)", R"(a\{99})", "[}{]x{,99}", R"(\p{Han}{2}骗)"}) {
+    EXPECT_EQ(ParseError(OnePattern(fine)), "<parsed>") << fine;
+  }
+}
+
 TEST(LexiconTest, CombinesDistinctRulesAsNoisyOr) {
   const Lexicon lexicon(ParseRules(R"(
 [fraud.terms]
@@ -304,6 +336,24 @@ TEST(LexiconTest, MatchesTheNormalisedTextAndReportsTheOriginal) {
   // Characters that normalisation expands or removes before the match.
   EXPECT_THAT(Evidence(lexicon, "\u3000\u200bG20\u2460", "diplomacy"),
               ElementsAre("G20"));
+}
+
+TEST(LexiconTest, ReportsTheOriginalTextAfterAnOverlongRunOfMarks) {
+  const Lexicon lexicon(ParseRules(R"(
+[fraud.terms]
+"电信诈骗" = 0.95
+"café" = 0.9
+)",
+                                   kPath));
+  // Normalisation drops marks past the 30th of a run (see tokenizer.h); the
+  // evidence after the dropped ones must still be the original bytes.
+  std::string document = "x";
+  for (int i = 0; i < 100; ++i)
+    document += i % 2 == 0 ? "\xCC\x81" : "\xCC\x96";
+  document += " 电信诈骗";
+  EXPECT_THAT(Evidence(lexicon, document, "fraud"), ElementsAre("电信诈骗"));
+  EXPECT_THAT(Evidence(lexicon, "cafe\xCC\x81 电信诈骗", "fraud"),
+              ElementsAre("cafe\xCC\x81", "电信诈骗"));
 }
 
 TEST(LexiconTest, CapsEvidenceAndSurvivesOddInput) {

@@ -5,7 +5,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
 
 #include "plugin/classifier.h"
 #include "testing/daemon_process.h"
@@ -229,6 +233,12 @@ TEST(ClassifierTest, FastTextPluginRejectsMissingAndCorruptModels) {
   auto lib = OpenOk(PluginLibDir() + "/fasttext.so");
   ASSERT_NE(lib, nullptr);
   testing::TempDir dir;
+  std::ifstream in(testing::BundledModelPath(), std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  const std::string bundled = bytes.str();
+  std::string no_buckets = bundled;
+  std::memset(no_buckets.data() + 40, 0, 4);  // Args::bucket
   struct Case {
     std::string model;
     std::string expected;
@@ -237,10 +247,15 @@ TEST(ClassifierTest, FastTextPluginRejectsMissingAndCorruptModels) {
       {dir.path() + "/missing.ftz", "cannot open"},
       {dir.WriteFile("tiny.ftz", "abc"), "too small"},
       {dir.WriteFile("text.ftz", std::string(200, 'x')), "bad magic"},
+      // fastText would read the cut word forever, growing it until the
+      // daemon runs out of memory.
+      {dir.WriteFile("cut.ftz", bundled.substr(0, 1000)), "truncated"},
+      // fastText would divide by zero (SIGFPE) hashing word n-grams.
+      {dir.WriteFile("no_buckets.ftz", no_buckets), "no hash buckets"},
   };
   for (const Case& c : cases) {
-    auto created = Classifier::Create(ManifestFor(lib->path(), c.model, {}),
-                                      lib, 1);
+    auto created =
+        Classifier::Create(ManifestFor(lib->path(), c.model, {}), lib, 1);
     ASSERT_TRUE(std::holds_alternative<std::string>(created)) << c.model;
     EXPECT_THAT(std::get<std::string>(created), HasSubstr(c.expected));
   }
