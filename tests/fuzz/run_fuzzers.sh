@@ -27,13 +27,17 @@ if [[ ${#TARGETS[@]} -eq 0 ]]; then
 fi
 
 # Real files of the repository that belong in a target's corpus but are too
-# big (or too central) to copy into tests/fuzz/corpus.
-extra_seeds() {
+# big (or too central) to copy into tests/fuzz/corpus: added to DIR.
+add_real_seeds() {  # TARGET DIR
   case "$1" in
-    manifest) ls "$ROOT"/models/plugins.d/*.toml ;;
-    lexicon_rules) echo "$ROOT/models/lexicon/rules.toml" ;;
-    tokenizer) echo "$ROOT/models/news-topics/sanity_headlines.txt" ;;
-    fasttext_model) echo "$ROOT/models/news-topics/model.ftz" ;;
+    manifest) cp "$ROOT"/models/plugins.d/*.toml "$2/" ;;
+    # The first label of the bundled rules: the whole file takes seconds to
+    # compile (2.5 s of CPU unloaded), too close to the 10 s timeout on a
+    # busy machine. LexiconTest.BundledRulesCompile covers it.
+    lexicon_rules) awk '/^\[[a-z_]+\]/ && ++labels > 1 { exit } { print }' \
+                     "$ROOT/models/lexicon/rules.toml" > "$2/bundled_fraud.toml" ;;
+    tokenizer) cp "$ROOT/models/news-topics/sanity_headlines.txt" "$2/" ;;
+    fasttext_model) cp "$ROOT/models/news-topics/model.ftz" "$2/" ;;
   esac
 }
 
@@ -61,9 +65,7 @@ for target in "${TARGETS[@]}"; do
   if [[ -d "$CORPORA/$target" ]]; then
     cp "$CORPORA/$target"/* "$work/corpus/" 2>/dev/null || true
   fi
-  while read -r seed; do
-    [[ -n "$seed" ]] && cp "$seed" "$work/corpus/"
-  done < <(extra_seeds "$target")
+  add_real_seeds "$target" "$work/corpus"
   echo "fuzz: $target for ${SECONDS_EACH} s ($(ls "$work/corpus" | wc -l) seeds)"
   status=0
   # shellcheck disable=SC2086  # CLASSIFYD_FUZZ_ARGS is a list of flags.

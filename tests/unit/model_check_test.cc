@@ -285,7 +285,7 @@ TEST(ModelCheckTest, RejectsEachCorruption) {
          m.code_size_delta = -1;
        },
        "code bytes"},
-      {"trailing bytes", [](ModelFile& m) { m.trailer = "x"; },
+      {"trailing bytes", [](ModelFile& m) { m.trailer.push_back(0x78); },
        "1 unexpected bytes"},
   };
   for (const Case& c : cases) {
