@@ -18,7 +18,7 @@ namespace {
 constexpr double kDefaultMinScore = 0.5;
 
 // Limits on patterns. Hyperscan's compile time grows steeply with repeats of
-// large Unicode classes: found by fuzzing, `\w{16}` alone takes seconds to
+// large Unicode classes: measured, `\w{16}` alone takes seconds to
 // compile (and is then refused as too large) and `(\w+\s+){100}` minutes, on
 // the daemon's control thread. The shipped rules stay well inside these.
 constexpr size_t kMaxPatternBytes = 512;
@@ -29,8 +29,7 @@ constexpr size_t kMaxPatterns = 1000;  // patterns in one rules file
 std::string PatternLimitProblem(std::string_view pattern) {
   if (pattern.size() > kMaxPatternBytes) {
     return "is " + std::to_string(pattern.size()) +
-           " bytes long; patterns "
-           "may have at most " +
+           " bytes long; patterns may have at most " +
            std::to_string(kMaxPatternBytes);
   }
   bool in_class = false;

@@ -197,8 +197,8 @@ std::string OnePattern(const std::string& p) {
 }
 
 TEST(RulesTest, RefusesPatternsOverTheCompileTimeLimits) {
-  // Found by fuzzing: these kept Hyperscan compiling for seconds to minutes
-  // before it gave up. Refused up front, with the reason.
+  // These kept Hyperscan compiling for seconds to minutes before it gave
+  // up. Refused up front, with the reason.
   EXPECT_THAT(ParseError(OnePattern(R"((\w+\s+){100})")),
               AllOf(HasSubstr("line 2, label 'fraud', pattern"),
                     HasSubstr("uses \\w")));

@@ -108,9 +108,9 @@ TEST(TokenizerTest, KeepsAtMostThirtyCharactersWithoutANormalisationBoundary) {
 }
 
 TEST(TokenizerTest, NormalisesAMegabyteOfAlternatingMarks) {
-  // Found by fuzzing: ICU reorders a run of combining marks by insertion
-  // sort, so before the stream-safe cap this took time quadratic in the
-  // length (over two minutes for 320 kB; a 1 MiB document far longer).
+  // ICU reorders a run of combining marks by insertion sort, so before the
+  // cap this took time quadratic in the length (measured: over two minutes
+  // for 320 kB; a 1 MiB document far longer).
   const std::string s = AlternatingMarks(512 * 1024);
   icu::Edits edits;
   const std::string normalized = Normalize(s, &edits);
