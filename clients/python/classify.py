@@ -8,8 +8,9 @@ gave it. A document the server refuses exits 1 with the server's reason.
 
 The channel carries a service config with a retry policy: a call that fails
 with UNAVAILABLE (the daemon is starting and has no classifier ready yet, or
-a connection broke) is retried with exponential backoff, within the call's
-deadline. Classify is idempotent, so retrying it is safe.
+a connection broke) or CANCELLED (it reached a daemon that was stopping) is
+retried with exponential backoff, within the call's deadline. Classify has
+no side effects, so retrying it is safe.
 """
 
 import argparse
@@ -26,15 +27,22 @@ except ImportError:
              "on PYTHONPATH; build the project and set "
              "PYTHONPATH=build/release/clients/python")
 
+# The policy docs/scale-out.md recommends: these methods have no side
+# effects, and CANCELLED is what a call sent to a daemon that has begun to
+# drain can get.
 SERVICE_CONFIG = json.dumps({
     "methodConfig": [{
-        "name": [{"service": "classifyd.v1.Classifier", "method": "Classify"}],
+        "name": [
+            {"service": "classifyd.v1.Classifier", "method": "Classify"},
+            {"service": "classifyd.v1.Classifier", "method": "ClassifyBatch"},
+            {"service": "classifyd.v1.Classifier", "method": "ListPlugins"},
+        ],
         "retryPolicy": {
-            "maxAttempts": 4,
-            "initialBackoff": "0.2s",
-            "maxBackoff": "2s",
+            "maxAttempts": 5,
+            "initialBackoff": "0.05s",
+            "maxBackoff": "1s",
             "backoffMultiplier": 2,
-            "retryableStatusCodes": ["UNAVAILABLE"],
+            "retryableStatusCodes": ["UNAVAILABLE", "CANCELLED"],
         },
     }]
 })

@@ -79,17 +79,17 @@ TEST(UnaryClientTest, RetriesWhileNoClassifierIsReady) {
   const ProgramResult run = Classify(*daemon, {"--timeout", "120", "地震"});
   EXPECT_EQ(run.exit_code, 1) << run.Show();
   EXPECT_THAT(run.err, HasSubstr("UNAVAILABLE"));
-  // The service config's maxAttempts is 4: the first try and 3 retries.
+  // The service config's maxAttempts is 5: the first try and 4 retries.
   // The client has exited, so every attempt has reached the daemon; poll
   // only for its log to be written.
   const std::string attempt = "Classify id= bytes=6 labels=0 code=14";
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (Count(daemon->Log(), attempt) < 4 &&
+  while (Count(daemon->Log(), attempt) < 5 &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  EXPECT_EQ(Count(daemon->Log(), attempt), 4u) << daemon->Log();
+  EXPECT_EQ(Count(daemon->Log(), attempt), 5u) << daemon->Log();
 }
 
 }  // namespace
