@@ -3,6 +3,7 @@
 #
 #   deploy/setup.sh [--build-dir DIR] [--sanitize address,undefined|thread]
 #                   [--fuzz]
+#   deploy/setup.sh --packages-only    install the packages, do not build
 #
 # --fuzz: clang build of the libFuzzer targets only (tests/fuzz).
 #
@@ -15,11 +16,13 @@ BUILD_DIR="$ROOT/build/release"
 SANITIZE=""
 BUILD_TYPE=Release
 FUZZ=""
+PACKAGES_ONLY=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build-dir) BUILD_DIR="$2"; shift 2 ;;
     --sanitize) SANITIZE="$2"; BUILD_TYPE=RelWithDebInfo; shift 2 ;;
     --fuzz) FUZZ=1; BUILD_TYPE=RelWithDebInfo; shift ;;
+    --packages-only) PACKAGES_ONLY=1; shift ;;
     *) echo "setup.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -36,6 +39,8 @@ PACKAGES=(
   python3-grpcio python3-protobuf
   golang-go golang-google-grpc-dev golang-google-protobuf-dev
   golang-github-golang-protobuf-1-5-dev protoc-gen-go protoc-gen-go-grpc
+  # Container and Kubernetes manifest checks (tests/deploy/).
+  python3-yaml python3-jsonschema
 )
 # Node and npm may come from elsewhere (e.g. NodeSource, whose nodejs
 # bundles npm and conflicts with Debian's npm): Debian's only if missing.
@@ -59,6 +64,7 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   "${SUDO[@]}" apt-get update -q
   "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+if [[ -n "$PACKAGES_ONLY" ]]; then exit 0; fi
 
 JOBS="${CLASSIFYD_JOBS:-$(nproc)}"
 # ccache makes rebuilds in several checkouts (or after `git clean`) cheap;

@@ -11,6 +11,10 @@
 #include <cstdlib>
 #include <sstream>
 
+// The install layout of the configured prefix (daemon/CMakeLists.txt).
+#ifndef CLASSIFYD_DEFAULT_PLUGIN_DIR
+#define CLASSIFYD_DEFAULT_PLUGIN_DIR "/etc/classifyd/plugins.d"
+#endif
 #ifndef CLASSIFYD_DEFAULT_PLUGIN_LIB_DIR
 #define CLASSIFYD_DEFAULT_PLUGIN_LIB_DIR "/usr/local/lib/classifyd/plugins"
 #endif
@@ -125,6 +129,7 @@ void Define(CLI::App& app, DaemonOptions& o) {
 std::variant<DaemonOptions, ParseExit> ParseOptions(
     const std::vector<std::string>& args) {
   DaemonOptions options;
+  options.plugin_dir = CLASSIFYD_DEFAULT_PLUGIN_DIR;
   options.plugin_lib_dir = CLASSIFYD_DEFAULT_PLUGIN_LIB_DIR;
   CLI::App app(
       "classifyd: a content-classification daemon. Serves classifyd.v1."

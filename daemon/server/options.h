@@ -15,7 +15,7 @@ namespace classifyd {
 struct DaemonOptions {
   std::string listen = "127.0.0.1:50051";
   std::string config_file;
-  std::string plugin_dir = "/etc/classifyd/plugins.d";
+  std::string plugin_dir;      // Default: set by ParseOptions.
   std::string plugin_lib_dir;  // Default: set by ParseOptions.
   std::string runtime_dir;     // Default: $RUNTIME_DIRECTORY, $TMPDIR, /tmp.
   std::string log_level = "info";
