@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the build into a temporary prefix and uses it the way a third
 # party would: builds the example plugin out of tree against the installed
-# SDK (CMake package and pkg-config), runs the installed daemon with the
-# installed manifests plus the example's, and classifies through the
-# installed classifyctl over real gRPC on loopback.
+# SDK (CMake package and pkg-config; unoptimised, to build fast), runs the
+# installed daemon with the installed settings and manifests, adds the
+# example's manifests with a Kubernetes ConfigMap-style atomic update and
+# waits for the hot load, and classifies through the installed classifyctl
+# over real gRPC on loopback.
 #
 #   install_test.sh BUILD_DIR LIBDIR CONFDIR FULL_CONFDIR FULL_PLUGIN_LIB_DIR
 #
@@ -34,7 +36,7 @@ fail() {
   fi
   exit 1
 }
-step() { echo "== $*"; }
+step() { echo "== [${SECONDS}s] $*"; }
 
 # Polls `command...` every 0.2 s until it succeeds; gives up after a
 # generous 120 s (the machine is shared).
@@ -105,7 +107,7 @@ step "example plugin out of tree with find_package(classifyd)"
 SRC="$WORK/my-plugin"
 cp -r "$P/share/doc/classifyd/examples/wordlist" "$SRC"
 cmake -S "$SRC" -B "$WORK/plugin-build" -G Ninja \
-  -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$P" \
+  -DCMAKE_PREFIX_PATH="$P" \
   -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF >"$WORK/plugin-cmake.log" 2>&1 ||
   { cat "$WORK/plugin-cmake.log" >&2; fail "configure of the example failed"; }
 cmake --build "$WORK/plugin-build" >"$WORK/plugin-build.log" 2>&1 ||
@@ -121,24 +123,24 @@ step "example plugin with pkg-config flags"
 export PKG_CONFIG_PATH="$P/$LIBDIR/pkgconfig"
 pkg-config --exists classifyd-plugin || fail "pkg-config finds no classifyd-plugin"
 # shellcheck disable=SC2046  # the flags are meant to be split
-g++ -std=c++20 -O2 $(pkg-config --cflags classifyd-plugin) \
+g++ -std=c++20 $(pkg-config --cflags classifyd-plugin) \
   -o "$WORK/wordlist_pc.so" "$SRC/wordlist_plugin.cc" \
   $(pkg-config --libs classifyd-plugin) || fail "pkg-config build failed"
 check_exports "$WORK/wordlist_pc.so"
 
-step "installed daemon with the installed manifests and the example's"
-MANIFESTS="$P/$CONFDIR/plugins.d"
-# Labels the bundled classifiers never give, so the check cannot be
-# satisfied by them.
-sed -e 's/^label = .*/label = "example-cmake"/' \
-    "$SRC/wordlist.toml" >"$MANIFESTS/sports.toml"
-sed -e "s|^plugin = .*|plugin = \"$WORK/wordlist_pc.so\"|" \
-    -e 's/^label = .*/label = "example-pkgconfig"/' \
-    "$SRC/wordlist.toml" >"$MANIFESTS/ball.toml"
+step "installed daemon with the installed manifests"
+# The manifest directory is laid out the way Kubernetes mounts a ConfigMap
+# (deploy/k8s): files reached through a `..data` symlink that an update
+# swaps atomically to a new directory.
+CONFIG="$WORK/config"
+mkdir -p "$CONFIG/..v1/plugins.d"
+cp "$P/$CONFDIR"/plugins.d/*.toml "$CONFIG/..v1/plugins.d/"
+ln -s ..v1 "$CONFIG/..data"
+ln -s ..data/plugins.d "$CONFIG/plugins.d"
 mkdir -m 0700 "$WORK/run"
 "$P/bin/classifyd" --config "$P/$CONFDIR/classifyd.toml" \
   --listen 127.0.0.1:0 --port-file "$WORK/port" \
-  --plugin-dir "$MANIFESTS" \
+  --plugin-dir "$CONFIG/plugins.d" \
   --plugin-lib-dir "$P/$LIBDIR/classifyd/plugins" \
   --runtime-dir "$WORK/run" --admin-socket "$WORK/run/admin.sock" \
   2>"$WORK/daemon.log" &
@@ -147,15 +149,29 @@ wait_for "the port file" test -s "$WORK/port"
 ADDR="127.0.0.1:$(cat "$WORK/port")"
 CTL=("$P/bin/classifyctl" --addr "$ADDR" --admin-socket "$WORK/run/admin.sock")
 wait_for "health SERVING" "${CTL[@]}" health
-# Every classifier is loaded from the installed tree and serving.
-all_ready() {
+ready() {
   local table
   table="$("${CTL[@]}" plugins)" || return 1
-  for name in lexicon news-topics sports ball; do
+  for name in "$@"; do
     grep -qE "^$name +READY " <<<"$table" || return 1
   done
 }
-wait_for "all four classifiers READY" all_ready
+wait_for "the bundled classifiers READY" ready lexicon news-topics
+
+step "the example plugins hot-load through a ConfigMap-style update"
+mkdir -p "$CONFIG/..v2/plugins.d"
+cp "$CONFIG"/..v1/plugins.d/*.toml "$CONFIG/..v2/plugins.d/"
+# Labels the bundled classifiers never give, so the check cannot be
+# satisfied by them.
+sed -e 's/^label = .*/label = "example-cmake"/' \
+    "$SRC/wordlist.toml" >"$CONFIG/..v2/plugins.d/sports.toml"
+sed -e "s|^plugin = .*|plugin = \"$WORK/wordlist_pc.so\"|" \
+    -e 's/^label = .*/label = "example-pkgconfig"/' \
+    "$SRC/wordlist.toml" >"$CONFIG/..v2/plugins.d/ball.toml"
+ln -s ..v2 "$CONFIG/..data_tmp"
+mv -T "$CONFIG/..data_tmp" "$CONFIG/..data"
+rm -rf "$CONFIG/..v1"
+wait_for "all four classifiers READY" ready lexicon news-topics sports ball
 "${CTL[@]}" plugins
 
 step "classify through gRPC with the installed classifyctl"
