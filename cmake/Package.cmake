@@ -30,6 +30,8 @@ install(FILES
 file(RELATIVE_PATH CLASSIFYD_PC_PREFIX_FROM_PCDIR
      ${CMAKE_INSTALL_PREFIX}/${CLASSIFYD_INSTALL_PKGCONFIGDIR}
      ${CMAKE_INSTALL_PREFIX})
+string(REGEX REPLACE "/$" "" CLASSIFYD_PC_PREFIX_FROM_PCDIR
+       "${CLASSIFYD_PC_PREFIX_FROM_PCDIR}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/classifyd-plugin.pc.in
                ${PROJECT_BINARY_DIR}/cmake/classifyd-plugin.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/cmake/classifyd-plugin.pc
