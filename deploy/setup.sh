@@ -35,6 +35,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   prometheus-cpp-dev libcpp-httplib-dev nginx
   python3 ccache
+  # TLS: OpenSSL headers (start-up checks), openssl (test certificates).
+  libssl-dev openssl
   # Example clients (clients/): Python, Go, and Node below.
   python3-grpcio python3-protobuf
   golang-go golang-google-grpc-dev golang-google-protobuf-dev

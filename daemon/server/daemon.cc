@@ -21,6 +21,7 @@
 #include "registry/reload_coordinator.h"
 #include "registry/retirer.h"
 #include "server/admin_socket.h"
+#include "server/tls_credentials.h"
 #include "service/admin_service.h"
 #include "service/classifier_service.h"
 
@@ -90,6 +91,11 @@ int RunDaemon(const DaemonOptions& options) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  if (std::string problem = CheckTlsSettings(options.tls); !problem.empty()) {
+    spdlog::critical("TLS: {}", problem);
+    return 2;
+  }
+
   PrivateDir private_dir(options.runtime_dir);
   if (private_dir.path().empty()) {
     spdlog::critical("cannot create a directory in --runtime-dir '{}'",
@@ -115,7 +121,7 @@ int RunDaemon(const DaemonOptions& options) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
+  builder.AddListeningPort(options.listen, MakeServerCredentials(options.tls),
                            &port);
   builder.RegisterService(service.get());
   builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
@@ -127,7 +133,10 @@ int RunDaemon(const DaemonOptions& options) {
     return 1;
   }
   UpdateHealth(*server, *registry);  // NOT_SERVING until classifiers load.
-  spdlog::info("listening on {} (port {})", options.listen, port);
+  spdlog::info("listening on {} (port {}, {})", options.listen, port,
+               options.tls.enabled() ? "TLS, client certificates: " +
+                                           EffectiveClientAuth(options.tls)
+                                     : std::string("plaintext"));
 
   // Every change to the served set runs on the coordinator's thread.
   ReloadCoordinator::Observer count_reloads;

@@ -120,6 +120,21 @@ void Define(CLI::App& app, DaemonOptions& o) {
                  "Minimum label score when a request sets none")
       ->check(CLI::Range(0.0f, 1.0f))
       ->capture_default_str();
+  app.add_option("--tls-cert", o.tls.cert_file,
+                 "PEM certificate chain for TLS on --listen (with "
+                 "--tls-key); re-read when it changes");
+  app.add_option("--tls-key", o.tls.key_file, "PEM private key of --tls-cert");
+  app.add_option("--tls-client-ca", o.tls.client_ca_file,
+                 "PEM CA certificates that sign the client certificates "
+                 "accepted for mutual TLS");
+  app.add_option("--tls-client-auth", o.tls.client_auth,
+                 "Client certificates: none, request (verified if sent) or "
+                 "require; default require with --tls-client-ca, else none")
+      ->check(CLI::IsMember({"none", "request", "require"}));
+  app.add_option("--tls-reload-interval", o.tls.reload_interval_seconds,
+                 "Seconds between checks of the TLS files for changes")
+      ->check(CLI::Range(1u, 86400u))
+      ->capture_default_str();
   app.set_version_flag("--version", std::string("classifyd ") +
                                         CLASSIFYD_VERSION);
 }

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "server/tls_credentials.h"
 #include "service/limits.h"
 
 namespace classifyd {
@@ -32,6 +33,7 @@ struct DaemonOptions {
   double drain_timeout_seconds = 10;
   size_t max_message_bytes = 64 << 20;
   ServiceLimits limits;
+  TlsSettings tls;  // Off unless --tls-cert and --tls-key are given.
 };
 
 // Outcome of parsing: options to run with, or an exit code after --help,

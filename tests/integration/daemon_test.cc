@@ -1,5 +1,6 @@
 // Integration tests: the real classifyd binary on an ephemeral loopback
-// port, driven by real gRPC clients.
+// port, driven by real gRPC clients. Bad input and hostile clients are in
+// bad_input_matrix_test.cc.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -131,42 +132,6 @@ TEST_F(DaemonTest, MergesClassifiersAndHonoursRequestOptions) {
   for (const auto& label : response.labels()) {
     EXPECT_FLOAT_EQ(label.score(), 1.0f);
   }
-}
-
-TEST_F(DaemonTest, BadInputGetsClearErrorsAndTheDaemonKeepsServing) {
-  ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest("x=ex")}}));
-  v1::ClassifyResponse response;
-  grpc::Status status = Classify(Request("e", ""), &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(status.error_message(), HasSubstr("empty"));
-
-  status = Classify(Request("w", " \n\t "), &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(status.error_message(), HasSubstr("whitespace"));
-
-  status = Classify(Request("big", std::string((1 << 20) + 1, 'x')), &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_THAT(status.error_message(), HasSubstr("1048576 bytes"));
-
-  // Exactly at the limit is fine.
-  status = Classify(Request("limit", std::string(1 << 20, 'x')), &response);
-  EXPECT_TRUE(status.ok()) << status.error_message();
-
-  auto unknown = Request("u", "x");
-  unknown.add_plugins("nope");
-  status = Classify(unknown, &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_THAT(status.error_message(), HasSubstr("unknown classifier 'nope'"));
-  EXPECT_THAT(status.error_message(), HasSubstr("rules"));
-
-  auto bad_k = Request("k", "x");
-  bad_k.set_top_k(1000);
-  EXPECT_EQ(Classify(bad_k, &response).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
-
-  ASSERT_TRUE(Classify(Request("ok", "x marks the spot"), &response).ok());
-  ASSERT_EQ(response.labels_size(), 1);
-  EXPECT_EQ(response.labels(0).name(), "ex");
 }
 
 TEST_F(DaemonTest, OneFailingClassifierDoesNotFailTheDocument) {

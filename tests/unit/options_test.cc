@@ -96,6 +96,23 @@ TEST(OptionsTest, RejectsBadValuesAndUnknownFlags) {
   }
 }
 
+TEST(OptionsTest, TlsSettingsFromFlagsAndConfig) {
+  testing::TempDir dir;
+  const std::string config =
+      dir.WriteFile("classifyd.toml",
+                    "tls_cert = \"/c.crt\"\ntls_key = \"/c.key\"\n"
+                    "tls_client_ca = \"/ca.crt\"\ntls_reload_interval = 5\n");
+  const auto r = Parse({"--config", config, "--tls-client-auth", "request"});
+  const DaemonOptions& o = Ok(r);
+  EXPECT_EQ(o.tls.cert_file, "/c.crt");
+  EXPECT_EQ(o.tls.key_file, "/c.key");
+  EXPECT_EQ(o.tls.client_ca_file, "/ca.crt");
+  EXPECT_EQ(o.tls.client_auth, "request");
+  EXPECT_EQ(o.tls.reload_interval_seconds, 5u);
+  EXPECT_TRUE(std::holds_alternative<ParseExit>(
+      Parse({"--tls-client-auth", "sometimes"})));
+}
+
 TEST(OptionsTest, HelpDocumentsEveryFlag) {
   const auto r = Parse({"--help"});
   ASSERT_TRUE(std::holds_alternative<ParseExit>(r));
