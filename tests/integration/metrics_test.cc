@@ -224,7 +224,16 @@ TEST_F(MetricsTest, CountersMoveByExactlyWhatWasSent) {
     ASSERT_TRUE(stream->Finish().ok());
   }
 
-  const Scrape after = Get();
+  // The gauges of open streams and unary calls drop in OnDone, which may
+  // run just after the client has seen the end of its call: wait for them.
+  Scrape after = Get();
+  for (int i = 0; i < 300 && (after.Get("classifyd_open_streams") != 0 ||
+                              after.Get("classifyd_inflight_unary_requests") !=
+                                  0);
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    after = Get();
+  }
   auto delta = [&](const std::string& name, const Labels& labels) {
     return after.Get(name, labels) - before.Get(name, labels);
   };
