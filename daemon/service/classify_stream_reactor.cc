@@ -82,7 +82,6 @@ void ClassifyStreamReactor::ProcessPending() {
 
 void ClassifyStreamReactor::Pump() {
   const v1::ClassifyResponse* to_write = nullptr;
-  bool more_queued = false;
   bool finish = false;
   grpc::Status finish_status = grpc::Status::OK;
   {
@@ -91,7 +90,6 @@ void ClassifyStreamReactor::Pump() {
     if (!broken_ && !write_in_flight_ && !outgoing_.empty()) {
       write_in_flight_ = true;
       to_write = &outgoing_.front();
-      more_queued = outgoing_.size() > 1;
     } else if (!write_in_flight_ && !processing_ &&
                ((reads_done_ && pending_.empty() && outgoing_.empty()) ||
                 broken_)) {
@@ -104,11 +102,12 @@ void ClassifyStreamReactor::Pump() {
     }
   }
   if (to_write != nullptr) {
-    // When more responses are already queued, let gRPC coalesce this one
-    // with the next instead of flushing each message on its own.
-    grpc::WriteOptions options;
-    if (more_queued) options.set_buffer_hint();
-    StartWrite(to_write, options);
+    // No WriteOptions::set_buffer_hint() to coalesce queued responses: a
+    // buffered write's completion can wait for a flush that never comes
+    // (grpc/grpc#12975, #34231: always when it is the stream's first
+    // message), and the next write only starts after that completion, so
+    // the stream would hang.
+    StartWrite(to_write);
   } else if (finish) {
     if (engine_->metrics() != nullptr) {
       engine_->metrics()->StreamFinished(finish_status.error_code());
