@@ -1,6 +1,5 @@
 // classifyd entry point: parse settings, set up logging, run the daemon.
 #include <absl/synchronization/mutex.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -8,6 +7,7 @@
 #include <vector>
 
 #include "server/daemon.h"
+#include "server/log_setup.h"
 #include "server/options.h"
 
 int main(int argc, char** argv) {
@@ -25,11 +25,8 @@ int main(int argc, char** argv) {
   // meant for debugging.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
-  auto logger = spdlog::stderr_logger_mt("classifyd");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  logger->set_level(spdlog::level::from_str(options.log_level));
-  logger->flush_on(spdlog::level::info);
-  spdlog::set_default_logger(logger);
+  classifyd::SetUpLogging(spdlog::level::from_str(options.log_level),
+                          classifyd::DetectLogFormat());
 
   return classifyd::RunDaemon(options);
 }

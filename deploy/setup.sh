@@ -34,6 +34,7 @@ PACKAGES=(
   libtomlplusplus-dev libcli11-dev libhyperscan-dev
   libgtest-dev libgmock-dev
   prometheus-cpp-dev libcpp-httplib-dev nginx
+  libsystemd-dev systemd
   python3 ccache
   # TLS: OpenSSL headers (start-up checks), openssl (test certificates).
   libssl-dev openssl

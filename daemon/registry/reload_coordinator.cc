@@ -64,6 +64,12 @@ uint64_t ReloadCoordinator::completed() const {
   return completed_;
 }
 
+std::optional<std::chrono::steady_clock::time_point>
+ReloadCoordinator::busy_since() const {
+  std::lock_guard lock(mu_);
+  return busy_since_;
+}
+
 void ReloadCoordinator::Run() {
   for (;;) {
     Request request;
@@ -73,6 +79,7 @@ void ReloadCoordinator::Run() {
       if (stopping_) return;
       request = std::move(queue_.front());
       queue_.pop_front();
+      busy_since_ = std::chrono::steady_clock::now();
     }
     Outcome outcome;
     switch (request.kind) {
@@ -104,6 +111,7 @@ void ReloadCoordinator::Run() {
     }
     std::lock_guard lock(mu_);
     ++completed_;
+    busy_since_.reset();
   }
 }
 

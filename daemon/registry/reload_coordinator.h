@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +55,11 @@ class ReloadCoordinator {
   // Number of requests completed; for tests and liveness checks.
   uint64_t completed() const;
 
+  // When the request being run started; nullopt when idle. The watchdog
+  // uses it to tell a stuck reload (a plugin hanging in create) from a
+  // slow one.
+  std::optional<std::chrono::steady_clock::time_point> busy_since() const;
+
  private:
   struct Request {
     Kind kind;
@@ -71,6 +77,7 @@ class ReloadCoordinator {
   std::deque<Request> queue_;
   bool stopping_ = false;
   uint64_t completed_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> busy_since_;
   std::thread thread_;
 };
 

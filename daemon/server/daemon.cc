@@ -21,7 +21,11 @@
 #include "registry/reload_coordinator.h"
 #include "registry/retirer.h"
 #include "server/admin_socket.h"
+#include "server/config_reload.h"
+#include "server/liveness_probe.h"
+#include "server/systemd_notify.h"
 #include "server/tls_credentials.h"
+#include "server/watchdog.h"
 #include "service/admin_service.h"
 #include "service/classifier_service.h"
 
@@ -77,6 +81,19 @@ std::unique_ptr<grpc::Server> StartAdminServer(const std::string& socket_path,
   }
   spdlog::info("admin API (PluginAdmin) on unix:{}", socket_path);
   return server;
+}
+
+// The STATUS= line systemctl status shows while serving.
+std::string ServingStatus(const ClassifierRegistry& registry, int port) {
+  size_t ready = 0;
+  size_t failed = 0;
+  for (const ClassifierStatus& c : registry.List()) {
+    if (c.state == ClassifierState::kReady) ++ready;
+    if (c.state == ClassifierState::kFailed) ++failed;
+  }
+  return "serving on port " + std::to_string(port) + ": " +
+         std::to_string(ready) + " classifier(s) ready, " +
+         std::to_string(failed) + " failed";
 }
 
 }  // namespace
@@ -157,6 +174,21 @@ int RunDaemon(const DaemonOptions& options) {
       std::move(count_reloads));
   auto admin_service =
       std::make_unique<AdminService>(registry.get(), coordinator.get());
+  // systemd's watchdog (WatchdogSec=): pings only while reloads finish and
+  // the server answers a probe; runs from the start, so a load that hangs
+  // at startup is caught too.
+  std::unique_ptr<LivenessProbe> liveness;
+  std::unique_ptr<Watchdog> watchdog;
+  if (const auto timeout = WatchdogTimeout()) {
+    liveness = std::make_unique<LivenessProbe>(
+        server.get(), coordinator.get(),
+        std::chrono::milliseconds(
+            static_cast<int64_t>(options.reload_stuck_timeout_seconds * 1000)));
+    watchdog = std::make_unique<Watchdog>(
+        *timeout, [&liveness](std::chrono::milliseconds budget) {
+          return liveness->Problem(budget);
+        });
+  }
   std::unique_ptr<grpc::Server> admin_server;
   if (options.admin_socket != "none") {
     admin_server = StartAdminServer(options.admin_socket, admin_service.get());
@@ -205,25 +237,39 @@ int RunDaemon(const DaemonOptions& options) {
     std::ofstream(options.port_file) << port << "\n";
   }
   spdlog::info("classifyd ready");
+  NotifyReady(ServingStatus(*registry, port));
+
+  DaemonOptions running = options;  // SIGHUP may change some settings.
 
   for (;;) {
     int signal = 0;
     if (sigwait(&signals, &signal) != 0) continue;
     if (signal == SIGHUP) {
-      coordinator->RequestRescan("SIGHUP");
+      NotifyReloading("reloading (SIGHUP)");
+      if (!running.config_file.empty()) {
+        ApplySettingsReload(&running, service.get());
+      }
+      coordinator->RequestRescan(
+          "SIGHUP", [&registry, port](const ReloadCoordinator::Outcome&) {
+            NotifyReady(ServingStatus(*registry, port));
+          });
       continue;
     }
     spdlog::info("{}: draining for up to {}s, then exiting", strsignal(signal),
-                 options.drain_timeout_seconds);
+                 running.drain_timeout_seconds);
     break;
   }
 
+  NotifyStopping("draining for up to " +
+                 std::to_string(running.drain_timeout_seconds) + "s");
+  watchdog.reset();
+  liveness.reset();
   watcher.reset();
   server->GetHealthCheckService()->Shutdown();
   const auto deadline =
       std::chrono::system_clock::now() +
       std::chrono::milliseconds(
-          static_cast<int64_t>(options.drain_timeout_seconds * 1000));
+          static_cast<int64_t>(running.drain_timeout_seconds * 1000));
   if (admin_server != nullptr) admin_server->Shutdown(deadline);
   server->Shutdown(deadline);
   server->Wait();

@@ -94,6 +94,12 @@ void Define(CLI::App& app, DaemonOptions& o) {
                  "before cancelling them")
       ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
+  app.add_option("--reload-stuck-timeout", o.reload_stuck_timeout_seconds,
+                 "Under systemd's watchdog (WatchdogSec=): seconds one "
+                 "plugin load or reload may run before it counts as stuck "
+                 "and watchdog pings stop")
+      ->check(CLI::Range(0.1, 86400.0))
+      ->capture_default_str();
   app.add_option("--max-message-bytes", o.max_message_bytes,
                  "Largest gRPC message accepted; larger ones fail with "
                  "RESOURCE_EXHAUSTED")
@@ -115,6 +121,12 @@ void Define(CLI::App& app, DaemonOptions& o) {
   app.add_option("--default-top-k", o.limits.default_top_k,
                  "Labels returned when a request leaves top_k at 0")
       ->check(CLI::Range(1u, 100u))
+      ->capture_default_str();
+  app.add_option("--default-deadline-ms", o.limits.default_deadline_ms,
+                 "Classify and ClassifyBatch calls that set no deadline fail "
+                 "with DEADLINE_EXCEEDED when classifying takes longer; 0 "
+                 "disables")
+      ->check(CLI::Range(0u, 3'600'000u))
       ->capture_default_str();
   app.add_option("--default-min-score", o.limits.default_min_score,
                  "Minimum label score when a request sets none")
@@ -210,6 +222,15 @@ std::variant<DaemonOptions, ParseExit> ParseOptions(
     if (!config_file.empty()) where = " (flags and config '" + config_file + "')";
     return ParseExit{2, std::string(e.what()) + where +
                             "\nRun with --help for more information."};
+  }
+  options.command_line = args;
+  for (const CLI::Option* option : app.get_options()) {
+    if (option->get_lnames().empty()) continue;
+    std::string key = option->get_lnames().front();
+    std::replace(key.begin(), key.end(), '-', '_');
+    std::string value;
+    for (const std::string& r : option->reduced_results()) value += r;
+    options.settings[key] = value;
   }
   if (options.runtime_dir.empty()) options.runtime_dir = DefaultRuntimeDir();
   if (options.admin_socket.empty()) {

@@ -4,6 +4,7 @@
 #ifndef CLASSIFYD_DAEMON_SERVER_OPTIONS_H_
 #define CLASSIFYD_DAEMON_SERVER_OPTIONS_H_
 
+#include <map>
 #include <string>
 #include <variant>
 #include <vector>
@@ -31,9 +32,18 @@ struct DaemonOptions {
   bool strict_modes = true;  // Refuse world-writable/foreign plugin files.
   int reload_debounce_ms = 300;
   double drain_timeout_seconds = 10;
+  // Under systemd's watchdog: a reload running longer than this counts as
+  // stuck and stops the pings.
+  double reload_stuck_timeout_seconds = 120;
   size_t max_message_bytes = 64 << 20;
   ServiceLimits limits;
   TlsSettings tls;  // Off unless --tls-cert and --tls-key are given.
+
+  // How these options came about, so SIGHUP can parse them again with the
+  // config file's new contents: the arguments ParseOptions() got, and the
+  // value of every setting as text by config key ("" when not given).
+  std::vector<std::string> command_line;
+  std::map<std::string, std::string> settings;
 };
 
 // Outcome of parsing: options to run with, or an exit code after --help,

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "service/classify_stream_reactor.h"
@@ -11,6 +12,28 @@
 
 namespace classifyd {
 namespace {
+
+// A call without a client deadline that took longer than
+// default_deadline_ms fails as if it had one. Plugins cannot be
+// interrupted, so the check is made when classifying ends.
+grpc::Status DefaultDeadlineStatus(const grpc::CallbackServerContext& context,
+                                   const ServiceLimits& limits,
+                                   std::chrono::steady_clock::time_point start) {
+  if (limits.default_deadline_ms == 0 ||
+      context.deadline() != std::chrono::system_clock::time_point::max()) {
+    return grpc::Status::OK;
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  if (took.count() <= static_cast<int64_t>(limits.default_deadline_ms)) {
+    return grpc::Status::OK;
+  }
+  return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                      "classifying took " + std::to_string(took.count()) +
+                          " ms, over the default deadline of " +
+                          std::to_string(limits.default_deadline_ms) +
+                          " ms for calls that set none (default_deadline_ms)");
+}
 
 // Counts one unary call in `metrics` (if not null): in flight from
 // construction until Finish().
@@ -43,6 +66,10 @@ class UnaryCallMetrics {
 
 }  // namespace
 
+void ClassifierService::SetLimits(const ServiceLimits& limits) {
+  engine_.SetLimits(limits);
+}
+
 ClassifierService::ClassifierService(const ClassifierRegistry* registry,
                                      ServiceLimits limits, Metrics* metrics)
     : registry_(registry),
@@ -53,11 +80,13 @@ grpc::ServerUnaryReactor* ClassifierService::Classify(
     grpc::CallbackServerContext* context, const v1::ClassifyRequest* request,
     v1::ClassifyResponse* response) {
   UnaryCallMetrics call_metrics(metrics_, Rpc::kClassify);
+  const auto start = std::chrono::steady_clock::now();
+  const auto limits = engine_.limits();
   const v1::ClassifyRequest* requests[] = {request};
   v1::ClassifyResponse* responses[] = {response};
   engine_.Run(requests, responses);
-  grpc::Status status;
-  if (response->error().code() != 0) {
+  grpc::Status status = DefaultDeadlineStatus(*context, *limits, start);
+  if (status.ok() && response->error().code() != 0) {
     status = grpc::Status(
         static_cast<grpc::StatusCode>(response->error().code()),
         response->error().message());
@@ -82,13 +111,15 @@ grpc::ServerUnaryReactor* ClassifierService::ClassifyBatch(
     const v1::ClassifyBatchRequest* request,
     v1::ClassifyBatchResponse* response) {
   UnaryCallMetrics call_metrics(metrics_, Rpc::kClassifyBatch);
+  const auto start = std::chrono::steady_clock::now();
+  const auto limits = engine_.limits();
   auto* reactor = context->DefaultReactor();
   const size_t n = static_cast<size_t>(request->documents_size());
-  if (n > engine_.limits().max_batch_documents) {
+  if (n > limits->max_batch_documents) {
     grpc::Status status(
         grpc::StatusCode::INVALID_ARGUMENT,
         "batch has " + std::to_string(n) + " documents, over the limit of " +
-            std::to_string(engine_.limits().max_batch_documents) +
+            std::to_string(limits->max_batch_documents) +
             " (max_batch_documents)");
     call_metrics.Finish(status);
     reactor->Finish(status);
@@ -105,8 +136,11 @@ grpc::ServerUnaryReactor* ClassifierService::ClassifyBatch(
   }
   engine_.Run(requests, responses);
   SPDLOG_DEBUG("ClassifyBatch documents={}", n);
-  call_metrics.Finish(grpc::Status::OK, responses);
-  reactor->Finish(grpc::Status::OK);
+  const grpc::Status status = DefaultDeadlineStatus(*context, *limits, start);
+  call_metrics.Finish(status, responses);
+  // `responses` points into `response`: cleared only after the metrics.
+  if (!status.ok()) response->Clear();
+  reactor->Finish(status);
   return reactor;
 }
 

@@ -18,6 +18,9 @@ class ClassifierService final : public v1::Classifier::CallbackService {
   ClassifierService(const ClassifierRegistry* registry, ServiceLimits limits,
                     Metrics* metrics = nullptr);
 
+  // Applies new limits to calls that start from now on (SIGHUP).
+  void SetLimits(const ServiceLimits& limits);
+
   grpc::ServerUnaryReactor* Classify(grpc::CallbackServerContext* context,
                                      const v1::ClassifyRequest* request,
                                      v1::ClassifyResponse* response) override;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "service/label_merge.h"
@@ -33,11 +34,26 @@ std::string ReadyNames(const ClassifierSnapshot& snapshot) {
 
 ClassifyEngine::ClassifyEngine(const ClassifierRegistry* registry,
                                ServiceLimits limits, Metrics* metrics)
-    : registry_(registry), limits_(limits), metrics_(metrics) {}
+    : registry_(registry),
+      limits_(std::make_shared<const ServiceLimits>(limits)),
+      metrics_(metrics) {}
+
+std::shared_ptr<const ServiceLimits> ClassifyEngine::limits() const {
+  std::lock_guard lock(mu_);
+  return limits_;
+}
+
+void ClassifyEngine::SetLimits(const ServiceLimits& limits) {
+  auto fresh = std::make_shared<const ServiceLimits>(limits);
+  std::lock_guard lock(mu_);
+  limits_ = std::move(fresh);
+}
 
 void ClassifyEngine::Run(
     std::span<const v1::ClassifyRequest* const> requests,
     std::span<v1::ClassifyResponse* const> responses) const {
+  const std::shared_ptr<const ServiceLimits> limits_ptr = limits();
+  const ServiceLimits& limits = *limits_ptr;
   const std::shared_ptr<const ClassifierSnapshot> snapshot =
       registry_->Snapshot();
   const auto& classifiers = snapshot->classifiers;
@@ -52,7 +68,7 @@ void ClassifyEngine::Run(
     v1::ClassifyResponse* response = responses[d];
     response->Clear();
     response->set_id(request.id());
-    grpc::Status status = ValidateRequest(request, limits_);
+    grpc::Status status = ValidateRequest(request, limits);
     if (!status.ok()) {
       SetError(response, status.error_code(), status.error_message());
       continue;
@@ -99,17 +115,17 @@ void ClassifyEngine::Run(
       if (!valid[d] || !selected[d * count + c]) continue;
       docs.push_back(d);
       const v1::ClassifyRequest& r = *requests[d];
-      top_k = std::max(top_k, r.top_k() ? r.top_k() : limits_.default_top_k);
+      top_k = std::max(top_k, r.top_k() ? r.top_k() : limits.default_top_k);
       min_score = std::min(
-          min_score, r.has_min_score() ? r.min_score() : limits_.default_min_score);
+          min_score, r.has_min_score() ? r.min_score() : limits.default_min_score);
     }
     // Scores are weighted after the plugin returns them.
     const float plugin_min_score = static_cast<float>(
         std::clamp(min_score / classifier.manifest().weight, 0.0, 1.0));
     for (size_t start = 0; start < docs.size();
-         start += limits_.max_plugin_batch) {
+         start += limits.max_plugin_batch) {
       const size_t end =
-          std::min(docs.size(), start + limits_.max_plugin_batch);
+          std::min(docs.size(), start + limits.max_plugin_batch);
       texts.clear();
       for (size_t i = start; i < end; ++i) {
         texts.push_back(requests[docs[i]]->text());
@@ -160,10 +176,10 @@ void ClassifyEngine::Run(
       continue;
     }
     const uint32_t top_k =
-        request.top_k() ? request.top_k() : limits_.default_top_k;
+        request.top_k() ? request.top_k() : limits.default_top_k;
     const float min_score = request.has_min_score()
                                 ? request.min_score()
-                                : limits_.default_min_score;
+                                : limits.default_min_score;
     for (const MergedLabel& m : MergeLabels(sources, top_k, min_score)) {
       v1::Label* label = response->add_labels();
       label->set_name(m.name);

@@ -2,11 +2,13 @@
 // pick classifiers, run them in batches, merge their labels into responses.
 // Unary, batch and streaming calls all go through Run().
 //
-// Thread-safe: Run() may be called concurrently; each call works on one
+// Thread-safe: Run() and SetLimits() may be called concurrently; each call works on one
 // registry snapshot, held until it returns.
 #ifndef CLASSIFYD_DAEMON_SERVICE_CLASSIFY_ENGINE_H_
 #define CLASSIFYD_DAEMON_SERVICE_CLASSIFY_ENGINE_H_
 
+#include <memory>
+#include <mutex>
 #include <span>
 
 #include "classifyd/v1/classifier.pb.h"
@@ -28,12 +30,16 @@ class ClassifyEngine {
   void Run(std::span<const v1::ClassifyRequest* const> requests,
            std::span<v1::ClassifyResponse* const> responses) const;
 
-  const ServiceLimits& limits() const { return limits_; }
+  // The limits for calls starting now. SetLimits() (SIGHUP) swaps them for
+  // later calls; a call keeps the ones it started with.
+  std::shared_ptr<const ServiceLimits> limits() const;
+  void SetLimits(const ServiceLimits& limits);
   Metrics* metrics() const { return metrics_; }
 
  private:
   const ClassifierRegistry* registry_;
-  ServiceLimits limits_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const ServiceLimits> limits_;  // Guarded by mu_.
   Metrics* const metrics_;
 };
 

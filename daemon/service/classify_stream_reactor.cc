@@ -7,7 +7,7 @@
 namespace classifyd {
 
 ClassifyStreamReactor::ClassifyStreamReactor(const ClassifyEngine* engine)
-    : engine_(engine), window_(engine->limits().stream_window) {
+    : engine_(engine), window_(engine->limits()->stream_window) {
   if (engine_->metrics() != nullptr) engine_->metrics()->StreamOpened();
   StartRead(&incoming_);
 }

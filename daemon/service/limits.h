@@ -23,6 +23,10 @@ struct ServiceLimits {
   // Most documents of one stream that are read but not yet answered; the
   // server stops reading (and gRPC flow control slows the client) beyond it.
   size_t stream_window = 512;
+  // Classify and ClassifyBatch calls that set no deadline fail with
+  // DEADLINE_EXCEEDED when classifying takes longer; 0: no default.
+  // Streams are long-lived and get none.
+  uint32_t default_deadline_ms = 30'000;
   // Most documents passed to a plugin in one classify_batch() call.
   size_t max_plugin_batch = 128;
 };

@@ -1,0 +1,39 @@
+// What the watchdog checks before each ping: that the reload coordinator is
+// not stuck in one job, and that a real Classify call through the server's
+// own call machinery (an in-process channel) completes in time. A plugin
+// hanging in classify, or gRPC's threads wedged, fails the second.
+//
+// Thread-compatible: called from the watchdog thread only.
+#ifndef CLASSIFYD_DAEMON_SERVER_LIVENESS_PROBE_H_
+#define CLASSIFYD_DAEMON_SERVER_LIVENESS_PROBE_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "classifyd/v1/classifier.grpc.pb.h"
+#include "registry/reload_coordinator.h"
+
+namespace classifyd {
+
+class LivenessProbe {
+ public:
+  // `server` and `coordinator` must outlive the probe. A coordinator job
+  // running longer than `reload_limit` counts as stuck.
+  LivenessProbe(grpc::Server* server, const ReloadCoordinator* coordinator,
+                std::chrono::milliseconds reload_limit);
+
+  // "" when alive, otherwise what is wrong. Blocks for up to `budget`.
+  std::string Problem(std::chrono::milliseconds budget);
+
+ private:
+  const ReloadCoordinator* const coordinator_;
+  const std::chrono::milliseconds reload_limit_;
+  std::unique_ptr<v1::Classifier::Stub> stub_;
+};
+
+}  // namespace classifyd
+
+#endif  // CLASSIFYD_DAEMON_SERVER_LIVENESS_PROBE_H_

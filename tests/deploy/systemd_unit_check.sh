@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Checks deploy/systemd/ without systemd as PID 1:
+#   1. systemd-analyze security: exposure level 2.0 or lower;
+#   2. systemd-analyze verify: no errors or warnings (on a copy of the unit
+#      whose ExecStart is the built binary, since verify wants it to exist);
+#   3. TimeoutStopSec leaves room for the default --drain-timeout;
+#   4. the sysusers.d and tmpfiles.d snippets apply to an empty root;
+#   5. the daemon, run through start-up, a SIGHUP reload, real Classify
+#      calls and a SIGTERM drain under strace, makes only system calls the
+#      unit's SystemCallFilter= allows, only the socket families of
+#      RestrictAddressFamilies=, and no memory made writable+executable or
+#      executable later (MemoryDenyWriteExecute=yes).
+#
+#   systemd_unit_check.sh SOURCE_DIR CLASSIFYD CLASSIFYCTL PLUGIN_LIB_DIR
+set -euo pipefail
+SRC="$1"; DAEMON="$2"; CTL="$3"; LIBDIR="$4"
+UNIT="$SRC/deploy/systemd/classifyd.service"
+WORK="$(mktemp -d)"
+DAEMON_PID=""
+cleanup() {
+  if [[ -n "$DAEMON_PID" ]]; then kill -9 "$DAEMON_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# 1. Exposure. --threshold is in tenths: 20 means 2.0.
+if ! out="$(systemd-analyze security --offline=true --threshold=20 "$UNIT" 2>&1)"; then
+  echo "$out" | grep -E '✗|Overall' >&2 || echo "$out" >&2
+  fail "exposure level above 2.0"
+fi
+echo "$out" | grep -o 'Overall exposure level.*' || fail "no exposure level in: $out"
+
+# 2. verify. It exits 0 on unknown keys and only warns: any output fails.
+sed "s#^ExecStart=/usr/bin/classifyd #ExecStart=$DAEMON #" "$UNIT" \
+  > "$WORK/classifyd.service"
+grep -q "^ExecStart=$DAEMON " "$WORK/classifyd.service" \
+  || fail "ExecStart= is not /usr/bin/classifyd ..."
+if ! out="$(systemd-analyze verify "$WORK/classifyd.service" 2>&1)" || [[ -n "$out" ]]; then
+  echo "$out" >&2
+  fail "systemd-analyze verify"
+fi
+echo "systemd-analyze verify: clean"
+
+# 3. Stop timeout against the drain timeout the config ships with.
+stop="$(sed -n 's/^TimeoutStopSec=\([0-9]*\)s$/\1/p' "$UNIT")"
+drain="$(sed -n 's/^#* *drain_timeout = \([0-9.]*\).*/\1/p' "$SRC/deploy/classifyd.toml" | head -1)"
+[[ -n "$stop" && -n "$drain" ]] || fail "TimeoutStopSec ('$stop') or drain_timeout ('$drain') not found"
+awk -v s="$stop" -v d="$drain" 'BEGIN { exit !(s >= d + 5) }' \
+  || fail "TimeoutStopSec=${stop}s leaves no room after drain_timeout=${drain}s"
+echo "TimeoutStopSec=${stop}s, drain_timeout=${drain}s"
+
+# 4. sysusers.d / tmpfiles.d.
+mkdir -p "$WORK/root/etc"
+systemd-sysusers --root="$WORK/root" - < "$SRC/deploy/systemd/classifyd.sysusers.conf" >/dev/null 2>&1 \
+  || fail "systemd-sysusers"
+grep -q '^classifyd:' "$WORK/root/etc/passwd" || fail "sysusers made no classifyd user"
+systemd-tmpfiles --root="$WORK/root" --create - < "$SRC/deploy/systemd/classifyd.tmpfiles.conf" \
+  || fail "systemd-tmpfiles"
+[[ "$(stat -c %a "$WORK/root/etc/classifyd/plugins.d")" == 755 ]] || fail "plugins.d mode"
+echo "sysusers.d and tmpfiles.d: applied"
+
+# 5. System calls. The allowed set: @system-service minus @privileged and
+# @resources, groups expanded recursively, as systemd resolves them.
+expand() {
+  local group="$1"
+  systemd-analyze syscall-filter "$group" | sed -n 's/^ \+\([-@a-z0-9_]\+\)$/\1/p' |
+    while read -r item; do
+      if [[ "$item" == @* ]]; then expand "$item"; else echo "$item"; fi
+    done
+}
+expand @system-service | sort -u > "$WORK/allowed"
+{ expand @privileged; expand @resources; } | sort -u > "$WORK/denied"
+comm -23 "$WORK/allowed" "$WORK/denied" > "$WORK/permitted"
+
+mkdir -p "$WORK/run"
+TMPDIR="$WORK/run" strace -f -qq -o "$WORK/trace" "$DAEMON" \
+  --listen 127.0.0.1:0 --port-file "$WORK/port" \
+  --plugin-dir "$SRC/models/plugins.d" --plugin-lib-dir "$LIBDIR" \
+  --runtime-dir "$WORK/run" --admin-socket "$WORK/run/admin/admin.sock" \
+  2> "$WORK/daemon.log" &
+DAEMON_PID=$!
+for _ in $(seq 1200); do [[ -s "$WORK/port" ]] && break; sleep 0.1; done
+[[ -s "$WORK/port" ]] || { cat "$WORK/daemon.log" >&2; fail "daemon did not start under strace"; }
+addr="127.0.0.1:$(cat "$WORK/port")"
+"$CTL" --addr "$addr" classify "中央气象台:“苏拉”已达强台风级" >/dev/null || fail "classify"
+kill -HUP "$DAEMON_PID"
+for _ in $(seq 600); do grep -q "rescanning plugins (SIGHUP)" "$WORK/daemon.log" && break; sleep 0.1; done
+"$CTL" --addr "$addr" classify "警方破获电信诈骗案" >/dev/null || fail "classify after SIGHUP"
+kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID" || { cat "$WORK/daemon.log" >&2; fail "daemon exited non-zero"; }
+DAEMON_PID=""
+
+# "PID name(" lines; resumed/exit lines carry no new call.
+sed -n 's/^[0-9]\+ \+\([a-z0-9_]\+\)(.*/\1/p' "$WORK/trace" | sort -u > "$WORK/used"
+# execve starts the traced binary (systemd does it before the filter).
+grep -vx execve "$WORK/used" | comm -23 - "$WORK/permitted" > "$WORK/forbidden" || true
+if [[ -s "$WORK/forbidden" ]]; then
+  fail "system calls outside SystemCallFilter=: $(tr '\n' ' ' < "$WORK/forbidden")"
+fi
+echo "system calls used: $(wc -l < "$WORK/used"), all allowed by SystemCallFilter="
+# RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6.
+families="$(sed -n 's/^[0-9]\+ \+socket(\(AF_[A-Z0-9]*\),.*/\1/p' "$WORK/trace" | sort -u)"
+for family in $families; do
+  case "$family" in
+    AF_UNIX|AF_INET|AF_INET6) ;;
+    *) fail "socket family $family outside RestrictAddressFamilies=" ;;
+  esac
+done
+echo "socket families used: $(echo $families)"
+
+# systemd's filter refuses mmap() with PROT_WRITE and PROT_EXEC together,
+# and any mprotect() that adds PROT_EXEC (e.g. an executable stack).
+{ grep -E '^[0-9]+ +mmap\(.*PROT_WRITE\|PROT_EXEC' "$WORK/trace" || true
+  grep -E '^[0-9]+ +(pkey_)?mprotect\(.*PROT_EXEC' "$WORK/trace" || true
+} > "$WORK/wx"
+if [[ -s "$WORK/wx" ]]; then
+  head -3 "$WORK/wx" >&2
+  fail "memory made executable at run time (MemoryDenyWriteExecute=yes refuses it)"
+fi
+echo "no writable+executable or later-executable mappings"
+echo "PASS"

@@ -1,0 +1,170 @@
+// What a SIGHUP does to the settings, and the shipped config file.
+#include "server/config_reload.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "testing/daemon_process.h"
+#include "testing/temp_dir.h"
+
+namespace classifyd {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+DaemonOptions MustParse(std::vector<std::string> args) {
+  args.insert(args.begin(), "classifyd");
+  auto r = ParseOptions(args);
+  if (auto* e = std::get_if<ParseExit>(&r)) {
+    ADD_FAILURE() << "parse failed: " << e->message;
+    return DaemonOptions();
+  }
+  return std::get<DaemonOptions>(r);
+}
+
+TEST(ConfigReloadTest, AppliesReloadableSettingsAndReportsTheRest) {
+  const DaemonOptions running = MustParse({"--default-top-k", "3"});
+  const DaemonOptions fresh =
+      MustParse({"--default-top-k", "1", "--listen", "127.0.0.1:7000",
+                 "--log-level", "debug", "--default-deadline-ms", "50"});
+  const SettingsReload reload = MergeSettings(running, fresh);
+  EXPECT_TRUE(reload.error.empty());
+  EXPECT_THAT(reload.restart_needed, ElementsAre("listen"));
+  EXPECT_THAT(reload.applied,
+              ::testing::UnorderedElementsAre("default_top_k", "log_level",
+                                              "default_deadline_ms"));
+  EXPECT_EQ(reload.options.listen, running.listen);
+  EXPECT_EQ(reload.options.limits.default_top_k, 1u);
+  EXPECT_EQ(reload.options.limits.default_deadline_ms, 50u);
+  EXPECT_EQ(reload.options.log_level, "debug");
+  // The restart-only change is still pending: the next SIGHUP says so too.
+  EXPECT_THAT(MergeSettings(reload.options, fresh).restart_needed,
+              ElementsAre("listen"));
+}
+
+TEST(ConfigReloadTest, UnchangedFileChangesNothing) {
+  testing::TempDir dir;
+  const std::string config =
+      dir.WriteFile("c.toml", "default_top_k = 2\nlisten = \"127.0.0.1:0\"\n");
+  const DaemonOptions running = MustParse({"--config", config});
+  const SettingsReload reload = ReloadSettings(running);
+  EXPECT_TRUE(reload.error.empty()) << reload.error;
+  EXPECT_THAT(reload.applied, IsEmpty());
+  EXPECT_THAT(reload.restart_needed, IsEmpty());
+}
+
+TEST(ConfigReloadTest, RereadsTheFileAndFlagsStillWin) {
+  testing::TempDir dir;
+  const std::string config =
+      dir.WriteFile("c.toml", "default_top_k = 2\nmax_document_bytes = 100\n");
+  const DaemonOptions running =
+      MustParse({"--config", config, "--max-document-bytes", "200"});
+  dir.WriteFile("c.toml", "default_top_k = 4\nmax_document_bytes = 300\n");
+  const SettingsReload reload = ReloadSettings(running);
+  ASSERT_TRUE(reload.error.empty()) << reload.error;
+  EXPECT_THAT(reload.applied, ElementsAre("default_top_k"));
+  EXPECT_EQ(reload.options.limits.default_top_k, 4u);
+  EXPECT_EQ(reload.options.limits.max_document_bytes, 200u);
+}
+
+TEST(ConfigReloadTest, ABrokenFileIsRefusedWhole) {
+  testing::TempDir dir;
+  const std::string config = dir.WriteFile("c.toml", "default_top_k = 2\n");
+  const DaemonOptions running = MustParse({"--config", config});
+  dir.WriteFile("c.toml", "default_top_k = 4\nlog_level = \"loud\"\n");
+  const SettingsReload reload = ReloadSettings(running);
+  EXPECT_THAT(reload.error, HasSubstr("log-level"));
+  EXPECT_EQ(reload.options.limits.default_top_k, 2u);
+  dir.WriteFile("c.toml", "default_top_k = 4\nno_such_key = 1\n");
+  EXPECT_THAT(ReloadSettings(running).error,
+              HasSubstr("unknown setting 'no_such_key'"));
+}
+
+TEST(ConfigReloadTest, NewSettingsAreValidated) {
+  testing::TempDir dir;
+  for (const std::string& bad :
+       {std::string("default_deadline_ms = -1\n"),
+        std::string("reload_stuck_timeout = 0\n"),
+        std::string("listen = [\"a\", \"b\"]\n"),
+        std::string("[limits]\ndefault_top_k = 1\n")}) {
+    auto r =
+        ParseOptions({"classifyd", "--config", dir.WriteFile("bad.toml", bad)});
+    ASSERT_TRUE(std::holds_alternative<ParseExit>(r)) << bad;
+    EXPECT_EQ(std::get<ParseExit>(r).code, 2) << bad;
+    EXPECT_THAT(std::get<ParseExit>(r).message, HasSubstr("bad.toml")) << bad;
+  }
+}
+
+// deploy/classifyd.toml is the documented default config: every setting
+// appears as "# key = default" under a comment that says [reload] or
+// [restart], truthfully, and uncommented it parses to the defaults.
+TEST(ConfigReloadTest, ShippedConfigDocumentsEverySetting) {
+  std::ifstream in(testing::SourceDir() + "/deploy/classifyd.toml");
+  ASSERT_TRUE(in) << "deploy/classifyd.toml";
+  const std::regex setting(R"(^# ([a-z_]+) = (.*)$)");
+  std::ostringstream uncommented;
+  std::map<std::string, std::string> marker;  // key -> reload/restart
+  std::string last_marker;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_match(line, m, setting)) {
+      EXPECT_EQ(marker.count(m[1]), 0u) << "twice: " << m[1];
+      marker[m[1]] = last_marker;
+      last_marker.clear();
+      uncommented << m[1] << " = " << m[2] << "\n";
+      continue;
+    }
+    if (line.find("[reload]") != std::string::npos) last_marker = "reload";
+    if (line.find("[restart]") != std::string::npos) last_marker = "restart";
+  }
+
+  const DaemonOptions defaults = MustParse({});
+  std::set<std::string> expected;
+  for (const auto& [key, value] : defaults.settings) {
+    if (key != "config" && key != "help" && key != "version") {
+      expected.insert(key);
+    }
+  }
+  std::set<std::string> documented;
+  for (const auto& [key, m] : marker) {
+    documented.insert(key);
+    EXPECT_EQ(m, IsReloadableSetting(key) ? "reload" : "restart") << key;
+  }
+  EXPECT_EQ(documented, expected);
+
+  testing::TempDir dir;
+  const DaemonOptions o =
+      MustParse({"--config", dir.WriteFile("all.toml", uncommented.str())});
+  EXPECT_EQ(o.listen, defaults.listen);
+  EXPECT_EQ(o.plugin_dir, defaults.plugin_dir);
+  EXPECT_EQ(o.log_level, defaults.log_level);
+  EXPECT_EQ(o.watch, defaults.watch);
+  EXPECT_EQ(o.strict_modes, defaults.strict_modes);
+  EXPECT_EQ(o.reload_debounce_ms, defaults.reload_debounce_ms);
+  EXPECT_EQ(o.drain_timeout_seconds, defaults.drain_timeout_seconds);
+  EXPECT_EQ(o.reload_stuck_timeout_seconds,
+            defaults.reload_stuck_timeout_seconds);
+  EXPECT_EQ(o.max_message_bytes, defaults.max_message_bytes);
+  EXPECT_EQ(o.runtime_dir, defaults.runtime_dir);
+  EXPECT_EQ(o.admin_socket, defaults.admin_socket);
+  EXPECT_EQ(o.port_file, defaults.port_file);
+  EXPECT_EQ(o.limits.max_document_bytes, defaults.limits.max_document_bytes);
+  EXPECT_EQ(o.limits.max_batch_documents, defaults.limits.max_batch_documents);
+  EXPECT_EQ(o.limits.stream_window, defaults.limits.stream_window);
+  EXPECT_EQ(o.limits.default_top_k, defaults.limits.default_top_k);
+  EXPECT_FLOAT_EQ(o.limits.default_min_score,
+                  defaults.limits.default_min_score);
+  EXPECT_EQ(o.limits.default_deadline_ms, defaults.limits.default_deadline_ms);
+}
+
+}  // namespace
+}  // namespace classifyd
