@@ -204,7 +204,13 @@ std::variant<DaemonOptions, ParseExit> ParseOptions(
                                 std::string(key.str()) +
                                 "' must be a string, number or boolean"};
       }
-      merged.push_back(flag + "=" + *value);
+      if (value->empty()) {
+        // "--flag=" would make CLI11 take the next argument as the value.
+        merged.push_back(flag);
+        merged.push_back("");
+      } else {
+        merged.push_back(flag + "=" + *value);
+      }
     }
   }
   merged.insert(merged.end(), args.begin() + (args.empty() ? 0 : 1),

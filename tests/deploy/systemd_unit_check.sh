@@ -79,7 +79,14 @@ TMPDIR="$WORK/run" strace -f -qq -o "$WORK/trace" "$DAEMON" \
   --plugin-dir "$SRC/models/plugins.d" --plugin-lib-dir "$LIBDIR" \
   --runtime-dir "$WORK/run" --admin-socket "$WORK/run/admin/admin.sock" \
   2> "$WORK/daemon.log" &
-DAEMON_PID=$!
+STRACE_PID=$!
+# Signals go to the daemon, strace's child: strace itself would detach.
+for _ in $(seq 600); do
+  DAEMON_PID="$(pgrep -P "$STRACE_PID" || true)"
+  [[ -n "$DAEMON_PID" ]] && break
+  sleep 0.1
+done
+[[ -n "$DAEMON_PID" ]] || fail "no daemon under strace"
 for _ in $(seq 1200); do [[ -s "$WORK/port" ]] && break; sleep 0.1; done
 [[ -s "$WORK/port" ]] || { cat "$WORK/daemon.log" >&2; fail "daemon did not start under strace"; }
 addr="127.0.0.1:$(cat "$WORK/port")"
@@ -88,7 +95,8 @@ kill -HUP "$DAEMON_PID"
 for _ in $(seq 600); do grep -q "rescanning plugins (SIGHUP)" "$WORK/daemon.log" && break; sleep 0.1; done
 "$CTL" --addr "$addr" classify "警方破获电信诈骗案" >/dev/null || fail "classify after SIGHUP"
 kill -TERM "$DAEMON_PID"
-wait "$DAEMON_PID" || { cat "$WORK/daemon.log" >&2; fail "daemon exited non-zero"; }
+# strace exits with the traced program's status.
+wait "$STRACE_PID" || { cat "$WORK/daemon.log" >&2; fail "daemon exited non-zero"; }
 DAEMON_PID=""
 
 # "PID name(" lines; resumed/exit lines carry no new call.

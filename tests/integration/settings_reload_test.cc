@@ -79,13 +79,15 @@ TEST_F(SettingsReloadTest, SighupAppliesAReloadableSetting) {
 }
 
 TEST_F(SettingsReloadTest, SighupWarnsAboutARestartOnlySetting) {
+  // (Not `listen`: the test's --listen flag wins over the file.)
   dir_.WriteFile("classifyd.toml",
-                 "default_top_k = 2\nlisten = \"127.0.0.1:1\"\n");
+                 "default_top_k = 2\nmax_message_bytes = 2048\n");
   daemon_->Signal(SIGHUP);
   EXPECT_TRUE(daemon_->WaitForLog(
-      "SIGHUP: setting 'listen' changed; it takes effect only after a restart",
+      "SIGHUP: setting 'max_message_bytes' changed; it takes effect only "
+      "after a restart",
       seconds(30)));
-  // The reloadable part of the same file applied; the old port serves.
+  // The reloadable part of the same file applied.
   EXPECT_TRUE(WaitForLabelCount(*daemon_, 2, seconds(60)));
 }
 

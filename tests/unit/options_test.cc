@@ -84,6 +84,16 @@ TEST(OptionsTest, ConfigFileErrorsNameTheFileAndKey) {
   EXPECT_EQ(std::get<ParseExit>(missing).code, 2);
 }
 
+TEST(OptionsTest, EmptyStringInConfigDoesNotSwallowTheNextSetting) {
+  testing::TempDir dir;
+  const auto r = Parse({"--config", dir.WriteFile("e.toml",
+                                                  "port_file = \"\"\n"
+                                                  "default_top_k = 7\n")});
+  const DaemonOptions& o = Ok(r);
+  EXPECT_EQ(o.port_file, "");
+  EXPECT_EQ(o.limits.default_top_k, 7u);
+}
+
 TEST(OptionsTest, RejectsBadValuesAndUnknownFlags) {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"--log-level", "loud"},
