@@ -1,15 +1,14 @@
 #include "server/options.h"
 
-#include <CLI/CLI.hpp>
 #include <toml++/toml.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <sstream>
 
 #include "config/toml_text.h"
 #include "http/http_server.h"
-
-#include <unistd.h>
-
-#include <cstdlib>
-#include <sstream>
 
 // The install layout of the configured prefix (daemon/CMakeLists.txt).
 #ifndef CLASSIFYD_DEFAULT_PLUGIN_DIR
@@ -141,14 +140,16 @@ void Define(CLI::App& app, DaemonOptions& o) {
                  "accepted for mutual TLS");
   app.add_option("--tls-client-auth", o.tls.client_auth,
                  "Client certificates: none, request (verified if sent) or "
-                 "require; default require with --tls-client-ca, else none")
-      ->check(CLI::IsMember({"none", "request", "require"}));
+                 "require; empty (the default): require with "
+                 "--tls-client-ca, else none")
+      // "" is accepted so the config file can spell out the default.
+      ->check(CLI::IsMember({"", "none", "request", "require"}));
   app.add_option("--tls-reload-interval", o.tls.reload_interval_seconds,
                  "Seconds between checks of the TLS files for changes")
       ->check(CLI::Range(1u, 86400u))
       ->capture_default_str();
-  app.set_version_flag("--version", std::string("classifyd ") +
-                                        CLASSIFYD_VERSION);
+  app.set_version_flag("--version",
+                       std::string("classifyd ") + CLASSIFYD_VERSION);
 }
 
 }  // namespace
@@ -225,7 +226,8 @@ std::variant<DaemonOptions, ParseExit> ParseOptions(
     return ParseExit{0, e.what()};
   } catch (const CLI::ParseError& e) {
     std::string where;
-    if (!config_file.empty()) where = " (flags and config '" + config_file + "')";
+    if (!config_file.empty())
+      where = " (flags and config '" + config_file + "')";
     return ParseExit{2, std::string(e.what()) + where +
                             "\nRun with --help for more information."};
   }

@@ -158,6 +158,10 @@ TEST(ConfigReloadTest, ShippedConfigDocumentsEverySetting) {
   EXPECT_EQ(o.runtime_dir, defaults.runtime_dir);
   EXPECT_EQ(o.admin_socket, defaults.admin_socket);
   EXPECT_EQ(o.port_file, defaults.port_file);
+  EXPECT_FALSE(o.tls.enabled());
+  EXPECT_EQ(o.tls.client_auth, defaults.tls.client_auth);
+  EXPECT_EQ(o.tls.reload_interval_seconds,
+            defaults.tls.reload_interval_seconds);
   EXPECT_EQ(o.limits.max_document_bytes, defaults.limits.max_document_bytes);
   EXPECT_EQ(o.limits.max_batch_documents, defaults.limits.max_batch_documents);
   EXPECT_EQ(o.limits.stream_window, defaults.limits.stream_window);
