@@ -1,5 +1,6 @@
 #include "connection.h"
 
+#include <absl/status/status.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -152,29 +153,10 @@ int ReportRpcError(const grpc::Status& status, const GlobalOptions& options,
 }
 
 std::string StatusCodeName(int code) {
-  static const char* const kNames[] = {
-      "OK",
-      "CANCELLED",
-      "UNKNOWN",
-      "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED",
-      "NOT_FOUND",
-      "ALREADY_EXISTS",
-      "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION",
-      "ABORTED",
-      "OUT_OF_RANGE",
-      "UNIMPLEMENTED",
-      "INTERNAL",
-      "UNAVAILABLE",
-      "DATA_LOSS",
-      "UNAUTHENTICATED",
-  };
-  if (code >= 0 && code < static_cast<int>(std::size(kNames))) {
-    return kNames[code];
-  }
-  return "code " + std::to_string(code);
+  // gRPC's codes and Abseil's are the same numbers with the same names.
+  std::string name =
+      absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+  return name.empty() ? "code " + std::to_string(code) : name;
 }
 
 void PrintError(std::string_view message) {

@@ -1,5 +1,6 @@
 #include "metrics/metrics.h"
 
+#include <absl/status/status.h>
 #include <dirent.h>
 #include <prometheus/text_serializer.h>
 #include <sys/resource.h>
@@ -28,27 +29,16 @@ constexpr double kSecondsBounds[] = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
     0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 
-constexpr const char* kCodeNames[17] = {"OK",
-                                        "CANCELLED",
-                                        "UNKNOWN",
-                                        "INVALID_ARGUMENT",
-                                        "DEADLINE_EXCEEDED",
-                                        "NOT_FOUND",
-                                        "ALREADY_EXISTS",
-                                        "PERMISSION_DENIED",
-                                        "RESOURCE_EXHAUSTED",
-                                        "FAILED_PRECONDITION",
-                                        "ABORTED",
-                                        "OUT_OF_RANGE",
-                                        "UNIMPLEMENTED",
-                                        "INTERNAL",
-                                        "UNAVAILABLE",
-                                        "DATA_LOSS",
-                                        "UNAUTHENTICATED"};
-
-// Codes outside gRPC's range (a plugin's bug) are counted as UNKNOWN.
+// gRPC's codes 0 (OK) .. 16 (UNAUTHENTICATED), which Abseil's share and
+// name. Codes outside that range (a plugin's bug) are counted as UNKNOWN.
 size_t CodeIndex(int code) {
-  return code >= 0 && code < 17 ? static_cast<size_t>(code) : 2;
+  return code >= 0 && code < static_cast<int>(kCodeCount)
+             ? static_cast<size_t>(code)
+             : static_cast<size_t>(absl::StatusCode::kUnknown);
+}
+
+std::string CodeName(size_t index) {
+  return absl::StatusCodeToString(static_cast<absl::StatusCode>(index));
 }
 
 constexpr const char* kTriggerNames[4] = {"rescan", "reload", "load", "unload"};
@@ -290,18 +280,18 @@ std::vector<MetricFamily> Metrics::Collect(
              MetricType::Counter);
   for (size_t r = 0; r < kRpcCount; ++r) {
     const char* rpc = RpcName(static_cast<Rpc>(r));
-    for (size_t c = 0; c < 17; ++c) {
+    for (size_t c = 0; c < kCodeCount; ++c) {
       // Zero series of codes never seen would only add noise; OK always
       // shows so that rates start from a known zero.
       const uint64_t n = requests_[r][c].Value();
       if (n > 0 || c == 0) {
-        AddCounter(requests, {{"code", kCodeNames[c]}, {"rpc", rpc}},
+        AddCounter(requests, {{"code", CodeName(c)}, {"rpc", rpc}},
                    static_cast<double>(n));
       }
       const uint64_t d = documents_[r][c].Value();
       const bool has_documents = static_cast<Rpc>(r) != Rpc::kListPlugins;
       if (has_documents && (d > 0 || c == 0)) {
-        AddCounter(documents, {{"outcome", kCodeNames[c]}, {"rpc", rpc}},
+        AddCounter(documents, {{"outcome", CodeName(c)}, {"rpc", rpc}},
                    static_cast<double>(d));
       }
     }

@@ -36,6 +36,9 @@ enum class Rpc { kClassify, kClassifyBatch, kClassifyStream, kListPlugins };
 inline constexpr size_t kRpcCount = 4;
 const char* RpcName(Rpc rpc);
 
+// gRPC status codes 0 (OK) .. 16 (UNAUTHENTICATED).
+inline constexpr size_t kCodeCount = 17;
+
 // What a reload was asked for (ReloadCoordinator::Kind, as a label).
 enum class ReloadTrigger { kRescan, kReload, kLoad, kUnload };
 
@@ -109,9 +112,9 @@ class Metrics {
 
   const uint64_t id_;  // Tells per-thread caches of different instances apart.
 
-  // Indexed by [rpc][grpc code 0..16].
-  std::array<std::array<metrics::Counter, 17>, kRpcCount> requests_;
-  std::array<std::array<metrics::Counter, 17>, kRpcCount> documents_;
+  // Indexed by [rpc][gRPC code].
+  std::array<std::array<metrics::Counter, kCodeCount>, kRpcCount> requests_;
+  std::array<std::array<metrics::Counter, kCodeCount>, kRpcCount> documents_;
   std::array<std::unique_ptr<metrics::Histogram>, kRpcCount> request_seconds_;
   metrics::Gauge inflight_unary_;
   metrics::Gauge open_streams_;

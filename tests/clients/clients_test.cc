@@ -4,13 +4,10 @@
 // that every line is answered once, in order, with the labels the daemon
 // gives the same text over a direct Classify call, and that bad lines are
 // reported without ending the stream.
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,7 +21,7 @@
 #include <vector>
 
 #include "classifyd/v1/classifier.grpc.pb.h"
-#include "clients/program.h"
+#include "testing/child_process.h"
 #include "testing/daemon_process.h"
 #include "testing/temp_dir.h"
 
@@ -188,19 +185,6 @@ Struct ParseLine(const std::string& line) {
   return object;
 }
 
-// A loopback port nothing listens on (bound, read, closed).
-int UnusedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof addr;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 const Value& Field(const Struct& object, const std::string& key) {
   static const Value kMissing;
   auto it = object.fields().find(key);
@@ -315,7 +299,7 @@ TEST_P(StreamClientTest, StreamsTwoThousandHeadlinesInOrder) {
 }
 
 TEST_P(StreamClientTest, SaysSoWhenNoDaemonListens) {
-  const std::string addr = "127.0.0.1:" + std::to_string(UnusedPort());
+  const std::string addr = "127.0.0.1:" + std::to_string(testing::UnusedLoopbackPort());
   std::vector<std::string> args = GetParam().short_connect_timeout;
   args.push_back(files_.WriteFile("one.txt", "一条新闻\n"));
   const ProgramResult run = Run(args, addr);

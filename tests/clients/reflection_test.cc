@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "classifyd/v1/classifier.pb.h"
-#include "clients/program.h"
+#include "testing/child_process.h"
 #include "testing/daemon_process.h"
 #include "testing/temp_dir.h"
 

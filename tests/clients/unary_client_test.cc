@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "clients/program.h"
+#include "testing/child_process.h"
 #include "testing/daemon_process.h"
 #include "testing/temp_dir.h"
 

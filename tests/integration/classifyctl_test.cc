@@ -2,33 +2,26 @@
 // way a user or a script runs it, against the real daemon with the
 // deterministic keyword plugin. Checks what scripts depend on: stdout,
 // stderr and the documented exit codes, on success and on every error path.
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <thread>
+#include <memory>
 #include <vector>
 
 #include "classifyd/v1/admin.pb.h"
 #include "classifyd/v1/classifier.pb.h"
+#include "testing/child_process.h"
 #include "testing/daemon_process.h"
 #include "testing/temp_dir.h"
-
-extern char** environ;
 
 namespace classifyd {
 namespace {
@@ -41,134 +34,26 @@ using ::testing::Not;
 
 constexpr char kRules[] = "地震=disaster;股=finance;球=sports";
 
-// What a finished classifyctl run left behind.
-struct CtlResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-  std::vector<std::string> OutLines() const {
-    std::vector<std::string> lines;
-    std::istringstream in(out);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-  }
-};
+using CtlResult = testing::ProgramResult;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+// classifyctl with `args`, ignoring CLASSIFYD_ADDR from the test's own
+// environment (it would change classifyctl's default address).
+std::unique_ptr<testing::ChildProcess> StartCtl(
+    std::vector<std::string> args, const std::string& input,
+    const std::map<std::string, std::string>& env = {}, int stdin_fd = -1) {
+  args.insert(args.begin(), CLASSIFYCTL_BINARY);
+  testing::ChildOptions options;
+  options.env = env;
+  options.unset_env = {"CLASSIFYD_ADDR"};
+  options.stdin_fd = stdin_fd;
+  options.stdin_text = input;
+  return std::make_unique<testing::ChildProcess>(args, options);
 }
-
-// A classifyctl process with stdin from a file and stdout/stderr to files
-// (no pipes, so a chatty child can never block on a full pipe).
-class CtlProcess {
- public:
-  // Runs with `input` as stdin, or, if `stdin_fd` is given, with that
-  // descriptor (e.g. a pipe the test writes to) as stdin.
-  CtlProcess(std::vector<std::string> args, const std::string& input,
-             const std::map<std::string, std::string>& env = {},
-             int stdin_fd = -1) {
-    stdin_path_ = io_.WriteFile("stdin", input);
-    out_path_ = io_.path() + "/stdout";
-    err_path_ = io_.path() + "/stderr";
-    args.insert(args.begin(), CLASSIFYCTL_BINARY);
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    // The parent's environment, minus what would change classifyctl's
-    // defaults behind the test's back, plus `env`.
-    std::vector<std::string> vars;
-    for (char** e = environ; *e != nullptr; ++e) {
-      const std::string var = *e;
-      const std::string name = var.substr(0, var.find('='));
-      if (name == "CLASSIFYD_ADDR" || env.count(name)) continue;
-      vars.push_back(var);
-    }
-    for (const auto& [name, value] : env) vars.push_back(name + "=" + value);
-    std::vector<char*> envp;
-    for (std::string& v : vars) envp.push_back(v.data());
-    envp.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    if (stdin_fd >= 0) {
-      posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
-    } else {
-      posix_spawn_file_actions_addopen(&actions, 0, stdin_path_.c_str(),
-                                       O_RDONLY, 0);
-    }
-    posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(),
-                               envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-      ADD_FAILURE() << "cannot start " << argv[0] << ": " << strerror(rc);
-      pid_ = -1;
-    }
-  }
-
-  ~CtlProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  // What it has written to stdout so far.
-  std::string OutputSoFar() const { return ReadFile(out_path_); }
-
-  // Waits for the exit (killing it after `timeout`) and collects output.
-  CtlResult Wait(std::chrono::seconds timeout = std::chrono::seconds(120)) {
-    CtlResult run;
-    if (pid_ <= 0) return run;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    int status = 0;
-    while (waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        ADD_FAILURE() << "classifyctl did not exit within " << timeout.count()
-                      << " s";
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    pid_ = -1;
-    run.exit_code =
-        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    run.out = ReadFile(out_path_);
-    run.err = ReadFile(err_path_);
-    return run;
-  }
-
- private:
-  testing::TempDir io_;
-  std::string stdin_path_, out_path_, err_path_;
-  pid_t pid_ = -1;
-};
 
 CtlResult RunCtl(const std::vector<std::string>& args,
                  const std::string& input = "",
                  const std::map<std::string, std::string>& env = {}) {
-  return CtlProcess(args, input, env).Wait();
-}
-
-// A loopback port nothing listens on.
-int UnusedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof addr;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
-  close(fd);
-  return ntohs(addr.sin_port);
+  return StartCtl(args, input, env)->Wait(std::chrono::seconds(120));
 }
 
 template <typename Message>
@@ -184,12 +69,6 @@ double Number(const google::protobuf::Struct& object, const std::string& key) {
   auto it = object.fields().find(key);
   EXPECT_NE(it, object.fields().end()) << key;
   return it == object.fields().end() ? -1 : it->second.number_value();
-}
-
-// Output of a classifyctl run, for failure messages.
-std::string Show(const CtlResult& run) {
-  return "exit " + std::to_string(run.exit_code) + "\n--- stdout\n" + run.out +
-         "--- stderr\n" + run.err;
 }
 
 class ClassifyctlTest : public ::testing::Test {
@@ -223,7 +102,7 @@ TEST_F(ClassifyctlTest, ClassifyShowsOtherClassifiersThatAgreed) {
       {{"rules.toml", KeywordManifest(kRules)},
        {"backup.toml", KeywordManifest("地震=disaster", "score = 0.5")}}));
   CtlResult run = Ctl({"classify", "四川发生地震"});
-  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
   const auto lines = run.OutLines();
   ASSERT_EQ(lines.size(), 3u) << run.out;
   EXPECT_THAT(lines[1], AllOf(HasSubstr("disaster"), HasSubstr("0.900"),
@@ -236,7 +115,7 @@ TEST_F(ClassifyctlTest, ClassifyPrintsATableOrJson) {
   ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest(kRules)}}));
 
   CtlResult run = Ctl({"classify", "四川发生地震"});
-  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
   const auto lines = run.OutLines();
   ASSERT_EQ(lines.size(), 2u) << run.out;
   EXPECT_THAT(lines[0], AllOf(HasSubstr("LABEL"), HasSubstr("SCORE"),
@@ -246,7 +125,7 @@ TEST_F(ClassifyctlTest, ClassifyPrintsATableOrJson) {
   EXPECT_EQ(run.err, "");
 
   run = Ctl({"classify", "--json", "地震后股市下跌"});
-  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
   auto response = ParseJson<v1::ClassifyResponse>(run.out);
   ASSERT_EQ(response.labels_size(), 2);
   EXPECT_EQ(response.labels(0).plugin(), "rules");
@@ -257,7 +136,7 @@ TEST_F(ClassifyctlTest, ClassifyPrintsATableOrJson) {
   const std::string file = plugins_.WriteFile("doc.txt", "足球比赛");
   for (const CtlResult& r : {Ctl({"classify", "--json", "--file", file}),
                              Ctl({"classify", "--json"}, "足球比赛")}) {
-    ASSERT_EQ(r.exit_code, 0) << Show(r);
+    ASSERT_EQ(r.exit_code, 0) << r.Show();
     response = ParseJson<v1::ClassifyResponse>(r.out);
     ASSERT_EQ(response.labels_size(), 1) << r.out;
     EXPECT_EQ(response.labels(0).name(), "sports");
@@ -266,42 +145,42 @@ TEST_F(ClassifyctlTest, ClassifyPrintsATableOrJson) {
 
   // Request options reach the server.
   run = Ctl({"classify", "--json", "--top-k", "1", "地震后股市下跌"});
-  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
   EXPECT_EQ(ParseJson<v1::ClassifyResponse>(run.out).labels_size(), 1);
   run = Ctl({"classify", "--min-score", "0.95", "地震"});
-  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
   EXPECT_THAT(run.out, HasSubstr("no label scored at least"));
   run = Ctl({"classify", "--plugin", "rules", "地震"});
-  EXPECT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_EQ(run.exit_code, 0) << run.Show();
 
   // --addr from the environment, and global flags after the subcommand.
   run = RunCtl({"classify", "地震"}, "",
                {{"CLASSIFYD_ADDR", daemon_->address()}});
-  EXPECT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_EQ(run.exit_code, 0) << run.Show();
   run = RunCtl({"classify", "地震", "--addr", daemon_->address()});
-  EXPECT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_EQ(run.exit_code, 0) << run.Show();
 }
 
 TEST_F(ClassifyctlTest, ClassifyReportsTheServersErrorWithExitCode1) {
   ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest(kRules)}}));
 
   CtlResult run = Ctl({"classify", ""});
-  EXPECT_EQ(run.exit_code, 1) << Show(run);
+  EXPECT_EQ(run.exit_code, 1) << run.Show();
   EXPECT_THAT(run.err,
               AllOf(HasSubstr("INVALID_ARGUMENT"), HasSubstr("empty")));
   EXPECT_EQ(run.out, "");
 
   run = Ctl({"classify", "--file", "/dev/null"});
-  EXPECT_EQ(run.exit_code, 1) << Show(run);
+  EXPECT_EQ(run.exit_code, 1) << run.Show();
   EXPECT_THAT(run.err, HasSubstr("empty"));
 
   run = Ctl({"classify", "--plugin", "nope", "地震"});
-  EXPECT_EQ(run.exit_code, 1) << Show(run);
+  EXPECT_EQ(run.exit_code, 1) << run.Show();
   EXPECT_THAT(run.err, AllOf(HasSubstr("NOT_FOUND"),
                              HasSubstr("unknown classifier 'nope'")));
 
   run = Ctl({"classify", "--top-k", "1000", "地震"});
-  EXPECT_EQ(run.exit_code, 1) << Show(run);
+  EXPECT_EQ(run.exit_code, 1) << run.Show();
   EXPECT_THAT(run.err, HasSubstr("INVALID_ARGUMENT"));
 }
 
@@ -324,7 +203,7 @@ TEST(ClassifyctlUsageTest, BadUsageExits2AndHelpDocumentsExitCodes) {
     const CtlResult run = RunCtl(args);
     std::string joined;
     for (const auto& a : args) joined += " " + a;
-    EXPECT_EQ(run.exit_code, 2) << "classifyctl" << joined << "\n" << Show(run);
+    EXPECT_EQ(run.exit_code, 2) << "classifyctl" << joined << "\n" << run.Show();
     EXPECT_NE(run.err, "") << joined;
   }
 
@@ -338,7 +217,7 @@ TEST(ClassifyctlUsageTest, BadUsageExits2AndHelpDocumentsExitCodes) {
 }
 
 TEST(ClassifyctlUnreachableTest, NoDaemonExits3WithAdvice) {
-  const std::string addr = "127.0.0.1:" + std::to_string(UnusedPort());
+  const std::string addr = "127.0.0.1:" + std::to_string(testing::UnusedLoopbackPort());
   testing::TempDir files;
   const std::string tsv = files.WriteFile("e.tsv", "disaster\t地震\n");
   const std::vector<std::vector<std::string>> commands = {
@@ -347,7 +226,7 @@ TEST(ClassifyctlUnreachableTest, NoDaemonExits3WithAdvice) {
   for (auto args : commands) {
     args.insert(args.begin(), {"--addr", addr});
     const CtlResult run = RunCtl(args, "{\"text\": \"地震\"}\n");
-    EXPECT_EQ(run.exit_code, 3) << args[2] << "\n" << Show(run);
+    EXPECT_EQ(run.exit_code, 3) << args[2] << "\n" << run.Show();
     EXPECT_THAT(run.err, AllOf(HasSubstr("cannot connect to " + addr),
                                HasSubstr("is classifyd running?"),
                                HasSubstr("./run.sh")))
@@ -355,7 +234,7 @@ TEST(ClassifyctlUnreachableTest, NoDaemonExits3WithAdvice) {
   }
   const CtlResult run =
       RunCtl({"--admin-socket", files.path() + "/no/admin.sock", "reload"});
-  EXPECT_EQ(run.exit_code, 3) << Show(run);
+  EXPECT_EQ(run.exit_code, 3) << run.Show();
   EXPECT_THAT(run.err, AllOf(HasSubstr("cannot connect to the admin socket " +
                                        files.path() + "/no/admin.sock"),
                              HasSubstr("--admin-socket")));
@@ -370,7 +249,7 @@ TEST_F(ClassifyctlTest, PluginsListsReadyAndFailedClassifiers) {
        {"broken.toml", KeywordManifest("x=ex", "fail_create = \"true\"")}}));
 
   CtlResult run = Ctl({"plugins"});
-  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
   const auto lines = run.OutLines();
   ASSERT_EQ(lines.size(), 4u) << run.out;  // Header, 2 rows, 1 error.
   EXPECT_THAT(lines[0],
@@ -383,7 +262,7 @@ TEST_F(ClassifyctlTest, PluginsListsReadyAndFailedClassifiers) {
                               HasSubstr("disaster,finance,sports")));
 
   run = Ctl({"plugins", "--json"});
-  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
   const auto list = ParseJson<v1::ListPluginsResponse>(run.out);
   ASSERT_EQ(list.plugins_size(), 2);
   EXPECT_EQ(list.plugins(1).name(), "rules");
@@ -395,12 +274,12 @@ TEST_F(ClassifyctlTest, PluginsListsReadyAndFailedClassifiers) {
 TEST_F(ClassifyctlTest, HealthIsServingOrNotServingWithExitCode4) {
   ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest(kRules)}}));
   CtlResult run = Ctl({"health"});
-  EXPECT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_EQ(run.exit_code, 0) << run.Show();
   EXPECT_EQ(run.out, "SERVING\n");
   run = Ctl({"health", "--service", "classifyd.v1.Classifier"});
-  EXPECT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_EQ(run.exit_code, 0) << run.Show();
   run = Ctl({"health", "--service", "no.such.Service"});
-  EXPECT_EQ(run.exit_code, 1) << Show(run);
+  EXPECT_EQ(run.exit_code, 1) << run.Show();
   EXPECT_THAT(run.err, HasSubstr("NOT_FOUND"));
 }
 
@@ -408,18 +287,18 @@ TEST_F(ClassifyctlTest, NoReadyClassifierIsNotServing) {
   ASSERT_NO_FATAL_FAILURE(StartWith({}, {}, /*wait_serving=*/false));
   ASSERT_TRUE(daemon_->WaitForHealth(false, std::chrono::seconds(30)));
   CtlResult run = Ctl({"health"});
-  EXPECT_EQ(run.exit_code, 4) << Show(run);
+  EXPECT_EQ(run.exit_code, 4) << run.Show();
   EXPECT_EQ(run.out, "NOT_SERVING\n");
   EXPECT_THAT(run.err, HasSubstr("no classifier is ready"));
 
   // The server answers UNAVAILABLE itself: exit 3, but not "cannot connect".
   run = Ctl({"classify", "地震"});
-  EXPECT_EQ(run.exit_code, 3) << Show(run);
+  EXPECT_EQ(run.exit_code, 3) << run.Show();
   EXPECT_THAT(run.err, AllOf(HasSubstr("unavailable"),
                              HasSubstr("no classifier is ready"),
                              Not(HasSubstr("cannot connect"))));
   run = Ctl({"plugins"});
-  EXPECT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_EQ(run.exit_code, 0) << run.Show();
   EXPECT_THAT(run.out, HasSubstr("no classifiers"));
 }
 
@@ -428,39 +307,39 @@ TEST_F(ClassifyctlTest, ReloadLoadAndUnloadGoThroughTheAdminSocket) {
                                     {"--watch", "false"}));
 
   CtlResult run = Ctl({"reload"});
-  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
   EXPECT_THAT(run.out, HasSubstr("loaded 0, failed 0, removed 0"));
   EXPECT_THAT(run.out, AllOf(HasSubstr("rules"), HasSubstr("READY")));
 
   run = Ctl({"reload", "rules"});
-  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
   EXPECT_THAT(run.out, HasSubstr("loaded 1, failed 0, removed 0"));
   run = Ctl({"reload", "--json", "rules"});
-  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
   const auto reloaded = ParseJson<v1::ReloadResponse>(run.out);
   EXPECT_EQ(reloaded.loaded(), 1);
   ASSERT_EQ(reloaded.plugins_size(), 1);
   EXPECT_EQ(reloaded.plugins(0).generation(), 3u);
 
   run = Ctl({"unload", "rules"});
-  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
   EXPECT_THAT(run.out, HasSubstr("loaded 0, failed 0, removed 1"));
   EXPECT_EQ(Ctl({"health"}).exit_code, 4);
 
   run = Ctl({"load", "rules"});
-  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
   EXPECT_THAT(run.out, HasSubstr("loaded 1, failed 0, removed 0"));
   EXPECT_EQ(Ctl({"health"}).exit_code, 0);
 
   run = Ctl({"load", "ghost"});
-  EXPECT_EQ(run.exit_code, 1) << Show(run);
+  EXPECT_EQ(run.exit_code, 1) << run.Show();
   EXPECT_THAT(run.err, AllOf(HasSubstr("NOT_FOUND"), HasSubstr("ghost")));
 
   // A manifest that fails to load: reported, counted, exit 1.
   plugins_.WriteFile("bad.toml",
                      KeywordManifest("x=ex", "fail_create = \"true\""));
   run = Ctl({"reload"});
-  EXPECT_EQ(run.exit_code, 1) << Show(run);
+  EXPECT_EQ(run.exit_code, 1) << run.Show();
   EXPECT_THAT(run.out,
               AllOf(HasSubstr("loaded 0, failed 1, removed 0"),
                     HasSubstr("FAILED"), HasSubstr("fail_create is set")));
@@ -477,11 +356,11 @@ TEST_F(ClassifyctlTest, DefaultAdminSocketIsTheDaemonsDefault) {
                 {"--runtime-dir", runtime.path(), "--admin-socket", ""}));
   CtlResult run =
       RunCtl({"reload"}, "", {{"RUNTIME_DIRECTORY", runtime.path()}});
-  EXPECT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_EQ(run.exit_code, 0) << run.Show();
   EXPECT_THAT(run.out, HasSubstr("loaded 0, failed 0, removed 0"));
   run = RunCtl({"reload"}, "",
                {{"RUNTIME_DIRECTORY", ""}, {"TMPDIR", runtime.path()}});
-  EXPECT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_EQ(run.exit_code, 0) << run.Show();
 }
 
 // --- stream
@@ -500,7 +379,7 @@ TEST_F(ClassifyctlTest, StreamAnswersEveryLineInOrderAndGoesOnAfterBadOnes) {
       "{\"id\": \"h\", \"text\": \"足球\", \"min_score\": 0.95}\n"
       "{\"id\": \"last\", \"text\": \"股\"}";  // No final newline.
   CtlResult run = Ctl({"stream"}, input);
-  EXPECT_EQ(run.exit_code, 1) << Show(run);  // Some documents failed.
+  EXPECT_EQ(run.exit_code, 1) << run.Show();  // Some documents failed.
   const auto lines = run.OutLines();
   ASSERT_EQ(lines.size(), 9u) << run.out;
   std::vector<v1::ClassifyResponse> out;
@@ -530,7 +409,7 @@ TEST_F(ClassifyctlTest, StreamAnswersEveryLineInOrderAndGoesOnAfterBadOnes) {
   // Lenient about unknown fields when asked; all good: exit 0.
   run = Ctl({"stream", "--ignore-unknown-fields"},
             "{\"id\": \"g\", \"text\": \"地震\", \"colour\": 1}\n");
-  EXPECT_EQ(run.exit_code, 0) << Show(run);
+  EXPECT_EQ(run.exit_code, 0) << run.Show();
   EXPECT_THAT(run.err, HasSubstr("1 documents, 0 errors"));
 }
 
@@ -542,7 +421,7 @@ TEST_F(ClassifyctlTest, StreamTextLinesAndDefaultOptions) {
       plugins_.WriteFile("docs.txt", "地震\r\n\n地震股市\n");
   CtlResult run = Ctl(
       {"stream", "--text-lines", "--plugin", "rules", "--top-k", "1", file});
-  EXPECT_EQ(run.exit_code, 1) << Show(run);  // The blank line is an error.
+  EXPECT_EQ(run.exit_code, 1) << run.Show();  // The blank line is an error.
   const auto lines = run.OutLines();
   ASSERT_EQ(lines.size(), 3u) << run.out;
   const auto first = ParseJson<v1::ClassifyResponse>(lines[0]);
@@ -557,7 +436,7 @@ TEST_F(ClassifyctlTest, StreamTextLinesAndDefaultOptions) {
   // A line's own options win over the defaults.
   run = Ctl({"stream", "--plugin", "rules"},
             "{\"text\": \"地震\", \"plugins\": [\"other\"]}\n");
-  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
   EXPECT_EQ(ParseJson<v1::ClassifyResponse>(run.out).labels(0).name(), "place");
 }
 
@@ -600,15 +479,15 @@ TEST_F(ClassifyctlTest, StreamGivesUpWhenTheServerStopsAnswering) {
   // quiet: classifyctl must still give up and exit, not wait for input.
   int pipe_fds[2];
   ASSERT_EQ(pipe2(pipe_fds, O_CLOEXEC), 0);
-  CtlProcess ctl(Args({"--timeout", "0.5", "stream"}), "", {}, pipe_fds[0]);
+  auto ctl = StartCtl(Args({"--timeout", "0.5", "stream"}), "", {}, pipe_fds[0]);
   close(pipe_fds[0]);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const std::string input = "{\"text\": \"地震\"}\n{\"text\": \"股\"}\n";
   ASSERT_EQ(write(pipe_fds[1], input.data(), input.size()),
             static_cast<ssize_t>(input.size()));
-  const CtlResult run = ctl.Wait(std::chrono::seconds(20));
+  const CtlResult run = ctl->Wait(std::chrono::seconds(20));
   close(pipe_fds[1]);
-  EXPECT_EQ(run.exit_code, 3) << Show(run);
+  EXPECT_EQ(run.exit_code, 3) << run.Show();
   // Gave up 0.5 s after sending, long before the first answer (3 s).
   EXPECT_EQ(run.out, "");
   EXPECT_THAT(run.err, HasSubstr("0 documents, 0 errors"));
@@ -622,18 +501,18 @@ TEST_F(ClassifyctlTest, StreamExits3WhenTheDaemonDiesMidway) {
       StartWith({{"slow.toml", KeywordManifest(kRules, "sleep_ms = 1000")}}));
   std::string input;
   for (int i = 0; i < 200; ++i) input += "{\"text\": \"地震\"}\n";
-  CtlProcess ctl(Args({"stream"}), input);
+  auto ctl = StartCtl(Args({"stream"}), input);
   // Once the first answer is out (each plugin batch takes a second), the
   // daemon goes away.
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (ctl.OutputSoFar().empty() &&
+  while (ctl->OutputSoFar().empty() &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   daemon_->Signal(SIGKILL);
-  const CtlResult run = ctl.Wait();
-  EXPECT_EQ(run.exit_code, 3) << Show(run);
+  const CtlResult run = ctl->Wait(std::chrono::seconds(120));
+  EXPECT_EQ(run.exit_code, 3) << run.Show();
   EXPECT_GE(run.OutLines().size(), 1u);
   EXPECT_LT(run.OutLines().size(), 200u);
   EXPECT_THAT(run.err, AllOf(HasSubstr("the stream ended early"),
@@ -660,7 +539,7 @@ TEST_F(ClassifyctlTest, EvalReportsAccuracyPerLabelScoresAndConfusions) {
   const std::string file = plugins_.WriteFile("eval.tsv", kEvalFile);
 
   CtlResult run = Ctl({"eval", "--json", file});
-  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
   const auto report = ParseJson<google::protobuf::Struct>(run.out);
   EXPECT_EQ(Number(report, "documents"), 6);
   EXPECT_EQ(Number(report, "errors"), 0);
@@ -696,7 +575,7 @@ TEST_F(ClassifyctlTest, EvalReportsAccuracyPerLabelScoresAndConfusions) {
   EXPECT_EQ(mistake["sports"], "finance");
 
   run = Ctl({"eval", file});
-  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
   EXPECT_THAT(run.out,
               AllOf(HasSubstr("accuracy   0.6667 (4 of 6"),
                     HasSubstr("macro-F1   0.7222"), HasSubstr("PRECISION"),
@@ -716,7 +595,7 @@ TEST_F(ClassifyctlTest, EvalReportsAccuracyPerLabelScoresAndConfusions) {
 
   // From stdin, in small batches: the same figures.
   run = Ctl({"eval", "--json", "--batch-size", "2", "-"}, kEvalFile);
-  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
   EXPECT_EQ(Number(ParseJson<google::protobuf::Struct>(run.out), "correct"), 4);
 }
 
@@ -730,7 +609,7 @@ TEST_F(ClassifyctlTest, EvalSendsBatches) {
   for (int i = 0; i < 5; ++i)
     tsv += "batch:3\tdocument " + std::to_string(i) + "\n";
   const CtlResult run = Ctl({"eval", "--json", "--batch-size", "3", "-"}, tsv);
-  ASSERT_EQ(run.exit_code, 0) << Show(run);
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
   const auto report = ParseJson<google::protobuf::Struct>(run.out);
   EXPECT_EQ(Number(report, "correct"), 3);  // Batch of 3, then of 2.
   const auto& confusions = report.fields().at("confusions").list_value();
@@ -747,19 +626,19 @@ TEST_F(ClassifyctlTest, EvalFailuresAndMalformedFiles) {
   ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest(kRules)}}));
   // A document the classifier fails on: reported, not scored, exit 1.
   CtlResult run = Ctl({"eval", "-"}, "disaster\t地震\ndisaster\t地震 FAIL\n");
-  EXPECT_EQ(run.exit_code, 1) << Show(run);
+  EXPECT_EQ(run.exit_code, 1) << run.Show();
   EXPECT_THAT(run.out, HasSubstr("documents  1 (1 errors)"));
   EXPECT_THAT(run.err, AllOf(HasSubstr("stdin:2"), HasSubstr("fail marker")));
 
   // Not label<TAB>text: exit 2 naming the line.
   run = Ctl({"eval", "-"}, "disaster\t地震\nno tab here\n");
-  EXPECT_EQ(run.exit_code, 2) << Show(run);
+  EXPECT_EQ(run.exit_code, 2) << run.Show();
   EXPECT_THAT(run.err,
               HasSubstr("stdin:2: expected label[,label...]<TAB>text"));
   run = Ctl({"eval", "-"}, ",\t地震\n");
-  EXPECT_EQ(run.exit_code, 2) << Show(run);
+  EXPECT_EQ(run.exit_code, 2) << run.Show();
   run = Ctl({"eval", "-"}, "# only a comment\n");
-  EXPECT_EQ(run.exit_code, 2) << Show(run);
+  EXPECT_EQ(run.exit_code, 2) << run.Show();
   EXPECT_THAT(run.err, HasSubstr("no documents"));
 }
 

@@ -6,6 +6,7 @@
 //
 // Each daemon's keyword classifier answers with its own label ("via-a",
 // "via-b"), so every response says which daemon gave it.
+#include <absl/status/status.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -25,6 +26,7 @@
 #include <thread>
 
 #include "classifyd/v1/classifier.grpc.pb.h"
+#include "testing/child_process.h"
 #include "testing/daemon_process.h"
 #include "testing/temp_dir.h"
 
@@ -57,19 +59,8 @@ constexpr char kRetryServiceConfig[] = R"({
   }]
 })";
 
-// A free loopback port: bound, read, released. nginx cannot report the
-// port it picked for :0, so the test picks one (and retries on a clash).
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
+// nginx cannot report the port it picked for :0, so the test picks an
+// unused one (and retries on a clash).
 
 // nginx in the foreground, as the current user, everything in a temp dir.
 class NginxProcess {
@@ -78,7 +69,7 @@ class NginxProcess {
       const std::vector<std::string>& upstreams) {
     for (int attempt = 0; attempt < 5; ++attempt) {
       std::unique_ptr<NginxProcess> n(new NginxProcess());
-      n->port_ = FreePort();
+      n->port_ = testing::UnusedLoopbackPort();
       n->dir_.WriteFile("nginx.conf", n->Config(upstreams));
       std::vector<std::string> args = {kNginx,
                                        "-p",
@@ -197,25 +188,7 @@ std::shared_ptr<grpc::Channel> Channel(const std::string& address, bool retry) {
 }
 
 std::string CodeName(grpc::StatusCode code) {
-  static const char* names[] = {"OK",
-                                "CANCELLED",
-                                "UNKNOWN",
-                                "INVALID_ARGUMENT",
-                                "DEADLINE_EXCEEDED",
-                                "NOT_FOUND",
-                                "ALREADY_EXISTS",
-                                "PERMISSION_DENIED",
-                                "RESOURCE_EXHAUSTED",
-                                "FAILED_PRECONDITION",
-                                "ABORTED",
-                                "OUT_OF_RANGE",
-                                "UNIMPLEMENTED",
-                                "INTERNAL",
-                                "UNAVAILABLE",
-                                "DATA_LOSS",
-                                "UNAUTHENTICATED"};
-  const int c = static_cast<int>(code);
-  return c >= 0 && c < 17 ? names[c] : std::to_string(c);
+  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
 }
 
 // Which daemon answered: "a", "b", or "?" when the response has no label.
