@@ -443,6 +443,9 @@ TEST_P(BadInputMatrixTest, ExactStatusAndTheDaemonKeepsServing) {
   ASSERT_NO_FATAL_FAILURE(m.ExpectServing());
 }
 
+// Test listings and failures show the row's name, not its bytes.
+void PrintTo(const Row& row, std::ostream* out) { *out << row.name; }
+
 INSTANTIATE_TEST_SUITE_P(Rows, BadInputMatrixTest, ::testing::ValuesIn(kRows),
                          [](const ::testing::TestParamInfo<Row>& info) {
                            return std::string(info.param.name);
