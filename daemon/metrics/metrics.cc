@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <limits>
@@ -328,6 +329,11 @@ std::vector<MetricFamily> Metrics::Collect(
       "classifyd_classifier_errors_total",
       "Documents a classifier failed to label (its plugin returned an error).",
       MetricType::Counter);
+  MetricFamily c_timeouts = Family(
+      "classifyd_classifier_timeouts_total",
+      "Plugin calls that ran past the classifier's time limit (timeout_ms or "
+      "--plugin-timeout-ms); their documents got DEADLINE_EXCEEDED.",
+      MetricType::Counter);
   MetricFamily c_latency =
       Family("classifyd_classifier_batch_duration_seconds",
              "Time of one call into a classifier's plugin with a batch of "
@@ -345,6 +351,8 @@ std::vector<MetricFamily> Metrics::Collect(
                  static_cast<double>(cells->documents.Value()));
       AddCounter(c_errors, {{"classifier", name}},
                  static_cast<double>(cells->errors.Value()));
+      AddCounter(c_timeouts, {{"classifier", name}},
+                 static_cast<double>(cells->timeouts.Value()));
       AddHistogram(c_latency, {{"classifier", name}}, cells->batch_seconds);
     }
     for (const auto& [key, counter] : labels_) {
@@ -357,6 +365,7 @@ std::vector<MetricFamily> Metrics::Collect(
   }
   out.push_back(std::move(c_docs));
   out.push_back(std::move(c_errors));
+  out.push_back(std::move(c_timeouts));
   out.push_back(std::move(c_latency));
   out.push_back(std::move(labels));
 
@@ -364,9 +373,16 @@ std::vector<MetricFamily> Metrics::Collect(
   // its replacement), so gather the states present per name first.
   std::map<std::string, std::set<ClassifierState>> states;
   std::map<std::string, uint64_t> generations;
+  // Stuck calls of every version still loaded, the retiring ones included:
+  // each holds a thread.
+  std::map<std::string, int> stuck;
   for (const ClassifierStatus& s : statuses) {
     states[s.name].insert(s.state);
-    if (s.serving != nullptr) generations[s.name] = s.serving->generation();
+    if (s.serving == nullptr) continue;
+    // The newest: a retiring version is listed after its replacement.
+    uint64_t& g = generations[s.name];
+    g = std::max(g, s.serving->generation());
+    stuck[s.name] += s.serving->call_health().stuck_calls.load();
   }
   MetricFamily state = Family(
       "classifyd_classifier_state",
@@ -391,6 +407,15 @@ std::vector<MetricFamily> Metrics::Collect(
     AddGauge(generation, {{"classifier", name}}, static_cast<double>(g));
   }
   out.push_back(std::move(generation));
+  MetricFamily stuck_calls = Family(
+      "classifyd_classifier_stuck_calls",
+      "Plugin calls that ran past their time limit and have not returned; "
+      "the classifier is skipped while it is not 0.",
+      MetricType::Gauge);
+  for (const auto& [name, n] : stuck) {
+    AddGauge(stuck_calls, {{"classifier", name}}, static_cast<double>(n));
+  }
+  out.push_back(std::move(stuck_calls));
 
   MetricFamily reloads = Family(
       "classifyd_reloads_total",

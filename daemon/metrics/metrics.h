@@ -58,6 +58,8 @@ class Metrics {
   struct ClassifierCells {
     metrics::Counter documents;
     metrics::Counter errors;
+    // Plugin calls that ran past the classifier's time limit.
+    metrics::Counter timeouts;
     metrics::Histogram batch_seconds;
     ClassifierCells();
   };

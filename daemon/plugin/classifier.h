@@ -18,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "plugin/call_health.h"
 #include "plugin/manifest.h"
 #include "plugin/plugin_library.h"
 
@@ -61,6 +62,8 @@ class Classifier {
   uint64_t generation() const { return generation_; }
   const std::vector<std::string>& labels() const { return labels_; }
   const PluginLibrary& library() const { return *library_; }
+  // Timeouts of this instance's calls; mutable state of a const classifier.
+  CallHealth& call_health() const { return call_health_; }
 
  private:
   Classifier(const Manifest& manifest, std::shared_ptr<PluginLibrary> library,
@@ -73,6 +76,7 @@ class Classifier {
   classifyd_host_api host_api_{};
   classifyd_instance* instance_ = nullptr;
   std::vector<std::string> labels_;
+  mutable CallHealth call_health_;
 };
 
 }  // namespace classifyd

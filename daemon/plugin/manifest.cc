@@ -58,9 +58,10 @@ std::variant<Manifest, std::string> ParseManifest(
 
   for (const auto& [key, node] : table) {
     const std::string_view k = key.str();
-    if (k != "plugin" && k != "model" && k != "weight" && k != "options") {
+    if (k != "plugin" && k != "model" && k != "weight" && k != "timeout_ms" &&
+        k != "options") {
       return where + ": unknown key '" + std::string(k) +
-             "' (expected plugin, model, weight, [options])";
+             "' (expected plugin, model, weight, timeout_ms, [options])";
     }
   }
 
@@ -94,6 +95,15 @@ std::variant<Manifest, std::string> ParseManifest(
       return where + ": `weight` must be a number in (0, 10]";
     }
     m.weight = *value;
+  }
+
+  if (const toml::node* timeout = table.get("timeout_ms")) {
+    auto value = timeout->value_exact<int64_t>();
+    if (!value || *value < 0 || *value > 3'600'000) {
+      return where +
+             ": `timeout_ms` must be an integer in [0, 3600000] (0: none)";
+    }
+    m.timeout_ms = static_cast<int>(*value);
   }
 
   if (const toml::node* options = table.get("options")) {

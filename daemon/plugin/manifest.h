@@ -5,6 +5,8 @@
 //                                # a path (with '/'): relative to this file
 //   model = "news/model.ftz"     # optional; relative to this file
 //   weight = 1.0                 # optional score multiplier, in (0, 10]
+//   timeout_ms = 2000            # optional per-call limit; 0: none;
+//                                # default: the daemon's --plugin-timeout-ms
 //   [options]                    # optional; passed to the plugin as text
 //   top_k = 5
 #ifndef CLASSIFYD_DAEMON_PLUGIN_MANIFEST_H_
@@ -28,6 +30,7 @@ struct Manifest {
   std::string library_path;   // Resolved absolute library path.
   std::string model_path;     // Resolved absolute model path, or empty.
   double weight = 1.0;
+  int timeout_ms = -1;  // -1: not set, the daemon's default applies.
   std::vector<std::pair<std::string, std::string>> options;
 
   bool operator==(const Manifest&) const = default;

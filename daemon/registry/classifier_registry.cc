@@ -8,6 +8,7 @@
 #include <system_error>
 #include <utility>
 
+#include "plugin/guarded_classify.h"
 #include "plugin/trusted_path.h"
 
 namespace classifyd {
@@ -127,22 +128,34 @@ ClassifierRegistry::Load(const Manifest& manifest) {
                      ? options_.loader(manifest, next_generation_)
                      : LoadFromPlugin(manifest, next_generation_);
   if (auto* error = std::get_if<std::string>(&created)) return *error;
+  std::shared_ptr<const Classifier> candidate =
+      Adopt(std::get<std::unique_ptr<Classifier>>(std::move(created)));
   // Warm up: one real classification before the classifier takes traffic,
   // so a plugin that loads but cannot classify never goes live, and the
-  // first request does not pay for lazy initialisation.
-  {
-    const Classifier& candidate = *std::get<std::unique_ptr<Classifier>>(created);
-    static constexpr std::string_view kWarmUp[] = {
-        "classifyd 预热自检: 中央气象台发布台风预警, A股收盘上涨"};
-    std::vector<DocumentOutcome> outcome;
-    candidate.ClassifyBatch(kWarmUp, 5, 0.0f, &outcome);
-    if (outcome.size() != 1 || outcome[0].code != CLASSIFYD_OK) {
-      return "warm-up classification failed: " +
-             (outcome.empty() ? std::string("no result") : outcome[0].message);
-    }
+  // first request does not pay for lazy initialisation. Under the
+  // classifier's time limit, so a plugin that hangs is refused instead of
+  // holding up every later reload.
+  static constexpr std::string_view kWarmUp[] = {
+      "classifyd 预热自检: 中央气象台发布台风预警, A股收盘上涨"};
+  std::vector<DocumentOutcome> outcome;
+  const int timeout_ms = manifest.timeout_ms >= 0 ? manifest.timeout_ms
+                                                  : options_.default_timeout_ms;
+  if (timeout_ms > 0) {
+    const GuardedCall warm_up =
+        ClassifyWithTimeout(candidate, kWarmUp, 5, 0.0f,
+                            std::chrono::milliseconds(timeout_ms), &outcome);
+    // The stuck call holds `candidate` (destroyed by the Retirer when the
+    // call returns) and its generation, which is not handed out again.
+    if (warm_up == GuardedCall::kTimedOut) ++next_generation_;
+  } else {
+    candidate->ClassifyBatch(kWarmUp, 5, 0.0f, &outcome);
+  }
+  if (outcome.size() != 1 || outcome[0].code != CLASSIFYD_OK) {
+    return "warm-up classification failed: " +
+           (outcome.empty() ? std::string("no result") : outcome[0].message);
   }
   ++next_generation_;
-  return Adopt(std::get<std::unique_ptr<Classifier>>(std::move(created)));
+  return candidate;
 }
 
 void ClassifierRegistry::SetState(Entry* entry, ClassifierState state,
@@ -171,9 +184,7 @@ void ClassifierRegistry::Publish() {
   // reference, its classifiers are queued to the Retirer.
 }
 
-bool ClassifierRegistry::Retire(
-    std::map<std::string, std::unique_ptr<Entry>>::iterator it) {
-  Entry& entry = *it->second;
+bool ClassifierRegistry::Retire(const Entry& entry) {
   if (entry.serving == nullptr) return false;
   ClassifierStatus status;
   status.name = entry.name;
@@ -336,6 +347,13 @@ ClassifierRegistry::ReconcileResult ClassifierRegistry::ReconcileLocked(
         classifier->labels().size());
     {
       std::lock_guard lock(entries_mu_);
+      // A replaced version that has a stuck call stays listed (UNLOADING,
+      // with its stuck_calls) until that call returns: it holds a thread
+      // and its library. Others finish their requests unlisted.
+      if (entry->serving != nullptr &&
+          entry->serving->call_health().stuck_calls.load() > 0) {
+        Retire(*entry);
+      }
       entry->serving = std::move(classifier);
       entry->manifest = manifest;
       entry->stamps = stamps;
@@ -363,7 +381,7 @@ ClassifierRegistry::ReconcileResult ClassifierRegistry::ReconcileLocked(
       }
       spdlog::info("classifier {}: removed, unloading after its last request",
                    it->first);
-      changed |= Retire(it);
+      changed |= Retire(*it->second);
       ++result.removed;
       it = entries_.erase(it);
     }

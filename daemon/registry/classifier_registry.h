@@ -79,6 +79,9 @@ class ClassifierRegistry {
     // Refuse world-writable or foreign-owned plugin dirs, manifests and
     // libraries (see trusted_path.h).
     bool strict_modes = true;
+    // Time limit of warm-up calls for manifests without `timeout_ms`
+    // (see plugin/guarded_classify.h); 0: none.
+    int default_timeout_ms = 0;
     // Replaces plugin loading, for tests. Default: PluginLibrary::Open +
     // Classifier::Create.
     Loader loader;
@@ -138,8 +141,9 @@ class ClassifierRegistry {
   std::shared_ptr<const Classifier> Adopt(std::unique_ptr<Classifier> c);
   void Publish();
   void SetState(Entry* entry, ClassifierState state, const std::string& error);
-  // Stops serving `it` (entries_mu_ held); true if something was serving.
-  bool Retire(std::map<std::string, std::unique_ptr<Entry>>::iterator it);
+  // Lists what `entry` serves as UNLOADING until its last reference is
+  // gone (entries_mu_ held); true if something was serving.
+  bool Retire(const Entry& entry);
 
   const Options options_;
   Retirer* const retirer_;

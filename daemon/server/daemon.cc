@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -16,6 +17,7 @@
 
 #include "http/http_server.h"
 #include "metrics/metrics.h"
+#include "plugin/guarded_classify.h"
 #include "registry/classifier_registry.h"
 #include "registry/plugin_watcher.h"
 #include "registry/reload_coordinator.h"
@@ -41,9 +43,11 @@ class PrivateDir {
     std::string tmpl = parent + "/classifyd-plugins-XXXXXX";
     if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
   }
-  ~PrivateDir() {
+  ~PrivateDir() { Remove(); }
+  void Remove() {
     std::error_code ec;
     if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+    path_.clear();
   }
   const std::string& path() const { return path_; }
 
@@ -126,6 +130,7 @@ int RunDaemon(const DaemonOptions& options) {
   registry_options.plugin_lib_dir = options.plugin_lib_dir;
   registry_options.private_lib_dir = private_dir.path();
   registry_options.strict_modes = options.strict_modes;
+  registry_options.default_timeout_ms = options.limits.plugin_timeout_ms;
   auto registry =
       std::make_unique<ClassifierRegistry>(registry_options, &retirer);
   // Without --metrics-listen nothing is counted: the hooks see null.
@@ -283,6 +288,20 @@ int RunDaemon(const DaemonOptions& options) {
   registry.reset();  // Queues the retirement of every classifier.
   retirer.Drain();
   if (options.admin_socket != "none") unlink(options.admin_socket.c_str());
+  if (const int stuck = AbandonedGuardedCalls(); stuck > 0) {
+    // A worker still inside a plugin holds a classifier: when it returns
+    // it may drop the last reference, which queues work to `retirer`, and
+    // exit() would run static destructors (the plugin's among them) under
+    // it. Every call has been answered; leave without waiting for it.
+    spdlog::warn(
+        "{} plugin call(s) that timed out are still running; exiting "
+        "without waiting for them",
+        stuck);
+    private_dir.Remove();  // The mapped library copies stay usable.
+    spdlog::info("classifyd stopped");
+    spdlog::default_logger()->flush();
+    std::_Exit(0);
+  }
   spdlog::info("classifyd stopped");
   return 0;
 }

@@ -1,7 +1,9 @@
 // What the watchdog checks before each ping: that the reload coordinator is
 // not stuck in one job, and that a real Classify call through the server's
 // own call machinery (an in-process channel) completes in time. A plugin
-// hanging in classify, or gRPC's threads wedged, fails the second.
+// hanging in classify without a time limit, or gRPC's threads wedged,
+// fails the second; with a limit the server answers (DEADLINE_EXCEEDED,
+// then the classifier is skipped), which counts as progress.
 //
 // Thread-compatible: called from the watchdog thread only.
 #ifndef CLASSIFYD_DAEMON_SERVER_LIVENESS_PROBE_H_

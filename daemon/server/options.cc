@@ -131,6 +131,13 @@ void Define(CLI::App& app, DaemonOptions& o) {
                  "Minimum label score when a request sets none")
       ->check(CLI::Range(0.0f, 1.0f))
       ->capture_default_str();
+  app.add_option("--plugin-timeout-ms", o.limits.plugin_timeout_ms,
+                 "How long a request waits for one classifier call when its "
+                 "manifest sets no timeout_ms; past it the classifier is "
+                 "reported DEADLINE_EXCEEDED and skipped until the call "
+                 "returns. 0: no limit (the call runs on the request thread)")
+      ->check(CLI::Range(0, 3'600'000))
+      ->capture_default_str();
   app.add_option("--tls-cert", o.tls.cert_file,
                  "PEM certificate chain for TLS on --listen (with "
                  "--tls-key); re-read when it changes");

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "plugin/guarded_classify.h"
 #include "service/label_merge.h"
 #include "service/request_validation.h"
 
@@ -108,6 +109,10 @@ void ClassifyEngine::Run(
     const Classifier& classifier = *classifiers[c];
     Metrics::ClassifierCells* cells =
         metrics_ != nullptr ? metrics_->Classifier(classifier.name()) : nullptr;
+    // The manifest's own limit wins over the daemon's default.
+    const int timeout_ms = classifier.manifest().timeout_ms >= 0
+                               ? classifier.manifest().timeout_ms
+                               : limits.plugin_timeout_ms;
     docs.clear();
     uint32_t top_k = 0;
     float min_score = 1.0f;
@@ -131,8 +136,16 @@ void ClassifyEngine::Run(
         texts.push_back(requests[docs[i]]->text());
       }
       const auto started = std::chrono::steady_clock::now();
-      classifier.ClassifyBatch(texts, top_k, plugin_min_score, &batch);
+      GuardedCall guarded = GuardedCall::kAnswered;
+      if (timeout_ms > 0) {
+        guarded =
+            ClassifyWithTimeout(classifiers[c], texts, top_k, plugin_min_score,
+                                std::chrono::milliseconds(timeout_ms), &batch);
+      } else {
+        classifier.ClassifyBatch(texts, top_k, plugin_min_score, &batch);
+      }
       if (cells != nullptr) {
+        if (guarded == GuardedCall::kTimedOut) cells->timeouts.Add();
         cells->batch_seconds.Observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                           started)

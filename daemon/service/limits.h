@@ -29,6 +29,10 @@ struct ServiceLimits {
   uint32_t default_deadline_ms = 30'000;
   // Most documents passed to a plugin in one classify_batch() call.
   size_t max_plugin_batch = 128;
+  // How long a request waits for one classify_batch() call of a classifier
+  // whose manifest sets no timeout_ms; 0: waits as long as it takes (the
+  // call runs on the request's own thread).
+  int plugin_timeout_ms = 0;
 };
 
 }  // namespace classifyd

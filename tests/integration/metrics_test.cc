@@ -369,6 +369,52 @@ TEST_F(MetricsTest, StateGaugesMatchListPluginsAndReloadsAreCounted) {
   check_states(scrape);
 }
 
+TEST_F(MetricsTest, TimedOutPluginCallsAndStuckCallsAreExposed) {
+  // crash_hang hangs on "HANG" until the release file exists.
+  const std::string release = files_.path() + "/release";
+  ASSERT_NO_FATAL_FAILURE(Start(
+      {{"rules.toml", KeywordManifest("台风=weather")},
+       {"hang.toml", "plugin = \"" + testing::TestPluginDir() +
+                         "/crash_hang.so\"\ntimeout_ms = 1500\n[options]\n"
+                         "hang_marker = \"HANG\"\nrelease_file = \"" +
+                         release + "\"\n"}}));
+  const Labels hang = {{"classifier", "hang"}};
+  const Labels rules = {{"classifier", "rules"}};
+  const Scrape before = Get();
+  EXPECT_EQ(before.Get("classifyd_classifier_stuck_calls", hang), 0);
+  EXPECT_TRUE(before.Has("classifyd_classifier_stuck_calls", hang));
+
+  ASSERT_TRUE(Classify("台风 HANG").ok());  // hang times out, rules answer.
+  ASSERT_TRUE(Classify("台风").ok());       // hang is skipped.
+  Scrape after = Get();
+  auto delta = [&](const std::string& name, const Labels& labels) {
+    return after.Get(name, labels) - before.Get(name, labels);
+  };
+  EXPECT_EQ(delta("classifyd_classifier_timeouts_total", hang), 1);
+  EXPECT_EQ(delta("classifyd_classifier_timeouts_total", rules), 0);
+  EXPECT_TRUE(after.Has("classifyd_classifier_timeouts_total", rules));
+  EXPECT_EQ(delta("classifyd_classifier_errors_total", hang), 2);
+  EXPECT_EQ(delta("classifyd_classifier_documents_total", hang), 2);
+  EXPECT_EQ(after.Get("classifyd_classifier_stuck_calls", hang), 1);
+  EXPECT_EQ(after.Get("classifyd_classifier_stuck_calls", rules), 0);
+  // Labelled by rules both times: the documents themselves are OK.
+  EXPECT_EQ(delta("classifyd_documents_total",
+                  {{"rpc", "Classify"}, {"outcome", "OK"}}),
+            2);
+  EXPECT_EQ(ListPlugins().plugins(0).name(), "hang");
+  EXPECT_EQ(ListPlugins().plugins(0).stuck_calls(), 1u);
+
+  std::ofstream{release};
+  for (int i = 0;
+       i < 600 && after.Get("classifyd_classifier_stuck_calls", hang) != 0;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    after = Get();
+  }
+  EXPECT_EQ(after.Get("classifyd_classifier_stuck_calls", hang), 0);
+  EXPECT_EQ(delta("classifyd_classifier_timeouts_total", hang), 1);
+}
+
 // Runs the daemon binary with `args` until it exits; its exit status and
 // output (stdout and stderr).
 std::pair<int, std::string> RunDaemon(const std::string& args) {

@@ -329,5 +329,38 @@ TEST_F(SystemdNotifyTest, WatchdogStopsWhileClassifyHangs) {
   EXPECT_TRUE(daemon->WaitForExit(seconds(60)).has_value());
 }
 
+// With a plugin time limit, a classifier that hangs on the probe's own
+// document answers DEADLINE_EXCEEDED and is then skipped: the daemon
+// contains it, so the pings go on (it is the only classifier, so the probe
+// call itself gets DEADLINE_EXCEEDED once, from the server, well within
+// the probe's budget).
+TEST_F(SystemdNotifyTest, WatchdogKeepsPingingWhileATimedOutClassifierIsStuck) {
+  TempDir plugins;
+  const std::string entered = dir_.path() + "/probe-hangs";
+  plugins.WriteFile("stuck.toml",
+                    "plugin = \"" + TestPluginDir() +
+                        "/crash_hang.so\"\ntimeout_ms = 300\n"
+                        "[options]\nhang_marker = \"看门狗探测\"\n"
+                        "entered_file = \"" +
+                        entered + "\"\n");
+  ScopedEnv watchdog("WATCHDOG_USEC", "4000000");  // A probe every 2 s.
+  auto daemon = DaemonProcess::Start(plugins.path());
+  ASSERT_NE(daemon, nullptr);
+  ASSERT_TRUE(notify_.WaitFor("READY=1", seconds(60)));
+  // The first probe hangs the plugin for good.
+  ASSERT_TRUE(WaitForFile(entered, seconds(60)));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(notify_.WaitFor("WATCHDOG=1", seconds(30)));
+  }
+  EXPECT_TRUE(daemon->WaitForLog("did not return within 300 ms", seconds(30)));
+  EXPECT_EQ(daemon->Log().find("withholding pings"), std::string::npos)
+      << daemon->Log();
+
+  daemon->Signal(SIGTERM);
+  const auto exit = daemon->WaitForExit(seconds(60));
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_TRUE(WIFEXITED(*exit) && WEXITSTATUS(*exit) == 0);
+}
+
 }  // namespace
 }  // namespace classifyd

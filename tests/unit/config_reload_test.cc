@@ -181,6 +181,7 @@ TEST(ConfigReloadTest, ShippedConfigDocumentsEverySetting) {
   EXPECT_FLOAT_EQ(o.limits.default_min_score,
                   defaults.limits.default_min_score);
   EXPECT_EQ(o.limits.default_deadline_ms, defaults.limits.default_deadline_ms);
+  EXPECT_EQ(o.limits.plugin_timeout_ms, defaults.limits.plugin_timeout_ms);
 }
 
 }  // namespace

@@ -78,6 +78,21 @@ TEST(ManifestTest, ValidatesWeight) {
               HasSubstr("weight"));
 }
 
+TEST(ManifestTest, ReadsAndValidatesTimeout) {
+  auto unset = Parse("plugin = \"x\"\n");
+  EXPECT_EQ(std::get<Manifest>(unset).timeout_ms, -1);
+  auto set = Parse("plugin = \"x\"\ntimeout_ms = 250\n");
+  EXPECT_EQ(std::get<Manifest>(set).timeout_ms, 250);
+  auto off = Parse("plugin = \"x\"\ntimeout_ms = 0\n");
+  EXPECT_EQ(std::get<Manifest>(off).timeout_ms, 0);
+  for (const char* bad : {"-1", "1.5", "\"1s\"", "3600001"}) {
+    EXPECT_THAT(
+        ErrorOf(Parse(std::string("plugin = \"x\"\ntimeout_ms = ") + bad)),
+        HasSubstr("`timeout_ms` must be an integer"))
+        << bad;
+  }
+}
+
 TEST(ManifestTest, RejectsNonScalarOptions) {
   EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\n[options]\nlist = [1, 2]\n")),
               HasSubstr("option 'list'"));

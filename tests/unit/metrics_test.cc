@@ -95,6 +95,21 @@ TEST(MetricsTest, ClassifierStatesMergeARetiringVersionWithItsSuccessor) {
   EXPECT_THAT(text, HasSubstr(g + "{classifier=\"b\",state=\"READY\"} 0\n"));
 }
 
+TEST(MetricsTest, TimedOutCallsAreCountedPerClassifier) {
+  Metrics m;
+  m.Classifier("slow")->timeouts.Add();
+  m.Classifier("slow")->timeouts.Add();
+  m.Classifier("quick")->documents.Add();
+  const std::string text = m.Expose({}, NoProcess());
+  const std::string t = "classifyd_classifier_timeouts_total";
+  EXPECT_THAT(text, HasSubstr("# TYPE " + t + " counter\n"));
+  EXPECT_THAT(text, HasSubstr(t + "{classifier=\"slow\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr(t + "{classifier=\"quick\"} 0\n"));
+  // No status, no stuck gauge series (they come from ListPlugins' view).
+  EXPECT_THAT(text, HasSubstr("# TYPE classifyd_classifier_stuck_calls gauge"));
+  EXPECT_THAT(text, Not(HasSubstr("classifyd_classifier_stuck_calls{")));
+}
+
 TEST(MetricsTest, ReloadOutcomes) {
   Metrics m;
   ClassifierRegistry::ReconcileResult changed;

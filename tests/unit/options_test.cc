@@ -106,12 +106,13 @@ TEST(OptionsTest, RejectsBadValuesAndUnknownFlags) {
   }
 }
 
-TEST(OptionsTest, TlsSettingsFromFlagsAndConfig) {
+TEST(OptionsTest, TlsAndTimeoutSettingsFromFlagsAndConfig) {
   testing::TempDir dir;
   const std::string config =
       dir.WriteFile("classifyd.toml",
                     "tls_cert = \"/c.crt\"\ntls_key = \"/c.key\"\n"
-                    "tls_client_ca = \"/ca.crt\"\ntls_reload_interval = 5\n");
+                    "tls_client_ca = \"/ca.crt\"\ntls_reload_interval = 5\n"
+                    "plugin_timeout_ms = 750\n");
   const auto r = Parse({"--config", config, "--tls-client-auth", "request"});
   const DaemonOptions& o = Ok(r);
   EXPECT_EQ(o.tls.cert_file, "/c.crt");
@@ -119,8 +120,24 @@ TEST(OptionsTest, TlsSettingsFromFlagsAndConfig) {
   EXPECT_EQ(o.tls.client_ca_file, "/ca.crt");
   EXPECT_EQ(o.tls.client_auth, "request");
   EXPECT_EQ(o.tls.reload_interval_seconds, 5u);
+  EXPECT_EQ(o.limits.plugin_timeout_ms, 750);
   EXPECT_TRUE(std::holds_alternative<ParseExit>(
       Parse({"--tls-client-auth", "sometimes"})));
+  EXPECT_EQ(Ok(Parse({})).limits.plugin_timeout_ms, 0);  // Off by default.
+  for (const char* bad : {"-1", "3600001", "1.5", "soon"}) {
+    const auto refused = Parse({"--plugin-timeout-ms", bad});
+    ASSERT_TRUE(std::holds_alternative<ParseExit>(refused)) << bad;
+    EXPECT_EQ(std::get<ParseExit>(refused).code, 2) << bad;
+    EXPECT_THAT(std::get<ParseExit>(refused).message,
+                HasSubstr("--plugin-timeout-ms"))
+        << bad;
+  }
+  const auto from_config = Parse(
+      {"--config", dir.WriteFile("bad.toml", "plugin_timeout_ms = -5\n")});
+  ASSERT_TRUE(std::holds_alternative<ParseExit>(from_config));
+  EXPECT_EQ(std::get<ParseExit>(from_config).code, 2);
+  EXPECT_THAT(std::get<ParseExit>(from_config).message,
+              HasSubstr("plugin-timeout-ms"));
 }
 
 TEST(OptionsTest, HelpDocumentsEveryFlag) {
@@ -130,7 +147,8 @@ TEST(OptionsTest, HelpDocumentsEveryFlag) {
   EXPECT_EQ(e.code, 0);
   for (const char* flag :
        {"--listen", "--config", "--plugin-dir", "--plugin-lib-dir",
-        "--log-level", "--max-document-bytes", "--drain-timeout"}) {
+        "--log-level", "--max-document-bytes", "--drain-timeout",
+        "--plugin-timeout-ms"}) {
     EXPECT_THAT(e.message, HasSubstr(flag));
   }
 }

@@ -1,0 +1,159 @@
+/* A plugin that misbehaves on purpose, as its manifest options say:
+ *
+ *   label = "ok"            the label (score 0.9) given to every document
+ *   hang_marker = "..."     a batch with a document containing this hangs
+ *                           in classify_batch() until one of:
+ *   hang_ms = 0               hang_ms milliseconds have passed (0: never)
+ *   release_file = "..."      this file exists (polled every 10 ms)
+ *   entered_file = "..."    created when a hang starts, so that a test can
+ *                           wait for the hang instead of guessing its time
+ *   crash_marker = "..."    a document containing this makes classify_batch
+ *                           dereference a null pointer (SIGSEGV)
+ *   crash_in_create = true  create() dereferences a null pointer
+ *
+ * The warm-up document the daemon classifies before publishing a classifier
+ * contains "预热自检", so that marker makes a crash or hang during warm-up.
+ * Thread-safe: a hang blocks only the thread it happens on. */
+#include <classifyd/plugin.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OPTION_CAPACITY 4096
+
+typedef struct classifyd_instance {
+  char label[OPTION_CAPACITY];
+  char hang_marker[OPTION_CAPACITY];
+  char crash_marker[OPTION_CAPACITY];
+  char release_file[OPTION_CAPACITY];
+  char entered_file[OPTION_CAPACITY];
+  long hang_ms;
+} Instance;
+
+static void CopyOption(const classifyd_string* value, char* out) {
+  size_t n =
+      value->size < OPTION_CAPACITY - 1 ? value->size : OPTION_CAPACITY - 1;
+  memcpy(out, value->data, n);
+  out[n] = '\0';
+}
+
+static int KeyIs(const classifyd_option* option, const char* key) {
+  return option->key.size == strlen(key) &&
+         memcmp(option->key.data, key, option->key.size) == 0;
+}
+
+static void Crash(void) {
+  volatile int* nowhere = NULL;
+  *nowhere = 1;
+  raise(SIGSEGV); /* In case the store was optimised into something else. */
+}
+
+static void SleepMs(long ms) {
+  struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+  while (nanosleep(&t, &t) != 0) {
+  }
+}
+
+static int Contains(const classifyd_string* text, const char* marker) {
+  size_t m = strlen(marker);
+  if (m == 0 || m > text->size) return 0;
+  for (size_t i = 0; i + m <= text->size; ++i) {
+    if (memcmp(text->data + i, marker, m) == 0) return 1;
+  }
+  return 0;
+}
+
+static void Hang(const Instance* instance) {
+  if (instance->entered_file[0] != '\0') {
+    FILE* f = fopen(instance->entered_file, "w");
+    if (f != NULL) fclose(f);
+  }
+  for (long left = instance->hang_ms; instance->hang_ms == 0 || left > 0;
+       left -= 10) {
+    if (instance->release_file[0] != '\0' &&
+        access(instance->release_file, F_OK) == 0) {
+      return;
+    }
+    SleepMs(instance->hang_ms == 0 || left > 10 ? 10 : left);
+  }
+}
+
+static classifyd_status Create(const classifyd_instance_config* config,
+                               const classifyd_error_sink* error,
+                               classifyd_instance** out) {
+  (void)error;
+  Instance* instance = calloc(1, sizeof(Instance));
+  if (instance == NULL) return CLASSIFYD_RESOURCE_EXHAUSTED;
+  strcpy(instance->label, "ok");
+  for (size_t i = 0; i < config->option_count; ++i) {
+    const classifyd_option* o = &config->options[i];
+    if (KeyIs(o, "label")) CopyOption(&o->value, instance->label);
+    if (KeyIs(o, "hang_marker")) CopyOption(&o->value, instance->hang_marker);
+    if (KeyIs(o, "crash_marker")) {
+      CopyOption(&o->value, instance->crash_marker);
+    }
+    if (KeyIs(o, "release_file")) {
+      CopyOption(&o->value, instance->release_file);
+    }
+    if (KeyIs(o, "entered_file")) {
+      CopyOption(&o->value, instance->entered_file);
+    }
+    if (KeyIs(o, "hang_ms") || KeyIs(o, "crash_in_create")) {
+      char value[64];
+      size_t n =
+          o->value.size < sizeof(value) - 1 ? o->value.size : sizeof(value) - 1;
+      memcpy(value, o->value.data, n);
+      value[n] = '\0';
+      if (KeyIs(o, "hang_ms")) instance->hang_ms = atol(value);
+      if (KeyIs(o, "crash_in_create") && strcmp(value, "true") == 0) Crash();
+    }
+  }
+  *out = instance;
+  return CLASSIFYD_OK;
+}
+
+static void Destroy(classifyd_instance* instance) { free(instance); }
+
+static classifyd_status ListLabels(classifyd_instance* instance,
+                                   const classifyd_label_sink* sink) {
+  sink->add(sink->context, instance->label, strlen(instance->label));
+  return CLASSIFYD_OK;
+}
+
+static classifyd_status ClassifyBatch(classifyd_instance* instance,
+                                      const classifyd_document* documents,
+                                      size_t count,
+                                      const classifyd_classify_options* options,
+                                      const classifyd_result_sink* sink) {
+  (void)options;
+  for (size_t i = 0; i < count; ++i) {
+    if (Contains(&documents[i].text, instance->crash_marker)) Crash();
+    if (Contains(&documents[i].text, instance->hang_marker)) Hang(instance);
+  }
+  for (size_t i = 0; i < count; ++i) {
+    sink->add_label(sink->context, i, instance->label, strlen(instance->label),
+                    0.9f, NULL, 0);
+  }
+  return CLASSIFYD_OK;
+}
+
+static const classifyd_plugin_api kApi = {sizeof(classifyd_plugin_api),
+                                          CLASSIFYD_ABI_MAJOR,
+                                          CLASSIFYD_ABI_MINOR,
+                                          "crash-hang",
+                                          "1.0.0",
+                                          0,
+                                          Create,
+                                          Destroy,
+                                          ListLabels,
+                                          ClassifyBatch};
+
+CLASSIFYD_EXPORT const classifyd_plugin_api* classifyd_plugin_entry(
+    uint16_t host_abi_major, uint16_t host_abi_minor) {
+  (void)host_abi_major;
+  (void)host_abi_minor;
+  return &kApi;
+}
