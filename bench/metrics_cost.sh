@@ -31,28 +31,8 @@ while [[ $# -gt 0 ]]; do
 done
 daemon=$build_dir/bin/classifyd
 bench=$build_dir/bin/classifyd-bench
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/classifyd-metrics-cost.XXXXXX")
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-start() {  # name extra-args...
-  local name=$1; shift
-  mkdir -p "$tmp/$name"
-  taskset -c "$server_core" "$daemon" --listen 127.0.0.1:0 \
-    --port-file "$tmp/$name/port" --plugin-dir "$root/models/plugins.d" \
-    --plugin-lib-dir "$build_dir/lib/classifyd/plugins" \
-    --runtime-dir "$tmp/$name" --admin-socket none --watch false \
-    --log-level warn "$@" >"$tmp/$name/log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 300); do [[ -s $tmp/$name/port ]] && return 0; sleep 0.1; done
-  cat "$tmp/$name/log" >&2
-  return 1
-}
+# shellcheck source=ab_daemons.sh
+source "$root/bench/ab_daemons.sh"
 start off
 start on --metrics-listen 127.0.0.1:0
 declare -A addr pid

@@ -1,0 +1,29 @@
+# Sourced by the A/B cost scripts (metrics_cost.sh, plugin_timeout_cost.sh):
+# a temporary directory, and start NAME ARGS... to run one daemon on
+# $server_core with the bundled classifiers and ARGS, its port in
+# $tmp/NAME/port. Every daemon started is stopped and the directory
+# removed on exit.
+#
+# Expects: root, build_dir, daemon, server_core; sets tmp, pids.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/classifyd-$(basename "$0" .sh).XXXXXX")
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+start() {  # name extra-args...
+  local name=$1; shift
+  mkdir -p "$tmp/$name"
+  taskset -c "$server_core" "$daemon" --listen 127.0.0.1:0 \
+    --port-file "$tmp/$name/port" --plugin-dir "$root/models/plugins.d" \
+    --plugin-lib-dir "$build_dir/lib/classifyd/plugins" \
+    --runtime-dir "$tmp/$name" --admin-socket none --watch false \
+    --log-level warn "$@" >"$tmp/$name/log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 300); do [[ -s $tmp/$name/port ]] && return 0; sleep 0.1; done
+  cat "$tmp/$name/log" >&2
+  return 1
+}
