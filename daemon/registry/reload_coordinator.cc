@@ -106,11 +106,16 @@ void ReloadCoordinator::Run() {
     }
     if (after_change_) after_change_();
     if (observer_) observer_(request.kind, outcome);
+    {
+      // Counted before the callbacks run, so a requester woken by its
+      // callback already sees its request in completed().
+      std::lock_guard lock(mu_);
+      ++completed_;
+    }
     for (Done& d : request.done) {
       if (d) d(outcome);
     }
     std::lock_guard lock(mu_);
-    ++completed_;
     busy_since_.reset();
   }
 }

@@ -52,7 +52,8 @@ class ReloadCoordinator {
   // kUnload.
   void Submit(Kind kind, const std::string& name, Done done);
 
-  // Number of requests completed; for tests and liveness checks.
+  // Number of requests completed, counted before their `done` callbacks
+  // run; for tests and liveness checks.
   uint64_t completed() const;
 
   // When the request being run started; nullopt when idle. The watchdog
