@@ -40,6 +40,16 @@ void PrintPluginTable(const google::protobuf::RepeatedPtrField<
                   std::to_string(info.generation()), OrDash(std::move(plugin)),
                   OrDash(std::move(labels))});
     if (!info.error().empty()) table.AddNote("error: " + info.error());
+    if (info.stuck_calls() > 0) {
+      table.AddNote("stuck: " + std::to_string(info.stuck_calls()) +
+                    " call(s) past the time limit have not returned; "
+                    "skipped until they do (" +
+                    std::to_string(info.timed_out_calls()) +
+                    " timed out in all)");
+    } else if (info.timed_out_calls() > 0) {
+      table.AddNote("timed out: " + std::to_string(info.timed_out_calls()) +
+                    " call(s) in all, none stuck now");
+    }
   }
   table.Print(out);
 }

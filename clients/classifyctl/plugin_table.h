@@ -11,8 +11,9 @@
 
 namespace classifyctl {
 
-// Columns NAME, STATE, GEN, PLUGIN (plugin name and version), LABELS; the
-// error of a failed load on an indented line below its classifier.
+// Columns NAME, STATE, GEN, PLUGIN (plugin name and version), LABELS; on
+// indented lines below a classifier, the error of a failed load and its
+// calls that ran past their time limit (stuck now, and in all).
 void PrintPluginTable(const google::protobuf::RepeatedPtrField<
                           classifyd::v1::PluginInfo>& plugins,
                       std::FILE* out);

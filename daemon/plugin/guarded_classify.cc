@@ -17,6 +17,15 @@ namespace {
 
 std::atomic<int> abandoned_calls{0};
 
+// SetStuckCallsListener's listener; the mutex also serialises its calls.
+std::mutex listener_mu;
+std::function<void()> stuck_calls_listener;
+
+void StuckCallsChanged() {
+  std::lock_guard lock(listener_mu);
+  if (stuck_calls_listener) stuck_calls_listener();
+}
+
 // Threads for guarded calls. Grows when every thread is busy (or stuck);
 // a thread idle for 30 s exits. Never destroyed: at exit a worker may
 // still be stuck inside a plugin, and nothing may wait for it.
@@ -120,6 +129,7 @@ void RunCall(Call& call, const Classifier& classifier) {
   }
   // Abandoned: the request counted this call as stuck and went on.
   classifier.call_health().stuck_calls.fetch_sub(1);
+  StuckCallsChanged();
   spdlog::warn(
       "classifier {} (generation {}): a call that timed out returned after "
       "{} ms; back in service",
@@ -181,6 +191,7 @@ GuardedCall ClassifyWithTimeout(
   health.timed_out_calls.fetch_add(1);
   abandoned_calls.fetch_add(1);
   lock.unlock();
+  StuckCallsChanged();
   spdlog::error(
       "classifier {} (generation {}): classify_batch() of {} document(s) did "
       "not return within {} ms; skipping the classifier until it does",
@@ -191,6 +202,11 @@ GuardedCall ClassifyWithTimeout(
               std::to_string(timeout.count()) + " ms",
           outcomes);
   return GuardedCall::kTimedOut;
+}
+
+void SetStuckCallsListener(std::function<void()> listener) {
+  std::lock_guard lock(listener_mu);
+  stuck_calls_listener = std::move(listener);
 }
 
 int AbandonedGuardedCalls() { return abandoned_calls.load(); }

@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -44,6 +45,15 @@ GuardedCall ClassifyWithTimeout(
     const std::shared_ptr<const Classifier>& classifier,
     std::span<const std::string_view> texts, uint32_t top_k, float min_score,
     std::chrono::milliseconds timeout, std::vector<DocumentOutcome>* outcomes);
+
+// Calls `listener` (if not empty) after any classifier's stuck-call count
+// changes: a call timed out, or a stuck call returned. The daemon uses it
+// to re-evaluate its health. Calls are serialised with each other and with
+// this function, so once it returns the previous listener is not running
+// and will not run again. The listener runs on the thread that saw the
+// change (a request thread or a guarded-call worker) and must not call
+// back into this file.
+void SetStuckCallsListener(std::function<void()> listener);
 
 // Guarded calls of the whole process that timed out and whose worker has
 // not yet let go of its classifier. While it is not 0, a worker may still

@@ -82,6 +82,13 @@ bool ClassifierRegistry::HasReady() const {
   return !Snapshot()->classifiers.empty();
 }
 
+bool ClassifierRegistry::HasAnswering() const {
+  for (const auto& c : Snapshot()->classifiers) {
+    if (c->call_health().stuck_calls.load() == 0) return true;
+  }
+  return false;
+}
+
 std::shared_ptr<const Classifier> ClassifierRegistry::Adopt(
     std::unique_ptr<Classifier> c) {
   // The deleter runs wherever the last reference drops (often a request

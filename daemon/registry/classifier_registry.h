@@ -125,6 +125,11 @@ class ClassifierRegistry {
   // True once at least one classifier is ready.
   bool HasReady() const;
 
+  // True while a ready classifier can answer: one that is not skipped
+  // because a call to it ran past its time limit and has not returned
+  // (CallHealth::stuck_calls). What the daemon's health reports.
+  bool HasAnswering() const;
+
   // Directories holding the plugin directory itself and every file the
   // entries were loaded from (libraries, models): what a watcher watches.
   std::set<std::string> WatchedDirectories() const;

@@ -14,6 +14,8 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <mutex>
+#include <optional>
 
 #include "http/http_server.h"
 #include "metrics/metrics.h"
@@ -55,12 +57,53 @@ class PrivateDir {
   std::string path_;
 };
 
-void UpdateHealth(grpc::Server& server, const ClassifierRegistry& registry) {
-  const bool serving = registry.HasReady();
-  auto* health = server.GetHealthCheckService();
-  health->SetServingStatus("", serving);
-  health->SetServingStatus(kServiceName, serving);
-}
+// Publishes SERVING while a classifier can answer (see
+// ClassifierRegistry::HasAnswering). Called by the reload coordinator's
+// thread after every change to the served set, and by whichever thread
+// sees a classifier's stuck-call count change; the mutex makes the last
+// caller's view the one published.
+class HealthPublisher {
+ public:
+  HealthPublisher(grpc::Server* server, const ClassifierRegistry* registry)
+      : health_(server->GetHealthCheckService()), registry_(registry) {}
+
+  void Update() {
+    std::lock_guard lock(mu_);
+    const bool serving = registry_->HasAnswering();
+    health_->SetServingStatus("", serving);
+    health_->SetServingStatus(kServiceName, serving);
+    if (serving == serving_) return;
+    serving_ = serving;
+    if (serving) {
+      spdlog::info("health: SERVING");
+    } else if (registry_->HasReady()) {
+      spdlog::error(
+          "health: NOT_SERVING: every ready classifier is skipped, a call "
+          "to it ran past its time limit and has not returned");
+    } else {
+      spdlog::info("health: NOT_SERVING: no classifier is ready");
+    }
+  }
+
+ private:
+  grpc::HealthCheckServiceInterface* const health_;
+  const ClassifierRegistry* const registry_;
+  std::mutex mu_;
+  std::optional<bool> serving_;  // What was last published.
+};
+
+// Tells `health` about stuck-call changes while it is in scope, so no
+// return path leaves a listener pointing at a destroyed publisher.
+class StuckCallsSubscription {
+ public:
+  explicit StuckCallsSubscription(HealthPublisher* health) {
+    SetStuckCallsListener([health] { health->Update(); });
+  }
+  ~StuckCallsSubscription() { Cancel(); }
+  StuckCallsSubscription(const StuckCallsSubscription&) = delete;
+  StuckCallsSubscription& operator=(const StuckCallsSubscription&) = delete;
+  void Cancel() { SetStuckCallsListener({}); }
+};
 
 // Builds the admin listener on a Unix socket; null (logged) on failure.
 std::unique_ptr<grpc::Server> StartAdminServer(const std::string& socket_path,
@@ -154,7 +197,9 @@ int RunDaemon(const DaemonOptions& options) {
                      options.listen);
     return 1;
   }
-  UpdateHealth(*server, *registry);  // NOT_SERVING until classifiers load.
+  HealthPublisher health(server.get(), registry.get());
+  health.Update();  // NOT_SERVING until classifiers load.
+  StuckCallsSubscription stuck_calls_to_health(&health);
   spdlog::info("listening on {} (port {}, {})", options.listen, port,
                options.tls.enabled() ? "TLS, client certificates: " +
                                            EffectiveClientAuth(options.tls)
@@ -175,8 +220,7 @@ int RunDaemon(const DaemonOptions& options) {
     };
   }
   auto coordinator = std::make_unique<ReloadCoordinator>(
-      registry.get(), [&] { UpdateHealth(*server, *registry); },
-      std::move(count_reloads));
+      registry.get(), [&health] { health.Update(); }, std::move(count_reloads));
   auto admin_service =
       std::make_unique<AdminService>(registry.get(), coordinator.get());
   // systemd's watchdog (WatchdogSec=): pings only while reloads finish and
@@ -270,6 +314,7 @@ int RunDaemon(const DaemonOptions& options) {
   watchdog.reset();
   liveness.reset();
   watcher.reset();
+  stuck_calls_to_health.Cancel();  // Health is shut down next.
   server->GetHealthCheckService()->Shutdown();
   const auto deadline =
       std::chrono::system_clock::now() +

@@ -11,10 +11,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
-#include <memory>
 #include <vector>
 
 #include "classifyd/v1/admin.pb.h"
@@ -269,6 +270,47 @@ TEST_F(ClassifyctlTest, PluginsListsReadyAndFailedClassifiers) {
   EXPECT_EQ(list.plugins(1).state(), v1::PluginInfo::READY);
   EXPECT_EQ(list.plugins(1).generation(), 1u);
   EXPECT_EQ(list.plugins(0).state(), v1::PluginInfo::FAILED);
+}
+
+TEST_F(ClassifyctlTest, PluginsShowsCallsPastTheirTimeLimit) {
+  testing::TempDir files;
+  const std::string release = files.path() + "/release";
+  ASSERT_NO_FATAL_FAILURE(StartWith(
+      {{"rules.toml", KeywordManifest(kRules)},
+       {"hang.toml", "plugin = \"" + testing::TestPluginDir() +
+                         "/crash_hang.so\"\ntimeout_ms = 1000\n[options]\n"
+                         "label = \"faulty\"\nhang_marker = \"HANG\"\n"
+                         "release_file = \"" +
+                         release + "\"\n"}}));
+  CtlResult run = Ctl({"classify", "HANG 地震"});
+  ASSERT_EQ(run.exit_code, 0) << run.Show();  // rules answered.
+
+  run = Ctl({"plugins"});
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
+  auto lines = run.OutLines();
+  ASSERT_EQ(lines.size(), 4u) << run.out;  // Header, 2 rows, 1 note.
+  EXPECT_THAT(lines[1], AllOf(HasSubstr("hang"), HasSubstr("READY")));
+  EXPECT_EQ(lines[2],
+            "    stuck: 1 call(s) past the time limit have not returned; "
+            "skipped until they do (1 timed out in all)");
+  EXPECT_THAT(lines[3], HasSubstr("rules"));
+  run = Ctl({"plugins", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
+  auto list = ParseJson<v1::ListPluginsResponse>(run.out);
+  ASSERT_EQ(list.plugins_size(), 2);
+  EXPECT_EQ(list.plugins(0).stuck_calls(), 1u);
+  EXPECT_EQ(list.plugins(0).timed_out_calls(), 1u);
+
+  // Returned: no longer stuck, the count stays.
+  { std::ofstream touch(release); }
+  for (int i = 0; i < 600; ++i) {
+    run = Ctl({"plugins"});
+    if (run.out.find("stuck:") == std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  lines = run.OutLines();
+  ASSERT_EQ(lines.size(), 4u) << run.out;
+  EXPECT_EQ(lines[2], "    timed out: 1 call(s) in all, none stuck now");
 }
 
 TEST_F(ClassifyctlTest, HealthIsServingOrNotServingWithExitCode4) {

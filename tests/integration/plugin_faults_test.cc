@@ -1,7 +1,8 @@
 // Plugin faults against the real daemon, with the purpose-built crash_hang
 // plugin: a classifier that hangs is timed out and skipped while the others
-// answer, recovers when its call returns, is replaced by a reload, and
-// holds up neither reloads nor shutdown; a classifier that crashes takes
+// answer, recovers when its call returns, is replaced by a reload, turns
+// health NOT_SERVING when no other classifier can answer, and holds up
+// neither reloads nor shutdown; a classifier that crashes takes
 // the process down (plugins run in-process, see docs/security.md), every
 // response the client already had was complete, and a restart serves
 // again.
@@ -185,7 +186,7 @@ TEST_F(PluginFaultsTest, AHangingClassifierTimesOutAndTheOthersStillAnswer) {
   status = Classify("x", &response, {"hang"});
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(status.error_message(), HasSubstr("skipped"));
-  // Health does not look at stuck calls: the others serve.
+  // The daemon still serves: another classifier can answer.
   EXPECT_TRUE(daemon_->WaitForHealth(true, std::chrono::seconds(10)));
 
   // When the stuck call returns, the classifier is back by itself.
@@ -196,6 +197,43 @@ TEST_F(PluginFaultsTest, AHangingClassifierTimesOutAndTheOthersStillAnswer) {
   EXPECT_EQ(RunCode(response, "hang"), grpc::StatusCode::OK);
   EXPECT_EQ(LabelPlugins(response), (Plugins{"hang", "rules"}));
   EXPECT_THAT(daemon_->Log(), HasSubstr("back in service"));
+}
+
+// With every classifier stuck nothing can answer: health says so (a load
+// balancer or Kubernetes readiness probe then sends work elsewhere), and
+// says SERVING again as soon as one is back, by itself or by a reload.
+TEST_F(PluginFaultsTest, WhenEveryClassifierIsStuckHealthIsNotServing) {
+  plugins_.WriteFile("hang.toml", FaultyManifest(HangOptions("HANG", "hang"),
+                                                 TimeoutLine(kTimeoutMs)));
+  ASSERT_NO_FATAL_FAILURE(Start({"--watch", "false"}));
+  v1::ClassifyResponse response;
+  EXPECT_EQ(Classify("HANG", &response).error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  ASSERT_EQ(Info("hang").stuck_calls(), 1u);
+  EXPECT_TRUE(daemon_->WaitForHealth(false, std::chrono::seconds(10)));
+  EXPECT_THAT(daemon_->Log(),
+              HasSubstr("health: NOT_SERVING: every ready classifier is "
+                        "skipped"));
+  Release("hang");
+  EXPECT_TRUE(daemon_->WaitForHealth(true, kPatience));
+  ASSERT_TRUE(Classify("fine", &response).ok());
+
+  // Stuck again, then replaced by a reload: the new generation answers.
+  std::filesystem::remove(files_.path() + "/hang.release");
+  EXPECT_EQ(Classify("HANG", &response).error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_TRUE(daemon_->WaitForHealth(false, std::chrono::seconds(10)));
+  auto admin = v1::PluginAdmin::NewStub(daemon_->NewAdminChannel());
+  v1::ReloadRequest request;
+  request.set_name("hang");
+  v1::ReloadResponse reloaded;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + kPatience);
+  ASSERT_TRUE(admin->Reload(&context, request, &reloaded).ok());
+  ASSERT_EQ(reloaded.loaded(), 1);
+  EXPECT_TRUE(daemon_->WaitForHealth(true, std::chrono::seconds(10)));
+  ASSERT_TRUE(Classify("fine", &response).ok());
+  Release("hang");  // The replaced generation's call.
 }
 
 TEST_F(PluginFaultsTest, AReloadReplacesAStuckClassifierAndKeepsItsLibrary) {

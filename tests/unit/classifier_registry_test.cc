@@ -304,5 +304,27 @@ TEST_F(ClassifierRegistryTest, AClassifierThatFailsItsWarmUpNeverGoesLive) {
   EXPECT_THAT(registry_->List()[0].error, HasSubstr("warm-up"));
 }
 
+// Health follows HasAnswering: a ready classifier skipped for a stuck call
+// (see plugin/guarded_classify.h) cannot answer; one that is not stuck is
+// enough.
+TEST_F(ClassifierRegistryTest, AnsweringNeedsAReadyClassifierThatIsNotStuck) {
+  EXPECT_FALSE(registry_->HasAnswering());
+  Write("a.toml", KeywordManifest("x=one"));
+  Write("b.toml", KeywordManifest("y=two"));
+  ASSERT_EQ(registry_->Reconcile().loaded, 2);
+  EXPECT_TRUE(registry_->HasAnswering());
+  auto snapshot = registry_->Snapshot();
+  std::atomic<int>& a_stuck = snapshot->Find("a")->call_health().stuck_calls;
+  std::atomic<int>& b_stuck = snapshot->Find("b")->call_health().stuck_calls;
+  a_stuck = 1;
+  EXPECT_TRUE(registry_->HasAnswering());
+  b_stuck = 2;
+  EXPECT_FALSE(registry_->HasAnswering());
+  EXPECT_TRUE(registry_->HasReady());
+  a_stuck = 0;
+  EXPECT_TRUE(registry_->HasAnswering());
+  b_stuck = 0;
+}
+
 }  // namespace
 }  // namespace classifyd

@@ -14,7 +14,9 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "plugin/plugin_library.h"
 #include "testing/daemon_process.h"
@@ -80,6 +82,8 @@ class GuardedClassifyTest : public ::testing::Test {
   void Release() { std::ofstream{release_file()}; }
 
   void TearDown() override {
+    // A test's listener refers to its locals, gone by now.
+    SetStuckCallsListener({});
     // Whatever a test left stuck returns now, before the next test counts.
     Release();
     EXPECT_TRUE(Eventually([] { return AbandonedGuardedCalls() == 0; }));
@@ -158,6 +162,47 @@ TEST_F(GuardedClassifyTest, AStuckCallKeepsItsClassifierAlive) {
   EXPECT_TRUE(Eventually([] { return AbandonedGuardedCalls() == 0; }));
 }
 
+TEST_F(GuardedClassifyTest, TheListenerHearsATimeoutAndTheReturn) {
+  auto c = Make({{"hang_marker", "HANG"}, {"release_file", release_file()}});
+  ASSERT_NE(c, nullptr);
+  std::mutex mu;
+  std::vector<int> heard;  // stuck_calls as the listener saw it.
+  SetStuckCallsListener([&] {
+    std::lock_guard lock(mu);
+    heard.push_back(c->call_health().stuck_calls.load());
+  });
+  auto heard_so_far = [&] {
+    std::lock_guard lock(mu);
+    return heard;
+  };
+  std::vector<DocumentOutcome> out;
+  std::string_view fine[] = {"fine"};
+  ASSERT_EQ(ClassifyWithTimeout(c, fine, 5, 0.0f, kInTime, &out),
+            GuardedCall::kAnswered);
+  EXPECT_TRUE(heard_so_far().empty());  // Nothing changed.
+
+  std::string_view hang[] = {"HANG"};
+  ASSERT_EQ(ClassifyWithTimeout(c, hang, 5, 0.0f, 100ms, &out),
+            GuardedCall::kTimedOut);
+  EXPECT_EQ(heard_so_far(), std::vector<int>{1});  // Before it returned.
+  ASSERT_EQ(ClassifyWithTimeout(c, fine, 5, 0.0f, kInTime, &out),
+            GuardedCall::kSkipped);
+  EXPECT_EQ(heard_so_far(), std::vector<int>{1});  // A skip changes nothing.
+
+  Release();
+  EXPECT_TRUE(Eventually([] { return AbandonedGuardedCalls() == 0; }));
+  EXPECT_EQ(heard_so_far(), (std::vector<int>{1, 0}));
+
+  // Once replaced, the old listener is never called again.
+  SetStuckCallsListener({});
+  std::filesystem::remove(release_file());
+  ASSERT_EQ(ClassifyWithTimeout(c, hang, 5, 0.0f, 100ms, &out),
+            GuardedCall::kTimedOut);
+  Release();
+  EXPECT_TRUE(Eventually([] { return AbandonedGuardedCalls() == 0; }));
+  EXPECT_EQ(heard_so_far(), (std::vector<int>{1, 0}));
+}
+
 // Threads call with a limit close to the plugin's own time (about 2 ms),
 // so that some calls time out, some answer, and some return just as their
 // caller gives up. Each thread has its own classifier and, after a
@@ -179,6 +224,8 @@ TEST_F(GuardedClassifyTest, TimeoutsRacingReturnsKeepTheCountsExact) {
   ASSERT_NE(shared, nullptr);
   std::atomic<int> answered{0}, timed_out{0}, skipped{0}, wrong{0};
   std::atomic<int> own_timed_out{0}, shared_timed_out{0};
+  std::atomic<int> heard{0};  // Calls of the stuck-calls listener.
+  SetStuckCallsListener([&] { ++heard; });
   const auto level = spdlog::get_level();
   spdlog::set_level(spdlog::level::off);  // Not a line per timeout.
   std::vector<std::thread> threads;
@@ -241,6 +288,8 @@ TEST_F(GuardedClassifyTest, TimeoutsRacingReturnsKeepTheCountsExact) {
     return shared->call_health().stuck_calls.load() == 0 &&
            AbandonedGuardedCalls() == 0;
   }));
+  // Every timeout was heard twice: when it happened, and when it returned.
+  EXPECT_EQ(heard.load(), 2 * timed_out.load());
 }
 
 }  // namespace
