@@ -98,6 +98,20 @@ class PluginFaultsTest : public ::testing::Test {
     return stub_->Classify(&context, request, response);
   }
 
+  // A forced reload of `name` through the admin socket, which must load a
+  // new generation.
+  void Reload(const std::string& name) {
+    auto admin = v1::PluginAdmin::NewStub(daemon_->NewAdminChannel());
+    v1::ReloadRequest request;
+    request.set_name(name);
+    v1::ReloadResponse reloaded;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + kPatience);
+    const grpc::Status status = admin->Reload(&context, request, &reloaded);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(reloaded.loaded(), 1);
+  }
+
   std::vector<v1::PluginInfo> List() {
     v1::ListPluginsResponse list;
     grpc::ClientContext context;
@@ -223,14 +237,7 @@ TEST_F(PluginFaultsTest, WhenEveryClassifierIsStuckHealthIsNotServing) {
   EXPECT_EQ(Classify("HANG", &response).error_code(),
             grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_TRUE(daemon_->WaitForHealth(false, std::chrono::seconds(10)));
-  auto admin = v1::PluginAdmin::NewStub(daemon_->NewAdminChannel());
-  v1::ReloadRequest request;
-  request.set_name("hang");
-  v1::ReloadResponse reloaded;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + kPatience);
-  ASSERT_TRUE(admin->Reload(&context, request, &reloaded).ok());
-  ASSERT_EQ(reloaded.loaded(), 1);
+  ASSERT_NO_FATAL_FAILURE(Reload("hang"));
   EXPECT_TRUE(daemon_->WaitForHealth(true, std::chrono::seconds(10)));
   ASSERT_TRUE(Classify("fine", &response).ok());
   Release("hang");  // The replaced generation's call.
@@ -247,14 +254,7 @@ TEST_F(PluginFaultsTest, AReloadReplacesAStuckClassifierAndKeepsItsLibrary) {
   const uint64_t stuck_generation = Info("hang").generation();
   ASSERT_EQ(Info("hang").stuck_calls(), 1u);
 
-  auto admin = v1::PluginAdmin::NewStub(daemon_->NewAdminChannel());
-  v1::ReloadRequest request;
-  request.set_name("hang");
-  v1::ReloadResponse reloaded;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + kPatience);
-  ASSERT_TRUE(admin->Reload(&context, request, &reloaded).ok());
-  ASSERT_EQ(reloaded.loaded(), 1);
+  ASSERT_NO_FATAL_FAILURE(Reload("hang"));
 
   // The new generation serves at once, with a clean record...
   const v1::PluginInfo fresh = Info("hang");
