@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -316,10 +317,26 @@ int RunDaemon(const DaemonOptions& options) {
   watcher.reset();
   stuck_calls_to_health.Cancel();  // Health is shut down next.
   server->GetHealthCheckService()->Shutdown();
-  const auto deadline =
-      std::chrono::system_clock::now() +
-      std::chrono::milliseconds(
-          static_cast<int64_t>(running.drain_timeout_seconds * 1000));
+  const auto drain_time = std::chrono::milliseconds(
+      static_cast<int64_t>(running.drain_timeout_seconds * 1000));
+  const auto deadline = std::chrono::system_clock::now() + drain_time;
+  // First the streams in flight end on a server that runs as usual (new
+  // streams are refused): see service/call_tracker.h for why gRPC's own
+  // drain is not enough for streams. Then the server shuts down: no new
+  // calls, and the unary calls in flight (and streams still open) get the
+  // rest of the drain time, at least a reserve of half of it up to 2 s,
+  // so that a stream that never ends does not leave a unary call that
+  // just started no time at all.
+  const auto reserve = std::min<std::chrono::milliseconds>(
+      drain_time / 2, std::chrono::seconds(2));
+  service->StartDraining();
+  spdlog::info("new streams refused; waiting for the streams in flight");
+  if (const int left = service->WaitForStreams(
+          std::chrono::steady_clock::now() + drain_time - reserve);
+      left > 0) {
+    spdlog::warn("{} stream(s) still open; cancelled if not done in {} ms",
+                 left, reserve.count());
+  }
   if (admin_server != nullptr) admin_server->Shutdown(deadline);
   server->Shutdown(deadline);
   server->Wait();

@@ -64,6 +64,35 @@ class UnaryCallMetrics {
   std::chrono::steady_clock::time_point started_;
 };
 
+grpc::Status Draining() {
+  return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                      "classifyd is shutting down: no new streams; open it on "
+                      "another instance");
+}
+
+// A stream refused at its start: finishes at once (the reactor API queues
+// the Finish until the call is bound to the reactor).
+class RefusedStream final
+    : public grpc::ServerBidiReactor<v1::ClassifyRequest,
+                                     v1::ClassifyResponse> {
+ public:
+  RefusedStream(const grpc::Status& status, Metrics* metrics)
+      : metrics_(metrics) {
+    if (metrics_ != nullptr) {
+      metrics_->StreamOpened();
+      metrics_->StreamFinished(status.error_code());
+    }
+    Finish(status);
+  }
+  void OnDone() override {
+    if (metrics_ != nullptr) metrics_->StreamClosed();
+    delete this;
+  }
+
+ private:
+  Metrics* const metrics_;
+};
+
 }  // namespace
 
 void ClassifierService::SetLimits(const ServiceLimits& limits) {
@@ -103,7 +132,8 @@ grpc::ServerUnaryReactor* ClassifierService::Classify(
 grpc::ServerBidiReactor<v1::ClassifyRequest, v1::ClassifyResponse>*
 ClassifierService::ClassifyStream(grpc::CallbackServerContext* context) {
   SPDLOG_DEBUG("ClassifyStream from {}", context->peer());
-  return new ClassifyStreamReactor(&engine_);
+  if (!streams_.Begin()) return new RefusedStream(Draining(), metrics_);
+  return new ClassifyStreamReactor(&engine_, &streams_);
 }
 
 grpc::ServerUnaryReactor* ClassifierService::ClassifyBatch(

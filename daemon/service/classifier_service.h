@@ -8,6 +8,7 @@
 #include "classifyd/v1/classifier.grpc.pb.h"
 #include "metrics/metrics.h"
 #include "registry/classifier_registry.h"
+#include "service/call_tracker.h"
 #include "service/classify_engine.h"
 
 namespace classifyd {
@@ -20,6 +21,15 @@ class ClassifierService final : public v1::Classifier::CallbackService {
 
   // Applies new limits to calls that start from now on (SIGHUP).
   void SetLimits(const ServiceLimits& limits);
+
+  // Shutdown, first step: from now on new ClassifyStream calls are refused
+  // with UNAVAILABLE (unary calls are still served).
+  void StartDraining() { streams_.StartDraining(); }
+  // Then waits until the streams in flight have ended or `deadline`
+  // passes; the streams still in flight. See service/call_tracker.h.
+  int WaitForStreams(std::chrono::steady_clock::time_point deadline) {
+    return streams_.WaitUntilIdle(deadline);
+  }
 
   grpc::ServerUnaryReactor* Classify(grpc::CallbackServerContext* context,
                                      const v1::ClassifyRequest* request,
@@ -39,6 +49,7 @@ class ClassifierService final : public v1::Classifier::CallbackService {
   const ClassifierRegistry* registry_;
   Metrics* const metrics_;
   ClassifyEngine engine_;
+  CallTracker streams_;
 };
 
 }  // namespace classifyd

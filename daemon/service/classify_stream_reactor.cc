@@ -6,8 +6,9 @@
 
 namespace classifyd {
 
-ClassifyStreamReactor::ClassifyStreamReactor(const ClassifyEngine* engine)
-    : engine_(engine), window_(engine->limits()->stream_window) {
+ClassifyStreamReactor::ClassifyStreamReactor(const ClassifyEngine* engine,
+                                             CallTracker* calls)
+    : engine_(engine), calls_(calls), window_(engine->limits()->stream_window) {
   if (engine_->metrics() != nullptr) engine_->metrics()->StreamOpened();
   StartRead(&incoming_);
 }
@@ -144,7 +145,9 @@ void ClassifyStreamReactor::OnCancel() {
 
 void ClassifyStreamReactor::OnDone() {
   if (engine_->metrics() != nullptr) engine_->metrics()->StreamClosed();
+  CallTracker* calls = calls_;
   delete this;
+  calls->End();  // Last: shutdown may go on once every call has ended.
 }
 
 }  // namespace classifyd

@@ -21,6 +21,7 @@
 #include <mutex>
 
 #include "classifyd/v1/classifier.pb.h"
+#include "service/call_tracker.h"
 #include "service/classify_engine.h"
 
 namespace classifyd {
@@ -29,8 +30,9 @@ class ClassifyStreamReactor final
     : public grpc::ServerBidiReactor<v1::ClassifyRequest,
                                      v1::ClassifyResponse> {
  public:
-  // `engine` must outlive the reactor.
-  explicit ClassifyStreamReactor(const ClassifyEngine* engine);
+  // `engine` and `calls` must outlive the reactor, which ends its call in
+  // `calls` (counted by the caller's calls->Begin()) when it is done.
+  ClassifyStreamReactor(const ClassifyEngine* engine, CallTracker* calls);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -45,6 +47,7 @@ class ClassifyStreamReactor final
   void Pump();
 
   const ClassifyEngine* const engine_;
+  CallTracker* const calls_;
   const size_t window_;
 
   std::mutex mu_;

@@ -144,6 +144,54 @@ TEST_F(StreamTest, SigtermFinishesInFlightStreamsThenExitsZero) {
   EXPECT_THAT(daemon_->Log(), HasSubstr("classifyd stopped"));
 }
 
+// While the streams in flight drain, new streams are refused with
+// UNAVAILABLE (open it on another instance); unary calls are still served.
+TEST_F(StreamTest, StreamsThatStartDuringTheDrainAreRefused) {
+  // The drain ends with this client's idle connection still open, which
+  // gRPC's shutdown then waits for until the deadline: keep it short.
+  ASSERT_NO_FATAL_FAILURE(
+      StartWith(KeywordManifest("x=ex"), {"--drain-timeout", "3"}));
+  grpc::ClientContext context;
+  auto stream = stub_->ClassifyStream(&context);
+  v1::ClassifyRequest request;
+  request.set_id("0");
+  request.set_text("x");
+  ASSERT_TRUE(stream->Write(request));
+  v1::ClassifyResponse response;
+  ASSERT_TRUE(stream->Read(&response));  // In flight, not half-closed.
+  daemon_->Signal(SIGTERM);
+  ASSERT_TRUE(
+      daemon_->WaitForLog("new streams refused", std::chrono::seconds(10)));
+
+  grpc::ClientContext unary_context;
+  unary_context.set_deadline(std::chrono::system_clock::now() +
+                             std::chrono::seconds(30));
+  grpc::Status status = stub_->Classify(&unary_context, request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.labels_size(), 1);
+  grpc::ClientContext late_context;
+  auto late = stub_->ClassifyStream(&late_context);
+  late->Write(request);  // May fail: the server may have finished already.
+  late->WritesDone();
+  while (late->Read(&response)) ADD_FAILURE() << "a refused stream answered";
+  status = late->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("shutting down"));
+
+  // The stream that was in flight goes on until it ends.
+  request.set_id("1");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  EXPECT_EQ(response.id(), "1");
+  stream->WritesDone();
+  EXPECT_FALSE(stream->Read(&response));
+  EXPECT_TRUE(stream->Finish().ok());
+  auto exit = daemon_->WaitForExit(std::chrono::seconds(20));
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_TRUE(WIFEXITED(*exit));
+  EXPECT_EQ(WEXITSTATUS(*exit), 0);
+}
+
 TEST_F(StreamTest, SigtermDrainIsBoundedForStreamsThatNeverEnd) {
   ASSERT_NO_FATAL_FAILURE(StartWith(KeywordManifest("x=ex"), {"--drain-timeout", "1"}));
   grpc::ClientContext context;
