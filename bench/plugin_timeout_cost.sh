@@ -43,13 +43,7 @@ bench=$build_dir/bin/classifyd-bench
 source "$root/bench/ab_daemons.sh"
 start off --plugin-timeout-ms 0
 start on --plugin-timeout-ms "$timeout_ms"
-declare -A addr pid
-addr[off]=127.0.0.1:$(cat "$tmp/off/port"); pid[off]=${pids[0]}
-addr[on]=127.0.0.1:$(cat "$tmp/on/port"); pid[on]=${pids[1]}
-for v in off on; do
-  taskset -c "$client_core" "$bench" wait --addr "${addr[$v]}" \
-    --classifier news-topics --timeout 120 >&2
-done
+wait_ready off on
 
 run() {  # mode variant rep
   local mode=$1 v=$2 rep=$3 args=()
