@@ -101,6 +101,18 @@ void AddHistogram(MetricFamily& family, std::vector<ClientMetric::Label> labels,
   m.histogram.sample_sum = h.Sum();
 }
 
+// A gauge family with one sample per classifier, labelled `classifier`.
+template <typename Number>
+MetricFamily PerClassifierGauge(std::string name, std::string help,
+                                const std::map<std::string, Number>& values) {
+  MetricFamily family =
+      Family(std::move(name), std::move(help), MetricType::Gauge);
+  for (const auto& [classifier, value] : values) {
+    AddGauge(family, {{"classifier", classifier}}, static_cast<double>(value));
+  }
+  return family;
+}
+
 double ReadStatmPages(int field) {
   std::ifstream statm("/proc/self/statm");
   double value = -1;
@@ -398,24 +410,16 @@ std::vector<MetricFamily> Metrics::Collect(
     }
   }
   out.push_back(std::move(state));
-  MetricFamily generation = Family(
+  out.push_back(PerClassifierGauge(
       "classifyd_classifier_generation",
       "Generation of the classifier version now serving (labels carry it "
       "too).",
-      MetricType::Gauge);
-  for (const auto& [name, g] : generations) {
-    AddGauge(generation, {{"classifier", name}}, static_cast<double>(g));
-  }
-  out.push_back(std::move(generation));
-  MetricFamily stuck_calls = Family(
+      generations));
+  out.push_back(PerClassifierGauge(
       "classifyd_classifier_stuck_calls",
       "Plugin calls that ran past their time limit and have not returned; "
       "the classifier is skipped while it is not 0.",
-      MetricType::Gauge);
-  for (const auto& [name, n] : stuck) {
-    AddGauge(stuck_calls, {{"classifier", name}}, static_cast<double>(n));
-  }
-  out.push_back(std::move(stuck_calls));
+      stuck));
 
   MetricFamily reloads = Family(
       "classifyd_reloads_total",
