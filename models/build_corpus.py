@@ -35,6 +35,18 @@ below test% + valid%, else train. The key is the de-duplication key, so the
 same text is in the same split in every set and nothing leaks from train to
 test through duplicates. Changing --salt gives a different split.
 
+Weak labels: a mapping target `weak:world` or `weak:cctv` means the topic
+is decided by the rules in models/weak/rules.py instead (international news
+and the unlabelled CCTV stories); such a row keeps the rules' labels, and a
+CCTV story no rule matches is left out.
+
+Fixed splits: a reader may put a row in a split of its own (SIB-200 ships
+train/dev/test files), which wins over the hash. Weakly labelled rows are
+training data only, so every valid and test split stays hand-labelled.
+
+Held out from training: every CCTV row dated in the dev window and every row
+of the hand-labelled calibration sample (models/devsets/).
+
 Standard library only; run with /usr/bin/python3.
 """
 
@@ -48,6 +60,13 @@ import re
 import sys
 import unicodedata
 import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "weak"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "devsets"))
+import devset  # noqa: E402
+import rules as weak_rules  # noqa: E402
 
 TAXONOMY = (
     "fraud disaster diplomacy finance politics military society sports "
@@ -65,11 +84,24 @@ SETS = {
     "cec": ("cec", "cec_corpus"),
     "telecom_fraud": ("fraud", "telecom_fraud_texts_5"),
     "ag_news": ("ag", "ag_news_en"),
+    "toutiao": ("toutiao", "toutiao_news_20k"),
+    "cctv": ("cctv", "xinwenlianbo_cctv"),
+    "sib200": ("sib200", "sib200_topic"),
 }
-DEFAULT_SETS = "nlpcc2017,clue_tnews,fewclue_tnews,thucnews,duee,cec"
+DEFAULT_SETS = ("nlpcc2017,clue_tnews,fewclue_tnews,thucnews,duee,cec,"
+                "toutiao,cctv,sib200")
 # Which occurrence's text a merged row keeps: un-segmented sources first.
-TEXT_PRIORITY = ["clue_tnews", "fewclue_tnews", "thucnews", "duee", "cec",
-                 "telecom_fraud", "ag_news", "nlpcc2017"]
+TEXT_PRIORITY = ["clue_tnews", "fewclue_tnews", "toutiao", "thucnews", "duee",
+                 "cec", "cctv", "sib200", "telecom_fraud", "ag_news",
+                 "nlpcc2017"]
+WEAK_TARGETS = ("weak:world", "weak:cctv")
+# Toutiao's sample is drawn from the pool TNEWS came from: where a text is in
+# both, TNEWS's annotation is the one kept (so TNEWS's held-out split is
+# unchanged by the new set).
+DEFERS_TO = {"toutiao": "tnews"}
+# Characters of a CCTV story's body kept after its headline in a training
+# row: the lead and a little more, as a portal's headline + lead.
+CCTV_BODY_CHARS = 200
 
 _WS = re.compile(r"\s+")
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
@@ -227,7 +259,52 @@ def read_ag_news(root):
             yield [classes[int(row[0]) - 1]], text, "test.csv"
 
 
+def read_toutiao(root):
+    for rel in ("toutiao_cat_data.dev.txt", "toutiao_cat_data.test.txt"):
+        with open(os.path.join(root, rel), encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                cols = line.rstrip("\r\n").split("_!_")
+                if len(cols) < 4:
+                    raise CorpusError("%s:%d: expected 5 _!_ fields" % (rel, n))
+                yield [cols[2]], cols[3], rel
+
+
+def read_cctv(root):
+    """CCTV stories outside the dev window and the calibration sample, as
+    two training rows each: the headline, and the headline with the start
+    of the body. Source label: the broadcast section."""
+    calib = devset.read_keys(os.path.join(os.path.dirname(
+        os.path.abspath(__file__)), "devsets", "cctv_calib.tsv"))
+    section = {"国际联播快讯": "world", "国内联播快讯": "domestic"}
+    for row in devset.read_cctv_dir(root):
+        if devset.in_dev_window(row["date"]) or row["key"] in calib:
+            continue
+        source = section.get(row["section"], "story")
+        lead = devset.lead(row["text"])
+        title = row["title"]
+        yield [source], title, "stories.tsv:title", "train", lead
+        body = row["text"][:CCTV_BODY_CHARS]
+        yield [source], title + "。" + body, "stories.tsv:body", "train", lead
+
+
+def read_sib200(root):
+    """Simplified-Chinese SIB-200; its own train/dev/test split."""
+    for part, split in (("train", "train"), ("dev", "valid"), ("test", "test")):
+        rel = "zho_Hans/%s.tsv" % part
+        with open(os.path.join(root, rel), encoding="utf-8") as f:
+            header = f.readline().rstrip("\n").split("\t")
+            if header != ["index_id", "category", "text"]:
+                raise CorpusError("%s: unexpected header %r" % (rel, header))
+            for line in f:
+                cols = line.rstrip("\n").split("\t")
+                if len(cols) == 3:
+                    yield [cols[1]], cols[2], rel, split
+
+
 READERS = {
+    "toutiao": read_toutiao,
+    "cctv": read_cctv,
+    "sib200": read_sib200,
     "nlpcc2017": read_nlpcc,
     "clue_tnews": read_clue_tnews,
     "fewclue_tnews": read_fewclue_tnews,
@@ -262,8 +339,10 @@ def load_mapping(path):
             raise CorpusError("%s:%d: unknown set %r" % (path, n, set_id))
         labels = tuple(sorted(t.strip() for t in targets.split(",")
                               if t.strip()))
+        if any(l in WEAK_TARGETS for l in labels) and len(labels) > 1:
+            raise CorpusError("%s:%d: a weak: target stands alone" % (path, n))
         for label in labels:
-            if label not in TAXONOMY:
+            if label not in TAXONOMY and label not in WEAK_TARGETS:
                 raise CorpusError("%s:%d: %r is not a taxonomy label" %
                                   (path, n, label))
         if (set_id, source) in mapping:
@@ -271,6 +350,15 @@ def load_mapping(path):
                               (path, n, set_id, source))
         mapping[(set_id, source)] = labels
     return mapping
+
+
+def weak_targets(target, text, lead):
+    """The taxonomy labels the weak rules give a row (see rules.py)."""
+    title = text.split("。", 1)[0]
+    if target == "weak:world":
+        # Only CCTV's international items are current affairs throughout.
+        return tuple(weak_rules.world_labels(title, lead, fallback=bool(lead)))
+    return tuple(weak_rules.labels_for(title, lead))
 
 
 def split_of(key, salt, test_percent, valid_percent):
@@ -330,8 +418,12 @@ def main(argv):
              "rows_empty_text": 0, "rows_dropped_by_mapping": 0,
              "source_labels": collections.Counter(),
              "dropped_source_labels": collections.Counter(),
-             "origins": collections.Counter()}
-        for source_labels, raw_text, origin in READERS[set_id](root):
+             "origins": collections.Counter(), "weak_rows": 0,
+             "weak_labels": collections.Counter()}
+        for item in READERS[set_id](root):
+            source_labels, raw_text, origin = item[:3]
+            fixed_split = item[3] if len(item) > 3 else None
+            lead = item[4] if len(item) > 4 else ""
             s["rows_read"] += 1
             s["origins"][origin] += 1
             text = normalize(raw_text)
@@ -346,13 +438,20 @@ def main(argv):
                     missing.add((set_id, source))
                     continue
                 targets = mapping[(set_id, source)]
+                if targets and targets[0] in WEAK_TARGETS:
+                    targets = weak_targets(targets[0], text, lead)
+                    # Weak labels train; they are never scored as gold.
+                    fixed_split = "train"
+                    s["weak_rows"] += 1
+                    s["weak_labels"].update(targets)
                 if not targets:
                     s["dropped_source_labels"][source] += 1
                 mapped.update(targets)
             if not mapped:
                 s["rows_dropped_by_mapping"] += 1
             occurrences[key].append(
-                (set_id, scheme, tuple(sorted(mapped)) or None, text))
+                (set_id, scheme, tuple(sorted(mapped)) or None, text,
+                 fixed_split))
         stats["sets"][set_id] = s
     if missing:
         raise CorpusError(
@@ -364,8 +463,10 @@ def main(argv):
     dedupe = collections.Counter()
     conflicts_examples = []
     for key, occ in occurrences.items():
+        schemes = {o[1] for o in occ}
+        occ = [o for o in occ if DEFERS_TO.get(o[1]) not in schemes]
         by_scheme = collections.defaultdict(set)
-        for set_id, scheme, mapped, _ in occ:
+        for set_id, scheme, mapped, _, _ in occ:
             by_scheme[scheme].add(mapped)
         if len(occ) > 1:
             dedupe["duplicate_occurrences"] += len(occ) - 1
@@ -397,8 +498,9 @@ def main(argv):
         contributing = sorted({o[0] for o in occ
                                if o[1] in good_schemes and o[2]})
         text = min(occ, key=lambda o: TEXT_PRIORITY.index(o[0]))[3]
-        split = split_of(key, args.salt, args.test_percent,
-                         args.valid_percent)
+        fixed = [o[4] for o in occ if o[4]]
+        split = fixed[0] if fixed else split_of(
+            key, args.salt, args.test_percent, args.valid_percent)
         rows.append((key, split, tuple(sorted(labels)), text, contributing,
                      sorted({o[0] for o in occ})))
     rows.sort(key=lambda r: (r[1], hashlib.sha256(r[0].encode()).hexdigest()))

@@ -382,8 +382,9 @@ TEST(LexiconTest, CapsEvidenceAndSurvivesOddInput) {
 TEST(LexiconTest, BundledRulesCompile) {
   const Lexicon lexicon(
       LoadRules(testing::SourceDir() + "/models/lexicon/rules.toml"));
-  EXPECT_THAT(lexicon.Labels(), ElementsAre("fraud", "disaster", "weather",
-                                            "diplomacy", "politics"));
+  EXPECT_THAT(lexicon.Labels(),
+              ElementsAre("fraud", "disaster", "weather", "diplomacy",
+                          "politics", "health", "science", "military"));
   EXPECT_GT(lexicon.stats().terms, 300u);
   EXPECT_GT(lexicon.stats().patterns, 20u);
 }

@@ -139,8 +139,9 @@ TEST(LexiconPluginTest, TheBundledManifestNamesTheBundledRules) {
   with_lib.library_path = lib->path();
   auto c = Create(with_lib, lib);
   ASSERT_NE(c, nullptr);
-  EXPECT_THAT(c->labels(), ElementsAre("fraud", "disaster", "weather",
-                                       "diplomacy", "politics"));
+  EXPECT_THAT(c->labels(),
+              ElementsAre("fraud", "disaster", "weather", "diplomacy",
+                          "politics", "health", "science", "military"));
 }
 
 TEST_F(BundledLexiconTest, TagsTheReferenceHeadlinesWithEvidence) {
@@ -193,6 +194,37 @@ TEST_F(BundledLexiconTest, TagsOtherCurrentHeadlines) {
   EXPECT_THAT(out[5].labels[0].evidence[0], HasSubstr("落马"));
 }
 
+TEST_F(BundledLexiconTest, TagsPublicHealthScienceAndMilitaryNews) {
+  // sanity_headlines.txt, then CCTV stories of the calibration sample
+  // (shared/data xinwenlianbo_cctv, models/devsets/cctv_calib.tsv).
+  auto out = Classify(*classifier_,
+                      {"支原体肺炎进入高发期 儿童医院就诊量激增",
+                       "解放军东部战区在台岛周边开展联合演训",
+                       "天舟五号货运飞船完成与空间站组合体再次交会对接",
+                       "医保政策综合施策 着力减轻群众看病就医负担",
+                       "以军密集轰炸加沙地带 巴武装组织袭击以士兵",
+                       "我国外贸向好态势继续巩固"});
+  ASSERT_EQ(out.size(), 6u);
+  EXPECT_THAT(Names(out[0]), ElementsAre("health"));
+  EXPECT_THAT(Names(out[1]), ElementsAre("military"));
+  EXPECT_THAT(Names(out[2]), ElementsAre("science"));
+  EXPECT_THAT(out[2].labels[0].evidence, Contains("空间站"));
+  EXPECT_THAT(Names(out[3]), ElementsAre("health"));
+  EXPECT_THAT(Names(out[4]), ElementsAre("military"));
+  EXPECT_THAT(out[4].labels[0].evidence, Contains("以军"));
+  EXPECT_THAT(Names(out[5]), IsEmpty());  // finance is fastText's job.
+}
+
+TEST_F(BundledLexiconTest, WordsOfWarForPricesAreNotMilitary) {
+  // shared/data: THUCNews titles (stocks, technology).
+  auto out = Classify(*classifier_,
+                      {"法国手机价格战趋于白热化 iPhone最低185元",
+                       "网购价格战重开 实体书店成为网购的“展览厅”"});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_THAT(Names(out[0]), IsEmpty());
+  EXPECT_THAT(Names(out[1]), IsEmpty());
+}
+
 TEST_F(BundledLexiconTest, LeavesOtherTopicsAndLookalikesAlone) {
   // Current headlines of other topics (sanity_headlines.txt), then words of
   // the lexicon's topics in another sense (shared/data): Blizzard the game
@@ -203,8 +235,7 @@ TEST_F(BundledLexiconTest, LeavesOtherTopicsAndLookalikesAlone) {
       {"华为Mate60 Pro突然开售 搭载麒麟芯片",
        "杭州亚运会开幕 中国代表团首日收获多枚金牌", "多地下调首套房贷利率",
        "全国秋粮收获进度过半", "《封神第一部》票房突破20亿",
-       "支原体肺炎进入高发期 儿童医院就诊量激增", "2024年考研报名人数438万",
-       "解放军东部战区在台岛周边开展联合演训",
+       "2024年考研报名人数438万",
        "暴雪为旗下游戏打造《战网手机安全令》将推出一键登录功能",
        "首冠!LGD3-1力克Liquid拿下震中杯冠军!恭喜!",
        "章子怡出任形象大使 讲述与艾滋病童的贴身生活",

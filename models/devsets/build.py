@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Writes the dev and check sets into the build tree, as classifyctl eval and
+classifyd-train eval read them (`label[,label...]<TAB>text`):
+
+  OUT/cctv2023.lead.tsv    CCTV 2023 dev set, headline + lead (hand labels)
+  OUT/cctv2023.title.tsv   the same stories, headline only
+  OUT/cctv_calib.lead.tsv  the calibration sample (hand labels)
+  OUT/sib200.<lang>.test.tsv   SIB-200 test split, zho_Hans, zho_Hant,
+                           yue_Hant and eng_Latn (geography rows left out)
+
+    models/devsets/build.py --data ../shared/data --out build/release/models/devsets
+"""
+
+import argparse
+import pathlib
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import devset  # noqa: E402
+
+SIB_LABELS = {"science/technology": "science", "politics": "politics",
+              "health": "health", "sports": "sports",
+              "entertainment": "entertainment", "travel": "travel"}
+SIB_LANGS = ("zho_Hans", "zho_Hant", "yue_Hant", "eng_Latn")
+
+
+def hand_labels(path):
+    out = {}
+    with path.open(encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            key, labels, _ = line.rstrip("\n").split("\t", 2)
+            out[key] = labels
+    return out
+
+
+def clean(text):
+    return " ".join(text.split())
+
+
+def write_cctv(data, labels_file, out, name, with_title_only):
+    labels = hand_labels(labels_file)
+    rows = {r["key"]: r for r in devset.read_cctv(data) if r["key"] in labels}
+    missing = set(labels) - set(rows)
+    if missing:
+        sys.exit(f"devsets: {len(missing)} labelled keys not in stories.tsv, "
+                 f"e.g. {sorted(missing)[0]}")
+    with (out / f"{name}.lead.tsv").open("w", encoding="utf-8") as lead_f, \
+         (out / f"{name}.title.tsv").open("w", encoding="utf-8") as title_f:
+        for key, label in labels.items():
+            r = rows[key]
+            lead = devset.lead(r["text"])
+            lead_f.write(f"{label}\t{clean(r['title'] + ' ' + lead)}\n")
+            if with_title_only:
+                title_f.write(f"{label}\t{clean(r['title'])}\n")
+    if not with_title_only:
+        (out / f"{name}.title.tsv").unlink()
+    return len(labels)
+
+
+def write_sib(data, out):
+    for lang in SIB_LANGS:
+        src = data / "sib200_topic" / lang / "test.tsv"
+        with src.open(encoding="utf-8") as f, \
+             (out / f"sib200.{lang}.test.tsv").open("w", encoding="utf-8") as o:
+            next(f)
+            for line in f:
+                _, category, text = line.rstrip("\n").split("\t", 2)
+                if category in SIB_LABELS:
+                    o.write(f"{SIB_LABELS[category]}\t{clean(text)}\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", required=True, type=pathlib.Path)
+    parser.add_argument("--out", required=True, type=pathlib.Path)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    n = write_cctv(args.data, HERE / "cctv2023.tsv", args.out, "cctv2023", True)
+    m = write_cctv(args.data, HERE / "cctv_calib.tsv", args.out, "cctv_calib",
+                   False)
+    write_sib(args.data, args.out)
+    print(f"devsets: cctv2023 {n}, cctv_calib {m}, sib200 x{len(SIB_LANGS)} "
+          f"-> {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Measures the weak-labelling rules (rules.py) against hand labels.
+
+    models/weak/measure.py --data ../shared/data [--json FILE]
+        [--lexicon build/release/bin/classifyd-lexicon]
+
+Sets: the CCTV calibration sample (models/devsets/cctv_calib.tsv, headline
+and lead as the rules see them) and the Toutiao international-news check
+sample (models/devsets/toutiao_world.tsv, headlines). For each label:
+how many rows the rules gave it, its precision (the hand labels include it)
+and recall; and for the whole set, how often the rules' first label is one
+of the hand labels, and how many rows got no label. With --lexicon, the
+bundled lexicon rules (models/lexicon/rules.toml, through the plugin's own
+matcher) are scored on the same rows the same way.
+"""
+
+import argparse
+import collections
+import json
+import pathlib
+import subprocess
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "devsets"))
+import devset  # noqa: E402
+import rules  # noqa: E402
+
+
+def read_labels(path):
+    out = {}
+    with path.open(encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            key, labels, title = line.rstrip("\n").split("\t", 2)
+            out[key] = (labels.split(","), title)
+    return out
+
+
+def score(rows, fn):
+    """rows: [(gold labels, title, lead)] -> report dict."""
+    given = collections.Counter()
+    right = collections.Counter()
+    support = collections.Counter()
+    first_right = unlabelled = 0
+    for gold, title, lead in rows:
+        support.update(gold)
+        weak = fn(title, lead)
+        if not weak:
+            unlabelled += 1
+            continue
+        first_right += weak[0] in gold
+        for label in weak:
+            given[label] += 1
+            right[label] += label in gold
+    labels = sorted(set(given) | set(support), key=lambda l: -support[l])
+    return {
+        "rows": len(rows), "unlabelled": unlabelled,
+        "first_label_precision": first_right / max(1, len(rows) - unlabelled),
+        "labels": {l: {"given": given[l], "support": support[l],
+                       "precision": right[l] / given[l] if given[l] else None,
+                       "recall": right[l] / support[l] if support[l] else None}
+                   for l in labels}}
+
+
+def lexicon_fn(binary, rows):
+    """A labelling function answering from the lexicon's output for `rows`."""
+    texts = [(title + " " + lead).replace("\n", " ") for _, title, lead in rows]
+    out = subprocess.run(
+        [binary, "classify", str(HERE.parent / "lexicon" / "rules.toml")],
+        input="\n".join(texts) + "\n", capture_output=True, text=True,
+        check=True).stdout.splitlines()
+    answers = {}
+    for text, line in zip(texts, out):
+        labels = sorted(json.loads(line)["labels"], key=lambda l: -l["score"])
+        answers[text] = [l["label"] for l in labels]
+    return lambda title, lead: answers[(title + " " + lead).replace("\n", " ")]
+
+
+def print_report(name, report):
+    print(f"== {name}: {report['rows']} rows, {report['unlabelled']} without "
+          f"a weak label, first label right {report['first_label_precision']:.3f}")
+    print(f"  {'label':14} {'given':>5} {'support':>7} {'precision':>9} {'recall':>6}")
+    for label, r in report["labels"].items():
+        p = "-" if r["precision"] is None else f"{r['precision']:.2f}"
+        rc = "-" if r["recall"] is None else f"{r['recall']:.2f}"
+        print(f"  {label:14} {r['given']:5} {r['support']:7} {p:>9} {rc:>6}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", required=True, type=pathlib.Path)
+    parser.add_argument("--json", type=pathlib.Path)
+    parser.add_argument("--lexicon", help="classifyd-lexicon binary")
+    args = parser.parse_args()
+    hand = read_labels(HERE.parent / "devsets" / "cctv_calib.tsv")
+    cctv = [(hand[r["key"]][0], r["title"], devset.lead(r["text"]))
+            for r in devset.read_cctv(args.data) if r["key"] in hand]
+    reports = {"cctv_calib": score(cctv, rules.labels_for)}
+    world_path = HERE.parent / "devsets" / "toutiao_world.tsv"
+    world = [(labels, title, "") for labels, title in
+             read_labels(world_path).values()]
+    reports["toutiao_world"] = score(
+        world, lambda t, l: rules.world_labels(t, l, fallback=False))
+    if args.lexicon:
+        for name, rows in (("cctv_calib", cctv), ("toutiao_world", world)):
+            reports["lexicon on " + name] = score(
+                rows, lexicon_fn(args.lexicon, rows))
+    for name, report in reports.items():
+        print_report(name, report)
+    if args.json:
+        args.json.write_text(json.dumps(reports, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
