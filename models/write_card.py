@@ -20,7 +20,8 @@ import json
 import os
 import sys
 
-SETS = ["nlpcc2017", "clue_tnews", "fewclue_tnews", "thucnews", "duee", "cec"]
+SETS = ["nlpcc2017", "clue_tnews", "fewclue_tnews", "thucnews", "duee", "cec",
+        "toutiao", "sib200"]
 TABLE_COLUMNS = (["name", "what", "flags", "seconds", "bytes", "all_top1",
                   "all_macro_f1", "all_op_micro_f1", "all_op_labels_per_doc"]
                  + ["%s_%s" % (s, m) for s in SETS
@@ -102,6 +103,23 @@ LICENCES = {
                       "only, commercial use prohibited."),
     "ag_news": ("AG News test split (English)",
                 "academic, non-commercial use (readme)."),
+    "toutiao": ("Toutiao headlines, two 10k samples of the 382k pool "
+                "(RuoYe310/NLP_ML); `news_world` weakly labelled",
+                "none found (repo or upstream Toutiao dataset)."),
+    "cctv": ("CCTV 新闻联播 stories 2022-09..2024-12 (headlines), weakly "
+             "labelled by models/weak/rules.py; dev window and calibration "
+             "sample left out",
+             "scraper MIT; transcripts are CCTV's copyright, no licence: "
+             "research use only unless cleared."),
+    "sib200": ("SIB-200 topic sentences (Flores-200), simplified Chinese; "
+               "its own train/dev/test",
+               "CC BY-SA 4.0 (attribution, share-alike)."),
+    "bbc": ("BBC News train split (2004-05) + 1,476 English headlines of "
+            "unknown provenance",
+            "BBC corpus for research purposes, BBC copyright; extra rows "
+            "unverified."),
+    "sib200_en": ("SIB-200 topic sentences, English",
+                  "CC BY-SA 4.0 (attribution, share-alike)."),
 }
 
 
@@ -198,7 +216,14 @@ def card(args):
     sources = {l: [] for l in taxonomy}
     dropped = []
     for m in stats["mapping"]:
-        if m["taxonomy_labels"]:
+        weak = [l for l in m["taxonomy_labels"] if l.startswith("weak:")]
+        if weak:
+            # The rules decided; name the source under every label they gave.
+            given = stats["sets"][m["set"]].get("weak_labels", {})
+            for l in given:
+                sources[l].append("%s:%s (weak)" % (m["set"],
+                                                    m["source_label"]))
+        elif m["taxonomy_labels"]:
             for l in m["taxonomy_labels"]:
                 sources[l].append("%s:%s" % (m["set"], m["source_label"]))
         else:
@@ -216,7 +241,9 @@ def card(args):
     # Headline metrics per set.
     def set_rows(e):
         rows = []
-        for s in ["all"] + [x for x in used if x in e["sets"]]:
+        order = ["all"] + [x for x in used if x in e["sets"]]
+        order += [x for x in e["sets"] if x not in order]
+        for s in order:
             m = e["sets"][s]
             op = m["operating_point"]
             rows.append([
@@ -295,6 +322,22 @@ def card(args):
     calib_md = md_table(["top-1 score", "docs", "share", "top-1 accuracy"],
                         calib_rows) if calib_rows else "_not available_"
 
+    weak_md = "_not measured_"
+    if args.weak and os.path.exists(args.weak):
+        with open(args.weak, encoding="utf-8") as f:
+            weak = json.load(f)
+        rows = []
+        for name in ("cctv_calib", "toutiao_world"):
+            for label, r in weak[name]["labels"].items():
+                if r["given"]:
+                    rows.append(["`%s`" % name, "`%s`" % label, r["given"],
+                                 fmt(r["precision"]),
+                                 fmt(r["recall"]) if r["recall"] is not None
+                                 else "-"])
+        weak_md = md_table(["hand-labelled sample", "label", "rows given",
+                            "precision", "recall"], rows,
+                           ["---", "---", "---:", "---:", "---:"])
+
     no_data = stats["labels_without_data"]
     values = {
         "DATE": datetime.date.today().isoformat() if not args.date
@@ -312,7 +355,7 @@ def card(args):
         "CALIBRATION": calib_md,
         "EMITTED": " ".join("`%s`" % l for l in emitted),
         "N_EMITTED": str(len(emitted)),
-        "NO_DATA": " ".join("`%s`" % l for l in no_data),
+        "NO_DATA": " ".join("`%s`" % l for l in no_data) or "none",
         "TRAIN_FLAGS": args.train_flags, "QUANT_FLAGS": args.quant_flags,
         "DATA_TABLE": data_md, "UNUSED_SETS": unused_md,
         "DEDUPE": dedupe_md, "MAPPING_TABLE": mapping_md,
@@ -326,6 +369,11 @@ def card(args):
             stats["args"]["test_percent"], stats["args"]["valid_percent"]),
         "SALT": stats["args"]["salt"],
         "ALL_TOP1": fmt(allm["top1_accuracy"]),
+        "CCTV_TOP1": fmt(sets["cctv2023"]["top1_accuracy"])
+        if "cctv2023" in sets else "-",
+        "CCTV_HEADLINE_TOP1": fmt(sets["cctv2023_headlines"]["top1_accuracy"])
+        if "cctv2023_headlines" in sets else "-",
+        "WEAK_TABLE": weak_md,
         "ALL_MACRO_F1": fmt(allm["macro_f1"]),
     }
     for key, value in timings.items():
@@ -361,6 +409,7 @@ def main(argv):
     p.add_argument("--quant")
     p.add_argument("--sanity")
     p.add_argument("--timings")
+    p.add_argument("--weak", help="models/weak/measure.py --json output")
     p.add_argument("--train-flags", default="")
     p.add_argument("--quant-flags", default="")
     p.add_argument("--date", default="")

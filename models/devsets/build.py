@@ -7,6 +7,7 @@ classifyd-train eval read them (`label[,label...]<TAB>text`):
   OUT/cctv_calib.lead.tsv  the calibration sample (hand labels)
   OUT/sib200.<lang>.test.tsv   SIB-200 test split, zho_Hans, zho_Hant,
                            yue_Hant and eng_Latn (geography rows left out)
+  OUT/toutiao_world.tsv    the Toutiao international-news check sample
 
     models/devsets/build.py --data ../shared/data --out build/release/models/devsets
 """
@@ -33,6 +34,14 @@ def hand_labels(path):
             key, labels, _ = line.rstrip("\n").split("\t", 2)
             out[key] = labels
     return out
+
+
+def hand_labels_with_text(path):
+    with path.open(encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            _, labels, text = line.rstrip("\n").split("\t", 2)
+            yield labels, text
 
 
 def clean(text):
@@ -81,6 +90,9 @@ def main():
     m = write_cctv(args.data, HERE / "cctv_calib.tsv", args.out, "cctv_calib",
                    False)
     write_sib(args.data, args.out)
+    with (args.out / "toutiao_world.tsv").open("w", encoding="utf-8") as o:
+        for labels, title in hand_labels_with_text(HERE / "toutiao_world.tsv"):
+            o.write(f"{labels}\t{clean(title)}\n")
     print(f"devsets: cctv2023 {n}, cctv_calib {m}, sib200 x{len(SIB_LANGS)} "
           f"-> {args.out}")
 

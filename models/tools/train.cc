@@ -297,6 +297,7 @@ struct TrainOptions {
   int maxn = 0;
   int neg = 5;
   std::string loss = "softmax";
+  std::string pretrained_vectors;
   int thread = 1;
   int seed = 0;
   int verbose = 1;
@@ -327,6 +328,7 @@ fasttext::Args ToFastTextArgs(const TrainOptions& options) {
   args.minn = options.minn;
   args.maxn = options.maxn;
   args.neg = options.neg;
+  args.pretrainedVectors = options.pretrained_vectors;
   args.thread = options.thread;
   args.seed = options.seed;
   args.verbose = options.verbose;
@@ -897,6 +899,11 @@ int Main(int argc, char** argv) {
                    "sigmoid per label, for multi-label); also hs, ns")
       ->check(CLI::IsMember({"softmax", "ova", "hs", "ns"}))
       ->capture_default_str();
+  train_cmd
+      ->add_option("--pretrained-vectors", train.pretrained_vectors,
+                   "start from these word vectors (.vec text, same --dim; "
+                   "e.g. `fasttext skipgram` over tokenised text)")
+      ->check(CLI::ExistingFile);
   train_cmd
       ->add_option("--thread", train.thread,
                    "training threads; 1 is deterministic")

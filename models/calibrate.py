@@ -1,0 +1,171 @@
+#!/usr/bin/python3
+"""Fits the score calibration of a bundled classifier.
+
+A classifier's raw score for a label becomes the probability that the label
+is right, so `min_score` means the same for every classifier and the daemon's
+merge compares like with like. For each label, isotonic regression
+(scikit-learn) maps the raw score to the share of calibration documents with
+that score that carry the label; labels with fewer than --min-positives
+positive documents use one map fitted on all labels pooled (`*`).
+
+    models/calibrate.py fasttext --model MODEL.ftz --train-bin classifyd-train \\
+        --set corpus/valid.tsv --set 10:devsets/cctv_calib.lead.tsv --out FILE
+    models/calibrate.py lexicon --rules rules.toml --lexicon-bin classifyd-lexicon \\
+        --set devsets/cctv_calib.lead.tsv --set toutiao_world.tsv --out FILE
+
+A --set is a labelled TSV (`label[,label...]<TAB>text`), optionally prefixed
+with a weight (`10:path`: each of its documents counts ten times, so the few
+hand-labelled current documents are not drowned by older headlines).
+
+The output is the daemon's calibration file (docs/plugins.md,
+"Calibration"): one line per label of `raw:calibrated` knots, raw ascending,
+calibrated non-decreasing. The fastText model is asked for every label of
+every document; the lexicon gives a score only when a rule matched, so its
+maps are fitted on the documents it labelled.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+
+import numpy as np
+from sklearn.isotonic import IsotonicRegression
+
+# At most this many knots per label: isotonic regression yields a step per
+# distinct score; the daemon interpolates linearly between knots, so a few
+# dozen points carry the curve.
+MAX_KNOTS = 24
+# No calibrated score is certainty: a few hundred documents cannot show a
+# score is right more often than this.
+MAX_PROBABILITY = 0.99
+
+
+def read_sets(specs):
+    """[(weight, [(gold labels, text)])]"""
+    out = []
+    for spec in specs:
+        weight, path = 1.0, spec
+        head, sep, tail = spec.partition(":")
+        if sep and head.replace(".", "", 1).isdigit():
+            weight, path = float(head), tail
+        rows = []
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                labels, _, text = line.rstrip("\n").partition("\t")
+                if text:
+                    rows.append((set(labels.split(",")), text))
+        out.append((weight, rows))
+    return out
+
+
+def fasttext_scores(binary, model, texts):
+    """[{label: raw score}] for every label of the model."""
+    out = subprocess.run([binary, "predict", "-m", model, "-k", "100",
+                          "--threshold", "0"], input="\n".join(texts) + "\n",
+                         capture_output=True, text=True, check=True)
+    result = []
+    for line in out.stdout.splitlines():
+        scores = {}
+        for item in line.split("\t")[1:]:
+            label, _, score = item.rpartition(" ")
+            scores[label] = float(score)
+        result.append(scores)
+    return result
+
+
+def lexicon_scores(binary, rules, texts):
+    out = subprocess.run([binary, "classify", rules],
+                         input="\n".join(texts) + "\n", capture_output=True,
+                         text=True, check=True)
+    return [{l["label"]: l["score"] for l in json.loads(line)["labels"]}
+            for line in out.stdout.splitlines()]
+
+
+def observations(sets, scores_of, every_label):
+    """label -> (raw scores, 0/1 outcomes, weights)."""
+    obs = {}
+    for weight, rows in sets:
+        all_scores = scores_of([text for _, text in rows])
+        if len(all_scores) != len(rows):
+            sys.exit("calibrate: %d texts but %d answers" % (len(rows),
+                                                             len(all_scores)))
+        for (gold, _), scores in zip(rows, all_scores):
+            labels = every_label if every_label else scores.keys()
+            for label in labels:
+                x, y, w = obs.setdefault(label, ([], [], []))
+                x.append(scores.get(label, 0.0))
+                y.append(1.0 if label in gold else 0.0)
+                w.append(weight)
+    return obs
+
+
+def fit(x, y, w):
+    """Knots [(raw, calibrated)] of an isotonic fit."""
+    iso = IsotonicRegression(y_min=0.0, y_max=MAX_PROBABILITY,
+                             out_of_bounds="clip")
+    iso.fit(np.asarray(x), np.asarray(y), sample_weight=np.asarray(w))
+    xs, ys = iso.X_thresholds_, iso.y_thresholds_
+    if len(xs) > MAX_KNOTS:
+        pick = np.unique(np.linspace(0, len(xs) - 1, MAX_KNOTS).round()
+                         .astype(int))
+        xs, ys = xs[pick], ys[pick]
+    knots = [(0.0, float(ys[0]))] if xs[0] > 0 else []
+    knots += [(float(a), float(b)) for a, b in zip(xs, ys)]
+    if knots[-1][0] < 1.0:
+        knots.append((1.0, knots[-1][1]))
+    return knots
+
+
+def write(path, maps, header):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("# classifyd calibration v1\n")
+        for line in header:
+            f.write("# " + line + "\n")
+        for label, (knots, n, positives) in maps.items():
+            f.write("# %s: %d documents, %d with the label\n" %
+                    (label, n, positives))
+            f.write(label + "\t" + " ".join("%.4g:%.4g" % k for k in knots) +
+                    "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("kind", choices=["fasttext", "lexicon"])
+    parser.add_argument("--model")
+    parser.add_argument("--train-bin")
+    parser.add_argument("--rules")
+    parser.add_argument("--lexicon-bin")
+    parser.add_argument("--set", action="append", required=True)
+    parser.add_argument("--min-positives", type=int, default=30)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    sets = read_sets(args.set)
+    if args.kind == "fasttext":
+        labels = list(fasttext_scores(args.train_bin, args.model, ["x"])[0])
+        obs = observations(
+            sets, lambda t: fasttext_scores(args.train_bin, args.model, t),
+            labels)
+    else:
+        obs = observations(
+            sets, lambda t: lexicon_scores(args.lexicon_bin, args.rules, t),
+            None)
+    pooled = ([], [], [])
+    for x, y, w in obs.values():
+        for part, values in zip(pooled, (x, y, w)):
+            part.extend(values)
+    maps = {"*": (fit(*pooled), len(pooled[0]), int(sum(pooled[1])))}
+    for label in sorted(obs):
+        x, y, w = obs[label]
+        if sum(y) >= args.min_positives:
+            maps[label] = (fit(x, y, w), len(x), int(sum(y)))
+    write(args.out, maps, [
+        "Fitted by models/calibrate.py (isotonic regression) on: " +
+        ", ".join(args.set),
+        "Labels without a line use `*`, fitted on every label pooled."])
+    print("calibrate: %s: %d label maps + `*` -> %s" %
+          (args.kind, len(maps) - 1, args.out))
+
+
+if __name__ == "__main__":
+    main()
