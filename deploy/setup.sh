@@ -44,6 +44,9 @@ PACKAGES=(
   golang-github-golang-protobuf-1-5-dev protoc-gen-go protoc-gen-go-grpc
   # Container and Kubernetes manifest checks (tests/deploy/).
   python3-yaml python3-jsonschema
+  # Model building and evaluation (models/): calibration, figures, and
+  # ICU's uconv for the traditional-character copy of the dev set.
+  python3-sklearn python3-matplotlib icu-devtools
 )
 # Node and npm may come from elsewhere (e.g. NodeSource, whose nodejs
 # bundles npm and conflicts with Debian's npm): Debian's only if missing.
