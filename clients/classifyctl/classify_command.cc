@@ -58,14 +58,17 @@ std::string Join(const google::protobuf::RepeatedPtrField<std::string>& items,
   return out;
 }
 
+std::string MinScoreText(const RequestOptions& options) {
+  if (options.min_score < 0) return "the server's default";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", options.min_score);
+  return text;
+}
+
 void PrintLabels(const ClassifyResponse& response,
                  const RequestOptions& options) {
   if (response.labels().empty()) {
-    std::printf(
-        "no label scored at least the minimum score (%s); lower it with "
-        "--min-score\n",
-        options.min_score >= 0 ? std::to_string(options.min_score).c_str()
-                               : "the server's default");
+    std::printf("no label: no classifier gave this document one\n");
   } else {
     TextTable table({"LABEL", "SCORE", "CLASSIFIER", "EVIDENCE"});
     for (const auto& label : response.labels()) {
@@ -73,6 +76,11 @@ void PrintLabels(const ClassifyResponse& response,
       std::snprintf(score, sizeof score, "%.3f", label.score());
       table.AddRow(
           {label.name(), score, label.plugin(), Join(label.evidence(), ", ")});
+      // Said under the row, where the eye is: the label is a best guess.
+      if (label.low_confidence()) {
+        table.AddNote("(low confidence: no label reached the minimum score, " +
+                      MinScoreText(options) + "; this is the best one)");
+      }
       // Other classifiers that agreed, under the label they agreed on.
       for (const auto& vote : label.also_from()) {
         std::snprintf(score, sizeof score, "%.3f", vote.score());
@@ -138,7 +146,9 @@ Command AddClassifyCommand(CLI::App* parent, const GlobalOptions* global) {
       "classify", "Classify one document (TEXT, --file or stdin)");
   app->footer(
       "\nPrints a table of labels (label, score, classifier, evidence), or "
-      "with --json the ClassifyResponse in protobuf's JSON mapping. A bad "
+      "with --json the ClassifyResponse in protobuf's JSON mapping. When no "
+      "label reaches the minimum score, the best one is printed with a "
+      "\"(low confidence)\" note (lowConfidence in JSON). A bad "
       "document (empty, too large, unknown classifier) exits 1 with the "
       "server's reason.");
   options->text_option =

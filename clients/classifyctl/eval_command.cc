@@ -74,8 +74,13 @@ void PrintHuman(const EvalMetrics::Report& report) {
               Fixed(report.accuracy).c_str(),
               static_cast<unsigned long long>(report.correct),
               static_cast<unsigned long long>(report.documents));
-  std::printf("macro-F1   %s (mean over the labels in the file)\n\n",
+  std::printf("macro-F1   %s (mean over the labels in the file)\n",
               Fixed(report.macro_f1).c_str());
+  std::printf(
+      "low conf.  %s (%llu of %llu top labels under the minimum score)\n\n",
+      Fixed(report.low_confidence_share).c_str(),
+      static_cast<unsigned long long>(report.low_confidence),
+      static_cast<unsigned long long>(report.documents));
   TextTable labels(
       {"LABEL", "PRECISION", "RECALL", "F1", "SUPPORT", "PREDICTED"});
   for (const auto& s : report.labels) {
@@ -100,6 +105,10 @@ void PrintJson(const EvalMetrics::Report& report) {
                     ",\"correct\":" + std::to_string(report.correct) +
                     ",\"accuracy\":" + JsonNumber(report.accuracy) +
                     ",\"macroF1\":" + JsonNumber(report.macro_f1) +
+                    ",\"lowConfidenceDocs\":" +
+                    std::to_string(report.low_confidence) +
+                    ",\"lowConfidenceShare\":" +
+                    JsonNumber(report.low_confidence_share) +
                     ",\"labels\":[";
   for (size_t i = 0; i < report.labels.size(); ++i) {
     const auto& s = report.labels[i];
@@ -177,8 +186,12 @@ class Evaluator {
         }
         continue;
       }
-      metrics_.Add(gold_[i],
-                   result.labels().empty() ? "" : result.labels(0).name());
+      if (result.labels().empty()) {
+        metrics_.Add(gold_[i], "");
+      } else {
+        metrics_.Add(gold_[i], result.labels(0).name(),
+                     result.labels(0).low_confidence());
+      }
     }
     batch_.Clear();
     gold_.clear();
@@ -282,8 +295,10 @@ Command AddEvalCommand(CLI::App* parent, const GlobalOptions* global) {
       "`label[,label...]<TAB>text` line per document (any listed label "
       "counts as right; blank lines and lines starting with # are "
       "skipped). Prints accuracy, per-label precision/recall/F1/support, "
-      "macro-F1 and the most common wrong top label per true label. Exits "
-      "1 if any document failed.");
+      "macro-F1, the share of documents whose top label was under the "
+      "minimum score (a low-confidence best guess, scored like any other) "
+      "and the most common wrong top label per true label. Exits 1 if any "
+      "document failed.");
   app->add_option("file", options->file, "The TSV file ('-': stdin)")
       ->required()
       ->type_name("FILE");

@@ -6,7 +6,8 @@
 namespace classifyctl {
 
 void EvalMetrics::Add(const std::vector<std::string>& gold,
-                      const std::string& predicted) {
+                      const std::string& predicted, bool low_confidence) {
+  low_confidence_ += low_confidence ? 1 : 0;
   const bool right = !predicted.empty() && std::find(gold.begin(), gold.end(),
                                                      predicted) != gold.end();
   ++confusion_[right ? predicted : gold.front()][predicted];
@@ -28,8 +29,11 @@ EvalMetrics::Report EvalMetrics::Compute() const {
       }
     }
   }
+  report.low_confidence = low_confidence_;
   if (report.documents > 0) {
     report.accuracy = static_cast<double>(report.correct) / report.documents;
+    report.low_confidence_share =
+        static_cast<double>(report.low_confidence) / report.documents;
   }
 
   double f1_sum = 0;

@@ -38,6 +38,10 @@ class EvalMetrics {
     uint64_t errors = 0;
     uint64_t correct = 0;
     double accuracy = 0;
+    // Documents whose top label was a best guess under the minimum score
+    // (Label.low_confidence); they are scored like the others.
+    uint64_t low_confidence = 0;
+    double low_confidence_share = 0;  // Of `documents`.
     // Mean F1 over the labels with support (those the file contains).
     double macro_f1 = 0;
     // Every true or predicted label, by support (descending), then name.
@@ -47,8 +51,10 @@ class EvalMetrics {
   };
 
   // `gold`: the acceptable labels (at least one); `predicted`: the top
-  // label, empty when the document got none.
-  void Add(const std::vector<std::string>& gold, const std::string& predicted);
+  // label, empty when the document got none; `low_confidence`: it was
+  // under the minimum score.
+  void Add(const std::vector<std::string>& gold, const std::string& predicted,
+           bool low_confidence = false);
   // A document the server could not classify.
   void AddError() { ++errors_; }
 
@@ -58,6 +64,7 @@ class EvalMetrics {
   // confusion_[true label][predicted label] = documents.
   std::map<std::string, std::map<std::string, uint64_t>> confusion_;
   uint64_t errors_ = 0;
+  uint64_t low_confidence_ = 0;
 };
 
 }  // namespace classifyctl

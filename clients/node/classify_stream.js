@@ -70,6 +70,8 @@ function toOutput(response) {
       name: l.name,
       score: Number(l.score.toFixed(6)),
       plugin: l.plugin,
+      // Only when set: the best guess under the server's min_score.
+      ...(l.low_confidence ? { low_confidence: true } : {}),
     })),
   };
 }

@@ -4,7 +4,9 @@
     classify.py [--addr HOST:PORT] [--plugin NAME]... TEXT
 
 Prints one line per label, best first: name, score and the classifier that
-gave it. A document the server refuses exits 1 with the server's reason.
+gave it, and "(low confidence)" after the one label returned when none
+reached the server's min_score. A document the server refuses exits 1 with
+the server's reason.
 
 The channel carries a service config with a retry policy: a call that fails
 with UNAVAILABLE (the daemon is starting and has no classifier ready yet, or
@@ -72,7 +74,9 @@ def main():
                   file=sys.stderr)
             return 1
     for label in response.labels:
-        print(f"{label.name}\t{label.score:.3f}\t{label.plugin}")
+        # A best guess under the server's min_score says so.
+        note = "\t(low confidence)" if label.low_confidence else ""
+        print(f"{label.name}\t{label.score:.3f}\t{label.plugin}{note}")
     return 0
 
 

@@ -10,6 +10,7 @@ is "-" or missing.
 
 Prints exactly one JSON line per input line, in input order:
     {"id": "7", "labels": [{"name": "sports", "score": 0.97, "plugin": "news-topics"}]}
+    {"id": "9", "labels": [{"name": "games", "score": 0.06, "plugin": "news-topics", "low_confidence": true}]}
     {"id": "8", "error": {"code": 3, "message": "line 8: ..."}}
 Exit status: 0 if every document was classified, 1 if some had an error,
 3 if the stream itself failed.
@@ -62,8 +63,17 @@ def response_json(response):
                 "error": {"code": response.error.code,
                           "message": response.error.message}}
     return {"id": response.id,
-            "labels": [{"name": l.name, "score": round(l.score, 6),
-                        "plugin": l.plugin} for l in response.labels]}
+            "labels": [label_json(l) for l in response.labels]}
+
+
+def label_json(label):
+    out = {"name": label.name, "score": round(label.score, 6),
+           "plugin": label.plugin}
+    # Only when set: the best guess for a document with no label at the
+    # server's min_score.
+    if label.low_confidence:
+        out["low_confidence"] = True
+    return out
 
 
 def main():

@@ -115,18 +115,16 @@ void ClassifyEngine::Run(
                                : limits.plugin_timeout_ms;
     docs.clear();
     uint32_t top_k = 0;
-    float min_score = 1.0f;
     for (size_t d = 0; d < n; ++d) {
       if (!valid[d] || !selected[d * count + c]) continue;
       docs.push_back(d);
       const v1::ClassifyRequest& r = *requests[d];
       top_k = std::max(top_k, r.top_k() ? r.top_k() : limits.default_top_k);
-      min_score = std::min(
-          min_score, r.has_min_score() ? r.min_score() : limits.default_min_score);
     }
-    // Scores are weighted after the plugin returns them.
-    const float plugin_min_score = static_cast<float>(
-        std::clamp(min_score / classifier.manifest().weight, 0.0, 1.0));
+    // Plugins are asked for every score (top_k still bounds them): the
+    // merge needs the best label even under min_score (low confidence),
+    // and min_score applies to scores after calibration and weight.
+    constexpr float plugin_min_score = 0.0f;
     for (size_t start = 0; start < docs.size();
          start += limits.max_plugin_batch) {
       const size_t end =
@@ -199,6 +197,7 @@ void ClassifyEngine::Run(
       label->set_score(m.score);
       label->set_plugin(std::string(m.classifier));
       label->set_generation(m.generation);
+      label->set_low_confidence(m.low_confidence);
       for (const std::string& e : *m.evidence) label->add_evidence(e);
       for (const LabelVote& vote : m.also) {
         v1::LabelVote* other = label->add_also_from();

@@ -51,8 +51,6 @@ std::vector<MergedLabel> MergeLabels(std::span<const LabelSource> sources,
       if (loser.score >= min_score) it->also.push_back(loser);
     }
   }
-  std::erase_if(merged,
-                [&](const MergedLabel& m) { return m.score < min_score; });
   for (MergedLabel& m : merged) std::sort(m.also.begin(), m.also.end(), Better);
   std::sort(merged.begin(), merged.end(),
             [](const MergedLabel& a, const MergedLabel& b) {
@@ -60,6 +58,16 @@ std::vector<MergedLabel> MergeLabels(std::span<const LabelSource> sources,
               if (a.name != b.name) return a.name < b.name;
               return a.classifier < b.classifier;
             });
+  // Sorted best first, so the labels under min_score are a suffix.
+  auto first_low = std::find_if(
+      merged.begin(), merged.end(),
+      [&](const MergedLabel& m) { return m.score < min_score; });
+  if (first_low == merged.begin() && !merged.empty()) {
+    merged.resize(1);
+    merged[0].low_confidence = true;
+    return merged;
+  }
+  merged.erase(first_low, merged.end());
   if (merged.size() > top_k) merged.resize(top_k);
   return merged;
 }

@@ -10,6 +10,12 @@
 // min_score are dropped; the rest are sorted by score, best first (ties by
 // label name, then classifier name), and cut to top_k.
 //
+// Never silent: when no label reaches min_score but some classifier gave
+// any label, the result is exactly the best of them (same order as above),
+// flagged `low_confidence`, so a document the classifiers are unsure about
+// is told apart from one they could say nothing about. Only no label at all
+// gives an empty result.
+//
 // Thread-safe (pure function).
 #ifndef CLASSIFYD_DAEMON_SERVICE_LABEL_MERGE_H_
 #define CLASSIFYD_DAEMON_SERVICE_LABEL_MERGE_H_
@@ -49,6 +55,8 @@ struct MergedLabel {
   // The other classifiers that gave this label with a score of at least
   // min_score, best first (ties by classifier name).
   std::vector<LabelVote> also;
+  // The label is under min_score: the only one, given as the best guess.
+  bool low_confidence = false;
 };
 
 // REQUIRES: the sources' strings and label vectors outlive the result.

@@ -204,6 +204,8 @@ void ExpectLabelsLike(const Struct& line, const v1::ClassifyResponse& want) {
     EXPECT_NEAR(Field(got, "score").number_value(), want.labels(i).score(),
                 1e-5);
     EXPECT_GT(Field(got, "score").number_value(), 0.0);
+    EXPECT_EQ(Field(got, "low_confidence").bool_value(),
+              want.labels(i).low_confidence());
   }
 }
 
@@ -286,7 +288,9 @@ TEST_P(StreamClientTest, StreamsTwoThousandHeadlinesInOrder) {
       EXPECT_THAT(Field(l, "plugin").string_value(),
                   ::testing::AnyOf("news-topics", "rules"));
       EXPECT_FALSE(Field(l, "name").string_value().empty());
-      EXPECT_GE(Field(l, "score").number_value(), 0.1);  // Default min_score.
+      if (!Field(l, "low_confidence").bool_value()) {
+        EXPECT_GE(Field(l, "score").number_value(), 0.1);  // Default min_score.
+      }
     }
     labelled += !Field(got, "labels").list_value().values().empty();
   }
@@ -296,6 +300,31 @@ TEST_P(StreamClientTest, StreamsTwoThousandHeadlinesInOrder) {
   for (size_t i : {0u, 999u, 1999u}) {
     ExpectLabelsLike(ParseLine(out[i]), Direct(h[i]));
   }
+}
+
+TEST_P(StreamClientTest, FlagsABestGuessUnderMinScore) {
+  // A daemon of its own, whose only classifier scores under the default
+  // min_score (0.1): each label it gives is a best guess.
+  testing::TempDir plugins;
+  plugins.WriteFile("weak.toml",
+                    KeywordManifest("地震=disaster;股=finance", "score = 0.05"));
+  auto weak = DaemonProcess::Start(plugins.path());
+  ASSERT_NE(weak, nullptr);
+  const ProgramResult run =
+      Run({files_.WriteFile("two.txt", "四川地震\n足球\n")}, weak->address());
+  EXPECT_EQ(run.exit_code, 0) << run.Show();
+  const std::vector<std::string> out = run.OutLines();
+  ASSERT_EQ(out.size(), 2u) << run.Show();
+  const Struct first = ParseLine(out[0]);
+  const auto& guess = Field(first, "labels").list_value();
+  ASSERT_EQ(guess.values_size(), 1) << out[0];
+  const Struct& label = guess.values(0).struct_value();
+  EXPECT_EQ(Field(label, "name").string_value(), "disaster");
+  EXPECT_NEAR(Field(label, "score").number_value(), 0.05, 1e-6);
+  EXPECT_TRUE(Field(label, "low_confidence").bool_value()) << out[0];
+  // No label at all: nothing to guess.
+  const Struct second = ParseLine(out[1]);
+  EXPECT_EQ(Field(second, "labels").list_value().values_size(), 0) << out[1];
 }
 
 TEST_P(StreamClientTest, SaysSoWhenNoDaemonListens) {

@@ -48,11 +48,18 @@ TEST(UnaryClientTest, PrintsTheLabels) {
   testing::TempDir plugins;
   plugins.WriteFile("rules.toml",
                     KeywordManifest("地震=disaster", "score = 0.75"));
+  // Under the default min_score 0.1: only ever a best guess.
+  plugins.WriteFile("weak.toml",
+                    KeywordManifest("台风=weather", "score = 0.05"));
   auto daemon = DaemonProcess::Start(plugins.path());
   ASSERT_NE(daemon, nullptr);
-  const ProgramResult run = Classify(*daemon, {"四川地震"});
+  ProgramResult run = Classify(*daemon, {"四川地震"});
   EXPECT_EQ(run.exit_code, 0) << run.Show();
   EXPECT_THAT(run.OutLines(), ElementsAre("disaster\t0.750\trules"));
+  run = Classify(*daemon, {"台风登陆"});
+  EXPECT_EQ(run.exit_code, 0) << run.Show();
+  EXPECT_THAT(run.OutLines(),
+              ElementsAre("weather\t0.050\tweak\t(low confidence)"));
 }
 
 TEST(UnaryClientTest, ReportsARefusedDocumentWithTheServersReason) {

@@ -148,9 +148,23 @@ TEST_F(ClassifyctlTest, ClassifyPrintsATableOrJson) {
   run = Ctl({"classify", "--json", "--top-k", "1", "地震后股市下跌"});
   ASSERT_EQ(run.exit_code, 0) << run.Show();
   EXPECT_EQ(ParseJson<v1::ClassifyResponse>(run.out).labels_size(), 1);
+  // Under --min-score the best label still comes, flagged.
   run = Ctl({"classify", "--min-score", "0.95", "地震"});
   ASSERT_EQ(run.exit_code, 0) << run.Show();
-  EXPECT_THAT(run.out, HasSubstr("no label scored at least"));
+  EXPECT_THAT(run.out, AllOf(HasSubstr("disaster"),
+                             HasSubstr("(low confidence: no label reached "
+                                       "the minimum score, 0.950")));
+  run = Ctl({"classify", "--json", "--min-score", "0.95", "地震"});
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
+  EXPECT_THAT(run.out, HasSubstr("\"lowConfidence\":true"));
+  response = ParseJson<v1::ClassifyResponse>(run.out);
+  ASSERT_EQ(response.labels_size(), 1);
+  EXPECT_TRUE(response.labels(0).low_confidence());
+  // No label at all is not a guess.
+  run = Ctl({"classify", "--min-score", "0.95", "天气"});
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
+  EXPECT_THAT(run.out, HasSubstr("no label: no classifier gave"));
+  EXPECT_THAT(run.out, Not(HasSubstr("low confidence")));
   run = Ctl({"classify", "--plugin", "rules", "地震"});
   EXPECT_EQ(run.exit_code, 0) << run.Show();
 
@@ -441,7 +455,11 @@ TEST_F(ClassifyctlTest, StreamAnswersEveryLineInOrderAndGoesOnAfterBadOnes) {
   EXPECT_EQ(out[6].error().code(), 3);
   EXPECT_THAT(out[6].error().message(), HasSubstr("colour"));
   EXPECT_EQ(out[7].error().code(), 0);
-  EXPECT_EQ(out[7].labels_size(), 0);  // min_score from the line.
+  // min_score from the line: the one label is a best guess under it.
+  ASSERT_EQ(out[7].labels_size(), 1);
+  EXPECT_TRUE(out[7].labels(0).low_confidence());
+  EXPECT_THAT(lines[7], HasSubstr("\"lowConfidence\":true"));
+  EXPECT_FALSE(out[0].labels(0).low_confidence());
   EXPECT_EQ(out[8].labels(0).name(), "finance");
   EXPECT_THAT(run.err, HasSubstr("9 documents, 4 errors"));
   EXPECT_THAT(run.err, HasSubstr("docs/s"));
@@ -615,6 +633,8 @@ TEST_F(ClassifyctlTest, EvalReportsAccuracyPerLabelScoresAndConfusions) {
   }
   EXPECT_EQ(mistake["finance"], "");  // No label at all.
   EXPECT_EQ(mistake["sports"], "finance");
+  EXPECT_EQ(Number(report, "lowConfidenceDocs"), 0);
+  EXPECT_EQ(Number(report, "lowConfidenceShare"), 0);
 
   run = Ctl({"eval", file});
   ASSERT_EQ(run.exit_code, 0) << run.Show();
@@ -639,6 +659,20 @@ TEST_F(ClassifyctlTest, EvalReportsAccuracyPerLabelScoresAndConfusions) {
   run = Ctl({"eval", "--json", "--batch-size", "2", "-"}, kEvalFile);
   ASSERT_EQ(run.exit_code, 0) << run.Show();
   EXPECT_EQ(Number(ParseJson<google::protobuf::Struct>(run.out), "correct"), 4);
+
+  // Over the rules' score (0.9) every top label is a best guess; they are
+  // scored all the same, and their share is reported.
+  run = Ctl({"eval", "--json", "--min-score", "0.95", file});
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
+  const auto guesses = ParseJson<google::protobuf::Struct>(run.out);
+  EXPECT_EQ(Number(guesses, "correct"), 4);
+  EXPECT_EQ(Number(guesses, "lowConfidenceDocs"), 5);  // 银行降息: no label.
+  EXPECT_NEAR(Number(guesses, "lowConfidenceShare"), 5.0 / 6, 1e-4);
+  run = Ctl({"eval", "--min-score", "0.95", file});
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
+  EXPECT_THAT(run.out,
+              HasSubstr("low conf.  0.8333 (5 of 6 top labels under the "
+                        "minimum score)"));
 }
 
 TEST_F(ClassifyctlTest, EvalSendsBatches) {

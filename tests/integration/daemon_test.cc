@@ -124,14 +124,67 @@ TEST_F(DaemonTest, MergesClassifiersAndHonoursRequestOptions) {
   EXPECT_EQ(response.labels(0).plugin(), "rules");
   ASSERT_EQ(response.classifiers_size(), 1);
 
-  // A high min_score drops everything the model is unsure about.
+  // A high min_score drops everything the model is unsure about, but for
+  // the best label, which comes back as a guess if nothing qualifies.
   request.clear_plugins();
   request.set_top_k(0);
   request.set_min_score(1.0f);
   ASSERT_TRUE(Classify(request, &response).ok());
+  ASSERT_FALSE(response.labels().empty());
   for (const auto& label : response.labels()) {
-    EXPECT_FLOAT_EQ(label.score(), 1.0f);
+    if (!label.low_confidence()) {
+      EXPECT_FLOAT_EQ(label.score(), 1.0f);
+    }
   }
+  if (response.labels(0).low_confidence()) {
+    EXPECT_EQ(response.labels_size(), 1);
+    EXPECT_LT(response.labels(0).score(), 1.0f);
+  }
+}
+
+TEST_F(DaemonTest, NeverSilentTheBestLabelUnderMinScoreComesFlagged) {
+  ASSERT_NO_FATAL_FAILURE(StartWith(
+      {{"rules.toml", KeywordManifest("台风=weather;股=finance", "score = 0.3")},
+       {"weak.toml", KeywordManifest("台风=disaster", "score = 0.2")}}));
+  v1::ClassifyResponse response;
+  // Over min_score: labels as ever, none flagged.
+  ASSERT_TRUE(Classify(Request("a", "台风过后股市"), &response).ok());
+  ASSERT_EQ(response.labels_size(), 3);
+  for (const auto& label : response.labels()) {
+    EXPECT_FALSE(label.low_confidence()) << label.name();
+  }
+  // Under it: exactly the best one, flagged, whatever top_k says.
+  auto request = Request("b", "台风过后股市");
+  request.set_min_score(0.5f);
+  request.set_top_k(3);
+  ASSERT_TRUE(Classify(request, &response).ok());
+  EXPECT_EQ(response.error().code(), 0);
+  ASSERT_EQ(response.labels_size(), 1);
+  EXPECT_EQ(response.labels(0).name(), "finance");  // Ties by name.
+  EXPECT_FLOAT_EQ(response.labels(0).score(), 0.3f);
+  EXPECT_EQ(response.labels(0).plugin(), "rules");
+  EXPECT_TRUE(response.labels(0).low_confidence());
+  // Nothing matched: nothing to guess.
+  request.set_text("今日无事");
+  ASSERT_TRUE(Classify(request, &response).ok());
+  EXPECT_EQ(response.error().code(), 0);
+  EXPECT_EQ(response.labels_size(), 0);
+
+  // The same in a batch, beside a confident document.
+  auto stub = v1::Classifier::NewStub(daemon_->NewChannel());
+  v1::ClassifyBatchRequest batch;
+  *batch.add_documents() = request;
+  batch.mutable_documents(0)->set_text("台风");
+  *batch.add_documents() = Request("c", "台风");
+  grpc::ClientContext context;
+  v1::ClassifyBatchResponse results;
+  ASSERT_TRUE(stub->ClassifyBatch(&context, batch, &results).ok());
+  ASSERT_EQ(results.results_size(), 2);
+  ASSERT_EQ(results.results(0).labels_size(), 1);
+  EXPECT_EQ(results.results(0).labels(0).name(), "weather");
+  EXPECT_TRUE(results.results(0).labels(0).low_confidence());
+  ASSERT_EQ(results.results(1).labels_size(), 2);
+  EXPECT_FALSE(results.results(1).labels(0).low_confidence());
 }
 
 TEST_F(DaemonTest, OneFailingClassifierDoesNotFailTheDocument) {

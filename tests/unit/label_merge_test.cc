@@ -105,6 +105,67 @@ TEST(LabelMergeTest, OrderOfClassifiersDoesNotChangeTheResult) {
 
 TEST(LabelMergeTest, NoSourcesNoLabels) {
   EXPECT_TRUE(MergeLabels({}, 5, 0.0f).empty());
+  EXPECT_TRUE(MergeLabels({}, 5, 0.5f).empty());
+}
+
+TEST(LabelMergeTest, LabelsAboveMinScoreAreNeverLowConfidence) {
+  auto a = Labels({{"finance", 0.5f}, {"sports", 0.05f}});
+  LabelSource sources[] = {{"x", 1, 1.0, &a}};
+  // At exactly min_score a label qualifies.
+  auto merged = MergeLabels(sources, 10, 0.5f);
+  ASSERT_EQ(merged.size(), 1u);
+  EXPECT_EQ(merged[0].name, "finance");
+  EXPECT_FALSE(merged[0].low_confidence);
+}
+
+TEST(LabelMergeTest, WhenNoneQualifiesReturnsOnlyTheBestFlaggedLowConfidence) {
+  auto model = Labels({{"finance", 0.2f}, {"sports", 0.3f}, {"games", 0.1f}});
+  auto rules = Labels({{"finance", 0.25f}});
+  rules[0].evidence = {"股"};
+  LabelSource sources[] = {{"model", 1, 1.0, &model},
+                           {"rules", 2, 1.0, &rules}};
+  auto merged = MergeLabels(sources, 5, 0.5f);
+  ASSERT_EQ(merged.size(), 1u);
+  EXPECT_EQ(merged[0].name, "sports");
+  EXPECT_FLOAT_EQ(merged[0].score, 0.3f);
+  EXPECT_EQ(merged[0].classifier, "model");
+  EXPECT_TRUE(merged[0].low_confidence);
+  // Votes under min_score are not shown, not even for the best guess.
+  EXPECT_TRUE(merged[0].also.empty());
+}
+
+TEST(LabelMergeTest, TheBestGuessIsChosenAfterWeights) {
+  auto a = Labels({{"finance", 0.4f}});
+  auto b = Labels({{"sports", 0.3f}});
+  LabelSource sources[] = {{"a", 1, 0.5, &a}, {"b", 1, 1.0, &b}};
+  auto merged = MergeLabels(sources, 5, 0.9f);
+  ASSERT_EQ(merged.size(), 1u);
+  EXPECT_EQ(merged[0].name, "sports");  // 0.3 beats 0.4 * 0.5.
+  EXPECT_TRUE(merged[0].low_confidence);
+}
+
+TEST(LabelMergeTest, TheBestGuessBreaksTiesLikeTheRankedList) {
+  auto a = Labels({{"zeta", 0.2f}, {"alpha", 0.2f}});
+  LabelSource sources[] = {{"x", 1, 1.0, &a}};
+  auto merged = MergeLabels(sources, 1, 0.5f);
+  ASSERT_EQ(merged.size(), 1u);
+  EXPECT_EQ(merged[0].name, "alpha");
+  EXPECT_TRUE(merged[0].low_confidence);
+}
+
+TEST(LabelMergeTest, ClassifiersThatGaveNoLabelGiveNoBestGuess) {
+  std::vector<PluginLabel> none;
+  LabelSource sources[] = {{"a", 1, 1.0, &none}, {"b", 1, 1.0, nullptr}};
+  EXPECT_TRUE(MergeLabels(sources, 5, 0.1f).empty());
+}
+
+TEST(LabelMergeTest, AZeroMinScoreNeverNeedsABestGuess) {
+  auto a = Labels({{"finance", 0.0f}, {"sports", 0.01f}});
+  LabelSource sources[] = {{"x", 1, 1.0, &a}};
+  auto merged = MergeLabels(sources, 5, 0.0f);
+  ASSERT_EQ(merged.size(), 2u);
+  EXPECT_FALSE(merged[0].low_confidence);
+  EXPECT_FALSE(merged[1].low_confidence);
 }
 
 }  // namespace

@@ -39,6 +39,8 @@ type label struct {
 	Name   string  `json:"name"`
 	Score  float64 `json:"score"`
 	Plugin string  `json:"plugin"`
+	// Only when set: the best guess under the server's min_score.
+	LowConfidence bool `json:"low_confidence,omitempty"`
 }
 
 type errorInfo struct {
@@ -98,7 +100,8 @@ func toOutput(r *classifydv1.ClassifyResponse) *output {
 	labels := []label{}
 	for _, l := range r.GetLabels() {
 		score, _ := strconv.ParseFloat(strconv.FormatFloat(float64(l.GetScore()), 'f', 6, 32), 64)
-		labels = append(labels, label{Name: l.GetName(), Score: score, Plugin: l.GetPlugin()})
+		labels = append(labels, label{Name: l.GetName(), Score: score, Plugin: l.GetPlugin(),
+			LowConfidence: l.GetLowConfidence()})
 	}
 	out.Labels = &labels
 	return out
