@@ -6,7 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "tokenizer.h"
+#include "text/tokenizer.h"
 
 namespace classifyd::bench {
 namespace {

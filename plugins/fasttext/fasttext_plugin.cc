@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "model_check.h"
-#include "tokenizer.h"
+#include "text/tokenizer.h"
 
 namespace classifyd::plugins {
 namespace {

@@ -15,7 +15,7 @@
 #include <tuple>
 #include <utility>
 
-#include "tokenizer.h"
+#include "text/tokenizer.h"
 
 namespace classifyd::lexicon {
 namespace {

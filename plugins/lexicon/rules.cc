@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "taxonomy.h"
-#include "tokenizer.h"
+#include "text/tokenizer.h"
 
 namespace classifyd::lexicon {
 namespace {

@@ -17,7 +17,7 @@
 
 #include "memfd_file.h"
 #include "model_check.h"
-#include "tokenizer.h"
+#include "text/tokenizer.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "tokenizer.h"
+#include "text/tokenizer.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

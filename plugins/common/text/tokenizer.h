@@ -1,5 +1,6 @@
-// Text normalisation and tokenisation shared by the fastText plugin and the
-// model trainer, so a model sees the same tokens at training and serving.
+// Text normalisation and tokenisation shared by the fastText plugin, the
+// lexicon plugin and the model trainer, so a model (or a rules file) sees the
+// same text at training and serving.
 //
 // Pipeline: Unicode NFKC with case folding (ICU's "nfkc_cf": full-width
 // letters and digits become ASCII, compatibility ideographs become their
@@ -12,8 +13,8 @@
 // (P@1 0.745 vs 0.69), and need no dictionary.
 //
 // Thread-safe: all functions are reentrant.
-#ifndef CLASSIFYD_PLUGINS_FASTTEXT_TOKENIZER_H_
-#define CLASSIFYD_PLUGINS_FASTTEXT_TOKENIZER_H_
+#ifndef CLASSIFYD_PLUGINS_COMMON_TEXT_TOKENIZER_H_
+#define CLASSIFYD_PLUGINS_COMMON_TEXT_TOKENIZER_H_
 
 #include <unicode/edits.h>
 
@@ -44,4 +45,4 @@ std::string ToFastTextLine(std::string_view utf8);
 
 }  // namespace classifyd::text
 
-#endif  // CLASSIFYD_PLUGINS_FASTTEXT_TOKENIZER_H_
+#endif  // CLASSIFYD_PLUGINS_COMMON_TEXT_TOKENIZER_H_
