@@ -171,6 +171,23 @@ TEST_F(BundledLexiconTest, TagsTheReferenceHeadlinesWithEvidence) {
   EXPECT_THAT(out[3].labels, IsEmpty());  // finance is fastText's job.
 }
 
+TEST_F(BundledLexiconTest, TraditionalScriptGetsTheSameLabelWithOriginalEvidence) {
+  // The headline of issue 12, in Traditional characters, and the same in
+  // Simplified ones: the rules are written in Simplified, the normaliser
+  // folds the Traditional text to them, and the evidence is still quoted
+  // from the document as it was sent.
+  auto out = Classify(*classifier_,
+                      {"警方破獲電信詐騙集團", "警方破获电信诈骗集团"});
+  ASSERT_EQ(out.size(), 2u);
+  ASSERT_THAT(Names(out[0]), ElementsAre("fraud"));
+  ASSERT_THAT(Names(out[1]), ElementsAre("fraud"));
+  EXPECT_FLOAT_EQ(out[0].labels[0].score, out[1].labels[0].score);
+  EXPECT_THAT(out[0].labels[0].evidence,
+              ElementsAre("破獲電信詐騙", "電信詐騙", "詐騙集團"));
+  EXPECT_THAT(out[1].labels[0].evidence,
+              ElementsAre("破获电信诈骗", "电信诈骗", "诈骗集团"));
+}
+
 TEST_F(BundledLexiconTest, TagsOtherCurrentHeadlines) {
   auto out = Classify(
       *classifier_, {"缅北果敢电诈犯罪集团头目被移交我方",

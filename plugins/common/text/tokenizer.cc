@@ -8,6 +8,9 @@
 
 #include <cstdint>
 #include <string_view>
+#include <utility>
+
+#include "text/han_fold.h"
 
 namespace classifyd::text {
 namespace {
@@ -65,6 +68,51 @@ bool CapRunsWithoutBoundary(const icu::Normalizer2& normalizer,
   capped->append(s + kept, length - kept);
   if (edits != nullptr && length > kept) edits->addUnchanged(length - kept);
   return true;
+}
+
+// NFKC with case folding into *normalized, with the mapping onto `utf8`
+// in *edits (if not null). False if ICU failed.
+bool NormalizeNfkcCasefold(std::string_view utf8, std::string* normalized,
+                           icu::Edits* edits) {
+  const icu::Normalizer2* normalizer = NfkcCasefold();
+  if (normalizer == nullptr) return false;
+  std::string capped;
+  icu::Edits cap_edits;
+  const bool cut = CapRunsWithoutBoundary(
+      *normalizer, utf8, &capped, edits != nullptr ? &cap_edits : nullptr);
+  const std::string_view input = cut ? std::string_view(capped) : utf8;
+  icu::Edits normalize_edits;
+  UErrorCode status = U_ZERO_ERROR;
+  icu::StringByteSink<std::string> sink(normalized,
+                                        static_cast<int32_t>(input.size()));
+  normalizer->normalizeUTF8(
+      0, icu::StringPiece(input.data(), static_cast<int32_t>(input.size())),
+      sink, cut ? &normalize_edits : edits, status);
+  if (cut && edits != nullptr && U_SUCCESS(status)) {
+    // original -> capped -> normalised.
+    edits->reset();
+    edits->mergeAndAppend(cap_edits, normalize_edits, status);
+  }
+  if (U_FAILURE(status)) normalized->clear();
+  return U_SUCCESS(status);
+}
+
+// Folds the Traditional characters of `normalized` to Simplified ones (see
+// han_fold.h) and appends that step to `edits` (original -> normalised).
+void FoldTraditional(std::string* normalized, icu::Edits* edits) {
+  if (edits == nullptr) {
+    FoldToSimplifiedHan(normalized);
+    return;
+  }
+  icu::Edits fold_edits;
+  if (FoldToSimplifiedHan(normalized, &fold_edits) == 0) return;
+  icu::Edits merged;
+  UErrorCode status = U_ZERO_ERROR;
+  merged.mergeAndAppend(*edits, fold_edits, status);
+  // Folding keeps every character's length, so if ICU cannot merge (out of
+  // memory), `edits` still maps every offset right; it only misses that the
+  // folded characters changed.
+  if (U_SUCCESS(status)) *edits = std::move(merged);
 }
 
 enum class CharClass { kSeparator, kStandalone, kWordPart };
@@ -125,27 +173,9 @@ void ForEachToken(std::string_view utf8, Emit&& emit) {
 
 std::string Normalize(std::string_view utf8, icu::Edits* edits) {
   std::string normalized;
-  const icu::Normalizer2* normalizer = NfkcCasefold();
-  if (normalizer != nullptr) {
-    std::string capped;
-    icu::Edits cap_edits;
-    const bool cut = CapRunsWithoutBoundary(
-        *normalizer, utf8, &capped, edits != nullptr ? &cap_edits : nullptr);
-    const std::string_view input = cut ? std::string_view(capped) : utf8;
-    icu::Edits normalize_edits;
-    UErrorCode status = U_ZERO_ERROR;
-    icu::StringByteSink<std::string> sink(&normalized,
-                                          static_cast<int32_t>(input.size()));
-    normalizer->normalizeUTF8(
-        0, icu::StringPiece(input.data(), static_cast<int32_t>(input.size())),
-        sink, cut ? &normalize_edits : edits, status);
-    if (cut && edits != nullptr && U_SUCCESS(status)) {
-      // original -> capped -> normalised.
-      edits->reset();
-      edits->mergeAndAppend(cap_edits, normalize_edits, status);
-    }
-    if (U_SUCCESS(status)) return normalized;
-    normalized.clear();
+  if (NormalizeNfkcCasefold(utf8, &normalized, edits)) {
+    FoldTraditional(&normalized, edits);
+    return normalized;
   }
   normalized.assign(utf8);
   if (edits != nullptr) {
