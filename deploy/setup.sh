@@ -32,6 +32,8 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   libfasttext-dev libspdlog-dev libfmt-dev libicu-dev
   libtomlplusplus-dev libcli11-dev libhyperscan-dev
+  # Language detection (daemon/service/language_detector.*).
+  libcld2-dev
   libgtest-dev libgmock-dev
   prometheus-cpp-dev libcpp-httplib-dev nginx
   libsystemd-dev systemd

@@ -65,42 +65,54 @@ std::string MinScoreText(const RequestOptions& options) {
   return text;
 }
 
-void PrintLabels(const ClassifyResponse& response,
-                 const RequestOptions& options) {
+void PrintLabelTable(const ClassifyResponse& response,
+                     const RequestOptions& options) {
   if (response.labels().empty()) {
     std::printf("no label: no classifier gave this document one\n");
-  } else {
-    TextTable table({"LABEL", "SCORE", "CLASSIFIER", "EVIDENCE"});
-    for (const auto& label : response.labels()) {
-      char score[32];
-      std::snprintf(score, sizeof score, "%.3f", label.score());
-      table.AddRow(
-          {label.name(), score, label.plugin(), Join(label.evidence(), ", ")});
-      // Said under the row, where the eye is: the label is a best guess.
-      if (label.low_confidence()) {
-        table.AddNote("(low confidence: no label reached the minimum score, " +
-                      MinScoreText(options) + "; this is the best one)");
-      }
-      // Other classifiers that agreed, under the label they agreed on.
-      for (const auto& vote : label.also_from()) {
-        std::snprintf(score, sizeof score, "%.3f", vote.score());
-        table.AddRow({"", score, "also: " + vote.plugin(),
-                      Join(vote.evidence(), ", ")});
-      }
+    return;
+  }
+  TextTable table({"LABEL", "SCORE", "CLASSIFIER", "EVIDENCE"});
+  for (const auto& label : response.labels()) {
+    char score[32];
+    std::snprintf(score, sizeof score, "%.3f", label.score());
+    table.AddRow(
+        {label.name(), score, label.plugin(), Join(label.evidence(), ", ")});
+    // Said under the row, where the eye is: the label is a best guess.
+    if (label.low_confidence()) {
+      table.AddNote("(low confidence: no label reached the minimum score, " +
+                    MinScoreText(options) + "; this is the best one)");
     }
-    table.Print(stdout);
+    // Other classifiers that agreed, under the label they agreed on.
+    for (const auto& vote : label.also_from()) {
+      std::snprintf(score, sizeof score, "%.3f", vote.score());
+      table.AddRow({"", score, "also: " + vote.plugin(),
+                    Join(vote.evidence(), ", ")});
+    }
+  }
+  table.Print(stdout);
+}
+
+void PrintLabels(const ClassifyResponse& response,
+                 const RequestOptions& options) {
+  PrintLabelTable(response, options);
+  if (!response.language().empty()) {
+    std::printf("language: %s\n", response.language().c_str());
   }
   // A classifier that failed did not fail the document, but the user
-  // should know its labels are missing.
+  // should know its labels are missing. FAILED_PRECONDITION is mostly a
+  // classifier that does not cover the document's language (its manifest's
+  // `languages`): expected, so only a note.
   for (const auto& run : response.classifiers()) {
-    if (run.status().code() != 0) {
-      std::fprintf(stderr,
-                   "classifyctl: warning: classifier %s failed on this "
-                   "document: %s: %s\n",
-                   run.name().c_str(),
-                   StatusCodeName(run.status().code()).c_str(),
-                   run.status().message().c_str());
-    }
+    const int code = run.status().code();
+    if (code == 0) continue;
+    std::fprintf(stderr,
+                 code == grpc::StatusCode::FAILED_PRECONDITION
+                     ? "classifyctl: note: classifier %s did not run on this "
+                       "document: %s: %s\n"
+                     : "classifyctl: warning: classifier %s failed on this "
+                       "document: %s: %s\n",
+                 run.name().c_str(), StatusCodeName(code).c_str(),
+                 run.status().message().c_str());
   }
 }
 
@@ -146,7 +158,8 @@ Command AddClassifyCommand(CLI::App* parent, const GlobalOptions* global) {
       "classify", "Classify one document (TEXT, --file or stdin)");
   app->footer(
       "\nPrints a table of labels (label, score, classifier, evidence), or "
-      "with --json the ClassifyResponse in protobuf's JSON mapping. When no "
+      "with --json the ClassifyResponse in protobuf's JSON mapping, and the "
+      "document's detected language (BCP 47). When no "
       "label reaches the minimum score, the best one is printed with a "
       "\"(low confidence)\" note (lowConfidence in JSON). A bad "
       "document (empty, too large, unknown classifier) exits 1 with the "

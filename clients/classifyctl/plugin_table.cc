@@ -15,6 +15,15 @@ std::string OrDash(std::string text) {
   return text;
 }
 
+std::string Join(const google::protobuf::RepeatedPtrField<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) out += ",";
+    out += item;
+  }
+  return out;
+}
+
 }  // namespace
 
 void PrintPluginTable(const google::protobuf::RepeatedPtrField<
@@ -26,19 +35,19 @@ void PrintPluginTable(const google::protobuf::RepeatedPtrField<
                  "daemon's --plugin-dir declares one)\n");
     return;
   }
-  TextTable table({"NAME", "STATE", "GEN", "PLUGIN", "LABELS"});
+  TextTable table({"NAME", "STATE", "GEN", "PLUGIN", "LANGUAGES", "LABELS"});
   for (const auto& info : plugins) {
     std::string plugin = info.plugin();
     if (!info.version().empty()) plugin += " " + info.version();
-    std::string labels;
-    for (const std::string& label : info.labels()) {
-      if (!labels.empty()) labels += ",";
-      labels += label;
-    }
+    // No languages listed: it covers every one. A classifier that never
+    // loaded has no manifest of its own to say.
+    std::string languages = Join(info.languages());
+    if (languages.empty() && !info.plugin().empty()) languages = "all";
     table.AddRow({info.name(),
                   classifyd::v1::PluginInfo::State_Name(info.state()),
                   std::to_string(info.generation()), OrDash(std::move(plugin)),
-                  OrDash(std::move(labels))});
+                  OrDash(std::move(languages)),
+                  OrDash(Join(info.labels()))});
     if (!info.error().empty()) table.AddNote("error: " + info.error());
     if (info.stuck_calls() > 0) {
       table.AddNote("stuck: " + std::to_string(info.stuck_calls()) +

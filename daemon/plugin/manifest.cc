@@ -1,5 +1,6 @@
 #include "plugin/manifest.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,6 +16,41 @@ std::string Resolve(const fs::path& base_dir, const std::string& p) {
   fs::path path(p);
   if (path.is_relative()) path = base_dir / path;
   return path.lexically_normal().string();
+}
+
+// A primary language subtag: 2 or 3 ASCII letters (BCP 47), not "und".
+bool IsPrimaryLanguage(std::string_view s) {
+  if (s.size() < 2 || s.size() > 3 || s == "und") return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return c >= 'a' && c <= 'z'; });
+}
+
+// `languages = ["zh", "en"]` into *out, lower-cased; what is wrong, or "".
+std::string ParseLanguages(const toml::node& node,
+                           std::vector<std::string>* out) {
+  const char* kExpected =
+      "`languages` must be a non-empty array of primary language subtags "
+      "such as [\"zh\", \"en\"] (leave it out to cover every language)";
+  const toml::array* array = node.as_array();
+  if (array == nullptr || array->empty()) return kExpected;
+  for (const toml::node& item : *array) {
+    auto value = item.value_exact<std::string>();
+    if (!value) return kExpected;
+    std::string tag = *value;
+    for (char& c : tag) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    if (!IsPrimaryLanguage(tag)) {
+      return "`languages`: '" + *value +
+             "' is not a primary language subtag (2 or 3 letters, e.g. "
+             "\"zh\" for both zh-Hans and zh-Hant)";
+    }
+    if (std::find(out->begin(), out->end(), tag) != out->end()) {
+      return "`languages` lists '" + tag + "' twice";
+    }
+    out->push_back(std::move(tag));
+  }
+  return "";
 }
 
 
@@ -59,9 +95,10 @@ std::variant<Manifest, std::string> ParseManifest(
   for (const auto& [key, node] : table) {
     const std::string_view k = key.str();
     if (k != "plugin" && k != "model" && k != "weight" && k != "timeout_ms" &&
-        k != "options") {
+        k != "languages" && k != "options") {
       return where + ": unknown key '" + std::string(k) +
-             "' (expected plugin, model, weight, timeout_ms, [options])";
+             "' (expected plugin, model, weight, timeout_ms, languages, "
+             "[options])";
     }
   }
 
@@ -104,6 +141,11 @@ std::variant<Manifest, std::string> ParseManifest(
              ": `timeout_ms` must be an integer in [0, 3600000] (0: none)";
     }
     m.timeout_ms = static_cast<int>(*value);
+  }
+
+  if (const toml::node* languages = table.get("languages")) {
+    std::string problem = ParseLanguages(*languages, &m.languages);
+    if (!problem.empty()) return where + ": " + problem;
   }
 
   if (const toml::node* options = table.get("options")) {

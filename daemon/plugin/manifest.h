@@ -7,6 +7,8 @@
 //   weight = 1.0                 # optional score multiplier, in (0, 10]
 //   timeout_ms = 2000            # optional per-call limit; 0: none;
 //                                # default: the daemon's --plugin-timeout-ms
+//   languages = ["zh", "en"]     # optional primary language subtags it
+//                                # covers; absent: every language
 //   [options]                    # optional; passed to the plugin as text
 //   top_k = 5
 #ifndef CLASSIFYD_DAEMON_PLUGIN_MANIFEST_H_
@@ -31,6 +33,9 @@ struct Manifest {
   std::string model_path;     // Resolved absolute model path, or empty.
   double weight = 1.0;
   int timeout_ms = -1;  // -1: not set, the daemon's default applies.
+  // Primary language subtags ("zh", "en"), lower case, as listed; empty:
+  // the classifier covers every language.
+  std::vector<std::string> languages;
   std::vector<std::pair<std::string, std::string>> options;
 
   bool operator==(const Manifest&) const = default;

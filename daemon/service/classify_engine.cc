@@ -10,6 +10,7 @@
 
 #include "plugin/guarded_classify.h"
 #include "service/label_merge.h"
+#include "service/language_detector.h"
 #include "service/request_validation.h"
 
 namespace classifyd {
@@ -30,6 +31,273 @@ std::string ReadyNames(const ClassifierSnapshot& snapshot) {
   }
   return names.empty() ? "none" : names;
 }
+
+// Appends each of `languages` not yet in `list` ("zh, en").
+void AddLanguages(const std::vector<std::string>& languages,
+                  std::vector<std::string>* list) {
+  for (const std::string& language : languages) {
+    if (std::find(list->begin(), list->end(), language) == list->end()) {
+      list->push_back(language);
+    }
+  }
+}
+
+std::string JoinLanguages(const std::vector<std::string>& languages) {
+  std::string out;
+  for (const std::string& language : languages) {
+    if (!out.empty()) out += ", ";
+    out += language;
+  }
+  return out;
+}
+
+// True if a classifier declaring `covered` (empty: every language) runs on
+// a document in `language`. A document that cannot be told ("und") runs on
+// every classifier rather than on none.
+bool Covers(const std::vector<std::string>& covered,
+            const std::string& language) {
+  if (covered.empty() || language == kUndeterminedLanguage) return true;
+  return std::find(covered.begin(), covered.end(),
+                   PrimaryLanguage(language)) != covered.end();
+}
+
+// What one document does with one classifier of the snapshot.
+enum class Plan : char { kNotSelected, kRun, kOtherLanguage };
+
+// One Run(): the documents, the snapshot they run on, and what each
+// classifier said about each document.
+class Call {
+ public:
+  Call(std::span<const v1::ClassifyRequest* const> requests,
+       std::span<v1::ClassifyResponse* const> responses,
+       const ClassifierSnapshot& snapshot, const ServiceLimits& limits,
+       Metrics* metrics)
+      : requests_(requests),
+        responses_(responses),
+        snapshot_(snapshot),
+        classifiers_(snapshot.classifiers),
+        limits_(limits),
+        metrics_(metrics),
+        count_(classifiers_.size()),
+        plan_(requests.size() * count_, Plan::kNotSelected),
+        valid_(requests.size(), 0),
+        outcomes_(requests.size() * count_) {}
+
+  void Run() {
+    for (size_t d = 0; d < requests_.size(); ++d) valid_[d] = Prepare(d);
+    for (size_t c = 0; c < count_; ++c) RunClassifier(c);
+    for (size_t d = 0; d < requests_.size(); ++d) {
+      if (valid_[d]) Answer(d);
+    }
+  }
+
+ private:
+  Plan& plan(size_t d, size_t c) { return plan_[d * count_ + c]; }
+
+  // Validates document d, detects its language and plans which
+  // classifiers run on it. False (with the response's error set) if none
+  // will.
+  bool Prepare(size_t d) {
+    const v1::ClassifyRequest& request = *requests_[d];
+    v1::ClassifyResponse* response = responses_[d];
+    response->Clear();
+    response->set_id(request.id());
+    grpc::Status status = ValidateRequest(request, limits_);
+    if (!status.ok()) {
+      SetError(response, status.error_code(), status.error_message());
+      return false;
+    }
+    if (count_ == 0) {
+      SetError(response, grpc::StatusCode::UNAVAILABLE,
+               "no classifier is ready");
+      return false;
+    }
+    if (!Select(d)) return false;
+    response->set_language(DetectLanguage(request.text()));
+    return PlanLanguages(d);
+  }
+
+  // Marks the classifiers document d asked for (every one if it named
+  // none). False on an unknown name.
+  bool Select(size_t d) {
+    const v1::ClassifyRequest& request = *requests_[d];
+    if (request.plugins().empty()) {
+      for (size_t c = 0; c < count_; ++c) plan(d, c) = Plan::kRun;
+      return true;
+    }
+    for (const std::string& name : request.plugins()) {
+      auto it = std::find_if(classifiers_.begin(), classifiers_.end(),
+                             [&](const auto& c) { return c->name() == name; });
+      if (it == classifiers_.end()) {
+        SetError(responses_[d], grpc::StatusCode::NOT_FOUND,
+                 "unknown classifier '" + name +
+                     "' (ready: " + ReadyNames(snapshot_) + ")");
+        return false;
+      }
+      plan(d, it - classifiers_.begin()) = Plan::kRun;
+    }
+    return true;
+  }
+
+  // Keeps the selected classifiers that cover document d's language. False
+  // if none does: the document then fails with FAILED_PRECONDITION.
+  bool PlanLanguages(size_t d) {
+    const std::string& language = responses_[d]->language();
+    bool any = false;
+    std::vector<std::string> covered;
+    for (size_t c = 0; c < count_; ++c) {
+      if (plan(d, c) != Plan::kRun) continue;
+      const std::vector<std::string>& languages =
+          classifiers_[c]->manifest().languages;
+      if (Covers(languages, language)) {
+        any = true;
+      } else {
+        plan(d, c) = Plan::kOtherLanguage;
+        AddLanguages(languages, &covered);
+      }
+    }
+    if (!any) {
+      SetError(responses_[d], grpc::StatusCode::FAILED_PRECONDITION,
+               "no classifier covers language '" + language +
+                   "' (covered: " + JoinLanguages(covered) + ")");
+    }
+    return any;
+  }
+
+  // Classifies, in batches, every document that runs on classifier c.
+  void RunClassifier(size_t c) {
+    std::vector<size_t> docs;
+    uint32_t top_k = 0;
+    for (size_t d = 0; d < requests_.size(); ++d) {
+      if (!valid_[d] || plan(d, c) != Plan::kRun) continue;
+      docs.push_back(d);
+      const v1::ClassifyRequest& r = *requests_[d];
+      top_k = std::max(top_k, r.top_k() ? r.top_k() : limits_.default_top_k);
+    }
+    for (size_t start = 0; start < docs.size();
+         start += limits_.max_plugin_batch) {
+      const size_t end =
+          std::min(docs.size(), start + limits_.max_plugin_batch);
+      RunBatch(c, std::span(docs).subspan(start, end - start), top_k);
+    }
+  }
+
+  void RunBatch(size_t c, std::span<const size_t> docs, uint32_t top_k) {
+    const Classifier& classifier = *classifiers_[c];
+    Metrics::ClassifierCells* cells =
+        metrics_ != nullptr ? metrics_->Classifier(classifier.name()) : nullptr;
+    // The manifest's own limit wins over the daemon's default.
+    const int timeout_ms = classifier.manifest().timeout_ms >= 0
+                               ? classifier.manifest().timeout_ms
+                               : limits_.plugin_timeout_ms;
+    // Plugins are asked for every score (top_k still bounds them): the
+    // merge needs the best label even under min_score (low confidence),
+    // and min_score applies to scores after calibration and weight.
+    constexpr float kPluginMinScore = 0.0f;
+    std::vector<std::string_view> texts;
+    for (size_t d : docs) texts.push_back(requests_[d]->text());
+    std::vector<DocumentOutcome> batch;
+    const auto started = std::chrono::steady_clock::now();
+    GuardedCall guarded = GuardedCall::kAnswered;
+    if (timeout_ms > 0) {
+      guarded = ClassifyWithTimeout(classifiers_[c], texts, top_k,
+                                    kPluginMinScore,
+                                    std::chrono::milliseconds(timeout_ms),
+                                    &batch);
+    } else {
+      classifier.ClassifyBatch(texts, top_k, kPluginMinScore, &batch);
+    }
+    if (cells != nullptr) {
+      if (guarded == GuardedCall::kTimedOut) cells->timeouts.Add();
+      cells->batch_seconds.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                        started)
+              .count());
+      cells->documents.Add(docs.size());
+    }
+    for (size_t i = 0; i < docs.size(); ++i) {
+      if (cells != nullptr && batch[i].code != CLASSIFYD_OK) {
+        cells->errors.Add();
+      }
+      outcomes_[docs[i] * count_ + c] = std::move(batch[i]);
+    }
+  }
+
+  // Lists in document d's response what each selected classifier did, and
+  // merges the labels of those that answered.
+  void Answer(size_t d) {
+    const v1::ClassifyRequest& request = *requests_[d];
+    v1::ClassifyResponse* response = responses_[d];
+    std::vector<LabelSource> sources;
+    const DocumentOutcome* first_failure = nullptr;
+    for (size_t c = 0; c < count_; ++c) {
+      if (plan(d, c) == Plan::kNotSelected) continue;
+      const Classifier& classifier = *classifiers_[c];
+      v1::ClassifierRun* run = response->add_classifiers();
+      run->set_name(classifier.name());
+      run->set_generation(classifier.generation());
+      if (plan(d, c) == Plan::kOtherLanguage) {
+        run->mutable_status()->set_code(grpc::StatusCode::FAILED_PRECONDITION);
+        run->mutable_status()->set_message(
+            "does not cover language '" + response->language() +
+            "' (covers: " + JoinLanguages(classifier.manifest().languages) +
+            ")");
+        continue;
+      }
+      const DocumentOutcome& outcome = outcomes_[d * count_ + c];
+      if (outcome.code != CLASSIFYD_OK) {
+        run->mutable_status()->set_code(outcome.code);
+        run->mutable_status()->set_message(outcome.message);
+        if (first_failure == nullptr) first_failure = &outcome;
+        continue;
+      }
+      sources.push_back({classifier.name(), classifier.generation(),
+                         classifier.manifest().weight, &outcome.labels});
+    }
+    if (sources.empty() && first_failure != nullptr) {
+      SetError(response, first_failure->code, first_failure->message);
+      return;
+    }
+    const uint32_t top_k =
+        request.top_k() ? request.top_k() : limits_.default_top_k;
+    const float min_score = request.has_min_score()
+                                ? request.min_score()
+                                : limits_.default_min_score;
+    for (const MergedLabel& m : MergeLabels(sources, top_k, min_score)) {
+      AddLabel(m, response);
+    }
+  }
+
+  void AddLabel(const MergedLabel& m, v1::ClassifyResponse* response) {
+    v1::Label* label = response->add_labels();
+    label->set_name(m.name);
+    label->set_score(m.score);
+    label->set_plugin(std::string(m.classifier));
+    label->set_generation(m.generation);
+    label->set_low_confidence(m.low_confidence);
+    for (const std::string& e : *m.evidence) label->add_evidence(e);
+    for (const LabelVote& vote : m.also) {
+      v1::LabelVote* other = label->add_also_from();
+      other->set_plugin(std::string(vote.classifier));
+      other->set_score(vote.score);
+      other->set_generation(vote.generation);
+      for (const std::string& e : *vote.evidence) other->add_evidence(e);
+    }
+    if (metrics_ != nullptr) metrics_->LabelEmitted(m.classifier, m.name);
+  }
+
+  const std::span<const v1::ClassifyRequest* const> requests_;
+  const std::span<v1::ClassifyResponse* const> responses_;
+  const ClassifierSnapshot& snapshot_;
+  const std::vector<std::shared_ptr<const Classifier>>& classifiers_;
+  const ServiceLimits& limits_;
+  Metrics* const metrics_;
+  const size_t count_;
+  std::vector<Plan> plan_;  // [d * count_ + c]
+  std::vector<char> valid_;
+  // outcomes_[d * count_ + c]: what classifier c said about document d.
+  std::vector<DocumentOutcome> outcomes_;
+};
 
 }  // namespace
 
@@ -54,161 +322,9 @@ void ClassifyEngine::Run(
     std::span<const v1::ClassifyRequest* const> requests,
     std::span<v1::ClassifyResponse* const> responses) const {
   const std::shared_ptr<const ServiceLimits> limits_ptr = limits();
-  const ServiceLimits& limits = *limits_ptr;
   const std::shared_ptr<const ClassifierSnapshot> snapshot =
       registry_->Snapshot();
-  const auto& classifiers = snapshot->classifiers;
-  const size_t n = requests.size();
-
-  // selected[d * C + c]: document d asked for classifier c.
-  const size_t count = classifiers.size();
-  std::vector<char> selected(n * count, 0);
-  std::vector<char> valid(n, 0);
-  for (size_t d = 0; d < n; ++d) {
-    const v1::ClassifyRequest& request = *requests[d];
-    v1::ClassifyResponse* response = responses[d];
-    response->Clear();
-    response->set_id(request.id());
-    grpc::Status status = ValidateRequest(request, limits);
-    if (!status.ok()) {
-      SetError(response, status.error_code(), status.error_message());
-      continue;
-    }
-    if (count == 0) {
-      SetError(response, grpc::StatusCode::UNAVAILABLE,
-               "no classifier is ready");
-      continue;
-    }
-    if (request.plugins().empty()) {
-      std::fill_n(selected.begin() + d * count, count, 1);
-    } else {
-      bool known = true;
-      for (const std::string& name : request.plugins()) {
-        auto it = std::find_if(classifiers.begin(), classifiers.end(),
-                               [&](const auto& c) { return c->name() == name; });
-        if (it == classifiers.end()) {
-          SetError(response, grpc::StatusCode::NOT_FOUND,
-                   "unknown classifier '" + name +
-                       "' (ready: " + ReadyNames(*snapshot) + ")");
-          known = false;
-          break;
-        }
-        selected[d * count + (it - classifiers.begin())] = 1;
-      }
-      if (!known) continue;
-    }
-    valid[d] = 1;
-  }
-
-  // outcomes[d * C + c]: what classifier c said about document d.
-  std::vector<DocumentOutcome> outcomes(n * count);
-  std::vector<size_t> docs;
-  std::vector<std::string_view> texts;
-  std::vector<DocumentOutcome> batch;
-  for (size_t c = 0; c < count; ++c) {
-    const Classifier& classifier = *classifiers[c];
-    Metrics::ClassifierCells* cells =
-        metrics_ != nullptr ? metrics_->Classifier(classifier.name()) : nullptr;
-    // The manifest's own limit wins over the daemon's default.
-    const int timeout_ms = classifier.manifest().timeout_ms >= 0
-                               ? classifier.manifest().timeout_ms
-                               : limits.plugin_timeout_ms;
-    docs.clear();
-    uint32_t top_k = 0;
-    for (size_t d = 0; d < n; ++d) {
-      if (!valid[d] || !selected[d * count + c]) continue;
-      docs.push_back(d);
-      const v1::ClassifyRequest& r = *requests[d];
-      top_k = std::max(top_k, r.top_k() ? r.top_k() : limits.default_top_k);
-    }
-    // Plugins are asked for every score (top_k still bounds them): the
-    // merge needs the best label even under min_score (low confidence),
-    // and min_score applies to scores after calibration and weight.
-    constexpr float plugin_min_score = 0.0f;
-    for (size_t start = 0; start < docs.size();
-         start += limits.max_plugin_batch) {
-      const size_t end =
-          std::min(docs.size(), start + limits.max_plugin_batch);
-      texts.clear();
-      for (size_t i = start; i < end; ++i) {
-        texts.push_back(requests[docs[i]]->text());
-      }
-      const auto started = std::chrono::steady_clock::now();
-      GuardedCall guarded = GuardedCall::kAnswered;
-      if (timeout_ms > 0) {
-        guarded =
-            ClassifyWithTimeout(classifiers[c], texts, top_k, plugin_min_score,
-                                std::chrono::milliseconds(timeout_ms), &batch);
-      } else {
-        classifier.ClassifyBatch(texts, top_k, plugin_min_score, &batch);
-      }
-      if (cells != nullptr) {
-        if (guarded == GuardedCall::kTimedOut) cells->timeouts.Add();
-        cells->batch_seconds.Observe(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                          started)
-                .count());
-        cells->documents.Add(end - start);
-      }
-      for (size_t i = start; i < end; ++i) {
-        if (cells != nullptr && batch[i - start].code != CLASSIFYD_OK) {
-          cells->errors.Add();
-        }
-        outcomes[docs[i] * count + c] = std::move(batch[i - start]);
-      }
-    }
-  }
-
-  std::vector<LabelSource> sources;
-  for (size_t d = 0; d < n; ++d) {
-    if (!valid[d]) continue;
-    const v1::ClassifyRequest& request = *requests[d];
-    v1::ClassifyResponse* response = responses[d];
-    sources.clear();
-    const DocumentOutcome* first_failure = nullptr;
-    for (size_t c = 0; c < count; ++c) {
-      if (!selected[d * count + c]) continue;
-      const Classifier& classifier = *classifiers[c];
-      const DocumentOutcome& outcome = outcomes[d * count + c];
-      v1::ClassifierRun* run = response->add_classifiers();
-      run->set_name(classifier.name());
-      run->set_generation(classifier.generation());
-      if (outcome.code != CLASSIFYD_OK) {
-        run->mutable_status()->set_code(outcome.code);
-        run->mutable_status()->set_message(outcome.message);
-        if (first_failure == nullptr) first_failure = &outcome;
-        continue;
-      }
-      sources.push_back({classifier.name(), classifier.generation(),
-                         classifier.manifest().weight, &outcome.labels});
-    }
-    if (sources.empty() && first_failure != nullptr) {
-      SetError(response, first_failure->code, first_failure->message);
-      continue;
-    }
-    const uint32_t top_k =
-        request.top_k() ? request.top_k() : limits.default_top_k;
-    const float min_score = request.has_min_score()
-                                ? request.min_score()
-                                : limits.default_min_score;
-    for (const MergedLabel& m : MergeLabels(sources, top_k, min_score)) {
-      v1::Label* label = response->add_labels();
-      label->set_name(m.name);
-      label->set_score(m.score);
-      label->set_plugin(std::string(m.classifier));
-      label->set_generation(m.generation);
-      label->set_low_confidence(m.low_confidence);
-      for (const std::string& e : *m.evidence) label->add_evidence(e);
-      for (const LabelVote& vote : m.also) {
-        v1::LabelVote* other = label->add_also_from();
-        other->set_plugin(std::string(vote.classifier));
-        other->set_score(vote.score);
-        other->set_generation(vote.generation);
-        for (const std::string& e : *vote.evidence) other->add_evidence(e);
-      }
-      if (metrics_ != nullptr) metrics_->LabelEmitted(m.classifier, m.name);
-    }
-  }
+  Call(requests, responses, *snapshot, *limits_ptr, metrics_).Run();
 }
 
 }  // namespace classifyd

@@ -1,6 +1,7 @@
 // The part of every Classify RPC that is not transport: validate documents,
-// pick classifiers, run them in batches, merge their labels into responses.
-// Unary, batch and streaming calls all go through Run().
+// detect their language, pick the classifiers that cover it, run them in
+// batches, merge their labels into responses. Unary, batch and streaming
+// calls all go through Run().
 //
 // Thread-safe: Run() and SetLimits() may be called concurrently; each call works on one
 // registry snapshot, held until it returns.

@@ -29,6 +29,9 @@ void FillPluginInfo(const ClassifierStatus& status, v1::PluginInfo* info) {
     info->set_library_path(c->manifest().library_path);
     info->set_model_path(c->manifest().model_path);
     info->set_weight(static_cast<float>(c->manifest().weight));
+    for (const std::string& language : c->manifest().languages) {
+      info->add_languages(language);
+    }
     info->set_stuck_calls(
         static_cast<uint32_t>(c->call_health().stuck_calls.load()));
     info->set_timed_out_calls(c->call_health().timed_out_calls.load());

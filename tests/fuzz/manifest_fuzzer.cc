@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "plugin/manifest.h"
@@ -21,6 +22,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       m.library_path[0] != '/' || !(m.weight > 0.0 && m.weight <= 10.0) ||
       (!m.model_path.empty() && m.model_path[0] != '/')) {
     std::abort();
+  }
+  for (const std::string& language : m.languages) {
+    if (language.size() < 2 || language.size() > 3 ||
+        language.find_first_not_of("abcdefghijklmnopqrstuvwxyz") !=
+            std::string::npos) {
+      std::abort();  // Primary language subtags only.
+    }
   }
   return 0;
 }

@@ -1,6 +1,6 @@
 // Fuzzes the shared normaliser (NFKC, Traditional -> Simplified folding)
-// and tokeniser (plugins/common/text/) with arbitrary bytes: invalid UTF-8, huge
-// runs of combining marks, anything. Checks that the offset map of
+// and tokeniser (plugins/common/text/) with arbitrary bytes: invalid
+// UTF-8, huge runs of combining marks, anything. Checks that the offset map of
 // Normalize() covers exactly the input and the output, and that tokens are
 // non-empty, contain no separator and are what ToFastTextLine() joins.
 #include <unicode/edits.h>

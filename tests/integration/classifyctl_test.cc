@@ -105,7 +105,7 @@ TEST_F(ClassifyctlTest, ClassifyShowsOtherClassifiersThatAgreed) {
   CtlResult run = Ctl({"classify", "四川发生地震"});
   ASSERT_EQ(run.exit_code, 0) << run.Show();
   const auto lines = run.OutLines();
-  ASSERT_EQ(lines.size(), 3u) << run.out;
+  ASSERT_EQ(lines.size(), 4u) << run.out;  // Header, 2 rows, language.
   EXPECT_THAT(lines[1], AllOf(HasSubstr("disaster"), HasSubstr("0.900"),
                               HasSubstr("rules"), HasSubstr("地震")));
   EXPECT_THAT(lines[2], AllOf(Not(HasSubstr("disaster")), HasSubstr("0.500"),
@@ -118,11 +118,12 @@ TEST_F(ClassifyctlTest, ClassifyPrintsATableOrJson) {
   CtlResult run = Ctl({"classify", "四川发生地震"});
   ASSERT_EQ(run.exit_code, 0) << run.Show();
   const auto lines = run.OutLines();
-  ASSERT_EQ(lines.size(), 2u) << run.out;
+  ASSERT_EQ(lines.size(), 3u) << run.out;
   EXPECT_THAT(lines[0], AllOf(HasSubstr("LABEL"), HasSubstr("SCORE"),
                               HasSubstr("CLASSIFIER"), HasSubstr("EVIDENCE")));
   EXPECT_THAT(lines[1], AllOf(HasSubstr("disaster"), HasSubstr("0.900"),
                               HasSubstr("rules"), HasSubstr("地震")));
+  EXPECT_EQ(lines[2], "language: zh-Hans");
   EXPECT_EQ(run.err, "");
 
   run = Ctl({"classify", "--json", "地震后股市下跌"});
@@ -199,6 +200,44 @@ TEST_F(ClassifyctlTest, ClassifyReportsTheServersErrorWithExitCode1) {
   EXPECT_THAT(run.err, HasSubstr("INVALID_ARGUMENT"));
 }
 
+TEST_F(ClassifyctlTest, ClassifyAndPluginsShowLanguages) {
+  // sib200_topic test.tsv (FLORES-200), index_id 558: eng_Latn, zho_Hant.
+  constexpr char kEnglish[] =
+      "The nucleus consists of two particles - neutrons and protons.";
+  constexpr char kTraditional[] = "原子核由中子和質子兩種粒子組成。";
+  ASSERT_NO_FATAL_FAILURE(StartWith(
+      {{"zh.toml", "languages = [\"zh\"]\n" + KeywordManifest("原子=science")},
+       {"any.toml", KeywordManifest("nucleus=science")}}));
+
+  CtlResult run = Ctl({"classify", kTraditional});
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
+  EXPECT_THAT(run.out, HasSubstr("\nlanguage: zh-Hant\n"));
+
+  // The Chinese-only classifier skips English: a note, not a warning.
+  run = Ctl({"classify", kEnglish});
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
+  EXPECT_THAT(run.out, HasSubstr("\nlanguage: en\n"));
+  EXPECT_THAT(run.err,
+              AllOf(HasSubstr("note: classifier zh did not run"),
+                    HasSubstr("FAILED_PRECONDITION: does not cover language "
+                              "'en' (covers: zh)")));
+  // Asked only of it, the document is refused.
+  run = Ctl({"classify", "--plugin", "zh", kEnglish});
+  EXPECT_EQ(run.exit_code, 1) << run.Show();
+  EXPECT_THAT(run.err, HasSubstr("FAILED_PRECONDITION: no classifier covers "
+                                 "language 'en' (covered: zh)"));
+
+  run = Ctl({"plugins"});
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
+  const auto lines = run.OutLines();
+  ASSERT_EQ(lines.size(), 3u) << run.out;
+  EXPECT_THAT(lines[1], AllOf(HasSubstr("any"), HasSubstr(" all ")));
+  EXPECT_THAT(lines[2], AllOf(HasSubstr("zh "), HasSubstr(" zh ")));
+  run = Ctl({"plugins", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
+  EXPECT_THAT(run.out, HasSubstr("\"languages\":[\"zh\"]"));
+}
+
 TEST(ClassifyctlUsageTest, BadUsageExits2AndHelpDocumentsExitCodes) {
   const std::vector<std::vector<std::string>> bad = {
       {},                                            // No subcommand.
@@ -269,11 +308,12 @@ TEST_F(ClassifyctlTest, PluginsListsReadyAndFailedClassifiers) {
   ASSERT_EQ(lines.size(), 4u) << run.out;  // Header, 2 rows, 1 error.
   EXPECT_THAT(lines[0],
               AllOf(HasSubstr("NAME"), HasSubstr("STATE"), HasSubstr("GEN"),
-                    HasSubstr("PLUGIN"), HasSubstr("LABELS")));
+                    HasSubstr("PLUGIN"), HasSubstr("LANGUAGES"),
+                    HasSubstr("LABELS")));
   EXPECT_THAT(lines[1], AllOf(HasSubstr("broken"), HasSubstr("FAILED")));
   EXPECT_THAT(lines[2], AllOf(HasSubstr("fail_create is set")));
   EXPECT_THAT(lines[3], AllOf(HasSubstr("rules"), HasSubstr("READY"),
-                              HasSubstr("keyword 1.2.3"),
+                              HasSubstr("keyword 1.2.3"), HasSubstr(" all "),
                               HasSubstr("disaster,finance,sports")));
 
   run = Ctl({"plugins", "--json"});

@@ -6,6 +6,7 @@
 namespace classifyd {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
@@ -90,6 +91,34 @@ TEST(ManifestTest, ReadsAndValidatesTimeout) {
         ErrorOf(Parse(std::string("plugin = \"x\"\ntimeout_ms = ") + bad)),
         HasSubstr("`timeout_ms` must be an integer"))
         << bad;
+  }
+}
+
+TEST(ManifestTest, ReadsLanguagesAsPrimarySubtags) {
+  auto r = Parse("plugin = \"x\"\nlanguages = [\"zh\", \"EN\", \"yue\"]\n");
+  ASSERT_TRUE(std::holds_alternative<Manifest>(r)) << ErrorOf(r);
+  EXPECT_THAT(std::get<Manifest>(r).languages,
+              ::testing::ElementsAre("zh", "en", "yue"));
+  // Absent: every language.
+  r = Parse("plugin = \"x\"\n");
+  ASSERT_TRUE(std::holds_alternative<Manifest>(r)) << ErrorOf(r);
+  EXPECT_TRUE(std::get<Manifest>(r).languages.empty());
+}
+
+TEST(ManifestTest, RejectsBadLanguages) {
+  const std::pair<const char*, const char*> bad[] = {
+      {"languages = \"zh\"", "non-empty array of primary language subtags"},
+      {"languages = []", "leave it out to cover every language"},
+      {"languages = [1]", "non-empty array"},
+      {"languages = [\"zh-Hant\"]", "'zh-Hant' is not a primary language"},
+      {"languages = [\"chinese\"]", "'chinese' is not a primary language"},
+      {"languages = [\"und\"]", "'und' is not a primary language"},
+      {"languages = [\"zh\", \"ZH\"]", "lists 'zh' twice"},
+  };
+  for (const auto& [line, message] : bad) {
+    EXPECT_THAT(ErrorOf(Parse(std::string("plugin = \"x\"\n") + line + "\n")),
+                AllOf(HasSubstr("news.toml"), HasSubstr(message)))
+        << line;
   }
 }
 

@@ -1,0 +1,158 @@
+#include "service/language_detector.h"
+
+// compact_lang_det.h uses FILE without including <cstdio>.
+#include <cstdio>
+
+#include <cld2/public/compact_lang_det.h>
+#include <cld2/public/encodings.h>
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
+#include <unicode/utf8.h>
+
+#include <cctype>
+#include <cstdint>
+
+#include "text/han_fold.h"
+
+namespace classifyd {
+namespace {
+
+// What the sample is written in, by character.
+struct ScriptCounts {
+  size_t han = 0;
+  size_t traditional = 0;  // Han characters the normaliser folds.
+  size_t kana = 0;
+  size_t hangul = 0;
+  size_t other_words = 0;  // Runs of letters of any other script.
+  size_t cjk() const { return han + kana + hangul; }
+};
+
+// The longest prefix of `utf8` of at most `max` bytes that does not cut a
+// character in two.
+std::string_view Sample(std::string_view utf8, size_t max) {
+  if (utf8.size() <= max) return utf8;
+  size_t end = max;
+  while (end > 0 && U8_IS_TRAIL(static_cast<uint8_t>(utf8[end]))) --end;
+  return utf8.substr(0, end);
+}
+
+ScriptCounts CountScripts(std::string_view utf8) {
+  ScriptCounts counts;
+  bool in_word = false;
+  const int32_t length = static_cast<int32_t>(utf8.size());
+  for (int32_t i = 0; i < length;) {
+    UChar32 c;
+    U8_NEXT(utf8.data(), i, length, c);
+    UErrorCode status = U_ZERO_ERROR;
+    const UScriptCode script = c < 0 ? USCRIPT_INVALID_CODE
+                                     : uscript_getScript(c, &status);
+    const bool word_letter = c >= 0 && u_isalpha(c);
+    if (script == USCRIPT_HAN) {
+      ++counts.han;
+      if (text::ToSimplifiedHan(c) != c) ++counts.traditional;
+    } else if (script == USCRIPT_HIRAGANA || script == USCRIPT_KATAKANA) {
+      ++counts.kana;
+    } else if (script == USCRIPT_HANGUL) {
+      ++counts.hangul;
+    } else if (word_letter) {
+      if (!in_word) ++counts.other_words;
+      in_word = true;
+      continue;
+    }
+    in_word = false;
+  }
+  return counts;
+}
+
+struct Cld2Guess {
+  CLD2::Language language = CLD2::UNKNOWN_LANGUAGE;
+  bool reliable = false;
+};
+
+Cld2Guess AskCld2(std::string_view utf8) {
+  CLD2::CLDHints hints{nullptr, nullptr, CLD2::UNKNOWN_ENCODING,
+                       CLD2::UNKNOWN_LANGUAGE};
+  CLD2::Language top3[3];
+  int percent3[3];
+  double normalized_score3[3];
+  int text_bytes = 0;
+  int valid_prefix_bytes = 0;
+  Cld2Guess guess;
+  // Best effort: a headline is far shorter than the web pages CLD2 was
+  // built for, and "unknown" for all of them would help no one.
+  guess.language = CLD2::ExtDetectLanguageSummaryCheckUTF8(
+      utf8.data(), static_cast<int>(utf8.size()), /*is_plain_text=*/true,
+      &hints, CLD2::kCLDFlagBestEffort, top3, percent3, normalized_score3,
+      /*resultchunkvector=*/nullptr, &text_bytes, &guess.reliable,
+      &valid_prefix_bytes);
+  return guess;
+}
+
+// Share of `part` in `whole`, at least `share`.
+bool AtLeast(size_t part, size_t whole, double share) {
+  return whole > 0 && static_cast<double>(part) >= share * whole;
+}
+
+// For text written mostly in CJK characters: the script decides, CLD2
+// only breaks near-ties (a few kana or Traditional forms in Chinese text
+// are quotes or names, not the language).
+std::string CjkLanguage(const ScriptCounts& counts, CLD2::Language cld2) {
+  const size_t cjk = counts.cjk();
+  if (AtLeast(counts.hangul, cjk, 0.2) ||
+      (counts.hangul > 0 && cld2 == CLD2::KOREAN)) {
+    return "ko";
+  }
+  if (AtLeast(counts.kana, cjk, 0.2) ||
+      (counts.kana > 0 && cld2 == CLD2::JAPANESE)) {
+    return "ja";
+  }
+  if (counts.han == 0) return std::string(kUndeterminedLanguage);
+  // Simplified text has next to no characters that fold (a 著 now and
+  // then); Traditional text has one in five or more.
+  const bool traditional =
+      AtLeast(counts.traditional, counts.han, 0.10) ||
+      (AtLeast(counts.traditional, counts.han, 0.05) &&
+       cld2 == CLD2::CHINESE_T);
+  return traditional ? "zh-Hant" : "zh-Hans";
+}
+
+// CLD2's code as a BCP 47 tag; "und" for its pseudo-languages.
+std::string ToBcp47(CLD2::Language language) {
+  const std::string code = CLD2::LanguageCode(language);
+  if (code.empty() || code == "un" || code == "xxx" ||
+      code.rfind("xx-", 0) == 0 || code.rfind("zz", 0) == 0 ||
+      code == "tlh") {
+    return std::string(kUndeterminedLanguage);
+  }
+  if (code == "iw") return "he";  // CLD2 keeps ISO 639's withdrawn codes.
+  if (code == "jw") return "jv";
+  if (code == "zh") return "zh-Hans";
+  return code;
+}
+
+}  // namespace
+
+std::string DetectLanguage(std::string_view utf8) {
+  const std::string_view sample = Sample(utf8, kLanguageSampleBytes);
+  const ScriptCounts counts = CountScripts(sample);
+  const Cld2Guess cld2 = AskCld2(sample);
+  const bool cld2_cjk =
+      cld2.language == CLD2::CHINESE || cld2.language == CLD2::CHINESE_T ||
+      cld2.language == CLD2::JAPANESE || cld2.language == CLD2::KOREAN;
+  // A CJK character carries about as much as a word of other scripts.
+  if (counts.cjk() > 0 && (counts.cjk() >= counts.other_words || cld2_cjk)) {
+    return CjkLanguage(counts, cld2.language);
+  }
+  if (!cld2.reliable) return std::string(kUndeterminedLanguage);
+  return ToBcp47(cld2.language);
+}
+
+std::string PrimaryLanguage(std::string_view tag) {
+  std::string primary(tag.substr(0, tag.find('-')));
+  for (char& c : primary) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return primary;
+}
+
+}  // namespace classifyd

@@ -1,0 +1,203 @@
+// Integration tests of language routing against the real daemon: each
+// document's detected language, classifiers that skip languages their
+// manifest does not list, and the per-document FAILED_PRECONDITION when no
+// selected classifier covers it, over unary, batch and stream calls.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "classifyd/v1/classifier.grpc.pb.h"
+#include "testing/daemon_process.h"
+#include "testing/temp_dir.h"
+
+namespace classifyd {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::DaemonProcess;
+using testing::KeywordManifest;
+
+// One sentence of sib200_topic test.tsv (FLORES-200, index_id 558) in
+// three of its languages; none made up.
+constexpr char kSimplified[] = "原子核由中子和质子这两种粒子组成。";
+constexpr char kTraditional[] = "原子核由中子和質子兩種粒子組成。";
+constexpr char kEnglish[] =
+    "The nucleus consists of two particles - neutrons and protons.";
+
+std::string WithLanguages(const std::string& languages,
+                          const std::string& rules) {
+  return "languages = " + languages + "\n" + KeywordManifest(rules);
+}
+
+class LanguageTest : public ::testing::Test {
+ protected:
+  // "zh" labels the Chinese sentence, "en" the English one, "any" (no
+  // `languages`) both.
+  void SetUp() override {
+    plugins_.WriteFile("zh.toml", WithLanguages("[\"zh\"]", "原子核=science"));
+    plugins_.WriteFile("en.toml", WithLanguages("[\"en\"]", "nucleus=science"));
+    plugins_.WriteFile("any.toml",
+                       KeywordManifest("原子核=physics;nucleus=physics"));
+    daemon_ = DaemonProcess::Start(plugins_.path());
+    ASSERT_NE(daemon_, nullptr);
+    stub_ = v1::Classifier::NewStub(daemon_->NewChannel());
+  }
+
+  grpc::Status Classify(const std::string& text,
+                        const std::vector<std::string>& plugins,
+                        v1::ClassifyResponse* response) {
+    v1::ClassifyRequest request;
+    request.set_text(text);
+    for (const std::string& p : plugins) request.add_plugins(p);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
+    return stub_->Classify(&context, request, response);
+  }
+
+  // name -> status code of each ClassifierRun.
+  static std::map<std::string, int> Runs(const v1::ClassifyResponse& r) {
+    std::map<std::string, int> runs;
+    for (const auto& run : r.classifiers()) {
+      runs[run.name()] = run.status().code();
+    }
+    return runs;
+  }
+
+  testing::TempDir plugins_;
+  std::unique_ptr<DaemonProcess> daemon_;
+  std::unique_ptr<v1::Classifier::Stub> stub_;
+};
+
+constexpr int kFailedPrecondition = grpc::StatusCode::FAILED_PRECONDITION;
+
+TEST_F(LanguageTest, EachDocumentRunsOnTheClassifiersCoveringItsLanguage) {
+  v1::ClassifyResponse response;
+  for (const char* chinese : {kSimplified, kTraditional}) {
+    ASSERT_TRUE(Classify(chinese, {}, &response).ok());
+    EXPECT_EQ(response.language(),
+              chinese == kSimplified ? "zh-Hans" : "zh-Hant");
+    EXPECT_EQ(Runs(response),
+              (std::map<std::string, int>{
+                  {"any", 0}, {"en", kFailedPrecondition}, {"zh", 0}}));
+    ASSERT_EQ(response.labels_size(), 2);  // physics (any), science (zh).
+    for (const auto& run : response.classifiers()) {
+      if (run.name() == "en") {
+        EXPECT_EQ(run.status().message(),
+                  "does not cover language '" + response.language() +
+                      "' (covers: en)");
+      }
+    }
+  }
+
+  ASSERT_TRUE(Classify(kEnglish, {}, &response).ok());
+  EXPECT_EQ(response.language(), "en");
+  EXPECT_EQ(Runs(response),
+            (std::map<std::string, int>{
+                {"any", 0}, {"en", 0}, {"zh", kFailedPrecondition}}));
+  EXPECT_EQ(response.labels_size(), 2);
+
+  // No letters: the language cannot be told, and every classifier runs.
+  ASSERT_TRUE(Classify("12345 67.8%", {}, &response).ok());
+  EXPECT_EQ(response.language(), "und");
+  EXPECT_EQ(Runs(response),
+            (std::map<std::string, int>{{"any", 0}, {"en", 0}, {"zh", 0}}));
+}
+
+TEST_F(LanguageTest, NoCoveringClassifierFailsTheDocumentWithAClearStatus) {
+  v1::ClassifyResponse response;
+  const grpc::Status status = Classify(kEnglish, {"zh"}, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(),
+            "no classifier covers language 'en' (covered: zh)");
+
+  // In a batch, only that document fails.
+  v1::ClassifyBatchRequest batch;
+  for (const char* text : {kEnglish, kSimplified}) {
+    auto* document = batch.add_documents();
+    document->set_text(text);
+    document->add_plugins("zh");
+  }
+  grpc::ClientContext context;
+  v1::ClassifyBatchResponse results;
+  ASSERT_TRUE(stub_->ClassifyBatch(&context, batch, &results).ok());
+  ASSERT_EQ(results.results_size(), 2);
+  EXPECT_EQ(results.results(0).error().code(), kFailedPrecondition);
+  EXPECT_THAT(results.results(0).error().message(),
+              HasSubstr("language 'en'"));
+  EXPECT_EQ(results.results(0).language(), "en");
+  EXPECT_EQ(results.results(0).labels_size(), 0);
+  EXPECT_EQ(results.results(1).error().code(), 0);
+  EXPECT_EQ(results.results(1).labels_size(), 1);
+
+  // On a stream, it gets its error and the stream goes on.
+  grpc::ClientContext stream_context;
+  auto stream = stub_->ClassifyStream(&stream_context);
+  for (const auto& document : batch.documents()) {
+    ASSERT_TRUE(stream->Write(document));
+  }
+  stream->WritesDone();
+  std::vector<v1::ClassifyResponse> answers;
+  for (v1::ClassifyResponse r; stream->Read(&r);) answers.push_back(r);
+  ASSERT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0].error().code(), kFailedPrecondition);
+  EXPECT_EQ(answers[1].error().code(), 0);
+}
+
+TEST_F(LanguageTest, ListPluginsShowsTheLanguages) {
+  grpc::ClientContext context;
+  v1::ListPluginsResponse list;
+  ASSERT_TRUE(stub_->ListPlugins(&context, {}, &list).ok());
+  ASSERT_EQ(list.plugins_size(), 3);
+  EXPECT_THAT(list.plugins(0).languages(), ElementsAre());  // any
+  EXPECT_THAT(list.plugins(1).languages(), ElementsAre("en"));
+  EXPECT_THAT(list.plugins(2).languages(), ElementsAre("zh"));
+}
+
+TEST(BundledManifestsTest, CoverChineseOnly) {
+  // The shipped manifests, with their relative model paths made absolute.
+  testing::TempDir plugins;
+  for (const char* name : {"news-topics.toml", "lexicon.toml"}) {
+    std::ifstream in(testing::SourceDir() + "/models/plugins.d/" + name);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    const std::string relative = "model = \"../";
+    text.replace(text.find(relative), relative.size(),
+                 "model = \"" + testing::SourceDir() + "/models/");
+    plugins.WriteFile(name, text);
+  }
+  auto daemon = DaemonProcess::Start(plugins.path());
+  ASSERT_NE(daemon, nullptr);
+  auto stub = v1::Classifier::NewStub(daemon->NewChannel());
+  v1::ClassifyRequest request;
+  request.set_text(kEnglish);
+  v1::ClassifyResponse response;
+  grpc::ClientContext context;
+  const grpc::Status status = stub->Classify(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(),
+            "no classifier covers language 'en' (covered: zh)");
+  // A Traditional headline reaches both (issue 12's).
+  request.set_text("警方破獲電信詐騙集團");
+  grpc::ClientContext again;
+  ASSERT_TRUE(stub->Classify(&again, request, &response).ok());
+  EXPECT_EQ(response.language(), "zh-Hant");
+  EXPECT_EQ(response.classifiers_size(), 2);
+  const auto fraud =
+      std::find_if(response.labels().begin(), response.labels().end(),
+                   [](const v1::Label& l) { return l.name() == "fraud"; });
+  ASSERT_NE(fraud, response.labels().end()) << response.DebugString();
+  EXPECT_EQ(fraud->plugin(), "lexicon");
+  EXPECT_THAT(fraud->evidence(), ::testing::Contains("電信詐騙"));
+}
+
+}  // namespace
+}  // namespace classifyd
