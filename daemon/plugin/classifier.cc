@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cmath>
 #include <exception>
 #include <utility>
 
@@ -23,15 +22,40 @@ void HostLog(void* context, classifyd_log_level level, const char* message,
   spdlog::log(spd, "classifier {}: {}", *name, text);
 }
 
+// A message from create()'s error sink, already fit for a load error.
 void CopyError(void* context, const char* message, size_t size) {
   auto* out = static_cast<std::string*>(context);
-  if (message != nullptr) out->assign(message, size);
+  PluginMessage checked = CheckMessage(message, size);
+  *out = checked.problem.empty() ? std::move(checked.text)
+                                 : "(the plugin gave " + checked.problem + ")";
 }
 
+// What the sinks of one classify_batch() call collect. Every result is
+// checked (plugin/result_check.h) before it is copied.
 struct SinkState {
+  const Classifier* classifier;
   std::vector<DocumentOutcome>* outcomes;
-  std::string call_error;
+  std::vector<DocumentTally> tallies;
+  // Per document: 1 once the plugin broke a rule on it (its error is
+  // INTERNAL and stays), or reported an error for it itself.
+  std::vector<char> broken;
+  std::vector<char> failed;
+  std::string call_error;          // Checked; empty if none or unusable.
+  std::string call_error_problem;  // Why the call's message is unusable.
 };
+
+// Turns document `index` into that classifier's INTERNAL error for a
+// result that broke a rule; later results for it are ignored.
+void BreakDocument(SinkState* state, size_t index, const std::string& problem) {
+  DocumentOutcome& outcome = (*state->outcomes)[index];
+  outcome.labels.clear();
+  outcome.code = CLASSIFYD_INTERNAL;
+  outcome.message =
+      "classifier '" + state->classifier->name() + "' returned " + problem;
+  state->broken[index] = 1;
+  state->failed[index] = 1;
+  state->classifier->ReportBrokenResult(outcome.message);
+}
 
 classifyd_status AddLabel(void* context, size_t index, const char* label,
                           size_t label_size, float score,
@@ -39,18 +63,21 @@ classifyd_status AddLabel(void* context, size_t index, const char* label,
                           size_t evidence_count) {
   auto* state = static_cast<SinkState*>(context);
   if (index >= state->outcomes->size()) return CLASSIFYD_OUT_OF_RANGE;
-  if (label == nullptr || label_size == 0 || !std::isfinite(score)) {
+  if (state->failed[index]) return CLASSIFYD_FAILED_PRECONDITION;
+  std::string problem =
+      CheckLabel(label, label_size, score, evidence, evidence_count,
+                 state->classifier->declared_labels(), &state->tallies[index]);
+  if (!problem.empty()) {
+    BreakDocument(state, index, problem);
     return CLASSIFYD_INVALID_ARGUMENT;
   }
   PluginLabel l;
   l.name.assign(label, label_size);
-  l.score = std::clamp(score, 0.0f, 1.0f);
-  if (evidence != nullptr) {
-    l.evidence.reserve(evidence_count);
-    for (size_t i = 0; i < evidence_count; ++i) {
-      if (evidence[i].data != nullptr) {
-        l.evidence.emplace_back(evidence[i].data, evidence[i].size);
-      }
+  l.score = score;
+  l.evidence.reserve(evidence_count);
+  for (size_t i = 0; i < evidence_count; ++i) {
+    if (evidence[i].data != nullptr) {
+      l.evidence.emplace_back(evidence[i].data, evidence[i].size);
     }
   }
   (*state->outcomes)[index].labels.push_back(std::move(l));
@@ -60,21 +87,41 @@ classifyd_status AddLabel(void* context, size_t index, const char* label,
 void SetDocumentError(void* context, size_t index, classifyd_status code,
                       const char* message, size_t size) {
   auto* state = static_cast<SinkState*>(context);
-  if (index >= state->outcomes->size()) return;
+  if (index >= state->outcomes->size() || state->broken[index]) return;
+  if (code == CLASSIFYD_OK) code = CLASSIFYD_UNKNOWN;
+  if (std::string problem = StatusProblem(code); !problem.empty()) {
+    BreakDocument(state, index, problem + " for a document");
+    return;
+  }
+  PluginMessage checked = CheckMessage(message, size);
+  if (!checked.problem.empty()) {
+    BreakDocument(state, index, checked.problem);
+    return;
+  }
   DocumentOutcome& outcome = (*state->outcomes)[index];
   outcome.labels.clear();
-  outcome.code = code == CLASSIFYD_OK ? CLASSIFYD_UNKNOWN : code;
-  outcome.message.assign(message != nullptr ? message : "", size);
+  outcome.code = code;
+  outcome.message = std::move(checked.text);
+  state->failed[index] = 1;
 }
 
 void SetCallError(void* context, const char* message, size_t size) {
   auto* state = static_cast<SinkState*>(context);
-  if (message != nullptr) state->call_error.assign(message, size);
+  PluginMessage checked = CheckMessage(message, size);
+  state->call_error = std::move(checked.text);
+  state->call_error_problem = std::move(checked.problem);
 }
 
+// What list_labels() reports, checked; the first problem stops the load.
+struct ListedLabels {
+  DeclaredLabels* labels;
+  std::string problem;
+};
+
 void AddListedLabel(void* context, const char* label, size_t size) {
-  auto* labels = static_cast<std::vector<std::string>*>(context);
-  if (label != nullptr && size > 0) labels->emplace_back(label, size);
+  auto* listed = static_cast<ListedLabels*>(context);
+  if (!listed->problem.empty()) return;
+  listed->problem = listed->labels->Add(label, size);
 }
 
 }  // namespace
@@ -132,10 +179,18 @@ std::variant<std::unique_ptr<Classifier>, std::string> Classifier::Create(
   }
   c->instance_ = instance;
 
-  classifyd_label_sink labels{&c->labels_, &AddListedLabel};
-  status = api.list_labels(instance, &labels);
+  ListedLabels listed{&c->declared_labels_, {}};
+  classifyd_label_sink labels{&listed, &AddListedLabel};
+  try {
+    status = api.list_labels(instance, &labels);
+  } catch (...) {
+    status = CLASSIFYD_INTERNAL;
+  }
   if (status != CLASSIFYD_OK) {
     return "classifier '" + manifest.name + "' could not list its labels";
+  }
+  if (!listed.problem.empty()) {
+    return "classifier '" + manifest.name + "' listed " + listed.problem;
   }
   return c;
 }
@@ -152,7 +207,13 @@ void Classifier::ClassifyBatch(std::span<const std::string_view> texts,
   documents.reserve(texts.size());
   for (std::string_view t : texts) documents.push_back({{t.data(), t.size()}});
 
-  SinkState state{outcomes, {}};
+  SinkState state{this,
+                  outcomes,
+                  std::vector<DocumentTally>(texts.size()),
+                  std::vector<char>(texts.size(), 0),
+                  std::vector<char>(texts.size(), 0),
+                  {},
+                  {}};
   classifyd_result_sink sink{&state, &AddLabel, &SetDocumentError,
                              {&state, &SetCallError}};
   classifyd_classify_options options{sizeof(options), top_k, min_score};
@@ -162,17 +223,44 @@ void Classifier::ClassifyBatch(std::span<const std::string_view> texts,
                                             documents.size(), &options, &sink);
   } catch (...) {
     state.call_error = "the plugin let an exception escape";
+    state.call_error_problem.clear();
     status = CLASSIFYD_INTERNAL;
   }
-  if (status != CLASSIFYD_OK) {
-    const std::string message =
-        "classifier '" + manifest_.name + "' failed: " +
-        (state.call_error.empty() ? "no reason given" : state.call_error);
-    for (DocumentOutcome& outcome : *outcomes) {
-      outcome.labels.clear();
-      outcome.code = status;
-      outcome.message = message;
-    }
+  if (status == CLASSIFYD_OK) return;
+  // A status that is not a status code, or a message that cannot be sent,
+  // breaks the contract; anything else is the plugin's own failure.
+  const std::string status_problem = StatusProblem(status);
+  std::string message;
+  if (!status_problem.empty()) {
+    message = "classifier '" + manifest_.name + "' returned " + status_problem +
+              " from classify_batch()";
+  } else if (!state.call_error_problem.empty()) {
+    message = "classifier '" + manifest_.name + "' failed and returned " +
+              state.call_error_problem;
+  } else {
+    message = "classifier '" + manifest_.name + "' failed: " +
+              (state.call_error.empty() ? "no reason given" : state.call_error);
+  }
+  if (!status_problem.empty() || !state.call_error_problem.empty()) {
+    status = CLASSIFYD_INTERNAL;
+    ReportBrokenResult(message);
+  }
+  for (DocumentOutcome& outcome : *outcomes) {
+    outcome.labels.clear();
+    outcome.code = status;
+    outcome.message = message;
+  }
+}
+
+void Classifier::ReportBrokenResult(const std::string& message) const {
+  // Once at warning level: a broken plugin may break every document.
+  if (!broken_result_reported_.exchange(true)) {
+    spdlog::warn(
+        "{} (generation {}); further broken results of this "
+        "classifier are logged at debug level",
+        message, generation_);
+  } else {
+    spdlog::debug("{} (generation {})", message, generation_);
   }
 }
 

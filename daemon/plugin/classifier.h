@@ -10,6 +10,7 @@
 
 #include <classifyd/plugin.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -21,6 +22,7 @@
 #include "plugin/call_health.h"
 #include "plugin/manifest.h"
 #include "plugin/plugin_library.h"
+#include "plugin/result_check.h"
 
 namespace classifyd {
 
@@ -52,7 +54,10 @@ class Classifier {
 
   // Classifies `texts` (non-empty, valid UTF-8). `outcomes` is resized to
   // texts.size(); outcome i answers texts[i]. A failure of the whole call
-  // is copied into every outcome.
+  // is copied into every outcome. Every result is checked against
+  // plugin/result_check.h first: a document for which the plugin returned
+  // something that breaks a rule gets INTERNAL saying which, and its other
+  // results from this call are dropped; the other documents are unaffected.
   void ClassifyBatch(std::span<const std::string_view> texts, uint32_t top_k,
                      float min_score,
                      std::vector<DocumentOutcome>* outcomes) const;
@@ -60,10 +65,19 @@ class Classifier {
   const std::string& name() const { return manifest_.name; }
   const Manifest& manifest() const { return manifest_; }
   uint64_t generation() const { return generation_; }
-  const std::vector<std::string>& labels() const { return labels_; }
+  // The labels the instance declared (list_labels), each once.
+  const std::vector<std::string>& labels() const {
+    return declared_labels_.names();
+  }
+  const DeclaredLabels& declared_labels() const { return declared_labels_; }
   const PluginLibrary& library() const { return *library_; }
   // Timeouts of this instance's calls; mutable state of a const classifier.
   CallHealth& call_health() const { return call_health_; }
+
+  // Logs `message`, about a result of this classifier that broke a rule of
+  // result_check.h: the first at warning level, later ones at debug (a
+  // broken plugin may break every document). For ClassifyBatch's sinks.
+  void ReportBrokenResult(const std::string& message) const;
 
  private:
   Classifier(const Manifest& manifest, std::shared_ptr<PluginLibrary> library,
@@ -75,8 +89,9 @@ class Classifier {
   uint64_t generation_;
   classifyd_host_api host_api_{};
   classifyd_instance* instance_ = nullptr;
-  std::vector<std::string> labels_;
+  DeclaredLabels declared_labels_;
   mutable CallHealth call_health_;
+  mutable std::atomic<bool> broken_result_reported_{false};
 };
 
 }  // namespace classifyd

@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test_plugin_util.h"
+
 #define OPTION_CAPACITY 4096
 
 typedef struct classifyd_instance {
@@ -40,11 +42,6 @@ static void CopyOption(const classifyd_string* value, char* out) {
   out[n] = '\0';
 }
 
-static int KeyIs(const classifyd_option* option, const char* key) {
-  return option->key.size == strlen(key) &&
-         memcmp(option->key.data, key, option->key.size) == 0;
-}
-
 static void Crash(void) {
   volatile int* nowhere = NULL;
   *nowhere = 1;
@@ -55,15 +52,6 @@ static void SleepMs(long ms) {
   struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
   while (nanosleep(&t, &t) != 0) {
   }
-}
-
-static int Contains(const classifyd_string* text, const char* marker) {
-  size_t m = strlen(marker);
-  if (m == 0 || m > text->size) return 0;
-  for (size_t i = 0; i + m <= text->size; ++i) {
-    if (memcmp(text->data + i, marker, m) == 0) return 1;
-  }
-  return 0;
 }
 
 static void Hang(const Instance* instance) {
@@ -90,25 +78,29 @@ static classifyd_status Create(const classifyd_instance_config* config,
   strcpy(instance->label, "ok");
   for (size_t i = 0; i < config->option_count; ++i) {
     const classifyd_option* o = &config->options[i];
-    if (KeyIs(o, "label")) CopyOption(&o->value, instance->label);
-    if (KeyIs(o, "hang_marker")) CopyOption(&o->value, instance->hang_marker);
-    if (KeyIs(o, "crash_marker")) {
+    if (OptionKeyIs(o, "label")) CopyOption(&o->value, instance->label);
+    if (OptionKeyIs(o, "hang_marker")) {
+      CopyOption(&o->value, instance->hang_marker);
+    }
+    if (OptionKeyIs(o, "crash_marker")) {
       CopyOption(&o->value, instance->crash_marker);
     }
-    if (KeyIs(o, "release_file")) {
+    if (OptionKeyIs(o, "release_file")) {
       CopyOption(&o->value, instance->release_file);
     }
-    if (KeyIs(o, "entered_file")) {
+    if (OptionKeyIs(o, "entered_file")) {
       CopyOption(&o->value, instance->entered_file);
     }
-    if (KeyIs(o, "hang_ms") || KeyIs(o, "crash_in_create")) {
+    if (OptionKeyIs(o, "hang_ms") || OptionKeyIs(o, "crash_in_create")) {
       char value[64];
       size_t n =
           o->value.size < sizeof(value) - 1 ? o->value.size : sizeof(value) - 1;
       memcpy(value, o->value.data, n);
       value[n] = '\0';
-      if (KeyIs(o, "hang_ms")) instance->hang_ms = atol(value);
-      if (KeyIs(o, "crash_in_create") && strcmp(value, "true") == 0) Crash();
+      if (OptionKeyIs(o, "hang_ms")) instance->hang_ms = atol(value);
+      if (OptionKeyIs(o, "crash_in_create") && strcmp(value, "true") == 0) {
+        Crash();
+      }
     }
   }
   *out = instance;
@@ -130,8 +122,8 @@ static classifyd_status ClassifyBatch(classifyd_instance* instance,
                                       const classifyd_result_sink* sink) {
   (void)options;
   for (size_t i = 0; i < count; ++i) {
-    if (Contains(&documents[i].text, instance->crash_marker)) Crash();
-    if (Contains(&documents[i].text, instance->hang_marker)) Hang(instance);
+    if (TextContains(&documents[i].text, instance->crash_marker)) Crash();
+    if (TextContains(&documents[i].text, instance->hang_marker)) Hang(instance);
   }
   for (size_t i = 0; i < count; ++i) {
     sink->add_label(sink->context, i, instance->label, strlen(instance->label),

@@ -9,9 +9,11 @@
 //   throw_marker = "THROW"              ClassifyBatch throws on it
 //   sleep_ms = 0                        sleep per batch (drain tests)
 //   report_batch_size = false           add label "batch:<n>" per document
+//                                       (n capped at 1024)
 //   fail_create = false                 create() fails (after reading opts)
 #include <classifyd/plugin_sdk.h>
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -20,6 +22,9 @@
 #include <vector>
 
 namespace {
+
+// report_batch_size labels batches of up to this many documents exactly.
+constexpr int kMaxReportedBatch = 1024;
 
 class KeywordClassifier final : public classifyd::sdk::Classifier {
  public:
@@ -54,6 +59,13 @@ class KeywordClassifier final : public classifyd::sdk::Classifier {
   std::vector<std::string> Labels() const override {
     std::vector<std::string> labels;
     for (const auto& [keyword, label] : rules_) labels.push_back(label);
+    if (report_batch_size_) {
+      // The daemon refuses labels an instance did not declare. Its plugin
+      // calls carry at most 128 documents; this leaves room for more.
+      for (int n = 1; n <= kMaxReportedBatch; ++n) {
+        labels.push_back("batch:" + std::to_string(n));
+      }
+    }
     return labels;
   }
 
@@ -72,7 +84,9 @@ class KeywordClassifier final : public classifyd::sdk::Classifier {
                                     "asked to fail the batch");
       }
     }
-    const std::string batch_label = "batch:" + std::to_string(texts.size());
+    const std::string batch_label =
+        "batch:" +
+        std::to_string(std::min<size_t>(texts.size(), kMaxReportedBatch));
     for (size_t i = 0; i < texts.size(); ++i) {
       if (texts[i].find(fail_marker_) != std::string_view::npos) {
         out.SetDocumentError(i, CLASSIFYD_INVALID_ARGUMENT,

@@ -189,14 +189,34 @@ typedef struct classifyd_document {
 } classifyd_document;
 
 /* Where classify_batch() writes its results. Borrowed for the call; its
- * functions copy their arguments. */
+ * functions copy their arguments.
+ *
+ * The host checks every result before it may reach a client. Per document
+ * and call:
+ *  - a label is valid UTF-8, 1..64 bytes, and one of the labels the
+ *    instance reported through list_labels();
+ *  - `score` is finite and in [0, 1];
+ *  - at most 256 labels;
+ *  - per label at most 128 evidence strings, each valid UTF-8 and at most
+ *    1024 bytes; at most 65536 bytes of evidence over all the labels;
+ *  - a message (set_document_error, error) is valid UTF-8; only its first
+ *    1024 bytes are kept;
+ *  - a status code is one of classifyd_status.
+ * A result that breaks a rule fails that document alone: the client gets
+ * CLASSIFYD_INTERNAL for this classifier's part of it, with a message
+ * naming the rule, and the document's other results from the call are
+ * dropped. A non-OK return with a message that is not UTF-8, or a status
+ * that is none of classifyd_status, fails the batch with
+ * CLASSIFYD_INTERNAL likewise. */
 typedef struct classifyd_result_sink {
   void* context;
   /* Adds one label to document `document_index` (0-based in the batch).
    * `score` is in [0, 1]. `evidence` lists why the label was given (e.g. the
    * matched terms) and may be empty (count 0, pointer NULL). Returns
-   * CLASSIFYD_OK, or CLASSIFYD_OUT_OF_RANGE for a bad index (the label is
-   * dropped). */
+   * CLASSIFYD_OK; CLASSIFYD_OUT_OF_RANGE for a bad index (the label is
+   * dropped); CLASSIFYD_INVALID_ARGUMENT when the label breaks a rule above
+   * (the document now fails); CLASSIFYD_FAILED_PRECONDITION when the
+   * document has already failed (the label is dropped). */
   classifyd_status (*add_label)(void* context, size_t document_index,
                                 const char* label, size_t label_size,
                                 float score, const classifyd_string* evidence,
@@ -237,7 +257,10 @@ typedef struct classifyd_plugin_api {
    * call on the same instance. Must not fail. */
   void (*destroy)(classifyd_instance* instance);
 
-  /* Reports every label the instance can emit. Thread-safe. */
+  /* Reports every label the instance can emit: classify_batch() may give
+   * no other. Each is valid UTF-8 of 1..64 bytes; at most 4096 distinct
+   * labels. The host refuses to load an instance that breaks this.
+   * Thread-safe. */
   classifyd_status (*list_labels)(classifyd_instance* instance,
                                   const classifyd_label_sink* sink);
 
