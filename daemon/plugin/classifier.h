@@ -16,9 +16,11 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
+#include "plugin/calibration.h"
 #include "plugin/call_health.h"
 #include "plugin/manifest.h"
 #include "plugin/plugin_library.h"
@@ -65,6 +67,15 @@ class Classifier {
   const std::string& name() const { return manifest_.name; }
   const Manifest& manifest() const { return manifest_; }
   uint64_t generation() const { return generation_; }
+  // The manifest's score calibration, or null: what the host applies to
+  // this classifier's raw scores. Part of the loaded version, like the
+  // model.
+  const Calibration* calibration() const { return calibration_.get(); }
+  // Control thread only, before the classifier serves (the registry loads
+  // the calibration beside the plugin instance).
+  void set_calibration(std::shared_ptr<const Calibration> calibration) {
+    calibration_ = std::move(calibration);
+  }
   // The labels the instance declared (list_labels), each once.
   const std::vector<std::string>& labels() const {
     return declared_labels_.names();
@@ -91,6 +102,7 @@ class Classifier {
   classifyd_instance* instance_ = nullptr;
   DeclaredLabels declared_labels_;
   mutable CallHealth call_health_;
+  std::shared_ptr<const Calibration> calibration_;
   mutable std::atomic<bool> broken_result_reported_{false};
 };
 

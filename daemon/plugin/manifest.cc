@@ -54,6 +54,95 @@ std::string ParseLanguages(const toml::node& node,
 }
 
 
+// "" if every key of `table` is one a manifest may have.
+std::string CheckKeys(const toml::table& table) {
+  for (const auto& [key, node] : table) {
+    const std::string_view k = key.str();
+    if (k != "plugin" && k != "model" && k != "calibration" &&
+        k != "weight" && k != "timeout_ms" && k != "languages" &&
+        k != "options") {
+      return "unknown key '" + std::string(k) +
+             "' (expected plugin, model, calibration, weight, timeout_ms, "
+             "languages, [options])";
+    }
+  }
+  return "";
+}
+
+// A file path key, relative to the manifest's directory `dir`, into *out
+// (left empty when the key is absent). `quoted_key` is the key in
+// backquotes, for the message.
+std::string ParsePath(const toml::table& table, std::string_view quoted_key,
+                      const fs::path& dir, std::string* out) {
+  const toml::node* node =
+      table.get(quoted_key.substr(1, quoted_key.size() - 2));
+  if (node == nullptr) return "";
+  auto value = node->value_exact<std::string>();
+  if (!value || value->empty()) {
+    return std::string(quoted_key) + " must be a non-empty string path";
+  }
+  *out = Resolve(dir, *value);
+  return "";
+}
+
+// `plugin`, `model` and `calibration`.
+std::string ParseFiles(const toml::table& table, const fs::path& dir,
+                       const std::string& plugin_lib_dir, Manifest* m) {
+  auto plugin = table["plugin"].value_exact<std::string>();
+  if (!plugin || plugin->empty()) {
+    return "missing `plugin = \"<name or path>\"`";
+  }
+  m->plugin = *plugin;
+  if (m->plugin.find('/') == std::string::npos) {
+    if (!IsValidClassifierName(m->plugin)) {
+      return "plugin name '" + m->plugin + "' is not a valid name";
+    }
+    m->library_path = Resolve(fs::absolute(plugin_lib_dir), m->plugin + ".so");
+  } else {
+    m->library_path = Resolve(dir, m->plugin);
+  }
+  std::string problem = ParsePath(table, "`model`", dir, &m->model_path);
+  if (problem.empty()) {
+    problem = ParsePath(table, "`calibration`", dir, &m->calibration_path);
+  }
+  return problem;
+}
+
+// `weight`, `timeout_ms`, `languages` and `[options]`.
+std::string ParseSettings(const toml::table& table, Manifest* m) {
+  if (const toml::node* weight = table.get("weight")) {
+    auto value = weight->value<double>();
+    if (!value || !(*value > 0.0 && *value <= 10.0)) {
+      return "`weight` must be a number in (0, 10]";
+    }
+    m->weight = *value;
+  }
+  if (const toml::node* timeout = table.get("timeout_ms")) {
+    auto value = timeout->value_exact<int64_t>();
+    if (!value || *value < 0 || *value > 3'600'000) {
+      return "`timeout_ms` must be an integer in [0, 3600000] (0: none)";
+    }
+    m->timeout_ms = static_cast<int>(*value);
+  }
+  if (const toml::node* languages = table.get("languages")) {
+    std::string problem = ParseLanguages(*languages, &m->languages);
+    if (!problem.empty()) return problem;
+  }
+  if (const toml::node* options = table.get("options")) {
+    const toml::table* t = options->as_table();
+    if (t == nullptr) return "`options` must be a table";
+    for (const auto& [key, node] : *t) {
+      auto text_value = TomlScalarText(node);
+      if (!text_value) {
+        return "option '" + std::string(key.str()) +
+               "' must be a string, number or boolean";
+      }
+      m->options.emplace_back(std::string(key.str()), *text_value);
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 bool IsValidClassifierName(std::string_view name) {
@@ -92,74 +181,12 @@ std::variant<Manifest, std::string> ParseManifest(
     return out.str();
   }
 
-  for (const auto& [key, node] : table) {
-    const std::string_view k = key.str();
-    if (k != "plugin" && k != "model" && k != "weight" && k != "timeout_ms" &&
-        k != "languages" && k != "options") {
-      return where + ": unknown key '" + std::string(k) +
-             "' (expected plugin, model, weight, timeout_ms, languages, "
-             "[options])";
-    }
+  std::string problem = CheckKeys(table);
+  if (problem.empty()) {
+    problem = ParseFiles(table, path.parent_path(), plugin_lib_dir, &m);
   }
-
-  const fs::path dir = path.parent_path();
-  auto plugin = table["plugin"].value_exact<std::string>();
-  if (!plugin || plugin->empty()) {
-    return where + ": missing `plugin = \"<name or path>\"`";
-  }
-  m.plugin = *plugin;
-  if (m.plugin.find('/') == std::string::npos) {
-    if (!IsValidClassifierName(m.plugin)) {
-      return where + ": plugin name '" + m.plugin + "' is not a valid name";
-    }
-    m.library_path =
-        Resolve(fs::absolute(plugin_lib_dir), m.plugin + ".so");
-  } else {
-    m.library_path = Resolve(dir, m.plugin);
-  }
-
-  if (const toml::node* model = table.get("model")) {
-    auto value = model->value_exact<std::string>();
-    if (!value || value->empty()) {
-      return where + ": `model` must be a non-empty string path";
-    }
-    m.model_path = Resolve(dir, *value);
-  }
-
-  if (const toml::node* weight = table.get("weight")) {
-    auto value = weight->value<double>();
-    if (!value || !(*value > 0.0 && *value <= 10.0)) {
-      return where + ": `weight` must be a number in (0, 10]";
-    }
-    m.weight = *value;
-  }
-
-  if (const toml::node* timeout = table.get("timeout_ms")) {
-    auto value = timeout->value_exact<int64_t>();
-    if (!value || *value < 0 || *value > 3'600'000) {
-      return where +
-             ": `timeout_ms` must be an integer in [0, 3600000] (0: none)";
-    }
-    m.timeout_ms = static_cast<int>(*value);
-  }
-
-  if (const toml::node* languages = table.get("languages")) {
-    std::string problem = ParseLanguages(*languages, &m.languages);
-    if (!problem.empty()) return where + ": " + problem;
-  }
-
-  if (const toml::node* options = table.get("options")) {
-    const toml::table* t = options->as_table();
-    if (t == nullptr) return where + ": `options` must be a table";
-    for (const auto& [key, node] : *t) {
-      auto text_value = TomlScalarText(node);
-      if (!text_value) {
-        return where + ": option '" + std::string(key.str()) +
-               "' must be a string, number or boolean";
-      }
-      m.options.emplace_back(std::string(key.str()), *text_value);
-    }
-  }
+  if (problem.empty()) problem = ParseSettings(table, &m);
+  if (!problem.empty()) return where + ": " + problem;
   return m;
 }
 

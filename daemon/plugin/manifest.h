@@ -4,6 +4,8 @@
 //   plugin = "fasttext"          # bare name: <plugin-lib-dir>/fasttext.so;
 //                                # a path (with '/'): relative to this file
 //   model = "news/model.ftz"     # optional; relative to this file
+//   calibration = "news/calibration.tsv"  # optional raw -> calibrated score
+//                                # maps (plugin/calibration.h); relative
 //   weight = 1.0                 # optional score multiplier, in (0, 10]
 //   timeout_ms = 2000            # optional per-call limit; 0: none;
 //                                # default: the daemon's --plugin-timeout-ms
@@ -31,6 +33,7 @@ struct Manifest {
   std::string plugin;         // `plugin` as written.
   std::string library_path;   // Resolved absolute library path.
   std::string model_path;     // Resolved absolute model path, or empty.
+  std::string calibration_path;  // Resolved absolute path, or empty.
   double weight = 1.0;
   int timeout_ms = -1;  // -1: not set, the daemon's default applies.
   // Primary language subtags ("zh", "en"), lower case, as listed; empty:

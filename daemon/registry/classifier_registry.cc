@@ -23,11 +23,12 @@ struct ClassifierRegistry::Entry {
 
   // What the serving classifier was built from.
   Manifest manifest;
-  std::vector<FileStamp> stamps;  // manifest, library, model
+  std::vector<FileStamp> stamps;  // manifest, library, model, calibration
   // What the last attempt was made from, so a broken load is not retried
   // until one of its files changes.
   std::vector<FileStamp> tried_stamps;
-  // Files the last attempt referred to (library, model), for watching.
+  // Files the last attempt referred to (library, model, calibration), for
+  // watching.
   std::vector<std::string> tried_files;
 };
 
@@ -129,14 +130,40 @@ ClassifierRegistry::LoadFromPlugin(const Manifest& manifest,
       generation);
 }
 
+std::variant<std::shared_ptr<const Calibration>, std::string>
+ClassifierRegistry::LoadCalibration(const Manifest& manifest) const {
+  if (manifest.calibration_path.empty()) {
+    return std::shared_ptr<const Calibration>();
+  }
+  if (StampFile(manifest.calibration_path).size < 0) {
+    return "calibration file '" + manifest.calibration_path + "' named by '" +
+           manifest.manifest_path + "' does not exist";
+  }
+  // The daemon itself parses it, so it is trusted like a manifest.
+  if (options_.strict_modes) {
+    std::string problem =
+        CheckTrustedPath(manifest.calibration_path, "calibration file");
+    if (!problem.empty()) return problem;
+  }
+  auto loaded = Calibration::Load(manifest.calibration_path);
+  if (auto* error = std::get_if<std::string>(&loaded)) return *error;
+  return std::make_shared<const Calibration>(
+      std::get<Calibration>(std::move(loaded)));
+}
+
 std::variant<std::shared_ptr<const Classifier>, std::string>
 ClassifierRegistry::Load(const Manifest& manifest) {
+  // Before the plugin: a bad calibration file costs no library load.
+  auto calibration = LoadCalibration(manifest);
+  if (auto* error = std::get_if<std::string>(&calibration)) return *error;
   auto created = options_.loader
                      ? options_.loader(manifest, next_generation_)
                      : LoadFromPlugin(manifest, next_generation_);
   if (auto* error = std::get_if<std::string>(&created)) return *error;
-  std::shared_ptr<const Classifier> candidate =
-      Adopt(std::get<std::unique_ptr<Classifier>>(std::move(created)));
+  auto& fresh = std::get<std::unique_ptr<Classifier>>(created);
+  fresh->set_calibration(
+      std::get<std::shared_ptr<const Calibration>>(std::move(calibration)));
+  std::shared_ptr<const Classifier> candidate = Adopt(std::move(fresh));
   // Warm up: one real classification before the classifier takes traffic,
   // so a plugin that loads but cannot classify never goes live, and the
   // first request does not pay for lazy initialisation. Under the
@@ -299,7 +326,9 @@ ClassifierRegistry::ReconcileResult ClassifierRegistry::ReconcileLocked(
     if (auto* m = std::get_if<Manifest>(&parsed)) {
       stamps.push_back(StampFile(m->library_path));
       stamps.push_back(StampFile(m->model_path));
-      entry->tried_files = {m->library_path, m->model_path};
+      stamps.push_back(StampFile(m->calibration_path));
+      entry->tried_files = {m->library_path, m->model_path,
+                            m->calibration_path};
       if (!forced && entry->serving != nullptr && stamps == entry->stamps &&
           *m == entry->manifest) {
         // Back to what is serving (e.g. a broken edit was reverted).
@@ -429,7 +458,8 @@ std::set<std::string> ClassifierRegistry::WatchedDirectories() const {
     }
     if (entry->serving != nullptr) {
       for (const std::string* file : {&entry->manifest.library_path,
-                                      &entry->manifest.model_path}) {
+                                      &entry->manifest.model_path,
+                                      &entry->manifest.calibration_path}) {
         if (!file->empty()) dirs.insert(fs::path(*file).parent_path());
       }
     }

@@ -27,6 +27,7 @@
 #include <variant>
 #include <vector>
 
+#include "plugin/calibration.h"
 #include "plugin/classifier.h"
 #include "plugin/manifest.h"
 #include "registry/retirer.h"
@@ -103,11 +104,11 @@ class ClassifierRegistry {
   };
 
   // Brings the served set in line with the plugin directory: loads new
-  // manifests, reloads those whose manifest, library or model changed
-  // (and `force`, if it names a classifier, even when nothing changed),
-  // and retires those whose manifest is gone. A failed load leaves the
-  // previous version serving. Blocks the calling (control) thread while
-  // loading; never blocks Snapshot().
+  // manifests, reloads those whose manifest, library, model or calibration
+  // changed (and `force`, if it names a classifier, even when nothing
+  // changed), and retires those whose manifest is gone. A failed load
+  // leaves the previous version serving. Blocks the calling (control)
+  // thread while loading; never blocks Snapshot().
   ReconcileResult Reconcile(const std::string& force = "");
 
   // Loads `name` even if it was unloaded with Unload().
@@ -131,7 +132,8 @@ class ClassifierRegistry {
   bool HasAnswering() const;
 
   // Directories holding the plugin directory itself and every file the
-  // entries were loaded from (libraries, models): what a watcher watches.
+  // entries were loaded from (libraries, models, calibrations): what a
+  // watcher watches.
   std::set<std::string> WatchedDirectories() const;
 
  private:
@@ -143,6 +145,10 @@ class ClassifierRegistry {
       const Manifest& manifest);
   std::variant<std::unique_ptr<Classifier>, std::string> LoadFromPlugin(
       const Manifest& manifest, uint64_t generation);
+  // The manifest's calibration (null if it names none), or why it cannot
+  // be used.
+  std::variant<std::shared_ptr<const Calibration>, std::string>
+  LoadCalibration(const Manifest& manifest) const;
   std::shared_ptr<const Classifier> Adopt(std::unique_ptr<Classifier> c);
   void Publish();
   void SetState(Entry* entry, ClassifierState state, const std::string& error);

@@ -219,7 +219,19 @@ class Call {
       if (cells != nullptr && batch[i].code != CLASSIFYD_OK) {
         cells->errors.Add();
       }
+      Calibrate(classifier, &batch[i].labels);
       outcomes_[docs[i] * count_ + c] = std::move(batch[i]);
+    }
+  }
+
+  // Raw plugin scores -> the manifest's calibrated ones, before the weight
+  // and the merge see them.
+  static void Calibrate(const Classifier& classifier,
+                        std::vector<PluginLabel>* labels) {
+    const Calibration* calibration = classifier.calibration();
+    if (calibration == nullptr) return;
+    for (PluginLabel& label : *labels) {
+      label.score = calibration->Apply(label.name, label.score);
     }
   }
 

@@ -1,8 +1,8 @@
 // Merges the labels several classifiers gave one document into the single
 // ranked list a client receives.
 //
-// Rule: each classifier's scores are multiplied by its manifest weight
-// (capped at 1); for a label given by several classifiers the highest
+// Rule: each classifier's scores (calibrated already, if its manifest names
+// a calibration) are multiplied by its manifest weight (capped at 1); for a label given by several classifiers the highest
 // weighted score wins and keeps its classifier and evidence (per-label max).
 // The other classifiers that gave the label at or above min_score are kept
 // beside it (`also`, best first), so a rules classifier's evidence is not

@@ -28,6 +28,7 @@ void FillPluginInfo(const ClassifierStatus& status, v1::PluginInfo* info) {
     info->set_generation(c->generation());
     info->set_library_path(c->manifest().library_path);
     info->set_model_path(c->manifest().model_path);
+    info->set_calibration_path(c->manifest().calibration_path);
     info->set_weight(static_cast<float>(c->manifest().weight));
     for (const std::string& language : c->manifest().languages) {
       info->add_languages(language);

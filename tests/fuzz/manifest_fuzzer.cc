@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto& m = std::get<classifyd::Manifest>(result);
   if (m.name != "fuzz" || m.plugin.empty() || m.library_path.empty() ||
       m.library_path[0] != '/' || !(m.weight > 0.0 && m.weight <= 10.0) ||
-      (!m.model_path.empty() && m.model_path[0] != '/')) {
+      (!m.model_path.empty() && m.model_path[0] != '/') ||
+      (!m.calibration_path.empty() && m.calibration_path[0] != '/')) {
     std::abort();
   }
   for (const std::string& language : m.languages) {

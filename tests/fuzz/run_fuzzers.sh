@@ -26,7 +26,8 @@ echo "fuzz: build took $((SECONDS - build_start)) s"
 
 TARGETS=("$@")
 if [[ ${#TARGETS[@]} -eq 0 ]]; then
-  TARGETS=(manifest config request tokenizer lexicon_rules fasttext_model)
+  TARGETS=(manifest calibration config request tokenizer lexicon_rules
+           fasttext_model)
 fi
 
 # Real files of the repository that belong in a target's corpus but are too
@@ -34,6 +35,14 @@ fi
 add_real_seeds() {  # TARGET DIR
   case "$1" in
     manifest) cp "$ROOT"/models/plugins.d/*.toml "$2/" ;;
+    # The fitted calibrations of the bundled models, where there are any.
+    calibration)
+      local f
+      for f in "$ROOT"/models/*/calibration.tsv; do
+        if [[ -f "$f" ]]; then
+          cp "$f" "$2/$(basename "$(dirname "$f")").tsv"
+        fi
+      done ;;
     # The bundled rules' fraud terms and first three patterns: the whole
     # file takes seconds to compile (2.5 s of CPU, five times that under
     # ASan), too close to the timeout on a busy machine.

@@ -13,6 +13,7 @@
 namespace classifyd {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using testing::KeywordManifest;
 
@@ -282,6 +283,73 @@ TEST_F(ClassifierRegistryTest, WatchesThePluginDirAndEveryReferencedDir) {
   EXPECT_TRUE(dirs.count(plugins_.path()));
   EXPECT_TRUE(dirs.count(testing::TestPluginDir()));
   EXPECT_TRUE(dirs.count(models.path()));  // Even though the load failed.
+}
+
+// A keyword manifest whose calibration is `calibration`, relative to it.
+std::string CalibratedManifest(const std::string& calibration) {
+  return "calibration = \"" + calibration + "\"\n" +
+         KeywordManifest("x=one", "score = 0.5");
+}
+
+TEST_F(ClassifierRegistryTest, ACalibrationIsPartOfTheLoadedVersion) {
+  plugins_.WriteFile("cal.tsv", "# classifyd calibration v1\none\t0:0 1:0.4\n");
+  Write("k.toml", CalibratedManifest("cal.tsv"));
+  ASSERT_EQ(registry_->Reconcile().loaded, 1);
+  const Classifier* first = registry_->Snapshot()->Find("k");
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(first->calibration(), nullptr);
+  EXPECT_FLOAT_EQ(first->calibration()->Apply("one", 0.5f), 0.2f);
+  const uint64_t generation = first->generation();
+  EXPECT_TRUE(registry_->WatchedDirectories().count(plugins_.path()));
+  EXPECT_EQ(registry_->Reconcile().unchanged, 1);
+
+  // A new calibration file is a new version, like a new model.
+  plugins_.WriteFile(".cal.tmp", "# classifyd calibration v1\none\t0:0 1:1\n");
+  std::filesystem::rename(plugins_.path() + "/.cal.tmp",
+                          plugins_.path() + "/cal.tsv");
+  ASSERT_EQ(registry_->Reconcile().loaded, 1);
+  const Classifier* second = registry_->Snapshot()->Find("k");
+  EXPECT_GT(second->generation(), generation);
+  EXPECT_FLOAT_EQ(second->calibration()->Apply("one", 0.5f), 0.5f);
+
+  // A broken one fails the load with its file and line; the previous
+  // version keeps serving.
+  plugins_.WriteFile(".cal.tmp", "# classifyd calibration v1\none\t1:0 0:1\n");
+  std::filesystem::rename(plugins_.path() + "/.cal.tmp",
+                          plugins_.path() + "/cal.tsv");
+  EXPECT_EQ(registry_->Reconcile().failed, 1);
+  auto list = registry_->List();
+  EXPECT_EQ(list[0].state, ClassifierState::kFailed);
+  EXPECT_THAT(list[0].error, HasSubstr("calibration '" + plugins_.path() +
+                                       "/cal.tsv' line 2"));
+  EXPECT_EQ(registry_->Snapshot()->Find("k")->generation(),
+            second->generation());
+
+  // No calibration: none applied.
+  Write("plain.toml", KeywordManifest("x=one"));
+  registry_->Reconcile();
+  EXPECT_EQ(registry_->Snapshot()->Find("plain")->calibration(), nullptr);
+}
+
+TEST_F(ClassifierRegistryTest, AMissingOrUntrustedCalibrationFailsTheLoad) {
+  Write("k.toml", CalibratedManifest("nope.tsv"));
+  EXPECT_EQ(registry_->Reconcile().failed, 1);
+  EXPECT_THAT(registry_->List()[0].error,
+              AllOf(HasSubstr("calibration file '" + plugins_.path() +
+                              "/nope.tsv'"),
+                    HasSubstr("does not exist")));
+
+  const std::string path =
+      plugins_.WriteFile("nope.tsv", "# classifyd calibration v1\n");
+  std::filesystem::permissions(path, std::filesystem::perms::others_write,
+                               std::filesystem::perm_options::add);
+  registry_->Reconcile();
+  EXPECT_THAT(registry_->List()[0].error,
+              AllOf(HasSubstr("calibration file"),
+                    HasSubstr("writable by every user")));
+  std::filesystem::permissions(path, std::filesystem::perms::others_write,
+                               std::filesystem::perm_options::remove);
+  EXPECT_EQ(registry_->Reconcile().loaded, 1);
 }
 
 TEST_F(ClassifierRegistryTest, ListsTheLoadersErrorAsFailed) {

@@ -94,6 +94,21 @@ TEST(ManifestTest, ReadsAndValidatesTimeout) {
   }
 }
 
+TEST(ManifestTest, ResolvesTheCalibrationLikeTheModel) {
+  auto r = Parse("plugin = \"x\"\ncalibration = \"../models/news/cal.tsv\"\n");
+  ASSERT_TRUE(std::holds_alternative<Manifest>(r)) << ErrorOf(r);
+  EXPECT_EQ(std::get<Manifest>(r).calibration_path,
+            "/etc/cd/models/news/cal.tsv");
+  r = Parse("plugin = \"x\"\ncalibration = \"/abs/cal.tsv\"\n");
+  EXPECT_EQ(std::get<Manifest>(r).calibration_path, "/abs/cal.tsv");
+  EXPECT_EQ(std::get<Manifest>(Parse("plugin = \"x\"\n")).calibration_path,
+            "");
+  EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\ncalibration = \"\"\n")),
+              HasSubstr("`calibration` must be a non-empty string path"));
+  EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\ncalibration = 1\n")),
+              HasSubstr("`calibration` must be a non-empty string path"));
+}
+
 TEST(ManifestTest, ReadsLanguagesAsPrimarySubtags) {
   auto r = Parse("plugin = \"x\"\nlanguages = [\"zh\", \"EN\", \"yue\"]\n");
   ASSERT_TRUE(std::holds_alternative<Manifest>(r)) << ErrorOf(r);

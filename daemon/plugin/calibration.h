@@ -1,0 +1,73 @@
+// Maps a classifier's raw scores to calibrated probabilities, label by
+// label, with the monotone piecewise-linear functions of a calibration file
+// (isotonic-regression knots) a manifest names as `calibration`. The host
+// applies it to every score a plugin returns, before the manifest's weight
+// and the merge, so that scores of different classifiers (and of labels of
+// one classifier) mean the same thing: the chance the label is right.
+//
+// File format (docs/plugins.md, "Calibration files"):
+//
+//   # classifyd calibration v1
+//   # label<TAB>raw:calibrated raw:calibrated ...
+//   finance	0:0.01 0.2:0.15 0.5:0.6 1:0.97
+//   *	0:0 1:1
+//
+// The first line is the header, exactly. Then one line per label: the
+// label, a tab, and knots separated by spaces; raw values strictly
+// ascending, calibrated values non-decreasing, all in [0, 1]. `*` applies
+// to labels without a line of their own; a label with neither passes
+// through unchanged. Between knots the function is linear; outside them it
+// is the nearest knot's value. Blank lines and lines starting with # are
+// skipped.
+//
+// Thread-safe: immutable once built.
+#ifndef CLASSIFYD_DAEMON_PLUGIN_CALIBRATION_H_
+#define CLASSIFYD_DAEMON_PLUGIN_CALIBRATION_H_
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace classifyd {
+
+class Calibration {
+ public:
+  // The first line of every calibration file.
+  static constexpr std::string_view kHeader = "# classifyd calibration v1";
+  // Larger files are refused: a calibration has a line per label.
+  static constexpr size_t kMaxFileBytes = 16 << 20;
+
+  // Parses the text of the calibration file at `path` (named in messages).
+  // Returns the calibration, or what is wrong with it, naming the file and
+  // the line.
+  static std::variant<Calibration, std::string> Parse(std::string_view text,
+                                                      const std::string& path);
+  // Reads and parses the file at `path`.
+  static std::variant<Calibration, std::string> Load(const std::string& path);
+
+  // The calibrated score of `raw` for `label`, in [0, 1].
+  float Apply(std::string_view label, float raw) const;
+
+  // Number of labels with a line of their own (not counting `*`).
+  size_t labels() const { return curves_.size(); }
+
+ private:
+  struct Knot {
+    double raw;
+    double calibrated;
+  };
+  using Curve = std::vector<Knot>;
+
+  static double Evaluate(const Curve& curve, double raw);
+
+  std::map<std::string, Curve, std::less<>> curves_;
+  Curve fallback_;  // From the `*` line; empty: none.
+};
+
+}  // namespace classifyd
+
+#endif  // CLASSIFYD_DAEMON_PLUGIN_CALIBRATION_H_
