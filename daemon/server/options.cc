@@ -117,6 +117,11 @@ void Define(CLI::App& app, DaemonOptions& o) {
                  "stream")
       ->check(CLI::Range(size_t{1}, size_t{1'000'000}))
       ->capture_default_str();
+  app.add_option("--stream-window-bytes", o.limits.stream_window_bytes,
+                 "Most bytes of unanswered requests the server reads ahead "
+                 "on one stream (at least one document is always read)")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 30))
+      ->capture_default_str();
   app.add_option("--default-top-k", o.limits.default_top_k,
                  "Labels returned when a request leaves top_k at 0")
       ->check(CLI::Range(1u, 100u))

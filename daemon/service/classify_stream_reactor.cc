@@ -8,8 +8,25 @@ namespace classifyd {
 
 ClassifyStreamReactor::ClassifyStreamReactor(const ClassifyEngine* engine,
                                              CallTracker* calls)
-    : engine_(engine), calls_(calls), window_(engine->limits()->stream_window) {
+    : engine_(engine),
+      calls_(calls),
+      window_(engine->limits()->stream_window),
+      window_bytes_(engine->limits()->stream_window_bytes) {
   if (engine_->metrics() != nullptr) engine_->metrics()->StreamOpened();
+  StartRead(&incoming_);
+}
+
+bool ClassifyStreamReactor::WindowHasRoom() const {
+  return pending_.size() + classifying_ + outgoing_.size() < window_ &&
+         pending_bytes_ + classifying_bytes_ < window_bytes_;
+}
+
+void ClassifyStreamReactor::ResumeReadIfRoom() {
+  {
+    std::lock_guard lock(mu_);
+    if (!read_paused_ || reads_done_ || broken_ || !WindowHasRoom()) return;
+    read_paused_ = false;
+  }
   StartRead(&incoming_);
 }
 
@@ -20,9 +37,10 @@ void ClassifyStreamReactor::OnReadDone(bool ok) {
     if (!ok) {
       reads_done_ = true;
     } else {
+      pending_bytes_ += incoming_.ByteSizeLong();
       pending_.push_back(std::move(incoming_));
       incoming_.Clear();
-      if (pending_.size() + classifying_ + outgoing_.size() < window_) {
+      if (WindowHasRoom()) {
         read_again = true;
       } else {
         read_paused_ = true;
@@ -57,6 +75,8 @@ void ClassifyStreamReactor::ProcessPending() {
                    std::make_move_iterator(pending_.end()));
       pending_.clear();
       classifying_ = batch.size();
+      classifying_bytes_ = pending_bytes_;
+      pending_bytes_ = 0;
     }
     responses.resize(batch.size());
     request_ptrs.clear();
@@ -66,6 +86,7 @@ void ClassifyStreamReactor::ProcessPending() {
       response_ptrs.push_back(&responses[i]);
     }
     engine_->Run(request_ptrs, response_ptrs);
+    batch.clear();  // The texts are done with: free them before reading on.
     if (Metrics* metrics = engine_->metrics()) {
       for (const v1::ClassifyResponse& r : responses) {
         metrics->DocumentAnswered(Rpc::kClassifyStream, r.error().code());
@@ -75,8 +96,12 @@ void ClassifyStreamReactor::ProcessPending() {
       std::lock_guard lock(mu_);
       for (v1::ClassifyResponse& r : responses) outgoing_.push_back(std::move(r));
       classifying_ = 0;
+      classifying_bytes_ = 0;
     }
     responses.clear();
+    // Only bytes were freed (the responses still count as documents), so a
+    // read that the byte bound paused may go on before any write finishes.
+    ResumeReadIfRoom();
     Pump();
   }
 }
@@ -118,20 +143,13 @@ void ClassifyStreamReactor::Pump() {
 }
 
 void ClassifyStreamReactor::OnWriteDone(bool ok) {
-  bool resume_read = false;
   {
     std::lock_guard lock(mu_);
     write_in_flight_ = false;
     outgoing_.pop_front();
-    if (!ok) {
-      broken_ = true;
-    } else if (read_paused_ && !reads_done_ &&
-               pending_.size() + classifying_ + outgoing_.size() < window_) {
-      read_paused_ = false;
-      resume_read = true;
-    }
+    if (!ok) broken_ = true;
   }
-  if (resume_read) StartRead(&incoming_);
+  ResumeReadIfRoom();
   Pump();
 }
 

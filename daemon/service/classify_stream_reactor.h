@@ -7,8 +7,11 @@
 // stream is classified in batches (one plugin call for many documents)
 // without ever waiting for a batch to fill, and an idle stream answers each
 // document at once. Responses keep request order. Reads stop while
-// `stream_window` documents are unanswered, so a client that does not read
-// its responses is held back by gRPC flow control.
+// `stream_window` documents are unanswered, or while the documents read but
+// not yet classified hold `stream_window_bytes` or more (so a stream of
+// large documents holds megabytes, not hundreds of them; one document is
+// always admitted), so a client that does not read its responses, or
+// outpaces the classifiers, is held back by gRPC flow control.
 //
 // Reactions never block: the only lock is held for queue bookkeeping.
 // Deletes itself in OnDone().
@@ -45,15 +48,25 @@ class ClassifyStreamReactor final
   // Starts the next write if none is in flight; finishes the call when all
   // is done. Called without mu_ held.
   void Pump();
+  // Whether the window has room for one more document. REQUIRES: mu_ held.
+  bool WindowHasRoom() const;
+  // Starts the read that a full window paused, if it now has room. Called
+  // without mu_ held.
+  void ResumeReadIfRoom();
 
   const ClassifyEngine* const engine_;
   CallTracker* const calls_;
   const size_t window_;
+  const size_t window_bytes_;
 
   std::mutex mu_;
   v1::ClassifyRequest incoming_;            // Target of the read in flight.
   std::deque<v1::ClassifyRequest> pending_;  // Read, not yet classified.
   size_t classifying_ = 0;                   // Documents being classified.
+  // Encoded bytes of the requests in pending_, and of those being
+  // classified: what window_bytes_ bounds.
+  size_t pending_bytes_ = 0;
+  size_t classifying_bytes_ = 0;
   bool processing_ = false;                  // A thread is classifying.
   // Classified, not yet written; front() is being written when
   // write_in_flight_. Deque references stay valid across push_back.

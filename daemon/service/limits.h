@@ -23,6 +23,12 @@ struct ServiceLimits {
   // Most documents of one stream that are read but not yet answered; the
   // server stops reading (and gRPC flow control slows the client) beyond it.
   size_t stream_window = 512;
+  // Most bytes of requests (their encoded size) of one stream that are read
+  // but not yet classified; reads stop beyond it as beyond stream_window.
+  // With large documents the document count alone would let one stream
+  // hold stream_window times max_document_bytes (512 MiB by default). At
+  // least one document is always admitted, however large.
+  size_t stream_window_bytes = 16 << 20;
   // Classify and ClassifyBatch calls that set no deadline fail with
   // DEADLINE_EXCEEDED when classifying takes longer; 0: no default.
   // Streams are long-lived and get none.

@@ -5,6 +5,9 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
 #include <thread>
 
 #include "classifyd/v1/classifier.grpc.pb.h"
@@ -95,6 +98,70 @@ TEST_F(StreamTest, APipeliningClientGetsItsDocumentsBatched) {
     }
   }
   EXPECT_GT(largest, 1);
+}
+
+// A "Vm...:" figure of process `pid`, in KiB, from /proc/<pid>/status.
+long ProcStatusKiB(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) {
+      return std::stol(line.substr(field.size() + 1));
+    }
+  }
+  return -1;
+}
+
+TEST_F(StreamTest, AStreamOfLargeDocumentsHoldsAFewMegabytesNotItsWindow) {
+  // Under AddressSanitizer freed memory stays in quarantine (256 MiB by
+  // default), which would count as growth here; builds without ASan ignore
+  // the variable.
+  if (const char* asan = std::getenv("ASAN_OPTIONS")) {
+    setenv("ASAN_OPTIONS",
+           (std::string(asan) + ":quarantine_size_mb=16").c_str(), 1);
+  }
+  // A slow classifier (100 ms per plugin call), so a pipelining client gets
+  // ahead of it and the daemon's read-ahead fills: 512 documents of 1 MiB
+  // by the document window alone, 16 MiB by the byte window.
+  ASSERT_NO_FATAL_FAILURE(StartWith(KeywordManifest("x=ex", "sleep_ms = 100")));
+  constexpr size_t kDocs = 200;
+  std::vector<std::string> texts;
+  for (size_t i = 0; i < kDocs; ++i) {
+    std::string text(1 << 20, 'a' + i % 26);  // Exactly the default limit.
+    text[0] = 'x';
+    texts.push_back(std::move(text));
+  }
+  const long rss_before = ProcStatusKiB(daemon_->pid(), "VmRSS");
+  StreamResult result = RunStream(stub_.get(), texts);
+  const long peak = ProcStatusKiB(daemon_->pid(), "VmHWM");
+  std::cout << "[ measured ] " << kDocs
+            << " documents of 1 MiB on one stream: daemon RSS "
+            << rss_before / 1024 << " MiB before, peak " << peak / 1024
+            << " MiB (growth " << (peak - rss_before) / 1024 << " MiB)\n";
+  ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+  ASSERT_EQ(result.responses.size(), kDocs);
+  for (size_t i = 0; i < kDocs; ++i) {
+    ASSERT_EQ(result.responses[i].id(), std::to_string(i));
+    ASSERT_EQ(result.responses[i].error().code(), 0);
+    ASSERT_EQ(result.responses[i].labels_size(), 1);
+  }
+  // 16 MiB of window, the document being read, gRPC's buffers and the
+  // allocator's slack stay far below this; reading ahead 200 MiB does not.
+  ASSERT_GT(rss_before, 0);
+  EXPECT_LT(peak - rss_before, 128 * 1024) << "the read-ahead held too much";
+}
+
+TEST_F(StreamTest, AByteWindowSmallerThanOneDocumentStillAdmitsOne) {
+  ASSERT_NO_FATAL_FAILURE(StartWith(KeywordManifest("x=ex"),
+                                    {"--stream-window-bytes", "1"}));
+  std::vector<std::string> texts(50, "x " + std::string(100 << 10, 'a'));
+  StreamResult result = RunStream(stub_.get(), texts);
+  ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+  ASSERT_EQ(result.responses.size(), texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    ASSERT_EQ(result.responses[i].id(), std::to_string(i));
+    ASSERT_EQ(result.responses[i].labels_size(), 1);
+  }
 }
 
 TEST_F(StreamTest, ManyConcurrentStreamsAllSucceed) {

@@ -177,6 +177,7 @@ TEST(ConfigReloadTest, ShippedConfigDocumentsEverySetting) {
   EXPECT_EQ(o.limits.max_document_bytes, defaults.limits.max_document_bytes);
   EXPECT_EQ(o.limits.max_batch_documents, defaults.limits.max_batch_documents);
   EXPECT_EQ(o.limits.stream_window, defaults.limits.stream_window);
+  EXPECT_EQ(o.limits.stream_window_bytes, 16u << 20);
   EXPECT_EQ(o.limits.default_top_k, defaults.limits.default_top_k);
   EXPECT_FLOAT_EQ(o.limits.default_min_score,
                   defaults.limits.default_min_score);

@@ -36,12 +36,14 @@ TEST(OptionsTest, Defaults) {
 TEST(OptionsTest, FlagsSetEverything) {
   const auto r = Parse({"--listen", "127.0.0.1:6000", "--plugin-dir", "/p",
                         "--max-document-bytes", "2048", "--log-level",
-                        "debug", "--stream-window", "64"});
+                        "debug", "--stream-window", "64",
+                        "--stream-window-bytes", "1048576"});
   const DaemonOptions& o = Ok(r);
   EXPECT_EQ(o.listen, "127.0.0.1:6000");
   EXPECT_EQ(o.plugin_dir, "/p");
   EXPECT_EQ(o.limits.max_document_bytes, 2048u);
   EXPECT_EQ(o.limits.stream_window, 64u);
+  EXPECT_EQ(o.limits.stream_window_bytes, 1048576u);
   EXPECT_EQ(o.log_level, "debug");
 }
 
