@@ -16,7 +16,9 @@ struct InProcessOptions {
   std::string input;  // Input name, for the report.
   const std::vector<std::string>* docs = nullptr;
   int top_k = 5;            // What the daemon asks the plugin for by default.
-  float threshold = 0.1f;   // max(manifest threshold, default min_score).
+  // max(manifest threshold, the min_score the daemon passes: 0, since it
+  // applies min_score itself after calibration and weights).
+  float threshold = 0.0f;
   double warmup_seconds = 0.5;
   double duration_seconds = 3;
 };

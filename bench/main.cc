@@ -163,8 +163,8 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   inprocess->add_option("--threshold", inproc.threshold,
                         "threshold passed to FastText::predict (the plugin "
-                        "uses max(manifest threshold, request min_score); "
-                        "default min_score 0.1)")
+                        "uses max(manifest threshold, the min_score the "
+                        "daemon passes, which is 0))")
       ->capture_default_str();
 
   std::string wait_addr, wait_classifier;
