@@ -1,12 +1,16 @@
 #include "connection.h"
 
 #include <absl/status/status.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iterator>
 #include <sstream>
 
@@ -55,16 +59,51 @@ bool IsConnectFailure(const grpc::Status& status) {
 }  // namespace
 
 std::string DefaultAdminSocket() {
+  // The daemon's rule (daemon/server/runtime_dir.h): systemd's
+  // $RUNTIME_DIRECTORY is used as it is; anywhere else each daemon makes
+  // <runtime-dir>/classifyd-<uid>-XXXXXX, with its pid file, and removes
+  // it when it exits.
   std::string runtime_dir = "/tmp";
-  for (const char* var : {"RUNTIME_DIRECTORY", "TMPDIR"}) {
-    const char* value = std::getenv(var);
-    if (value != nullptr && value[0] != '\0') {
-      runtime_dir = value;
-      break;
+  const char* systemd = std::getenv("RUNTIME_DIRECTORY");
+  const char* tmpdir = std::getenv("TMPDIR");
+  struct stat st;
+  if (systemd != nullptr && systemd[0] != '\0') {
+    runtime_dir = systemd;
+    runtime_dir = runtime_dir.substr(0, runtime_dir.find(':'));  // First.
+    const std::string socket = runtime_dir + "/admin.sock";
+    if (lstat(socket.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) return socket;
+  } else if (tmpdir != nullptr && tmpdir[0] != '\0') {
+    runtime_dir = tmpdir;
+  }
+  // The socket of this user's most recently started live daemon: the
+  // directory is the user's, its pid file names a running process.
+  const std::string prefix = "classifyd-" + std::to_string(geteuid()) + "-";
+  std::string newest;
+  struct timespec newest_start = {0, 0};
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(runtime_dir, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    const std::string dir = it->path().string();
+    const std::string socket = dir + "/admin.sock";
+    const std::string pid_file = dir + "/classifyd.pid";
+    long pid = 0;
+    if (it->path().filename().string().rfind(prefix, 0) != 0 ||
+        lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
+        st.st_uid != geteuid() || lstat(socket.c_str(), &st) != 0 ||
+        !S_ISSOCK(st.st_mode) || !(std::ifstream(pid_file) >> pid) ||
+        pid <= 0 || kill(static_cast<pid_t>(pid), 0) != 0 ||
+        lstat(pid_file.c_str(), &st) != 0) {
+      continue;
+    }
+    if (newest.empty() || st.st_mtim.tv_sec > newest_start.tv_sec ||
+        (st.st_mtim.tv_sec == newest_start.tv_sec &&
+         st.st_mtim.tv_nsec > newest_start.tv_nsec)) {
+      newest = socket;
+      newest_start = st.st_mtim;
     }
   }
-  return runtime_dir + "/classifyd-" + std::to_string(geteuid()) +
-         "/admin.sock";
+  if (!newest.empty()) return newest;
+  return runtime_dir + "/" + prefix + "*/admin.sock";  // None is running.
 }
 
 std::string AdminSocketPath(const GlobalOptions& options) {

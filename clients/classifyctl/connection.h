@@ -38,10 +38,13 @@ struct GlobalOptions {
   double timeout_seconds = 30;
 };
 
-// The daemon's default --admin-socket: <runtime-dir>/classifyd-<uid>/
-// admin.sock, runtime-dir being $RUNTIME_DIRECTORY, $TMPDIR or /tmp. Must
-// match daemon/server/options.cc, or `reload` would not find a daemon
-// started without flags.
+// The socket of a daemon started without --admin-socket:
+// $RUNTIME_DIRECTORY/admin.sock when systemd's directory holds one, else
+// admin.sock in the most recently started live daemon's private directory
+// <runtime-dir>/classifyd-<uid>-XXXXXX, runtime-dir being
+// $RUNTIME_DIRECTORY, $TMPDIR or /tmp (<runtime-dir>/classifyd-<uid>-*/
+// admin.sock when none is running). Must follow daemon/server/
+// runtime_dir.h, or `reload` would not find a daemon started without flags.
 std::string DefaultAdminSocket();
 
 // The admin socket path this invocation uses.

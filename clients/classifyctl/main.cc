@@ -27,8 +27,9 @@ int main(int argc, char** argv) {
       ->type_name("HOST:PORT");
   app.add_option("--admin-socket", global.admin_socket,
                  "The daemon's admin Unix socket, for reload, load and "
-                 "unload. Default: the daemon's default, "
-                 "<runtime-dir>/classifyd-<uid>/admin.sock with runtime-dir "
+                 "unload. Default: the daemon's default, admin.sock in "
+                 "$RUNTIME_DIRECTORY or in the newest running daemon's "
+                 "<runtime-dir>/classifyd-<uid>-XXXXXX, runtime-dir being "
                  "$RUNTIME_DIRECTORY, $TMPDIR or /tmp (here: " +
                      DefaultAdminSocket() + ")")
       ->type_name("PATH");

@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <future>
 #include <memory>
@@ -28,6 +27,7 @@
 #include "server/admin_socket.h"
 #include "server/config_reload.h"
 #include "server/liveness_probe.h"
+#include "server/runtime_dir.h"
 #include "server/systemd_notify.h"
 #include "server/tls_credentials.h"
 #include "server/watchdog.h"
@@ -38,25 +38,6 @@ namespace classifyd {
 namespace {
 
 constexpr char kServiceName[] = "classifyd.v1.Classifier";
-
-// A directory for private plugin copies, removed when the daemon exits.
-class PrivateDir {
- public:
-  explicit PrivateDir(const std::string& parent) {
-    std::string tmpl = parent + "/classifyd-plugins-XXXXXX";
-    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~PrivateDir() { Remove(); }
-  void Remove() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-    path_.clear();
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Publishes SERVING while a classifier can answer (see
 // ClassifierRegistry::HasAnswering). Called by the reload coordinator's
@@ -161,18 +142,22 @@ int RunDaemon(const DaemonOptions& options) {
     return 2;
   }
 
-  PrivateDir private_dir(options.runtime_dir);
-  if (private_dir.path().empty()) {
-    spdlog::critical("cannot create a directory in --runtime-dir '{}'",
-                     options.runtime_dir);
+  std::string runtime_error;
+  const std::unique_ptr<RuntimeDir> runtime_dir = RuntimeDir::Create(
+      options.runtime_dir, SystemdRuntimeDirectory(), &runtime_error);
+  if (runtime_dir == nullptr) {
+    spdlog::critical("{}", runtime_error);
     return 1;
   }
+  const std::string admin_socket = options.admin_socket.empty()
+                                       ? runtime_dir->admin_socket()
+                                       : options.admin_socket;
 
   Retirer retirer;
   ClassifierRegistry::Options registry_options;
   registry_options.plugin_dir = options.plugin_dir;
   registry_options.plugin_lib_dir = options.plugin_lib_dir;
-  registry_options.private_lib_dir = private_dir.path();
+  registry_options.private_lib_dir = runtime_dir->plugin_copies();
   registry_options.strict_modes = options.strict_modes;
   registry_options.default_timeout_ms = options.limits.plugin_timeout_ms;
   auto registry =
@@ -240,8 +225,8 @@ int RunDaemon(const DaemonOptions& options) {
         });
   }
   std::unique_ptr<grpc::Server> admin_server;
-  if (options.admin_socket != "none") {
-    admin_server = StartAdminServer(options.admin_socket, admin_service.get());
+  if (admin_socket != "none") {
+    admin_server = StartAdminServer(admin_socket, admin_service.get());
     if (admin_server == nullptr) return 1;
   }
 
@@ -349,7 +334,7 @@ int RunDaemon(const DaemonOptions& options) {
   service.reset();
   registry.reset();  // Queues the retirement of every classifier.
   retirer.Drain();
-  if (options.admin_socket != "none") unlink(options.admin_socket.c_str());
+  if (admin_socket != "none") unlink(admin_socket.c_str());
   if (const int stuck = AbandonedGuardedCalls(); stuck > 0) {
     // A worker still inside a plugin holds a classifier: when it returns
     // it may drop the last reference, which queues work to `retirer`, and
@@ -359,7 +344,7 @@ int RunDaemon(const DaemonOptions& options) {
         "{} plugin call(s) that timed out are still running; exiting "
         "without waiting for them",
         stuck);
-    private_dir.Remove();  // The mapped library copies stay usable.
+    runtime_dir->Remove();  // The mapped library copies stay usable.
     spdlog::info("classifyd stopped");
     spdlog::default_logger()->flush();
     std::_Exit(0);

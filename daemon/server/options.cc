@@ -1,7 +1,6 @@
 #include "server/options.h"
 
 #include <toml++/toml.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
@@ -9,6 +8,7 @@
 
 #include "config/toml_text.h"
 #include "http/http_server.h"
+#include "server/runtime_dir.h"
 
 // The install layout of the configured prefix (daemon/CMakeLists.txt).
 #ifndef CLASSIFYD_DEFAULT_PLUGIN_DIR
@@ -25,10 +25,11 @@ namespace classifyd {
 namespace {
 
 std::string DefaultRuntimeDir() {
-  for (const char* var : {"RUNTIME_DIRECTORY", "TMPDIR"}) {
-    const char* value = std::getenv(var);
-    if (value != nullptr && value[0] != '\0') return value;
+  if (std::string systemd = SystemdRuntimeDirectory(); !systemd.empty()) {
+    return systemd;
   }
+  const char* tmpdir = std::getenv("TMPDIR");
+  if (tmpdir != nullptr && tmpdir[0] != '\0') return tmpdir;
   return "/tmp";
 }
 
@@ -49,8 +50,11 @@ void Define(CLI::App& app, DaemonOptions& o) {
                  "as <name>.so")
       ->capture_default_str();
   app.add_option("--runtime-dir", o.runtime_dir,
-                 "Directory for private copies of plugin libraries (must "
-                 "allow exec); default $RUNTIME_DIRECTORY, $TMPDIR or /tmp");
+                 "Where the daemon makes its private directory "
+                 "(classifyd-<uid>-XXXXXX: pid file, default admin socket, "
+                 "private copies of plugin libraries, so it must allow "
+                 "exec); default $RUNTIME_DIRECTORY (used as it is), "
+                 "$TMPDIR or /tmp");
   app.add_option("--log-level", o.log_level,
                  "trace, debug (logs every request), info, warn, error or off")
       ->check(CLI::IsMember(
@@ -59,8 +63,8 @@ void Define(CLI::App& app, DaemonOptions& o) {
   app.add_option("--admin-socket", o.admin_socket,
                  "Unix socket for the PluginAdmin service (load, unload, "
                  "reload), created mode 0600 in a directory only the daemon's "
-                 "user may enter; 'none' disables it. Default: "
-                 "<runtime-dir>/classifyd-<uid>/admin.sock");
+                 "user may enter; 'none' disables it. Default: admin.sock "
+                 "in the daemon's private directory (see --runtime-dir)");
   app.add_option("--watch", o.watch,
                  "Reload classifiers when their manifests, libraries or "
                  "models change on disk (inotify)")
@@ -253,10 +257,6 @@ std::variant<DaemonOptions, ParseExit> ParseOptions(
     options.settings[key] = value;
   }
   if (options.runtime_dir.empty()) options.runtime_dir = DefaultRuntimeDir();
-  if (options.admin_socket.empty()) {
-    options.admin_socket = options.runtime_dir + "/classifyd-" +
-                           std::to_string(geteuid()) + "/admin.sock";
-  }
   return options;
 }
 

@@ -19,14 +19,17 @@ struct DaemonOptions {
   std::string config_file;
   std::string plugin_dir;      // Default: set by ParseOptions.
   std::string plugin_lib_dir;  // Default: set by ParseOptions.
-  std::string runtime_dir;     // Default: $RUNTIME_DIRECTORY, $TMPDIR, /tmp.
+  // Where the daemon's private directory is made (server/runtime_dir.h).
+  // Default: $RUNTIME_DIRECTORY (used as it is), $TMPDIR, /tmp.
+  std::string runtime_dir;
   std::string log_level = "info";
   std::string port_file;
   // HOST:PORT of the Prometheus /metrics HTTP listener; empty: off.
   std::string metrics_listen;
   std::string metrics_port_file;
   // Unix socket of the admin listener (PluginAdmin); "none" disables it.
-  // Default: <runtime-dir>/classifyd-<uid>/admin.sock.
+  // Empty (the default): admin.sock in the daemon's private directory,
+  // known once RunDaemon has made it.
   std::string admin_socket;
   bool watch = true;         // Reload on file changes (inotify).
   bool strict_modes = true;  // Refuse world-writable/foreign plugin files.

@@ -8,9 +8,14 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -457,6 +462,34 @@ TEST_F(ClassifyctlTest, DefaultAdminSocketIsTheDaemonsDefault) {
   run = RunCtl({"reload"}, "",
                {{"RUNTIME_DIRECTORY", ""}, {"TMPDIR", runtime.path()}});
   EXPECT_EQ(run.exit_code, 0) << run.Show();
+
+  // The directory of a daemon that was killed, newer than the live one's:
+  // its socket file is still there, its pid is gone.
+  const std::string dead = runtime.path() + "/classifyd-" +
+                           std::to_string(geteuid()) + "-zzzzzz";
+  ASSERT_EQ(mkdir(dead.c_str(), 0700), 0);
+  const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un address = {};
+  address.sun_family = AF_UNIX;
+  const std::string socket_path = dead + "/admin.sock";
+  ASSERT_LT(socket_path.size(), sizeof address.sun_path);
+  std::strcpy(address.sun_path, socket_path.c_str());
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  close(fd);
+  const pid_t gone = fork();
+  if (gone == 0) _exit(0);
+  waitpid(gone, nullptr, 0);
+  std::ofstream(dead + "/classifyd.pid") << gone << " 1\n";
+  run = RunCtl({"reload"}, "", {{"RUNTIME_DIRECTORY", runtime.path()}});
+  EXPECT_EQ(run.exit_code, 0) << run.Show();
+
+  // No daemon running: the message says where it looked.
+  daemon_->Signal(SIGTERM);
+  ASSERT_TRUE(daemon_->WaitForExit(std::chrono::seconds(30)).has_value());
+  run = RunCtl({"reload"}, "", {{"RUNTIME_DIRECTORY", runtime.path()}});
+  EXPECT_EQ(run.exit_code, 3) << run.Show();
+  EXPECT_THAT(run.err, HasSubstr(runtime.path() + "/classifyd-" +
+                                 std::to_string(geteuid()) + "-*/admin.sock"));
 }
 
 // --- stream
