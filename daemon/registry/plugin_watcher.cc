@@ -8,6 +8,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <iterator>
 
 namespace classifyd {
 namespace {
@@ -15,6 +17,15 @@ namespace {
 constexpr uint32_t kEvents = IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB |
                              IN_CREATE | IN_DELETE | IN_MOVED_FROM |
                              IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF;
+// In the parent of a missing directory: a directory of that name appears.
+constexpr uint32_t kParentEvents =
+    IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF;
+static_assert((kEvents & kParentEvents) == kParentEvents,
+              "a full watch also serves as a parent watch");
+
+std::string Parent(const std::string& dir) {
+  return std::filesystem::path(dir).parent_path().string();
+}
 
 }  // namespace
 
@@ -62,27 +73,105 @@ PluginWatcher::~PluginWatcher() {
   close(stop_fd_);
 }
 
-void PluginWatcher::UpdateWatches() {
+bool PluginWatcher::UpdateWatches() {
   const std::set<std::string> wanted = registry_->WatchedDirectories();
-  for (auto it = watches_.begin(); it != watches_.end();) {
-    if (wanted.count(it->first) == 0) {
-      inotify_rm_watch(inotify_fd_, it->second);
-      it = watches_.erase(it);
-    } else {
-      ++it;
-    }
+  bool returned = false;
+  for (auto it = missing_.begin(); it != missing_.end();) {
+    it = wanted.count(*it) == 0 ? missing_.erase(it) : std::next(it);
   }
   for (const std::string& dir : wanted) {
-    if (watches_.count(dir) != 0) continue;
-    const int wd = inotify_add_watch(inotify_fd_, dir.c_str(),
-                                     kEvents | IN_ONLYDIR);
+    auto it = watches_.find(dir);
+    if (it != watches_.end() && it->second.full) continue;
+    // Replaces the mask of a parent-only watch of the same directory.
+    const int wd =
+        inotify_add_watch(inotify_fd_, dir.c_str(), kEvents | IN_ONLYDIR);
     if (wd < 0) {
-      spdlog::debug("cannot watch '{}': {}", dir, strerror(errno));
-      continue;  // Retried on the next update (it may not exist yet).
+      if (missing_.insert(dir).second) {
+        spdlog::debug("cannot watch '{}' ({}): waiting for it to appear", dir,
+                      strerror(errno));
+      }
+      continue;
     }
     spdlog::debug("watching '{}'", dir);
-    watches_[dir] = wd;
+    Watch& watch = watches_[dir];
+    if (watch.wd >= 0 && watch.wd != wd) {
+      inotify_rm_watch(inotify_fd_, watch.wd);  // Another directory now.
+    }
+    watch.wd = wd;
+    watch.full = true;
+    if (missing_.erase(dir) != 0) {
+      spdlog::info("'{}' appeared; rescanning", dir);
+      returned = true;
+    }
   }
+
+  std::set<std::string> parents;
+  for (const std::string& dir : missing_) parents.insert(Parent(dir));
+  for (auto it = watches_.begin(); it != watches_.end();) {
+    Watch& watch = it->second;
+    const bool full = wanted.count(it->first) != 0;
+    if (!full && parents.count(it->first) == 0) {
+      inotify_rm_watch(inotify_fd_, watch.wd);
+      it = watches_.erase(it);
+      continue;
+    }
+    if (watch.full && !full) {  // Keep only what the parent role needs.
+      const int wd = inotify_add_watch(inotify_fd_, it->first.c_str(),
+                                       kParentEvents | IN_ONLYDIR);
+      if (wd != watch.wd) inotify_rm_watch(inotify_fd_, watch.wd);
+      if (wd < 0) {
+        it = watches_.erase(it);  // Gone: the periodic refresh retries.
+        continue;
+      }
+      watch.wd = wd;
+      watch.full = false;
+    }
+    ++it;
+  }
+  for (const std::string& parent : parents) {
+    if (watches_.count(parent) != 0) continue;
+    const int wd = inotify_add_watch(inotify_fd_, parent.c_str(),
+                                     kParentEvents | IN_ONLYDIR);
+    if (wd < 0) continue;  // Gone too: the periodic refresh retries.
+    watches_[parent] = Watch{wd, /*full=*/false};
+  }
+  return returned;
+}
+
+void PluginWatcher::Forget(int wd) {
+  for (auto it = watches_.begin(); it != watches_.end();) {
+    if (it->second.wd != wd) {
+      ++it;
+      continue;
+    }
+    if (it->second.full) missing_.insert(it->first);
+    it = watches_.erase(it);
+  }
+}
+
+bool PluginWatcher::HandleEvent(const struct inotify_event& event) {
+  if (event.wd < 0) return true;  // Queue overflow: anything may have changed.
+  const Watch* watch = nullptr;
+  std::string dir;
+  for (const auto& [path, w] : watches_) {
+    if (w.wd == event.wd) {
+      watch = &w;
+      dir = path;
+      break;
+    }
+  }
+  if (watch == nullptr) return false;  // A watch already forgotten.
+  const bool full = watch->full;
+  if ((event.mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) != 0) {
+    // Deleted, or renamed away (the watch would follow it to its new
+    // name): wait for the name to come back.
+    if ((event.mask & IN_IGNORED) == 0) inotify_rm_watch(inotify_fd_, event.wd);
+    Forget(event.wd);
+    return full;
+  }
+  if (full) return true;
+  // In the parent of a missing directory: only that name matters.
+  return event.len > 0 && missing_.count(dir + "/" + event.name) != 0;
 }
 
 void PluginWatcher::Run() {
@@ -91,6 +180,11 @@ void PluginWatcher::Run() {
   Clock::time_point first_event;
   Clock::time_point last_event;
   alignas(struct inotify_event) char buffer[16 * 1024];
+  const auto note_change = [&] {
+    last_event = Clock::now();
+    if (!pending) first_event = last_event;
+    pending = true;
+  };
   for (;;) {
     int timeout_ms = 1000;  // Also how often watches are refreshed.
     if (pending) {
@@ -111,24 +205,19 @@ void PluginWatcher::Run() {
       for (;;) {
         const ssize_t n = read(inotify_fd_, buffer, sizeof buffer);
         if (n <= 0) break;
+        bool changed = false;
         for (ssize_t at = 0; at < n;) {
           const auto* event =
               reinterpret_cast<const struct inotify_event*>(buffer + at);
           at += sizeof(struct inotify_event) + event->len;
-          if ((event->mask & IN_IGNORED) != 0) {
-            for (auto it = watches_.begin(); it != watches_.end(); ++it) {
-              if (it->second == event->wd) {
-                watches_.erase(it);  // Directory gone; re-added if it returns.
-                break;
-              }
-            }
-          }
+          if (HandleEvent(*event)) changed = true;
         }
-        last_event = Clock::now();
-        if (!pending) first_event = last_event;
-        pending = true;
+        if (changed) note_change();
       }
     }
+    // Also every second without events: a directory may be back where no
+    // parent watch could see it.
+    if (UpdateWatches()) note_change();
     if (pending) {
       const auto now = Clock::now();
       if (now >= last_event + quiet_ || now >= first_event + max_delay_) {
@@ -136,7 +225,6 @@ void PluginWatcher::Run() {
         coordinator_->RequestRescan("files changed");
       }
     }
-    UpdateWatches();
   }
 }
 

@@ -329,6 +329,76 @@ TEST_F(HotReloadTest, EverythingChangesUnderFourStreamsAndNothingFails) {
             << " seen\n";
 }
 
+// How often `text` is in the daemon's log.
+size_t Occurrences(const std::string& log, const std::string& text) {
+  size_t n = 0;
+  for (size_t at = log.find(text); at != std::string::npos;
+       at = log.find(text, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST_F(HotReloadTest, APluginDirectoryReplacedWholeIsRescanned) {
+  // Deployment tools replace the whole directory: delete it, or move it
+  // away, then move a complete new one into place (so nothing happens
+  // inside the new directory that a watch on it could see).
+  const std::string dir = files_.path() + "/plugins.d";
+  fs::create_directory(dir);
+  WriteInPlace(dir + "/a.toml", KeywordManifest("x=ex"));
+  WriteInPlace(dir + "/b.toml", KeywordManifest("y=why"));
+  daemon_ = DaemonProcess::Start(dir, {"--reload-debounce-ms", "100"});
+  ASSERT_NE(daemon_, nullptr);
+  stub_ = v1::Classifier::NewStub(daemon_->NewChannel());
+  ASSERT_EQ(Plugins().size(), 2u);
+  const auto replace_with_only_a = [&] {
+    const std::string next = files_.path() + "/plugins.next";
+    fs::create_directory(next);
+    WriteInPlace(next + "/a.toml", KeywordManifest("x=ex"));
+    fs::rename(next, dir);
+  };
+  // The rescan the disappearance asks for finds no directory and changes
+  // nothing; only then does the new one appear.
+  const auto wait_for_rescan = [&](size_t before) {
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (Occurrences(daemon_->Log(), "rescanning plugins (files changed)") ==
+           before) {
+      ASSERT_LT(Clock::now(), deadline) << daemon_->Log();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  };
+
+  size_t rescans = Occurrences(daemon_->Log(), "rescanning plugins (files changed)");
+  fs::remove_all(dir);
+  ASSERT_NO_FATAL_FAILURE(wait_for_rescan(rescans));
+  EXPECT_EQ(Plugins().size(), 2u);
+  replace_with_only_a();
+  WaitFor("deleted and recreated without b", [](const auto& plugins) {
+    return plugins.size() == 1 && plugins.count("a") == 1;
+  });
+  v1::ClassifyRequest request;
+  request.set_text("why");
+  request.add_plugins("b");
+  v1::ClassifyResponse response;
+  {
+    grpc::ClientContext context;
+    EXPECT_EQ(stub_->Classify(&context, request, &response).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+
+  WriteInPlace(dir + "/b.toml", KeywordManifest("y=why"));
+  WaitFor("b back in the new directory",
+          [](const auto& plugins) { return plugins.count("b") == 1; });
+  rescans = Occurrences(daemon_->Log(), "rescanning plugins (files changed)");
+  fs::rename(dir, files_.path() + "/plugins.old");
+  ASSERT_NO_FATAL_FAILURE(wait_for_rescan(rescans));
+  replace_with_only_a();
+  WaitFor("moved away and replaced without b", [](const auto& plugins) {
+    return plugins.size() == 1 && plugins.count("a") == 1;
+  });
+}
+
 TEST_F(HotReloadTest, AdminApiIsOnlyOnTheAdminSocket) {
   plugins_.WriteFile("k.toml", KeywordManifest("x=ex"));
   ASSERT_NO_FATAL_FAILURE(Start({"--watch", "false"}));

@@ -1,0 +1,162 @@
+// The plugin watcher over a real registry, coordinator and inotify: a
+// plugin directory that is deleted or renamed away and then comes back
+// (as deployment tools replace a whole directory) is rescanned, while
+// files coming and going beside it in its parent are not a reason to.
+#include "registry/plugin_watcher.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "testing/daemon_process.h"
+#include "testing/temp_dir.h"
+
+namespace classifyd {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::KeywordManifest;
+
+constexpr auto kQuiet = std::chrono::milliseconds(50);
+
+bool Eventually(const std::function<bool()>& done,
+                std::chrono::seconds patience = std::chrono::seconds(20)) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+class PluginWatcherTest : public ::testing::Test {
+ protected:
+  PluginWatcherTest() : dir_(root_.path() + "/plugins.d") {
+    fs::create_directory(dir_);
+    Write(dir_, "a.toml", KeywordManifest("x=ex"));
+    Write(dir_, "b.toml", KeywordManifest("y=why"));
+    ClassifierRegistry::Options options;
+    options.plugin_dir = dir_;
+    options.plugin_lib_dir = testing::TestPluginDir();
+    registry_ = std::make_unique<ClassifierRegistry>(options, &retirer_);
+    registry_->Reconcile();
+    coordinator_ = std::make_unique<ReloadCoordinator>(registry_.get(), [] {});
+  }
+
+  ~PluginWatcherTest() override {
+    watcher_.reset();
+    coordinator_.reset();
+  }
+
+  static void Write(const std::string& dir, const std::string& name,
+                    const std::string& contents) {
+    std::ofstream(dir + "/" + name) << contents;
+  }
+
+  void StartWatcher() {
+    watcher_ = PluginWatcher::Start(registry_.get(), coordinator_.get(), kQuiet,
+                                    kQuiet * 4);
+    ASSERT_NE(watcher_, nullptr);
+  }
+
+  std::set<std::string> Serving() const {
+    std::set<std::string> names;
+    for (const auto& c : registry_->Snapshot()->classifiers) {
+      names.insert(c->name());
+    }
+    return names;
+  }
+
+  // A plugin directory holding only a.toml, complete before it appears
+  // under `dir_` by rename (so no event happens inside the new directory).
+  std::string PrepareReplacement() {
+    const std::string next = root_.path() + "/plugins.next";
+    fs::create_directory(next);
+    Write(next, "a.toml", KeywordManifest("x=ex"));
+    return next;
+  }
+
+  // Waits for the rescan that the directory's disappearance asks for,
+  // which finds nothing to change, and for the watcher to settle.
+  void WaitForRescanAfter(uint64_t completed) {
+    ASSERT_TRUE(
+        Eventually([&] { return coordinator_->completed() > completed; }));
+    std::this_thread::sleep_for(kQuiet * 10);
+  }
+
+  testing::TempDir root_;
+  const std::string dir_;
+  Retirer retirer_;
+  std::unique_ptr<ClassifierRegistry> registry_;
+  std::unique_ptr<ReloadCoordinator> coordinator_;
+  std::unique_ptr<PluginWatcher> watcher_;
+};
+
+TEST_F(PluginWatcherTest, ADeletedAndRecreatedDirectoryIsRescanned) {
+  ASSERT_EQ(Serving(), (std::set<std::string>{"a", "b"}));
+  ASSERT_NO_FATAL_FAILURE(StartWatcher());
+
+  const uint64_t before = coordinator_->completed();
+  fs::remove_all(dir_);
+  ASSERT_NO_FATAL_FAILURE(WaitForRescanAfter(before));
+  EXPECT_EQ(Serving(), (std::set<std::string>{"a", "b"}))
+      << "a missing directory changes nothing";
+
+  // Other files in the parent while it is missing: no rescan.
+  const uint64_t settled = coordinator_->completed();
+  Write(root_.path(), "unrelated.txt", "x");
+  fs::create_directory(root_.path() + "/unrelated.d");
+  std::this_thread::sleep_for(kQuiet * 10);
+  EXPECT_EQ(coordinator_->completed(), settled);
+
+  fs::rename(PrepareReplacement(), dir_);
+  EXPECT_TRUE(Eventually([&] {
+    return Serving() == std::set<std::string>{"a"};
+  })) << "b is still serving";
+
+  // And the new directory is watched in turn.
+  Write(dir_, "c.toml", KeywordManifest("z=zed"));
+  EXPECT_TRUE(Eventually([&] {
+    return Serving() == std::set<std::string>{"a", "c"};
+  }));
+}
+
+TEST_F(PluginWatcherTest, ADirectoryRenamedAwayAndReplacedIsRescanned) {
+  ASSERT_NO_FATAL_FAILURE(StartWatcher());
+  const uint64_t before = coordinator_->completed();
+  // The watch would follow the directory to its new name.
+  fs::rename(dir_, root_.path() + "/plugins.old");
+  ASSERT_NO_FATAL_FAILURE(WaitForRescanAfter(before));
+  EXPECT_EQ(Serving(), (std::set<std::string>{"a", "b"}));
+
+  fs::rename(PrepareReplacement(), dir_);
+  EXPECT_TRUE(Eventually([&] {
+    return Serving() == std::set<std::string>{"a"};
+  })) << "b is still serving";
+
+  // Changes in the old directory no longer count.
+  const uint64_t settled = coordinator_->completed();
+  Write(root_.path() + "/plugins.old", "d.toml", KeywordManifest("w=wee"));
+  std::this_thread::sleep_for(kQuiet * 10);
+  EXPECT_EQ(coordinator_->completed(), settled);
+  EXPECT_EQ(Serving(), (std::set<std::string>{"a"}));
+}
+
+TEST_F(PluginWatcherTest, ADirectoryThatDidNotExistIsScannedWhenItAppears) {
+  fs::remove_all(dir_);
+  registry_->Reconcile();  // Nothing changes: the old set keeps serving.
+  ASSERT_NO_FATAL_FAILURE(StartWatcher());
+  const uint64_t before = coordinator_->completed();
+  std::this_thread::sleep_for(kQuiet * 10);
+  EXPECT_EQ(coordinator_->completed(), before);
+
+  fs::rename(PrepareReplacement(), dir_);
+  EXPECT_TRUE(
+      Eventually([&] { return Serving() == std::set<std::string>{"a"}; }));
+}
+
+}  // namespace
+}  // namespace classifyd
