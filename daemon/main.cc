@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "server/daemon.h"
+#include "server/exit_guard.h"
 #include "server/log_setup.h"
 #include "server/options.h"
 
@@ -28,5 +29,10 @@ int main(int argc, char** argv) {
   classifyd::SetUpLogging(spdlog::level::from_str(options.log_level),
                           classifyd::DetectLogFormat());
 
-  return classifyd::RunDaemon(options);
+  // From here on, an exit the daemon did not choose (a plugin's exit(0))
+  // ends with a failure status.
+  classifyd::InstallExitGuard();
+  const int code = classifyd::RunDaemon(options);
+  classifyd::AllowExit();
+  return code;
 }

@@ -5,7 +5,8 @@
 // neither reloads nor shutdown; a classifier that crashes takes
 // the process down (plugins run in-process, see docs/security.md), every
 // response the client already had was complete, and a restart serves
-// again.
+// again; one that calls exit(0) (the exit_call plugin) ends it with a
+// failure status, never 0.
 //
 // No test depends on how fast the machine is: hangs last until the test
 // creates a release file (or for ever), the test waits for the plugin to
@@ -431,6 +432,25 @@ TEST_F(PluginFaultsTest, ALibraryThatCrashesWhileLoadingTakesTheDaemonDown) {
   auto exit = daemon_->WaitForExit(kPatience);
   ASSERT_TRUE(exit.has_value());
   EXPECT_FALSE(WIFEXITED(*exit) && WEXITSTATUS(*exit) == 0);
+}
+
+TEST_F(PluginFaultsTest, APluginCallingExitIsAFailureNotACleanStop) {
+  plugins_.WriteFile("rules.toml", KeywordManifest("x=ex"));
+  plugins_.WriteFile(
+      "quits.toml", "plugin = \"" + testing::TestPluginDir() +
+                        "/exit_call.so\"\n[options]\nexit_marker = \"QUIT\"\n");
+  ASSERT_NO_FATAL_FAILURE(Start());
+  v1::ClassifyResponse response;
+  ASSERT_TRUE(Classify("x", &response).ok());
+
+  // exit(0) from inside classify: to systemd's Restart=on-failure, status
+  // 0 would be a clean stop and the daemon would stay down.
+  EXPECT_FALSE(Classify("x QUIT", &response).ok());
+  auto exit = daemon_->WaitForExit(kPatience);
+  ASSERT_TRUE(exit.has_value());
+  ASSERT_TRUE(WIFEXITED(*exit)) << daemon_->Log();
+  EXPECT_EQ(WEXITSTATUS(*exit), 70) << "EX_SOFTWARE";
+  EXPECT_THAT(daemon_->Log(), HasSubstr("a plugin (or a library) called exit()"));
 }
 
 }  // namespace
