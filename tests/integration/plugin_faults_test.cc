@@ -5,8 +5,7 @@
 // neither reloads nor shutdown; a classifier that crashes takes
 // the process down (plugins run in-process, see docs/security.md), every
 // response the client already had was complete, and a restart serves
-// again; one that calls exit(0) (the exit_call plugin) ends it with a
-// failure status, never 0.
+// again; one that calls exit(0) ends it with a failure status, never 0.
 //
 // No test depends on how fast the machine is: hangs last until the test
 // creates a release file (or for ever), the test waits for the plugin to
@@ -436,9 +435,7 @@ TEST_F(PluginFaultsTest, ALibraryThatCrashesWhileLoadingTakesTheDaemonDown) {
 
 TEST_F(PluginFaultsTest, APluginCallingExitIsAFailureNotACleanStop) {
   plugins_.WriteFile("rules.toml", KeywordManifest("x=ex"));
-  plugins_.WriteFile(
-      "quits.toml", "plugin = \"" + testing::TestPluginDir() +
-                        "/exit_call.so\"\n[options]\nexit_marker = \"QUIT\"\n");
+  plugins_.WriteFile("quits.toml", FaultyManifest("exit_marker = \"QUIT\""));
   ASSERT_NO_FATAL_FAILURE(Start());
   v1::ClassifyResponse response;
   ASSERT_TRUE(Classify("x", &response).ok());

@@ -24,18 +24,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::DaemonProcess;
+using testing::DirectoryNames;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using testing::KeywordManifest;
-
-std::vector<std::string> Entries(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    names.push_back(e.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 bool IsSocket(const std::string& path) {
   struct stat st;
@@ -70,7 +62,7 @@ class RuntimeDirTest : public ::testing::Test {
   // The daemon directories in base_.
   std::vector<std::string> Dirs() {
     std::vector<std::string> dirs;
-    for (const std::string& name : Entries(base_.path())) {
+    for (const std::string& name : DirectoryNames(base_.path())) {
       if (name.rfind(prefix_, 0) == 0)
         dirs.push_back(base_.path() + "/" + name);
     }
@@ -96,7 +88,8 @@ TEST_F(RuntimeDirTest, AnotherUsersDirectoryOfTheDefaultNameDoesNotStopIt) {
   auto daemon = Start();
   ASSERT_NE(daemon, nullptr);
   const auto dirs = Dirs();
-  ASSERT_EQ(dirs.size(), 1u) << ::testing::PrintToString(Entries(base_.path()));
+  ASSERT_EQ(dirs.size(), 1u)
+      << ::testing::PrintToString(DirectoryNames(base_.path()));
   EXPECT_TRUE(IsSocket(dirs[0] + "/admin.sock"));
   const grpc::Status reload = AdminReload(dirs[0] + "/admin.sock");
   EXPECT_TRUE(reload.ok()) << reload.error_message();
@@ -116,7 +109,7 @@ TEST_F(RuntimeDirTest, ACleanExitLeavesNothingBehind) {
   const auto status = daemon->WaitForExit(std::chrono::seconds(30));
   ASSERT_TRUE(status.has_value());
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << daemon->Log();
-  EXPECT_THAT(Entries(base_.path()), IsEmpty());
+  EXPECT_THAT(DirectoryNames(base_.path()), IsEmpty());
 }
 
 TEST_F(RuntimeDirTest, AKilledDaemonsDirectoryIsRemovedByTheNextStart) {
@@ -162,7 +155,7 @@ TEST_F(RuntimeDirTest, SystemdsRuntimeDirectoryIsUsedAsItIs) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_EQ(
-      Entries(runtime.path()),
+      DirectoryNames(runtime.path()),
       (std::vector<std::string>{"admin.sock", "classifyd.pid", "plugins"}));
   const grpc::Status reload = AdminReload(runtime.path() + "/admin.sock");
   EXPECT_TRUE(reload.ok()) << reload.error_message();
@@ -173,7 +166,7 @@ TEST_F(RuntimeDirTest, SystemdsRuntimeDirectoryIsUsedAsItIs) {
   kill(pid, SIGTERM);
   const testing::ProgramResult result = daemon.Wait(std::chrono::seconds(60));
   EXPECT_EQ(result.exit_code, 0) << result.Show();
-  EXPECT_THAT(Entries(runtime.path()), IsEmpty())
+  EXPECT_THAT(DirectoryNames(runtime.path()), IsEmpty())
       << "systemd's directory stays, emptied of what the daemon made";
 }
 

@@ -10,6 +10,8 @@
  *   crash_marker = "..."    a document containing this makes classify_batch
  *                           dereference a null pointer (SIGSEGV)
  *   crash_in_create = true  create() dereferences a null pointer
+ *   exit_marker = "..."     a document containing this makes classify_batch
+ *                           call exit(0), as careless library code does
  *
  * The warm-up document the daemon classifies before publishing a classifier
  * contains "预热自检", so that marker makes a crash or hang during warm-up.
@@ -30,6 +32,7 @@ typedef struct classifyd_instance {
   char label[OPTION_CAPACITY];
   char hang_marker[OPTION_CAPACITY];
   char crash_marker[OPTION_CAPACITY];
+  char exit_marker[OPTION_CAPACITY];
   char release_file[OPTION_CAPACITY];
   char entered_file[OPTION_CAPACITY];
   long hang_ms;
@@ -85,6 +88,9 @@ static classifyd_status Create(const classifyd_instance_config* config,
     if (OptionKeyIs(o, "crash_marker")) {
       CopyOption(&o->value, instance->crash_marker);
     }
+    if (OptionKeyIs(o, "exit_marker")) {
+      CopyOption(&o->value, instance->exit_marker);
+    }
     if (OptionKeyIs(o, "release_file")) {
       CopyOption(&o->value, instance->release_file);
     }
@@ -123,6 +129,7 @@ static classifyd_status ClassifyBatch(classifyd_instance* instance,
   (void)options;
   for (size_t i = 0; i < count; ++i) {
     if (TextContains(&documents[i].text, instance->crash_marker)) Crash();
+    if (TextContains(&documents[i].text, instance->exit_marker)) exit(0);
     if (TextContains(&documents[i].text, instance->hang_marker)) Hang(instance);
   }
   for (size_t i = 0; i < count; ++i) {

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -30,6 +31,15 @@ std::string TempDir::WriteFile(const std::string& name,
       std::filesystem::path(full).parent_path());
   std::ofstream(full, std::ios::binary | std::ios::trunc) << contents;
   return full;
+}
+
+std::vector<std::string> DirectoryNames(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 }  // namespace classifyd::testing

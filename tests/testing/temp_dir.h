@@ -3,6 +3,7 @@
 #define CLASSIFYD_TESTS_TESTING_TEMP_DIR_H_
 
 #include <string>
+#include <vector>
 
 namespace classifyd::testing {
 
@@ -21,6 +22,9 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The names in `dir`, sorted.
+std::vector<std::string> DirectoryNames(const std::string& dir);
 
 }  // namespace classifyd::testing
 

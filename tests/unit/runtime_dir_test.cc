@@ -19,6 +19,7 @@ namespace classifyd {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::DirectoryNames;
 using ::testing::MatchesRegex;
 
 std::string Read(const std::string& path) {
@@ -32,15 +33,6 @@ mode_t Mode(const std::string& path) {
   struct stat st;
   EXPECT_EQ(lstat(path.c_str(), &st), 0) << path;
   return st.st_mode & 07777;
-}
-
-std::vector<std::string> Entries(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    names.push_back(e.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 // The pid of a process that has exited and been reaped.
@@ -87,7 +79,7 @@ TEST_F(RuntimeDirTest, MakesAPrivateDirectoryAndRemovesItOnExit) {
   EXPECT_EQ(dir->admin_socket(), dir->path() + "/admin.sock");
   std::ofstream(dir->plugin_copies() + "/plugin-x.so") << "copy";
   dir.reset();
-  EXPECT_THAT(Entries(base_.path()), ::testing::IsEmpty());
+  EXPECT_THAT(DirectoryNames(base_.path()), ::testing::IsEmpty());
 }
 
 TEST_F(RuntimeDirTest, TwoDaemonsGetTwoDirectories) {
@@ -128,10 +120,10 @@ TEST_F(RuntimeDirTest, SystemdsDirectoryIsUsedAsItIsAndLeftInPlace) {
   ASSERT_NE(dir, nullptr) << error;
   EXPECT_EQ(fs::path(dir->path()), fs::path(base_.path()));
   EXPECT_EQ(dir->admin_socket(), base_.path() + "/admin.sock");
-  EXPECT_THAT(Entries(dir->plugin_copies()), ::testing::IsEmpty());
+  EXPECT_THAT(DirectoryNames(dir->plugin_copies()), ::testing::IsEmpty());
   EXPECT_TRUE(fs::exists(base_.path() + "/classifyd.pid"));
   dir.reset();
-  EXPECT_EQ(Entries(base_.path()), std::vector<std::string>{"theirs"});
+  EXPECT_EQ(DirectoryNames(base_.path()), std::vector<std::string>{"theirs"});
 }
 
 TEST_F(RuntimeDirTest, SystemdsDirectoryOpenToOthersGetsAPrivateOneInside) {
@@ -204,7 +196,7 @@ TEST_F(RuntimeDirTest, AStartCleansUpAfterACrashedDaemon) {
   auto dir = RuntimeDir::Create(base_.path(), "", &error);
   ASSERT_NE(dir, nullptr) << error;
   EXPECT_FALSE(fs::exists(gone));
-  EXPECT_EQ(Entries(base_.path()),
+  EXPECT_EQ(DirectoryNames(base_.path()),
             std::vector<std::string>{fs::path(dir->path()).filename()});
 }
 
