@@ -180,6 +180,7 @@ int RemoveStaleRuntimeDirs(const std::string& base) {
 std::unique_ptr<RuntimeDir> RuntimeDir::Create(const std::string& base,
                                                const std::string& systemd_dir,
                                                std::string* error) {
+  RemoveStaleRuntimeDirs(base);
   std::unique_ptr<RuntimeDir> dir;
   if (!systemd_dir.empty() && SamePath(base, systemd_dir)) {
     std::string why = PrivateDirProblem(base);
@@ -202,7 +203,6 @@ std::unique_ptr<RuntimeDir> RuntimeDir::Create(const std::string& base,
     }
   }
   if (dir == nullptr) {
-    RemoveStaleRuntimeDirs(base);
     std::string path =
         base + "/" + kNamePrefix + std::to_string(geteuid()) + "-XXXXXX";
     if (mkdtemp(path.data()) == nullptr) {

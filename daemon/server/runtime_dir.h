@@ -38,12 +38,12 @@ std::string SystemdRuntimeDirectory();
 
 class RuntimeDir {
  public:
-  // Sets up the daemon's directory in `base` (the runtime_dir setting):
+  // Removes the leftovers of crashed daemons in `base` (the runtime_dir
+  // setting; RemoveStaleRuntimeDirs), then sets up the daemon's directory:
   // `base` itself when it is `systemd_dir` (see SystemdRuntimeDirectory)
   // and is private (owned by the daemon's user, closed to others, no other
-  // live daemon's pid file in it); otherwise a new directory in `base`,
-  // after removing the leftovers of crashed daemons there
-  // (RemoveStaleRuntimeDirs). Writes the pid file and creates plugins/.
+  // live daemon's pid file in it), else a new directory in `base`. Writes
+  // the pid file and creates plugins/.
   // Returns null, with the reason in `error`, when nothing can be made.
   static std::unique_ptr<RuntimeDir> Create(const std::string& base,
                                             const std::string& systemd_dir,
