@@ -21,7 +21,9 @@ std::vector<MergedLabel> MergeLabels(std::span<const LabelSource> sources,
   std::vector<MergedLabel> merged;
   for (const LabelSource& source : sources) {
     if (source.labels == nullptr) continue;
+    uint32_t rank = 0;
     for (const PluginLabel& label : *source.labels) {
+      ++rank;
       const LabelVote vote{
           static_cast<float>(
               std::min(1.0, static_cast<double>(label.score) * source.weight)),
@@ -36,6 +38,7 @@ std::vector<MergedLabel> MergeLabels(std::span<const LabelSource> sources,
                           vote.generation,
                           vote.evidence,
                           {}});
+        merged.back().rank = rank;
         continue;
       }
       LabelVote current{it->score, it->classifier, it->generation,
@@ -46,6 +49,7 @@ std::vector<MergedLabel> MergeLabels(std::span<const LabelSource> sources,
         it->classifier = vote.classifier;
         it->generation = vote.generation;
         it->evidence = vote.evidence;
+        it->rank = rank;
         loser = current;
       }
       if (loser.score >= min_score) it->also.push_back(loser);
@@ -55,6 +59,7 @@ std::vector<MergedLabel> MergeLabels(std::span<const LabelSource> sources,
   std::sort(merged.begin(), merged.end(),
             [](const MergedLabel& a, const MergedLabel& b) {
               if (a.score != b.score) return a.score > b.score;
+              if (a.rank != b.rank) return a.rank < b.rank;
               if (a.name != b.name) return a.name < b.name;
               return a.classifier < b.classifier;
             });

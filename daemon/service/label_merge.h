@@ -7,8 +7,10 @@
 // The other classifiers that gave the label at or above min_score are kept
 // beside it (`also`, best first), so a rules classifier's evidence is not
 // lost when a statistical one scored the same label higher. Labels under
-// min_score are dropped; the rest are sorted by score, best first (ties by
-// label name, then classifier name), and cut to top_k.
+// min_score are dropped; the rest are sorted by score, best first, and cut
+// to top_k. Ties go to the label its classifier ranked higher (plugins list
+// labels best first, and a saturated float such as 1.0f can hide an order
+// the plugin still knew), then by label name, then classifier name.
 //
 // Never silent: when no label reaches min_score but some classifier gave
 // any label, the result is exactly the best of them (same order as above),
@@ -57,6 +59,8 @@ struct MergedLabel {
   std::vector<LabelVote> also;
   // The label is under min_score: the only one, given as the best guess.
   bool low_confidence = false;
+  // 1-based position of the label in the winning classifier's own list.
+  uint32_t rank = 0;
 };
 
 // REQUIRES: the sources' strings and label vectors outlive the result.

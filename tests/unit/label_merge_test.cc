@@ -149,8 +149,19 @@ TEST(LabelMergeTest, TheBestGuessBreaksTiesLikeTheRankedList) {
   LabelSource sources[] = {{"x", 1, 1.0, &a}};
   auto merged = MergeLabels(sources, 1, 0.5f);
   ASSERT_EQ(merged.size(), 1u);
-  EXPECT_EQ(merged[0].name, "alpha");
+  EXPECT_EQ(merged[0].name, "zeta");  // Its classifier ranked it first.
   EXPECT_TRUE(merged[0].low_confidence);
+}
+
+TEST(LabelMergeTest, EqualScoresKeepTheClassifiersOwnOrder) {
+  // A one-vs-all model's sigmoids saturate: two labels can both read 1.0f
+  // although the model ranked one above the other.
+  auto a = Labels({{"society", 1.0f}, {"entertainment", 1.0f}});
+  LabelSource sources[] = {{"x", 1, 1.0, &a}};
+  auto merged = MergeLabels(sources, 5, 0.1f);
+  ASSERT_EQ(merged.size(), 2u);
+  EXPECT_EQ(merged[0].name, "society");
+  EXPECT_EQ(merged[1].name, "entertainment");
 }
 
 TEST(LabelMergeTest, ClassifiersThatGaveNoLabelGiveNoBestGuess) {
