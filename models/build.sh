@@ -186,7 +186,8 @@ start=$(stamp)
     --train-bin "$bin" --set corpus-en/valid.tsv --out calibration-en.tsv >&2 &&
   "$python" "$here/calibrate.py" lexicon --rules "$here/lexicon/rules.toml" \
     --lexicon-bin "$build/bin/classifyd-lexicon" \
-    --set devsets/cctv_calib.lead.tsv --set devsets/toutiao_world.tsv \
+    --set corpus/valid.tsv --set 10:devsets/cctv_calib.lead.tsv \
+    --set 10:devsets/toutiao_world.tsv \
     --min-positives 20 --out calibration-lexicon.tsv >&2)
 record calibrate "$(( $(stamp) - start ))"
 "$python" "$here/weak/measure.py" --data "$data" --json "$work/weak.json" >&2

@@ -11,7 +11,8 @@ positive documents use one map fitted on all labels pooled (`*`).
     models/calibrate.py fasttext --model MODEL.ftz --train-bin classifyd-train \\
         --set corpus/valid.tsv --set 10:devsets/cctv_calib.lead.tsv --out FILE
     models/calibrate.py lexicon --rules rules.toml --lexicon-bin classifyd-lexicon \\
-        --set devsets/cctv_calib.lead.tsv --set toutiao_world.tsv --out FILE
+        --set corpus/valid.tsv --set 10:devsets/cctv_calib.lead.tsv \\
+        --set 10:devsets/toutiao_world.tsv --out FILE
 
 A --set is a labelled TSV (`label[,label...]<TAB>text`), optionally prefixed
 with a weight (`10:path`: each of its documents counts ten times, so the few
@@ -21,7 +22,9 @@ The output is the daemon's calibration file (docs/plugins.md,
 "Calibration"): one line per label of `raw:calibrated` knots, raw ascending,
 calibrated non-decreasing. The fastText model is asked for every label of
 every document; the lexicon gives a score only when a rule matched, so its
-maps are fitted on the documents it labelled.
+maps are fitted on the documents it labelled. The older single-label sets
+count a right second topic as wrong, which keeps the rules from outranking
+a statistical label they merely add to.
 """
 
 import argparse
@@ -101,19 +104,36 @@ def observations(sets, scores_of, every_label):
 
 
 def fit(x, y, w):
-    """Knots [(raw, calibrated)] of an isotonic fit."""
+    """Knots [(raw, calibrated)] of an isotonic fit, strictly increasing.
+
+    Isotonic regression is a step function; its flat steps would give many
+    raw scores one calibrated value, and the daemon would then order such
+    labels by name instead of by score. The knots are therefore the centres
+    of the steps: linear interpolation between them keeps the fit's values
+    at the centres and keeps every order of raw scores.
+    """
     iso = IsotonicRegression(y_min=0.0, y_max=MAX_PROBABILITY,
                              out_of_bounds="clip")
     iso.fit(np.asarray(x), np.asarray(y), sample_weight=np.asarray(w))
     xs, ys = iso.X_thresholds_, iso.y_thresholds_
-    if len(xs) > MAX_KNOTS:
-        pick = np.unique(np.linspace(0, len(xs) - 1, MAX_KNOTS).round()
+    centres = []
+    i = 0
+    while i < len(xs):
+        j = i
+        while j + 1 < len(xs) and ys[j + 1] == ys[i]:
+            j += 1
+        centres.append(((xs[i] + xs[j]) / 2, float(ys[i])))
+        i = j + 1
+    if len(centres) > MAX_KNOTS:
+        pick = np.unique(np.linspace(0, len(centres) - 1, MAX_KNOTS).round()
                          .astype(int))
-        xs, ys = xs[pick], ys[pick]
-    knots = [(0.0, float(ys[0]))] if xs[0] > 0 else []
-    knots += [(float(a), float(b)) for a, b in zip(xs, ys)]
+        centres = [centres[k] for k in pick]
+    # Ends: a little below the first centre and above the last, so scores
+    # beyond them keep their order too.
+    knots = [(0.0, centres[0][1] * 0.5)] if centres[0][0] > 0 else []
+    knots += [(float(a), b) for a, b in centres]
     if knots[-1][0] < 1.0:
-        knots.append((1.0, knots[-1][1]))
+        knots.append((1.0, knots[-1][1] + (1.0 - knots[-1][1]) * 0.05))
     return knots
 
 
@@ -125,7 +145,7 @@ def write(path, maps, header):
         for label, (knots, n, positives) in maps.items():
             f.write("# %s: %d documents, %d with the label\n" %
                     (label, n, positives))
-            f.write(label + "\t" + " ".join("%.4g:%.4g" % k for k in knots) +
+            f.write(label + "\t" + " ".join("%.6g:%.6g" % k for k in knots) +
                     "\n")
 
 

@@ -45,13 +45,13 @@ KEY_LABELS = ["diplomacy", "politics", "health", "science", "military",
               "disaster", "finance"]
 
 
-def start_daemon(build, workdir):
+def start_daemon(build, workdir, plugin_dir):
     port_file = workdir / "port"
     log = open(workdir / "classifyd.log", "w")
     proc = subprocess.Popen(
         [str(build / "bin/classifyd"), "--listen", "127.0.0.1:0",
          "--port-file", str(port_file),
-         "--plugin-dir", str(ROOT / "models/plugins.d"),
+         "--plugin-dir", str(plugin_dir),
          "--plugin-lib-dir", str(build / "lib/classifyd/plugins"),
          "--runtime-dir", str(workdir), "--admin-socket", "none",
          "--watch", "false"],
@@ -201,13 +201,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build-dir", default=str(ROOT / "build/release"))
     parser.add_argument("--out", default=str(HERE / "EVALUATION.md"))
+    parser.add_argument("--plugin-dir", default=str(HERE / "plugins.d"),
+                        help="manifests to serve (default: the bundled ones)")
+    parser.add_argument("--figures", default=str(HERE / "figures"),
+                        help="where the PNG figures go")
     args = parser.parse_args()
     build = pathlib.Path(args.build_dir).resolve()
     dev = build / "models/devsets"
     corpus = build / "models/corpus"
     if not (dev / "cctv2023.lead.tsv").exists():
         sys.exit(f"evaluate_daemon: no dev sets in {dev}; run models/build.sh")
-    figures = HERE / "figures"
+    figures = pathlib.Path(args.figures)
     figures.mkdir(exist_ok=True)
 
     current = [("CCTV 2023, headline + lead", dev / "cctv2023.lead.tsv"),
@@ -222,7 +226,7 @@ def main():
 
     results, streams = {}, {}
     with tempfile.TemporaryDirectory(prefix="classifyd-eval-") as tmp:
-        proc, port = start_daemon(build, pathlib.Path(tmp))
+        proc, port = start_daemon(build, pathlib.Path(tmp), args.plugin_dir)
         try:
             for name, tsv in current + held_out:
                 results[name] = {"merged": run_eval(build, port, tsv),

@@ -98,21 +98,25 @@ void PrintLabels(const ClassifyResponse& response,
   if (!response.language().empty()) {
     std::printf("language: %s\n", response.language().c_str());
   }
-  // A classifier that failed did not fail the document, but the user
-  // should know its labels are missing. FAILED_PRECONDITION is mostly a
-  // classifier that does not cover the document's language (its manifest's
-  // `languages`): expected, so only a note.
+  // A classifier that does not cover the document's language
+  // (FAILED_PRECONDITION, from its manifest's `languages`) was routed
+  // around, as expected: one line says which. Any other failure did not
+  // fail the document, but the user should know its labels are missing.
+  std::string skipped;
   for (const auto& run : response.classifiers()) {
     const int code = run.status().code();
-    if (code == 0) continue;
-    std::fprintf(stderr,
-                 code == grpc::StatusCode::FAILED_PRECONDITION
-                     ? "classifyctl: note: classifier %s did not run on this "
-                       "document: %s: %s\n"
-                     : "classifyctl: warning: classifier %s failed on this "
-                       "document: %s: %s\n",
-                 run.name().c_str(), StatusCodeName(code).c_str(),
-                 run.status().message().c_str());
+    if (code == grpc::StatusCode::FAILED_PRECONDITION) {
+      skipped += (skipped.empty() ? "" : ", ") + run.name();
+    } else if (code != 0) {
+      std::fprintf(stderr,
+                   "classifyctl: warning: classifier %s failed on this "
+                   "document: %s: %s\n",
+                   run.name().c_str(), StatusCodeName(code).c_str(),
+                   run.status().message().c_str());
+    }
+  }
+  if (!skipped.empty()) {
+    std::printf("not for this language: %s\n", skipped.c_str());
   }
 }
 

@@ -126,9 +126,9 @@ _COMPILED = [(label, [re.compile(p, re.IGNORECASE) for p in pats])
 # body), where a headline alone rarely names the topic.
 LEAD_LABELS = {"disaster", "weather", "military"}
 
-# Labels a broad rule may add only when the row has no label from a more
-# specific one: the catch-all vocabulary of state media (改革, 发展, 项目)
-# would otherwise put `finance` or `politics` on everything.
+# Labels whose rules use the catch-all vocabulary of state media (改革,
+# 政策, 项目, 企业): they are listed after the labels of more specific rules,
+# so a story's first label is the most specific topic found.
 GENERAL = {"finance", "politics", "technology", "culture", "society"}
 
 
@@ -139,7 +139,6 @@ def labels_for(title, lead=""):
         text = title + " " + lead if label in LEAD_LABELS else title
         if any(p.search(text) for p in patterns):
             (general if label in GENERAL else specific).append(label)
-    # A general label is kept beside specific ones, after them.
     return specific + general
 
 

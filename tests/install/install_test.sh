@@ -69,8 +69,15 @@ for f in bin/classifyd bin/classifyctl \
     "$CONFDIR/classifyd.toml" \
     "$CONFDIR/plugins.d/news-topics.toml" \
     "$CONFDIR/plugins.d/lexicon.toml" \
+    "$CONFDIR/plugins.d/news-topics-en.toml" \
+    "$CONFDIR/plugins.d/lexicon-en.toml" \
     share/classifyd/models/news-topics/model.ftz \
+    share/classifyd/models/news-topics/calibration.tsv \
+    share/classifyd/models/news-topics-en/model.ftz \
+    share/classifyd/models/news-topics-en/calibration.tsv \
     share/classifyd/models/lexicon/rules.toml \
+    share/classifyd/models/lexicon/calibration.tsv \
+    share/classifyd/models/lexicon-en/rules.toml \
     share/doc/classifyd/examples/wordlist/CMakeLists.txt \
     share/doc/classifyd/examples/wordlist/wordlist_plugin.cc; do
   [[ -f "$P/$f" ]] || fail "not installed: $f"
@@ -156,7 +163,8 @@ ready() {
     grep -qE "^$name +READY " <<<"$table" || return 1
   done
 }
-wait_for "the bundled classifiers READY" ready lexicon news-topics
+wait_for "the bundled classifiers READY" ready lexicon news-topics \
+  lexicon-en news-topics-en
 
 step "the example plugins hot-load through a ConfigMap-style update"
 mkdir -p "$CONFIG/..v2/plugins.d"

@@ -163,18 +163,27 @@ TEST_F(LanguageTest, ListPluginsShowsTheLanguages) {
   EXPECT_THAT(list.plugins(2).languages(), ElementsAre("zh"));
 }
 
-TEST(BundledManifestsTest, CoverChineseOnly) {
-  // The shipped manifests, with their relative model paths made absolute.
-  testing::TempDir plugins;
-  for (const char* name : {"news-topics.toml", "lexicon.toml"}) {
+// The shipped manifests (models/plugins.d), with their relative paths
+// (model, calibration) made absolute, in a directory of their own.
+std::unique_ptr<DaemonProcess> StartBundled(
+    testing::TempDir& plugins, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
     std::ifstream in(testing::SourceDir() + "/models/plugins.d/" + name);
     std::string text((std::istreambuf_iterator<char>(in)), {});
-    const std::string relative = "model = \"../";
-    text.replace(text.find(relative), relative.size(),
-                 "model = \"" + testing::SourceDir() + "/models/");
+    const std::string relative = "= \"../";
+    for (size_t at = text.find(relative); at != std::string::npos;
+         at = text.find(relative, at)) {
+      text.replace(at, relative.size(),
+                   "= \"" + testing::SourceDir() + "/models/");
+    }
     plugins.WriteFile(name, text);
   }
-  auto daemon = DaemonProcess::Start(plugins.path());
+  return DaemonProcess::Start(plugins.path());
+}
+
+TEST(BundledManifestsTest, TheChineseClassifiersCoverChineseOnly) {
+  testing::TempDir plugins;
+  auto daemon = StartBundled(plugins, {"news-topics.toml", "lexicon.toml"});
   ASSERT_NE(daemon, nullptr);
   auto stub = v1::Classifier::NewStub(daemon->NewChannel());
   v1::ClassifyRequest request;
@@ -197,6 +206,30 @@ TEST(BundledManifestsTest, CoverChineseOnly) {
   ASSERT_NE(fraud, response.labels().end()) << response.DebugString();
   EXPECT_EQ(fraud->plugin(), "lexicon");
   EXPECT_THAT(fraud->evidence(), ::testing::Contains("電信詐騙"));
+}
+
+TEST(BundledManifestsTest, EnglishGoesToTheEnglishClassifiers) {
+  testing::TempDir plugins;
+  auto daemon =
+      StartBundled(plugins, {"news-topics.toml", "lexicon.toml",
+                             "news-topics-en.toml", "lexicon-en.toml"});
+  ASSERT_NE(daemon, nullptr);
+  auto stub = v1::Classifier::NewStub(daemon->NewChannel());
+  v1::ClassifyRequest request;
+  request.set_text(kEnglish);
+  v1::ClassifyResponse response;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub->Classify(&context, request, &response).ok());
+  EXPECT_EQ(response.language(), "en");
+  ASSERT_GT(response.labels_size(), 0);
+  for (const v1::Label& label : response.labels()) {
+    EXPECT_THAT(label.plugin(), ::testing::EndsWith("-en")) << label.name();
+  }
+  // Every score is in [0, 1] after calibration.
+  for (const v1::Label& label : response.labels()) {
+    EXPECT_GE(label.score(), 0.0f);
+    EXPECT_LE(label.score(), 1.0f);
+  }
 }
 
 }  // namespace
