@@ -26,30 +26,13 @@ SIB_LABELS = {"science/technology": "science", "politics": "politics",
 SIB_LANGS = ("zho_Hans", "zho_Hant", "yue_Hant", "eng_Latn")
 
 
-def hand_labels(path):
-    out = {}
-    with path.open(encoding="utf-8") as f:
-        next(f)
-        for line in f:
-            key, labels, _ = line.rstrip("\n").split("\t", 2)
-            out[key] = labels
-    return out
-
-
-def hand_labels_with_text(path):
-    with path.open(encoding="utf-8") as f:
-        next(f)
-        for line in f:
-            _, labels, text = line.rstrip("\n").split("\t", 2)
-            yield labels, text
-
-
 def clean(text):
     return " ".join(text.split())
 
 
 def write_cctv(data, labels_file, out, name, with_title_only):
-    labels = hand_labels(labels_file)
+    labels = {k: ",".join(v[0])
+              for k, v in devset.read_hand_labels(labels_file).items()}
     rows = {r["key"]: r for r in devset.read_cctv(data) if r["key"] in labels}
     missing = set(labels) - set(rows)
     if missing:
@@ -91,8 +74,9 @@ def main():
                    False)
     write_sib(args.data, args.out)
     with (args.out / "toutiao_world.tsv").open("w", encoding="utf-8") as o:
-        for labels, title in hand_labels_with_text(HERE / "toutiao_world.tsv"):
-            o.write(f"{labels}\t{clean(title)}\n")
+        hand = devset.read_hand_labels(HERE / "toutiao_world.tsv")
+        for labels, title in hand.values():
+            o.write(f"{','.join(labels)}\t{clean(title)}\n")
     print(f"devsets: cctv2023 {n}, cctv_calib {m}, sib200 x{len(SIB_LANGS)} "
           f"-> {args.out}")
 

@@ -33,6 +33,18 @@ def lead(text):
     return first[:LEAD_CHARS]
 
 
+def read_hand_labels(path):
+    """key -> (labels, title) of a hand-label file (cctv2023.tsv,
+    cctv_calib.tsv, toutiao_world.tsv: key, labels, title; one header)."""
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            key, labels, title = line.rstrip("\n").split("\t", 2)
+            out[key] = (labels.split(","), title)
+    return out
+
+
 def read_keys(path):
     """The keys (first column) of a hand-label file such as cctv_calib.tsv."""
     with open(path, encoding="utf-8") as f:

@@ -28,16 +28,6 @@ import devset  # noqa: E402
 import rules  # noqa: E402
 
 
-def read_labels(path):
-    out = {}
-    with path.open(encoding="utf-8") as f:
-        next(f)
-        for line in f:
-            key, labels, title = line.rstrip("\n").split("\t", 2)
-            out[key] = (labels.split(","), title)
-    return out
-
-
 def score(rows, fn):
     """rows: [(gold labels, title, lead)] -> report dict."""
     given = collections.Counter()
@@ -94,13 +84,13 @@ def main():
     parser.add_argument("--json", type=pathlib.Path)
     parser.add_argument("--lexicon", help="classifyd-lexicon binary")
     args = parser.parse_args()
-    hand = read_labels(HERE.parent / "devsets" / "cctv_calib.tsv")
+    hand = devset.read_hand_labels(HERE.parent / "devsets" / "cctv_calib.tsv")
     cctv = [(hand[r["key"]][0], r["title"], devset.lead(r["text"]))
             for r in devset.read_cctv(args.data) if r["key"] in hand]
     reports = {"cctv_calib": score(cctv, rules.labels_for)}
     world_path = HERE.parent / "devsets" / "toutiao_world.tsv"
     world = [(labels, title, "") for labels, title in
-             read_labels(world_path).values()]
+             devset.read_hand_labels(world_path).values()]
     reports["toutiao_world"] = score(
         world, lambda t, l: rules.world_labels(t, l, fallback=False))
     if args.lexicon:
