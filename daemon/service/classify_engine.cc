@@ -9,12 +9,22 @@
 #include <vector>
 
 #include "plugin/guarded_classify.h"
+#include "plugin/manifest.h"
 #include "service/label_merge.h"
 #include "service/language_detector.h"
 #include "service/request_validation.h"
 
 namespace classifyd {
 namespace {
+
+// A requested classifier name, quoted for an error message. Only a name
+// that could be a classifier's is echoed: anything else (20 KB of it, or
+// control characters) would bloat or garble the status, so it is described.
+std::string Quoted(const std::string& name) {
+  if (IsValidClassifierName(name)) return "'" + name + "'";
+  return "(not a valid classifier name: " + std::to_string(name.size()) +
+         " bytes)";
+}
 
 void SetError(v1::ClassifyResponse* response, int code,
               const std::string& message) {
@@ -130,8 +140,8 @@ class Call {
                              [&](const auto& c) { return c->name() == name; });
       if (it == classifiers_.end()) {
         SetError(responses_[d], grpc::StatusCode::NOT_FOUND,
-                 "unknown classifier '" + name +
-                     "' (ready: " + ReadyNames(snapshot_) + ")");
+                 "unknown classifier " + Quoted(name) +
+                     " (ready: " + ReadyNames(snapshot_) + ")");
         return false;
       }
       plan(d, it - classifiers_.begin()) = Plan::kRun;

@@ -240,6 +240,14 @@ const Row kRows[] = {
        request.add_plugins("nope");
        return m.ClassifyCode(request, "unknown classifier 'nope'");
      }},
+    {"HugeUnknownClassifierNameIsNotEchoed", grpc::StatusCode::NOT_FOUND,
+     [](Matrix& m) {
+       auto request = Matrix::Request("x");
+       request.add_plugins(std::string(20 << 10, 'n'));
+       return m.ClassifyCode(request,
+                             "unknown classifier (not a valid classifier "
+                             "name: 20480 bytes)");
+     }},
     {"TopKOverTheLimit", grpc::StatusCode::INVALID_ARGUMENT,
      [](Matrix& m) {
        auto request = Matrix::Request("x");
