@@ -107,8 +107,8 @@ def fit(x, y, w):
     """Knots [(raw, calibrated)] of an isotonic fit, strictly increasing.
 
     Isotonic regression is a step function; its flat steps would give many
-    raw scores one calibrated value, and the daemon would then order such
-    labels by name instead of by score. The knots are therefore the centres
+    raw scores one calibrated value, and labels the raw scores ranked would
+    tie in the daemon's merge. The knots are therefore the centres
     of the steps: linear interpolation between them keeps the fit's values
     at the centres and keeps every order of raw scores.
     """
