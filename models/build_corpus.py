@@ -90,8 +90,6 @@ SETS = {
     "bbc": ("bbc", "bbc_news_en_plus"),
     "sib200_en": ("sib200_en", "sib200_topic"),
 }
-# The English model's sets (models/build.sh --lang en).
-ENGLISH_SETS = "ag_news,bbc,sib200_en"
 DEFAULT_SETS = ("nlpcc2017,clue_tnews,fewclue_tnews,thucnews,duee,cec,"
                 "toutiao,cctv,sib200")
 # Which occurrence's text a merged row keeps: un-segmented sources first.
@@ -278,8 +276,8 @@ def read_toutiao(root):
 
 def read_cctv(root):
     """CCTV stories outside the dev window and the calibration sample, as
-    two training rows each: the headline, and the headline with the start
-    of the body. Source label: the broadcast section."""
+    training rows: the headline, the headline with the start of the body,
+    or both (CCTV_ROWS). Source label: the broadcast section."""
     calib = devset.read_keys(os.path.join(os.path.dirname(
         os.path.abspath(__file__)), "devsets", "cctv_calib.tsv"))
     section = {"国际联播快讯": "world", "国内联播快讯": "domestic"}
