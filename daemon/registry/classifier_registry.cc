@@ -84,7 +84,10 @@ bool ClassifierRegistry::HasReady() const {
 }
 
 bool ClassifierRegistry::HasAnswering() const {
-  for (const auto& c : Snapshot()->classifiers) {
+  // Held for the loop: a range-for over a temporary's member keeps only the
+  // member, and a reload may drop the last other reference meanwhile.
+  const std::shared_ptr<const ClassifierSnapshot> snapshot = Snapshot();
+  for (const auto& c : snapshot->classifiers) {
     if (c->call_health().stuck_calls.load() == 0) return true;
   }
   return false;

@@ -64,9 +64,10 @@ class PluginWatcherTest : public ::testing::Test {
 
   std::set<std::string> Serving() const {
     std::set<std::string> names;
-    for (const auto& c : registry_->Snapshot()->classifiers) {
-      names.insert(c->name());
-    }
+    // Held for the loop: a temporary snapshot would die before it, while
+    // the reload thread publishes the next one.
+    const auto snapshot = registry_->Snapshot();
+    for (const auto& c : snapshot->classifiers) names.insert(c->name());
     return names;
   }
 
@@ -137,8 +138,16 @@ TEST_F(PluginWatcherTest, ADirectoryRenamedAwayAndReplacedIsRescanned) {
     return Serving() == std::set<std::string>{"a"};
   })) << "b is still serving";
 
-  // Changes in the old directory no longer count.
-  const uint64_t settled = coordinator_->completed();
+  // Changes in the old directory no longer count. The replacement may
+  // bring a second rescan (the name appearing, then its files): wait until
+  // the count stays put before taking it.
+  uint64_t settled = coordinator_->completed();
+  for (int i = 0; i < 20; ++i) {
+    std::this_thread::sleep_for(kQuiet * 10);
+    const uint64_t now = coordinator_->completed();
+    if (now == settled) break;
+    settled = now;
+  }
   Write(root_.path() + "/plugins.old", "d.toml", KeywordManifest("w=wee"));
   std::this_thread::sleep_for(kQuiet * 10);
   EXPECT_EQ(coordinator_->completed(), settled);
