@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "classifyd/v1/classifier.grpc.pb.h"
+#include "testing/classify_call.h"
 #include "testing/daemon_process.h"
 #include "testing/temp_dir.h"
 
@@ -54,13 +55,8 @@ class LanguageTest : public ::testing::Test {
   grpc::Status Classify(const std::string& text,
                         const std::vector<std::string>& plugins,
                         v1::ClassifyResponse* response) {
-    v1::ClassifyRequest request;
-    request.set_text(text);
-    for (const std::string& p : plugins) request.add_plugins(p);
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(30));
-    return stub_->Classify(&context, request, response);
+    return testing::ClassifyText(*stub_, text, response, plugins,
+                                 std::chrono::seconds(30));
   }
 
   // name -> status code of each ClassifierRun.
@@ -186,18 +182,14 @@ TEST(BundledManifestsTest, TheChineseClassifiersCoverChineseOnly) {
   auto daemon = StartBundled(plugins, {"news-topics.toml", "lexicon.toml"});
   ASSERT_NE(daemon, nullptr);
   auto stub = v1::Classifier::NewStub(daemon->NewChannel());
-  v1::ClassifyRequest request;
-  request.set_text(kEnglish);
   v1::ClassifyResponse response;
-  grpc::ClientContext context;
-  const grpc::Status status = stub->Classify(&context, request, &response);
+  const grpc::Status status = testing::ClassifyText(*stub, kEnglish, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(status.error_message(),
             "no classifier covers language 'en' (covered: zh)");
   // A Traditional headline reaches both (issue 12's).
-  request.set_text("警方破獲電信詐騙集團");
-  grpc::ClientContext again;
-  ASSERT_TRUE(stub->Classify(&again, request, &response).ok());
+  ASSERT_TRUE(
+      testing::ClassifyText(*stub, "警方破獲電信詐騙集團", &response).ok());
   EXPECT_EQ(response.language(), "zh-Hant");
   EXPECT_EQ(response.classifiers_size(), 2);
   const auto fraud =
@@ -215,11 +207,8 @@ TEST(BundledManifestsTest, EnglishGoesToTheEnglishClassifiers) {
                              "news-topics-en.toml", "lexicon-en.toml"});
   ASSERT_NE(daemon, nullptr);
   auto stub = v1::Classifier::NewStub(daemon->NewChannel());
-  v1::ClassifyRequest request;
-  request.set_text(kEnglish);
   v1::ClassifyResponse response;
-  grpc::ClientContext context;
-  ASSERT_TRUE(stub->Classify(&context, request, &response).ok());
+  ASSERT_TRUE(testing::ClassifyText(*stub, kEnglish, &response).ok());
   EXPECT_EQ(response.language(), "en");
   ASSERT_GT(response.labels_size(), 0);
   for (const v1::Label& label : response.labels()) {

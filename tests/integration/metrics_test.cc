@@ -20,6 +20,7 @@
 
 #include "classifyd/v1/admin.grpc.pb.h"
 #include "classifyd/v1/classifier.grpc.pb.h"
+#include "testing/classify_call.h"
 #include "testing/daemon_process.h"
 #include "testing/temp_dir.h"
 
@@ -156,15 +157,11 @@ class MetricsTest : public ::testing::Test {
 
   grpc::Status Classify(const std::string& text,
                         const std::string& plugin = "") {
-    v1::ClassifyRequest request;
-    request.set_id("d");
-    request.set_text(text);
-    if (!plugin.empty()) request.add_plugins(plugin);
     v1::ClassifyResponse response;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(30));
-    return stub_->Classify(&context, request, &response);
+    std::vector<std::string> classifiers;
+    if (!plugin.empty()) classifiers.push_back(plugin);
+    return testing::ClassifyText(*stub_, text, &response, classifiers,
+                                 std::chrono::seconds(30));
   }
 
   v1::ListPluginsResponse ListPlugins() {

@@ -25,6 +25,7 @@
 
 #include "classifyd/v1/admin.grpc.pb.h"
 #include "classifyd/v1/classifier.grpc.pb.h"
+#include "testing/classify_call.h"
 #include "testing/daemon_process.h"
 #include "testing/temp_dir.h"
 
@@ -89,13 +90,7 @@ class PluginFaultsTest : public ::testing::Test {
 
   grpc::Status Classify(const std::string& text, v1::ClassifyResponse* response,
                         const std::vector<std::string>& plugins = {}) {
-    v1::ClassifyRequest request;
-    request.set_id("d");
-    request.set_text(text);
-    for (const auto& p : plugins) request.add_plugins(p);
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + kPatience);
-    return stub_->Classify(&context, request, response);
+    return testing::ClassifyText(*stub_, text, response, plugins, kPatience);
   }
 
   // A forced reload of `name` through the admin socket, which must load a

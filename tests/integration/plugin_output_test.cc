@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "classifyd/v1/classifier.grpc.pb.h"
+#include "testing/classify_call.h"
 #include "testing/daemon_process.h"
 #include "testing/temp_dir.h"
 
@@ -63,13 +64,7 @@ class PluginOutputTest : public ::testing::Test {
 
   grpc::Status Classify(const std::string& text, v1::ClassifyResponse* response,
                         const std::vector<std::string>& plugins = {}) {
-    v1::ClassifyRequest request;
-    request.set_id("d");
-    request.set_text(text);
-    for (const auto& p : plugins) request.add_plugins(p);
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + kPatience);
-    return stub_->Classify(&context, request, response);
+    return testing::ClassifyText(*stub_, text, response, plugins, kPatience);
   }
 
   static const v1::ClassifierRun* Run(const v1::ClassifyResponse& response,
