@@ -1,5 +1,6 @@
 #include "service/classify_engine.h"
 
+#include <absl/strings/str_join.h>
 #include <grpcpp/support/status.h>
 
 #include <algorithm>
@@ -34,12 +35,10 @@ void SetError(v1::ClassifyResponse* response, int code,
 }
 
 std::string ReadyNames(const ClassifierSnapshot& snapshot) {
-  std::string names;
-  for (const auto& c : snapshot.classifiers) {
-    if (!names.empty()) names += ", ";
-    names += c->name();
-  }
-  return names.empty() ? "none" : names;
+  if (snapshot.classifiers.empty()) return "none";
+  return absl::StrJoin(
+      snapshot.classifiers, ", ",
+      [](std::string* out, const auto& c) { out->append(c->name()); });
 }
 
 // Appends each of `languages` not yet in `list` ("zh, en").
@@ -50,15 +49,6 @@ void AddLanguages(const std::vector<std::string>& languages,
       list->push_back(language);
     }
   }
-}
-
-std::string JoinLanguages(const std::vector<std::string>& languages) {
-  std::string out;
-  for (const std::string& language : languages) {
-    if (!out.empty()) out += ", ";
-    out += language;
-  }
-  return out;
 }
 
 // True if a classifier declaring `covered` (empty: every language) runs on
@@ -169,7 +159,7 @@ class Call {
     if (!any) {
       SetError(responses_[d], grpc::StatusCode::FAILED_PRECONDITION,
                "no classifier covers language '" + language +
-                   "' (covered: " + JoinLanguages(covered) + ")");
+                   "' (covered: " + absl::StrJoin(covered, ", ") + ")");
     }
     return any;
   }
@@ -262,8 +252,8 @@ class Call {
         run->mutable_status()->set_code(grpc::StatusCode::FAILED_PRECONDITION);
         run->mutable_status()->set_message(
             "does not cover language '" + response->language() +
-            "' (covers: " + JoinLanguages(classifier.manifest().languages) +
-            ")");
+            "' (covers: " +
+            absl::StrJoin(classifier.manifest().languages, ", ") + ")");
         continue;
       }
       const DocumentOutcome& outcome = outcomes_[d * count_ + c];
