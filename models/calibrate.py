@@ -28,12 +28,16 @@ a statistical label they merely add to.
 """
 
 import argparse
-import json
+import os
 import subprocess
 import sys
 
 import numpy as np
 from sklearn.isotonic import IsotonicRegression
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "lexicon"))
+import matcher  # noqa: E402
 
 # At most this many knots per label: isotonic regression yields a step per
 # distinct score; the daemon interpolates linearly between knots, so a few
@@ -75,14 +79,6 @@ def fasttext_scores(binary, model, texts):
             scores[label] = float(score)
         result.append(scores)
     return result
-
-
-def lexicon_scores(binary, rules, texts):
-    out = subprocess.run([binary, "classify", rules],
-                         input="\n".join(texts) + "\n", capture_output=True,
-                         text=True, check=True)
-    return [{l["label"]: l["score"] for l in json.loads(line)["labels"]}
-            for line in out.stdout.splitlines()]
 
 
 def observations(sets, scores_of, every_label):
@@ -168,7 +164,7 @@ def main():
             labels)
     else:
         obs = observations(
-            sets, lambda t: lexicon_scores(args.lexicon_bin, args.rules, t),
+            sets, lambda t: matcher.scores(args.lexicon_bin, args.rules, t),
             None)
     pooled = ([], [], [])
     for x, y, w in obs.values():

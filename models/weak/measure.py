@@ -18,13 +18,14 @@ import argparse
 import collections
 import json
 import pathlib
-import subprocess
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "devsets"))
+sys.path.insert(0, str(HERE.parent / "lexicon"))
 import devset  # noqa: E402
+import matcher  # noqa: E402
 import rules  # noqa: E402
 
 
@@ -44,7 +45,7 @@ def score(rows, fn):
         for label in weak:
             given[label] += 1
             right[label] += label in gold
-    labels = sorted(set(given) | set(support), key=lambda l: -support[l])
+    labels = sorted(set(given) | set(support), key=lambda l: (-support[l], l))
     return {
         "rows": len(rows), "unlabelled": unlabelled,
         "first_label_precision": first_right / max(1, len(rows) - unlabelled),
@@ -55,17 +56,14 @@ def score(rows, fn):
 
 
 def lexicon_fn(binary, rows):
-    """A labelling function answering from the lexicon's output for `rows`."""
-    texts = [(title + " " + lead).replace("\n", " ") for _, title, lead in rows]
-    out = subprocess.run(
-        [binary, "classify", str(HERE.parent / "lexicon" / "rules.toml")],
-        input="\n".join(texts) + "\n", capture_output=True, text=True,
-        check=True).stdout.splitlines()
-    answers = {}
-    for text, line in zip(texts, out):
-        labels = sorted(json.loads(line)["labels"], key=lambda l: -l["score"])
-        answers[text] = [l["label"] for l in labels]
-    return lambda title, lead: answers[(title + " " + lead).replace("\n", " ")]
+    """A labelling function answering from the lexicon's output for `rows`,
+    best label first."""
+    texts = [title + " " + lead for _, title, lead in rows]
+    rules = HERE.parent / "lexicon" / "rules.toml"
+    answers = {text: sorted(found, key=lambda l: -found[l])
+               for text, found in zip(texts,
+                                      matcher.scores(binary, rules, texts))}
+    return lambda title, lead: answers[title + " " + lead]
 
 
 def print_report(name, report):
