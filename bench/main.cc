@@ -34,6 +34,7 @@ struct Common {
   double warmup = 0.5;
   double duration = 3;
   std::string tsv;
+  std::string label;  // Replaces the scenario name in the result.
 };
 
 void AddCommon(CLI::App* app, Common& c) {
@@ -56,6 +57,9 @@ void AddCommon(CLI::App* app, Common& c) {
   app->add_option("--tsv", c.tsv,
                   "Append the result as a TSV row to this file (header "
                   "written when the file is new)");
+  app->add_option("--label", c.label,
+                  "Scenario name to record instead of the mode's own, e.g. "
+                  "stream-x1@python for a peer server's run");
 }
 
 void AddLoad(CLI::App* app, LoadOptions& o) {
@@ -71,7 +75,8 @@ void AddLoad(CLI::App* app, LoadOptions& o) {
       ->capture_default_str();
 }
 
-int Emit(const Result& r, const Common& c) {
+int Emit(Result r, const Common& c) {
+  if (!c.label.empty()) r.scenario = c.label;
   std::cout << ResultText(r) << std::flush;
   if (!c.tsv.empty()) {
     const bool fresh = !std::ifstream(c.tsv).good() ||

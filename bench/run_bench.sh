@@ -21,6 +21,12 @@
 #   --build-dir DIR   (default build/release)
 #   --no-build        use the binaries already built
 #   --out DIR         where results go (default <build-dir>/bench-results/<time>)
+#   --peers "..."     peer servers run interleaved with classifyd on every
+#                     gRPC scenario, same model, same core: subset of
+#                     sync (bench/peers/sync_server.cc, a plain synchronous
+#                     C++ server) and python (bench/peers/python_server.py,
+#                     grpcio + the fasttext module); "" for none
+#                     (default "sync python")
 #
 # A full run with the defaults takes about 3 minutes on 2 cores (--reps 5:
 # 4.5 minutes).
@@ -42,8 +48,9 @@ client_core=0
 build_dir=$root/build/release
 build=1
 out=""
+peers="sync python"
 
-usage() { sed -n '2,26p' "$0" >&2; exit 2; }
+usage() { sed -n '2,32p' "$0" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case $1 in
     --duration) duration=$2; shift 2 ;;
@@ -59,6 +66,7 @@ while [[ $# -gt 0 ]]; do
     --build-dir) build_dir=$(realpath -m "$2"); shift 2 ;;
     --no-build) build=0; shift ;;
     --out) out=$(realpath -m "$2"); shift 2 ;;
+    --peers) peers=$2; shift 2 ;;
     -h|--help) usage ;;
     *) echo "run_bench.sh: unknown option '$1'" >&2; usage ;;
   esac
@@ -73,12 +81,23 @@ if [[ $build -eq 1 ]]; then
       -DCLASSIFYD_BUILD_BENCH=ON >&2
   fi
   log "building classifyd, fasttext plugin, classifyd-bench in $build_dir"
-  ninja -C "$build_dir" -j2 classifyd fasttext classifyd-bench >&2
+  ninja -C "$build_dir" -j2 classifyd fasttext classifyd-bench \
+    classifyd-peer-sync classifyd_python_client >&2
 fi
 daemon=$build_dir/bin/classifyd
 bench=$build_dir/bin/classifyd-bench
 plugin_lib_dir=$build_dir/lib/classifyd/plugins
-for f in "$daemon" "$bench" "$plugin_lib_dir/fasttext.so"; do
+sync_peer=$build_dir/bin/classifyd-peer-sync
+python_stubs=$build_dir/clients/python
+needed=("$daemon" "$bench" "$plugin_lib_dir/fasttext.so")
+for peer in $peers; do
+  case $peer in
+    sync) needed+=("$sync_peer") ;;
+    python) needed+=("$python_stubs/classifyd/v1/classifier_pb2.py") ;;
+    *) echo "run_bench.sh: unknown peer '$peer'" >&2; exit 2 ;;
+  esac
+done
+for f in "${needed[@]}"; do
   [[ -e $f ]] || { echo "run_bench.sh: missing $f (build first)" >&2; exit 1; }
 done
 
@@ -91,12 +110,13 @@ fi
 
 # --- Classifier and model ---------------------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/classifyd-bench.XXXXXX")
-daemon_pid=""
+declare -A server_pid server_addr
 cleanup() {
-  if [[ -n $daemon_pid ]] && kill -0 "$daemon_pid" 2>/dev/null; then
-    kill -TERM "$daemon_pid" 2>/dev/null || true
-    wait "$daemon_pid" 2>/dev/null || true
-  fi
+  local pid
+  for pid in "${server_pid[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -167,28 +187,51 @@ mkdir -p "$out"
 results=$out/results.tsv
 : >"$results"
 
-# --- Daemon -----------------------------------------------------------------
-log "starting the daemon on core $server_core ($classifier: $model)"
-taskset -c "$server_core" "$daemon" --listen 127.0.0.1:0 \
-  --port-file "$tmp/port" --plugin-dir "$plugin_dir" \
-  --plugin-lib-dir "$plugin_lib_dir" --runtime-dir "$tmp" \
-  --log-level warn >"$out/daemon.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 100); do
-  [[ -s $tmp/port ]] && break
-  kill -0 "$daemon_pid" 2>/dev/null || { cat "$out/daemon.log" >&2; exit 1; }
-  sleep 0.1
+# --- Servers ----------------------------------------------------------------
+# start_server NAME COMMAND...: runs COMMAND (which writes its port to
+# $tmp/NAME.port) on the server core and waits until it serves $classifier.
+start_server() {
+  local name=$1; shift
+  log "starting $name on core $server_core"
+  taskset -c "$server_core" "$@" >"$out/$name.log" 2>&1 &
+  server_pid[$name]=$!
+  for _ in $(seq 100); do
+    [[ -s $tmp/$name.port ]] && break
+    kill -0 "${server_pid[$name]}" 2>/dev/null || { cat "$out/$name.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  [[ -s $tmp/$name.port ]] || { echo "run_bench.sh: $name wrote no port" >&2; exit 1; }
+  server_addr[$name]=127.0.0.1:$(cat "$tmp/$name.port")
+  taskset -c "$client_core" "$bench" wait --addr "${server_addr[$name]}" \
+    --classifier "$classifier" --timeout 120 >&2
+}
+
+log "classifier $classifier: $model"
+start_server classifyd "$daemon" --listen 127.0.0.1:0 \
+  --port-file "$tmp/classifyd.port" --plugin-dir "$plugin_dir" \
+  --plugin-lib-dir "$plugin_lib_dir" --runtime-dir "$tmp" --log-level warn
+servers=(classifyd)
+peer_args=(--model "$model" --classifier "$classifier" --top-k "$top_k"
+           --threshold "$threshold")
+for peer in $peers; do
+  case $peer in
+    sync) start_server sync-cpp "$sync_peer" --port-file "$tmp/sync-cpp.port" \
+            "${peer_args[@]}"
+          servers+=(sync-cpp) ;;
+    python) start_server python /usr/bin/python3 "$here/peers/python_server.py" \
+              --port-file "$tmp/python.port" --stubs "$python_stubs" \
+              "${peer_args[@]}"
+            servers+=(python) ;;
+  esac
 done
-[[ -s $tmp/port ]] || { echo "run_bench.sh: daemon wrote no port" >&2; exit 1; }
-addr=127.0.0.1:$(cat "$tmp/port")
-taskset -c "$client_core" "$bench" wait --addr "$addr" \
-  --classifier "$classifier" --timeout 120 >&2
 
 # --- Scenarios --------------------------------------------------------------
-run() {  # scenario input
+run() {  # scenario input server
+  local label=$1
+  [[ $3 == classifyd ]] || label=$1@$3
   local common=(--input "$2" --duration "$duration" --warmup "$warmup"
-                --tsv "$results")
-  local load=(--addr "$addr" --server-pid "$daemon_pid"
+                --tsv "$results" --label "$label")
+  local load=(--addr "${server_addr[$3]}" --server-pid "${server_pid[$3]}"
               --classifier "$classifier")
   case $1 in
     inprocess)
@@ -213,7 +256,8 @@ run() {  # scenario input
   echo "host:      $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
   echo "commit:    $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
   echo "model:     $model ($(stat -c %s "$model") bytes; predict k=$top_k threshold=$threshold)"
-  echo "runs:      ${reps}x, ${duration}s each after ${warmup}s warm-up; daemon on core $server_core, client on core $client_core"
+  echo "runs:      ${reps}x, ${duration}s each after ${warmup}s warm-up; servers on core $server_core, client on core $client_core"
+  echo "servers:   ${servers[*]} (gRPC scenarios run on each in turn)"
   echo "load avg:  $(cut -d' ' -f1-3 /proc/loadavg) (before)"
 } >"$out/env.txt"
 cat "$out/env.txt" >&2
@@ -222,14 +266,19 @@ failures=0
 for rep in $(seq "$reps"); do
   for input in $inputs; do
     for scenario in $scenarios; do
-      log "rep $rep/$reps: $scenario on $input"
-      if ! run "$scenario" "$input" >"$out/$scenario.$input.$rep.txt" 2>&1; then
-        failures=$((failures + 1))
-        log "FAILED: $scenario on $input (see $out/$scenario.$input.$rep.txt)"
-        tail -5 "$out/$scenario.$input.$rep.txt" >&2
-      fi
-      kill -0 "$daemon_pid" 2>/dev/null || {
-        echo "run_bench.sh: the daemon died; see $out/daemon.log" >&2; exit 1; }
+      on=("${servers[@]}")
+      [[ $scenario == inprocess ]] && on=(classifyd)
+      for server in "${on[@]}"; do
+        log "rep $rep/$reps: $scenario on $input ($server)"
+        result=$out/$scenario.$input.$server.$rep.txt
+        if ! run "$scenario" "$input" "$server" >"$result" 2>&1; then
+          failures=$((failures + 1))
+          log "FAILED: $scenario on $input ($server; see $result)"
+          tail -5 "$result" >&2
+        fi
+        kill -0 "${server_pid[$server]}" 2>/dev/null || {
+          echo "run_bench.sh: $server died; see $out/$server.log" >&2; exit 1; }
+      done
     done
   done
 done

@@ -49,6 +49,8 @@ PACKAGES=(
   # Model building and evaluation (models/): calibration, figures, and
   # ICU's uconv for the traditional-character copy of the dev set.
   python3-sklearn python3-matplotlib icu-devtools
+  # The Python peer server of bench/run_bench.sh (bench/peers/).
+  python3-fasttext
 )
 # Node and npm may come from elsewhere (e.g. NodeSource, whose nodejs
 # bundles npm and conflicts with Debian's npm): Debian's only if missing.
