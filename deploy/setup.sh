@@ -31,7 +31,7 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   libfasttext-dev libspdlog-dev libfmt-dev libicu-dev
-  libtomlplusplus-dev libcli11-dev libhyperscan-dev
+  libtomlplusplus-dev libcli11-dev libhyperscan-dev nlohmann-json3-dev
   # Language detection (daemon/service/language_detector.*).
   libcld2-dev
   libgtest-dev libgmock-dev

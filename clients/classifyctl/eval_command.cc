@@ -2,6 +2,7 @@
 // file. Documents go in ClassifyBatch calls (not one call each), and only
 // the gold labels of the batch in flight are kept, so any file size works.
 #include <fcntl.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,7 +16,6 @@
 #include "classifyd/v1/classifier.grpc.pb.h"
 #include "command.h"
 #include "eval_metrics.h"
-#include "json_text.h"
 #include "line_reader.h"
 #include "request_options.h"
 #include "text_table.h"
@@ -100,37 +100,34 @@ void PrintHuman(const EvalMetrics::Report& report) {
 }
 
 void PrintJson(const EvalMetrics::Report& report) {
-  std::string out = "{\"documents\":" + std::to_string(report.documents) +
-                    ",\"errors\":" + std::to_string(report.errors) +
-                    ",\"correct\":" + std::to_string(report.correct) +
-                    ",\"accuracy\":" + JsonNumber(report.accuracy) +
-                    ",\"macroF1\":" + JsonNumber(report.macro_f1) +
-                    ",\"lowConfidenceDocs\":" +
-                    std::to_string(report.low_confidence) +
-                    ",\"lowConfidenceShare\":" +
-                    JsonNumber(report.low_confidence_share) +
-                    ",\"labels\":[";
-  for (size_t i = 0; i < report.labels.size(); ++i) {
-    const auto& s = report.labels[i];
-    if (i > 0) out += ",";
-    out += "{\"label\":" + JsonQuote(s.label) +
-           ",\"precision\":" + JsonNumber(s.precision) +
-           ",\"recall\":" + JsonNumber(s.recall) +
-           ",\"f1\":" + JsonNumber(s.f1) +
-           ",\"support\":" + std::to_string(s.support) +
-           ",\"predicted\":" + std::to_string(s.predicted) + "}";
+  nlohmann::ordered_json out = {
+      {"documents", report.documents},
+      {"errors", report.errors},
+      {"correct", report.correct},
+      {"accuracy", report.accuracy},
+      {"macroF1", report.macro_f1},
+      {"lowConfidenceDocs", report.low_confidence},
+      {"lowConfidenceShare", report.low_confidence_share},
+      {"labels", nlohmann::ordered_json::array()},
+      {"confusions", nlohmann::ordered_json::array()}};
+  for (const auto& s : report.labels) {
+    out["labels"].push_back({{"label", s.label},
+                             {"precision", s.precision},
+                             {"recall", s.recall},
+                             {"f1", s.f1},
+                             {"support", s.support},
+                             {"predicted", s.predicted}});
   }
-  out += "],\"confusions\":[";
-  for (size_t i = 0; i < report.confusions.size(); ++i) {
-    const auto& c = report.confusions[i];
-    if (i > 0) out += ",";
-    out += "{\"label\":" + JsonQuote(c.label) +
-           ",\"predictedAs\":" + JsonQuote(c.predicted_as) +
-           ",\"count\":" + std::to_string(c.count) +
-           ",\"support\":" + std::to_string(c.support) + "}";
+  for (const auto& c : report.confusions) {
+    out["confusions"].push_back({{"label", c.label},
+                                 {"predictedAs", c.predicted_as},
+                                 {"count", c.count},
+                                 {"support", c.support}});
   }
-  out += "]}";
-  std::printf("%s\n", out.c_str());
+  // Replace, not throw, on invalid UTF-8 in a label from a TSV file.
+  std::printf("%s\n",
+              out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                  .c_str());
 }
 
 class Evaluator {

@@ -1,59 +1,13 @@
 #include "text_table.h"
 
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
 #include <algorithm>
 #include <utility>
 
 namespace classifyctl {
 namespace {
-
-// Decodes one UTF-8 sequence at text[*i], advancing *i; invalid bytes
-// decode as themselves, one byte each.
-char32_t NextCodePoint(std::string_view text, size_t* i) {
-  const auto byte = [&](size_t k) {
-    return static_cast<unsigned char>(text[k]);
-  };
-  const unsigned char b0 = byte(*i);
-  int length = 1;
-  char32_t cp = b0;
-  if (b0 >= 0xF0 && b0 < 0xF8) {
-    length = 4;
-    cp = b0 & 0x07;
-  } else if (b0 >= 0xE0) {
-    length = 3;
-    cp = b0 & 0x0F;
-  } else if (b0 >= 0xC0) {
-    length = 2;
-    cp = b0 & 0x1F;
-  }
-  if (length > 1 && *i + length <= text.size()) {
-    bool valid = true;
-    for (int k = 1; k < length; ++k) {
-      if ((byte(*i + k) & 0xC0) != 0x80) valid = false;
-      cp = (cp << 6) | (byte(*i + k) & 0x3F);
-    }
-    if (valid) {
-      *i += length;
-      return cp;
-    }
-  }
-  *i += 1;
-  return b0;
-}
-
-bool IsWide(char32_t c) {
-  return (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) ||
-         (c >= 0x3041 && c <= 0x33FF) || (c >= 0x3400 && c <= 0x4DBF) ||
-         (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xA000 && c <= 0xA4CF) ||
-         (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
-         (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
-         (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
-         (c >= 0x1F900 && c <= 0x1F9FF) || (c >= 0x20000 && c <= 0x3FFFD);
-}
-
-bool IsZeroWidth(char32_t c) {
-  return (c >= 0x0300 && c <= 0x036F) || (c >= 0x200B && c <= 0x200F) ||
-         (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF;
-}
 
 void AppendPadded(std::string* line, const std::string& text, size_t width) {
   line->append(text);
@@ -64,11 +18,26 @@ void AppendPadded(std::string* line, const std::string& text, size_t width) {
 
 size_t DisplayWidth(std::string_view text) {
   size_t width = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    const char32_t c = NextCodePoint(text, &i);
-    if (IsZeroWidth(c)) continue;
-    width += IsWide(c) ? 2 : 1;
+  int32_t i = 0;
+  const auto length = static_cast<int32_t>(text.size());
+  while (i < length) {
+    UChar32 c;
+    U8_NEXT(text.data(), i, length, c);
+    if (c < 0) {  // An invalid byte: shown as one replacement character.
+      ++width;
+      continue;
+    }
+    switch (u_charType(c)) {
+      case U_NON_SPACING_MARK:
+      case U_ENCLOSING_MARK:
+      case U_FORMAT_CHAR:
+        continue;  // Drawn on the previous character, or not at all.
+      default:
+        break;
+    }
+    const auto east_asian = static_cast<UEastAsianWidth>(
+        u_getIntPropertyValue(c, UCHAR_EAST_ASIAN_WIDTH));
+    width += east_asian == U_EA_WIDE || east_asian == U_EA_FULLWIDTH ? 2 : 1;
   }
   return width;
 }

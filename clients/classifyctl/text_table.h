@@ -11,8 +11,9 @@
 
 namespace classifyctl {
 
-// Terminal columns `text` (UTF-8) occupies: 2 for East Asian wide and
-// full-width characters, 0 for combining marks, 1 otherwise.
+// Terminal columns `text` (UTF-8) occupies: 2 for characters whose
+// Unicode East Asian Width is Wide or Fullwidth, 0 for combining marks and
+// format characters, 1 otherwise (as ICU's character properties say).
 size_t DisplayWidth(std::string_view text);
 
 class TextTable {
