@@ -4,9 +4,10 @@
 #   ./test.sh                       Release build, every test
 #   ./test.sh --sanitize address,undefined
 #                                   ASan+UBSan build in build/asan, every test
-#   ./test.sh --sanitize thread     TSan build in build/tsan, the lifecycle
+#   ./test.sh --sanitize thread     TSan build in build/tsan of the lifecycle
 #                                   concurrency tests (registry, reload
-#                                   coordinator, retirer: label "contract").
+#                                   coordinator, retirer: label "contract")
+#                                   and what they load, and those tests.
 #                                   The integration tests run the daemon on
 #                                   Debian's uninstrumented gRPC, where TSan
 #                                   reports races inside gRPC and Abseil it
@@ -46,7 +47,9 @@ fi
 
 case "$SANITIZE" in
   "") BUILD_DIR="$ROOT/build/release"; SETUP_ARGS=() ;;
-  thread) BUILD_DIR="$ROOT/build/tsan"; SETUP_ARGS=(--sanitize thread)
+  thread) BUILD_DIR="$ROOT/build/tsan"
+          SETUP_ARGS=(--sanitize thread --target plugin_contract_tests
+                      --target lexicon_tests)
           CTEST_ARGS=(-L contract "${CTEST_ARGS[@]}") ;;
   *) BUILD_DIR="$ROOT/build/asan"; SETUP_ARGS=(--sanitize "$SANITIZE") ;;
 esac

@@ -2,10 +2,11 @@
 # Installs what classifyd needs to build (Debian 12 packages) and builds it.
 #
 #   deploy/setup.sh [--build-dir DIR] [--sanitize address,undefined|thread]
-#                   [--fuzz]
+#                   [--fuzz] [--target TARGET]...
 #   deploy/setup.sh --packages-only    install the packages, do not build
 #
 # --fuzz: clang build of the libFuzzer targets only (tests/fuzz).
+# --target: build these targets (and what they depend on) instead of all.
 #
 # Idempotent: installs only missing packages (with sudo when not root) and
 # rebuilds incrementally. Used by run.sh and test.sh.
@@ -17,12 +18,14 @@ SANITIZE=""
 BUILD_TYPE=Release
 FUZZ=""
 PACKAGES_ONLY=""
+TARGET=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build-dir) BUILD_DIR="$2"; shift 2 ;;
     --sanitize) SANITIZE="$2"; BUILD_TYPE=RelWithDebInfo; shift 2 ;;
     --fuzz) FUZZ=1; BUILD_TYPE=RelWithDebInfo; shift ;;
     --packages-only) PACKAGES_ONLY=1; shift ;;
+    --target) TARGET+=(--target "$2"); shift 2 ;;
     *) echo "setup.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -80,7 +83,7 @@ JOBS="${CLASSIFYD_JOBS:-$(nproc)}"
 # ccache makes rebuilds in several checkouts (or after `git clean`) cheap;
 # CCACHE_BASEDIR lets checkouts at different paths share entries.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(dirname "$ROOT")}"
-CONFIGURE=(); TARGET=()
+CONFIGURE=()
 if [[ -n "$FUZZ" ]]; then
   export CC=clang CXX=clang++
   CONFIGURE=(-DCLASSIFYD_FUZZ=ON -DCLASSIFYD_BUILD_TESTS=OFF
