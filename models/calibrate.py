@@ -141,7 +141,7 @@ def write(path, maps, header):
         for label, (knots, n, positives) in maps.items():
             f.write("# %s: %d documents, %d with the label\n" %
                     (label, n, positives))
-            f.write(label + "\t" + " ".join("%.6g:%.6g" % k for k in knots) +
+            f.write(label + "\t" + " ".join("%.9g:%.6g" % k for k in knots) +
                     "\n")
 
 

@@ -37,109 +37,17 @@
 #include <utility>
 #include <vector>
 
+#include "fasttext_training.h"
+#include "label_metrics.h"
+#include "label_scorer.h"
+#include "own_classifier.h"
 #include "tokenizer.h"
+#include "tool_format.h"
+#include "tsv_data.h"
 
 namespace classifyd::train {
 namespace {
 
-constexpr std::string_view kLabelPrefix = "__label__";
-
-// ---------------------------------------------------------------------------
-// Input.
-
-struct Example {
-  std::vector<std::string> labels;
-  std::string text;
-};
-
-bool IsValidLabel(std::string_view label) {
-  if (label.empty()) return false;
-  return std::all_of(label.begin(), label.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-  });
-}
-
-std::string Location(const std::string& path, int64_t line) {
-  return path + ":" + std::to_string(line) + ": ";
-}
-
-// Reads `label[,label...]<TAB>text` lines. Throws std::runtime_error naming
-// the file and line of the first malformed line.
-std::vector<Example> ReadTsv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open '" + path + "'");
-  std::vector<Example> examples;
-  std::string line;
-  int64_t line_number = 0;
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    const size_t tab = line.find('\t');
-    if (tab == std::string::npos) {
-      throw std::runtime_error(Location(path, line_number) +
-                               "expected 'label[,label...]<TAB>text'");
-    }
-    Example example;
-    std::string_view labels(line.data(), tab);
-    while (!labels.empty()) {
-      const size_t comma = labels.find(',');
-      std::string_view label = labels.substr(0, comma);
-      if (!IsValidLabel(label)) {
-        throw std::runtime_error(Location(path, line_number) + "bad label '" +
-                                 std::string(label) +
-                                 "' (use [a-z0-9_-], comma-separated)");
-      }
-      if (std::find(example.labels.begin(), example.labels.end(), label) ==
-          example.labels.end()) {
-        example.labels.emplace_back(label);
-      }
-      if (comma == std::string_view::npos) break;
-      labels.remove_prefix(comma + 1);
-    }
-    if (example.labels.empty()) {
-      throw std::runtime_error(Location(path, line_number) + "no label");
-    }
-    example.text = line.substr(tab + 1);
-    examples.push_back(std::move(example));
-  }
-  if (in.bad()) throw std::runtime_error("error reading '" + path + "'");
-  return examples;
-}
-
-struct TokenizeStats {
-  int64_t rows = 0;
-  int64_t written = 0;
-  int64_t empty = 0;  // Rows whose text has no token; skipped.
-  int64_t tokens = 0;
-};
-
-// Writes `examples` in fastText's supervised format:
-//   __label__a __label__b tok tok ...
-TokenizeStats WriteFastTextFile(const std::vector<Example>& examples,
-                                const std::string& path) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw std::runtime_error("cannot write '" + path + "'");
-  TokenizeStats stats;
-  for (const Example& example : examples) {
-    ++stats.rows;
-    const std::string tokens = text::ToFastTextLine(example.text);
-    if (tokens.empty()) {
-      ++stats.empty;
-      continue;
-    }
-    for (const std::string& label : example.labels) {
-      out << kLabelPrefix << label << ' ';
-    }
-    out << tokens << '\n';
-    ++stats.written;
-    stats.tokens += 1 + std::count(tokens.begin(), tokens.end(), ' ');
-  }
-  out.close();
-  if (!out) throw std::runtime_error("error writing '" + path + "'");
-  return stats;
-}
 
 // ---------------------------------------------------------------------------
 // Model access shared by eval and predict.
@@ -150,59 +58,36 @@ class Model {
     if (!std::filesystem::is_regular_file(path)) {
       throw std::runtime_error("no model file '" + path + "'");
     }
-    fasttext_.loadModel(path);
-    dictionary_ = fasttext_.getDictionary();
-    if (dictionary_->nlabels() == 0) {
-      throw std::runtime_error("'" + path + "' is not a supervised model");
-    }
-    for (int32_t i = 0; i < dictionary_->nlabels(); ++i) {
-      std::string label = dictionary_->getLabel(i);
-      if (label.compare(0, kLabelPrefix.size(), kLabelPrefix) == 0) {
-        label.erase(0, kLabelPrefix.size());
-      }
-      labels_.push_back(std::move(label));
+    try {
+      scorer_.Load(path, std::string(kLabelPrefix));
+    } catch (const std::exception& e) {
+      throw std::runtime_error("cannot load '" + path + "': " + e.what());
     }
   }
 
-  const std::vector<std::string>& labels() const { return labels_; }
-  const fasttext::FastText& fasttext() const { return fasttext_; }
+  const std::vector<std::string>& labels() const { return scorer_.labels(); }
+  const fasttext::FastText& fasttext() const { return scorer_.model(); }
 
   // The labels of `text` with probabilities, best first: the top `k` whose
-  // probability is at least `threshold`. Mirrors the plugin's ClassifyBatch.
+  // probability is at least `threshold`, scored and ranked exactly as the
+  // plugin does (label_scorer.h).
   std::vector<std::pair<std::string, float>> Predict(std::string_view text,
                                                      int32_t k,
                                                      float threshold) const {
     std::vector<std::pair<std::string, float>> result;
-    std::string line = text::ToFastTextLine(text);
-    if (line.empty()) return result;
-    line.push_back('\n');
-    std::istringstream in(std::move(line));
-    std::vector<int32_t> words;
-    std::vector<int32_t> labels;
-    dictionary_->getLine(in, words, labels);
-    fasttext::Predictions predictions;
-    fasttext_.predict(k, words, predictions, threshold);
-    for (const auto& [log_probability, label_id] : predictions) {
-      result.emplace_back(labels_[label_id],
-                          std::min(std::exp(log_probability), 1.0f));
+    for (const plugins::ScoredLabel& s :
+         scorer_.Rank(scorer_.Words(text), k, threshold)) {
+      result.emplace_back(labels()[s.label], s.score);
     }
     return result;
   }
 
  private:
-  fasttext::FastText fasttext_;
-  std::shared_ptr<const fasttext::Dictionary> dictionary_;
-  std::vector<std::string> labels_;
+  plugins::LabelScorer scorer_;
 };
 
 // ---------------------------------------------------------------------------
 // Small output helpers.
-
-std::string Fixed(double value, int precision = 4) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(precision) << value;
-  return out.str();
-}
 
 std::string JsonString(std::string_view s) {
   std::string out = "\"";
@@ -237,18 +122,6 @@ std::string JsonString(std::string_view s) {
   return out;
 }
 
-double Seconds(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-      .count();
-}
-
-std::string FileSize(const std::string& path) {
-  std::error_code error;
-  const auto size = std::filesystem::file_size(path, error);
-  if (error) return "?";
-  return std::to_string(size) + " bytes";
-}
-
 // ---------------------------------------------------------------------------
 // tokenize
 
@@ -268,105 +141,6 @@ int RunTokenize(const TokenizeOptions& options) {
 
 // ---------------------------------------------------------------------------
 // train and quantize
-
-struct QuantizeOptions {
-  int64_t cutoff = 0;  // Keep this many input rows (words + n-grams); 0: all.
-  bool qnorm = true;
-  bool retrain = false;
-  int dsub = 2;
-  bool qout = false;
-  int retrain_epoch = 0;    // 0: the training epoch count.
-  double retrain_lr = 0.0;  // 0: the training learning rate.
-};
-
-struct TrainOptions {
-  std::string input;
-  std::string output;
-  std::string quantized_output;
-  std::string work_file;
-  bool keep_work_file = false;
-  double lr = 0.5;
-  int lr_update_rate = 100;
-  int epoch = 25;
-  int dim = 100;
-  int word_ngrams = 2;
-  int min_count = 1;
-  int min_count_label = 1;
-  int bucket = 2000000;
-  int minn = 0;
-  int maxn = 0;
-  int neg = 5;
-  std::string loss = "softmax";
-  std::string pretrained_vectors;
-  int thread = 1;
-  int seed = 0;
-  int verbose = 1;
-  QuantizeOptions quantize;
-};
-
-fasttext::loss_name ParseLoss(const std::string& loss) {
-  if (loss == "softmax") return fasttext::loss_name::softmax;
-  // "one-vs-all" is how fastText's Args::lossToString spells ova.
-  if (loss == "ova" || loss == "one-vs-all") return fasttext::loss_name::ova;
-  if (loss == "hs") return fasttext::loss_name::hs;
-  if (loss == "ns") return fasttext::loss_name::ns;
-  throw std::runtime_error("unknown loss '" + loss + "'");
-}
-
-fasttext::Args ToFastTextArgs(const TrainOptions& options) {
-  fasttext::Args args;
-  args.model = fasttext::model_name::sup;
-  args.loss = ParseLoss(options.loss);
-  args.lr = options.lr;
-  args.lrUpdateRate = options.lr_update_rate;
-  args.dim = options.dim;
-  args.epoch = options.epoch;
-  args.minCount = options.min_count;
-  args.minCountLabel = options.min_count_label;
-  args.wordNgrams = options.word_ngrams;
-  args.bucket = options.bucket;
-  args.minn = options.minn;
-  args.maxn = options.maxn;
-  args.neg = options.neg;
-  args.pretrainedVectors = options.pretrained_vectors;
-  args.thread = options.thread;
-  args.seed = options.seed;
-  args.verbose = options.verbose;
-  args.label = std::string(kLabelPrefix);
-  // As fastText's own argument parser: without word n-grams or subwords the
-  // hash buckets are unused, so do not allocate them.
-  if (args.wordNgrams <= 1 && args.maxn == 0) args.bucket = 0;
-  return args;
-}
-
-void Quantize(fasttext::FastText& model, const std::string& work_file,
-              const TrainOptions& options, const std::string& output) {
-  fasttext::Args qargs = ToFastTextArgs(options);
-  qargs.input = work_file;
-  qargs.output = output;
-  qargs.cutoff = static_cast<size_t>(options.quantize.cutoff);
-  qargs.qnorm = options.quantize.qnorm;
-  qargs.retrain = options.quantize.retrain;
-  qargs.dsub = static_cast<size_t>(options.quantize.dsub);
-  qargs.qout = options.quantize.qout;
-  if (options.quantize.retrain_epoch > 0) {
-    qargs.epoch = options.quantize.retrain_epoch;
-  }
-  if (options.quantize.retrain_lr > 0) qargs.lr = options.quantize.retrain_lr;
-  const auto start = std::chrono::steady_clock::now();
-  model.quantize(qargs);
-  model.saveModel(output);
-  std::cerr << "quantize: cutoff=" << options.quantize.cutoff
-            << " dsub=" << options.quantize.dsub
-            << " qnorm=" << options.quantize.qnorm
-            << " qout=" << options.quantize.qout
-            << " retrain=" << options.quantize.retrain;
-  if (options.quantize.retrain) {
-    std::cerr << " (epoch=" << qargs.epoch << " lr=" << qargs.lr << ")";
-  }
-  std::cerr << " in " << Fixed(Seconds(start), 1) << " s -> " << output << " ("
-            << FileSize(output) << ")\n";
-}
 
 std::string WorkFileFor(const TrainOptions& options) {
   if (!options.work_file.empty()) return options.work_file;
@@ -461,73 +235,6 @@ int RunQuantize(const StandaloneQuantizeOptions& options) {
 
 // ---------------------------------------------------------------------------
 // eval
-
-struct LabelCounts {
-  int64_t support = 0;    // Documents that have the label.
-  int64_t predicted = 0;  // Documents the model gave the label.
-  int64_t correct = 0;    // Both.
-
-  double Precision() const {
-    return predicted == 0 ? 0.0 : static_cast<double>(correct) / predicted;
-  }
-  double Recall() const {
-    return support == 0 ? 0.0 : static_cast<double>(correct) / support;
-  }
-  double F1() const {
-    const double p = Precision();
-    const double r = Recall();
-    return p + r == 0 ? 0.0 : 2 * p * r / (p + r);
-  }
-};
-
-// Counts for one decision rule ("top-1", or "top-k above a threshold").
-struct RuleMetrics {
-  std::map<std::string, LabelCounts> labels;
-  int64_t emitted = 0;       // Labels given in total.
-  int64_t docs_without = 0;  // Documents that got no label.
-  int64_t docs_exact = 0;    // Predicted set == gold set.
-
-  void Add(const std::vector<std::string>& gold,
-           const std::vector<std::string>& predicted) {
-    for (const std::string& label : gold) ++labels[label].support;
-    for (const std::string& label : predicted) {
-      LabelCounts& counts = labels[label];
-      ++counts.predicted;
-      if (std::find(gold.begin(), gold.end(), label) != gold.end()) {
-        ++counts.correct;
-      }
-    }
-    emitted += static_cast<int64_t>(predicted.size());
-    if (predicted.empty()) ++docs_without;
-    std::set<std::string> a(gold.begin(), gold.end());
-    std::set<std::string> b(predicted.begin(), predicted.end());
-    if (a == b) ++docs_exact;
-  }
-
-  // Mean F1 over the labels that occur in the gold data (support > 0).
-  // Labels the model emits but the set never has only lower the precision
-  // of nothing; they show up as lost recall on the gold labels instead.
-  double MacroF1() const {
-    double sum = 0;
-    int n = 0;
-    for (const auto& [label, counts] : labels) {
-      if (counts.support == 0) continue;
-      sum += counts.F1();
-      ++n;
-    }
-    return n == 0 ? 0.0 : sum / n;
-  }
-
-  LabelCounts Micro() const {
-    LabelCounts total;
-    for (const auto& [label, counts] : labels) {
-      total.support += counts.support;
-      total.predicted += counts.predicted;
-      total.correct += counts.correct;
-    }
-    return total;
-  }
-};
 
 // Edges of the score bins of SetMetrics::by_score.
 constexpr std::array<float, 6> kScoreBins = {0.0f, 0.1f,  0.5f,
@@ -755,7 +462,7 @@ void PrintPrediction(const Model& model, const PredictOptions& options,
   std::cout << text;
   for (const auto& [label, p] :
        model.Predict(text, options.k, static_cast<float>(options.threshold))) {
-    std::cout << '\t' << label << ' ' << Fixed(p, 3);
+    std::cout << '\t' << label << ' ' << Fixed(p, 7);
   }
   std::cout << '\n';
   if (options.show_tokens) {
@@ -826,17 +533,85 @@ void AddQuantizeFlags(CLI::App* app, QuantizeOptions* q) {
       ->capture_default_str();
 }
 
+// The top-level (no subcommand) form: a user's own classifier.
+void AddOwnClassifierFlags(CLI::App* app, OwnClassifierOptions* own,
+                           std::string* install_dir, std::string* out_dir) {
+  app->add_option("--name", own->name,
+                  "your classifier's name ([a-z0-9_-]): the manifest is "
+                  "NAME.toml, its files go to NAME/")
+      ->option_text("NAME");
+  app->add_option("--install", *install_dir,
+                  "the daemon's plugin directory (e.g. "
+                  "/etc/classifyd/plugins.d): the running daemon loads the "
+                  "classifier")
+      ->option_text("DIR");
+  app->add_option("--out", *out_dir,
+                  "write the classifier here instead, without installing")
+      ->option_text("DIR");
+  app->add_option("--test-percent", own->test_percent,
+                  "share of documents held out for the evaluation")
+      ->capture_default_str();
+  app->add_option("--calibration-percent", own->calibration_percent,
+                  "share of documents held out to calibrate the scores")
+      ->capture_default_str();
+  app->add_option("--epoch", own->train.epoch, "training epochs")
+      ->capture_default_str();
+  app->add_option("--dim", own->train.dim, "vector dimension")
+      ->capture_default_str();
+  app->add_option("--word-ngrams", own->train.word_ngrams,
+                  "max length of token n-grams")
+      ->capture_default_str();
+  app->add_option("--bucket", own->train.bucket,
+                  "hash buckets of the token n-grams")
+      ->capture_default_str();
+  app->add_flag("--quantize,!--no-quantize", own->quantize,
+                "product-quantise the model to a few MB (default: on; off "
+                "trains faster, for quick trials)");
+  app->add_option("--thread", own->train.thread,
+                  "training threads; 1 gives the same model every run")
+      ->capture_default_str();
+  app->add_option("files", own->inputs,
+                  "labelled TSV files: label[,label...]<TAB>text")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->check(CLI::ExistingFile);
+}
+
+int RunOwn(const CLI::App& app, OwnClassifierOptions own,
+           const std::string& install_dir, const std::string& out_dir) {
+  if (own.name.empty() || own.inputs.empty() ||
+      install_dir.empty() == out_dir.empty()) {
+    std::cerr << app.help() << "\nclassifyd-train: give a subcommand, or "
+              << "--name NAME, one of --install DIR / --out DIR, and TSV "
+                 "files\n";
+    return 2;
+  }
+  own.dir = install_dir.empty() ? out_dir : install_dir;
+  return RunOwnClassifier(own);
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{
-      "classifyd-train: build, quantise, evaluate and query the fastText "
-      "topic models served by the classifyd fastText plugin.\n"
+      "classifyd-train: build your own classifier for classifyd in one "
+      "command, or build, quantise, evaluate and query fastText topic "
+      "models served by the classifyd fastText plugin.\n\n"
+      "Your own classifier:\n"
+      "  classifyd-train --name NAME --install PLUGIN_DIR FILE.tsv...\n"
+      "trains on the TSV files, calibrates its scores, evaluates it on a "
+      "held-out split and installs it where a running classifyd loads it "
+      "(PLUGIN_DIR/NAME.toml and PLUGIN_DIR/NAME/, with a model card "
+      "MODEL.md); --out DIR writes the same files without installing. "
+      "Rerunning replaces the classifier with a new generation, without a "
+      "failed request.\n\n"
       "Input files are UTF-8 TSV, one document per line: "
       "label[,label...]<TAB>text. Texts are tokenised with the plugin's "
       "tokeniser (classifyd::text::ToFastTextLine)."};
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
   // A repeated flag overrides the earlier one ("--epoch 25 ... --epoch 10"),
   // so scripts can append to a base set of flags.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  OwnClassifierOptions own;
+  std::string install_dir, out_dir;
+  AddOwnClassifierFlags(&app, &own, &install_dir, &out_dir);
 
   TokenizeOptions tokenize;
   CLI::App* tokenize_cmd = app.add_subcommand(
@@ -980,7 +755,7 @@ int Main(int argc, char** argv) {
   if (*eval_cmd) return RunEval(eval);
   if (*predict_cmd) return RunPredict(predict);
   if (*info_cmd) return RunInfo(info_model);
-  return 2;
+  return RunOwn(app, own, install_dir, out_dir);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The fastText classifier plugin: loads a supervised fastText model (.bin or
-// quantised .ftz) and returns its top labels with probabilities.
+// quantised .ftz) and returns its top labels with probabilities, ranked
+// by the model's logits (label_scorer.h).
 //
 // Manifest:
 //   plugin = "fasttext"
@@ -9,17 +10,15 @@
 //   threshold = 0.05     # drop labels below this probability
 //   label_prefix = "__label__"
 #include <classifyd/plugin_sdk.h>
-#include <fasttext/fasttext.h>
 
 #include <cmath>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "label_scorer.h"
 #include "model_check.h"
-#include "text/tokenizer.h"
 
 namespace classifyd::plugins {
 namespace {
@@ -47,27 +46,21 @@ class FastTextClassifier final : public sdk::Classifier {
       throw sdk::Error(CLASSIFYD_INVALID_ARGUMENT,
                        "option 'threshold' must be in [0, 1]");
     }
-    label_prefix_ = config.GetString("label_prefix", "__label__");
+    const std::string label_prefix =
+        config.GetString("label_prefix", "__label__");
 
     try {
-      model_.loadModel(config.model_path());
+      scorer_.Load(config.model_path(), label_prefix);
     } catch (const std::exception& e) {
       throw sdk::Error(CLASSIFYD_FAILED_PRECONDITION,
                        "cannot load fastText model '" + config.model_path() +
                            "': " + e.what());
     }
-    auto dictionary = model_.getDictionary();
-    if (dictionary->nlabels() == 0) {
-      throw sdk::Error(CLASSIFYD_FAILED_PRECONDITION,
-                       "model '" + config.model_path() +
-                           "' is not a supervised model (it has no labels)");
-    }
-    for (int32_t i = 0; i < dictionary->nlabels(); ++i) {
-      labels_.push_back(StripPrefix(dictionary->getLabel(i)));
-    }
   }
 
-  std::vector<std::string> Labels() const override { return labels_; }
+  std::vector<std::string> Labels() const override {
+    return scorer_.labels();
+  }
 
   void ClassifyBatch(std::span<const std::string_view> texts,
                      const sdk::ClassifyOptions& options,
@@ -76,44 +69,19 @@ class FastTextClassifier final : public sdk::Classifier {
                           ? static_cast<int32_t>(options.top_k)
                           : top_k_;
     const float threshold = std::max(threshold_, options.min_score);
-    auto dictionary = model_.getDictionary();
-    std::vector<int32_t> words;
-    std::vector<int32_t> labels;
-    fasttext::Predictions predictions;
-    std::istringstream in;
     for (size_t i = 0; i < texts.size(); ++i) {
-      std::string line = text::ToFastTextLine(texts[i]);
-      if (line.empty()) continue;  // Nothing to classify: no labels.
-      // Training lines end with a newline, which fastText turns into an
-      // end-of-sentence token; add it so serving sees the same input.
-      line.push_back('\n');
-      in.clear();
-      in.str(std::move(line));
-      words.clear();
-      labels.clear();
-      dictionary->getLine(in, words, labels);
-      predictions.clear();
-      model_.predict(k, words, predictions, threshold);
-      for (const auto& [log_probability, label_id] : predictions) {
-        const float p = std::exp(log_probability);
-        out.AddLabel(i, labels_[label_id], std::min(p, 1.0f));
+      // No token: nothing to classify, no labels.
+      for (const ScoredLabel& s :
+           scorer_.Rank(scorer_.Words(texts[i]), k, threshold)) {
+        out.AddLabel(i, scorer_.labels()[s.label], s.score);
       }
     }
   }
 
  private:
-  std::string StripPrefix(const std::string& label) const {
-    if (label.compare(0, label_prefix_.size(), label_prefix_) == 0) {
-      return label.substr(label_prefix_.size());
-    }
-    return label;
-  }
-
-  fasttext::FastText model_;
-  std::vector<std::string> labels_;
+  LabelScorer scorer_;
   int32_t top_k_ = 5;
   float threshold_ = 0;
-  std::string label_prefix_;
 };
 
 }  // namespace
