@@ -397,6 +397,34 @@ def split_of(key, salt, test_percent, valid_percent):
     return "train"
 
 
+def parse_repeats(specs, sets, parser):
+    """{set: copies} from --repeat SET=N."""
+    repeats = {}
+    for spec in specs:
+        name, _, n = spec.partition("=")
+        if name not in sets or not n.isdigit() or int(n) < 1:
+            parser.error("--repeat %r: want SET=N with SET one of the sets "
+                         "used and N >= 1" % spec)
+        repeats[name] = int(n)
+    return repeats
+
+
+def repeated(rows, repeats):
+    """Rows with each row of a repeated set N times (the most of its
+    sets'), the copies spread through the file in a fixed hash order, so
+    that fastText's decaying learning rate treats them like the rest."""
+    if not repeats:
+        return rows
+    out = []
+    for r in rows:
+        copies = max([repeats.get(s, 1) for s in r[4]] + [1])
+        for i in range(copies):
+            order = hashlib.sha256(("%s#%d" % (r[0], i)).encode()).hexdigest()
+            out.append((order, r))
+    out.sort(key=lambda o: o[0])
+    return [r for _, r in out]
+
+
 def write_tsv(path, rows):
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         for labels, text in rows:
@@ -421,6 +449,11 @@ def main(argv):
     parser.add_argument("--cctv-rows", choices=["title", "body", "both"],
                         default="title",
                         help="CCTV training rows (default: %(default)s)")
+    parser.add_argument("--repeat", action="append", default=[],
+                        metavar="SET=N",
+                        help="write the train rows of SET N times into "
+                        "train.tsv (row weighting; repeatable; the "
+                        "per-set files keep one copy)")
     parser.add_argument("--test-percent", type=int, default=10)
     parser.add_argument("--valid-percent", type=int, default=10)
     parser.add_argument("--salt", default="classifyd-news-topics-1",
@@ -539,10 +572,12 @@ def main(argv):
     os.makedirs(os.path.join(args.out, "sets"), exist_ok=True)
     label_counts = {sp: collections.Counter() for sp in ("train", "valid",
                                                          "test")}
+    repeats = parse_repeats(args.repeat, sets, parser)
     for split in ("train", "valid", "test"):
         chosen = [r for r in rows if r[1] == split]
+        written = repeated(chosen, repeats) if split == "train" else chosen
         write_tsv(os.path.join(args.out, split + ".tsv"),
-                  [(r[2], r[3]) for r in chosen])
+                  [(r[2], r[3]) for r in written])
         for r in chosen:
             label_counts[split].update(r[2])
     per_set_rows = {}
