@@ -163,7 +163,7 @@ int Main(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingFile);
   inprocess->add_option("--top-k", inproc.top_k,
-                        "k passed to FastText::predict (the plugin uses "
+                        "labels kept per document (the plugin uses "
                         "min(request top_k, manifest top_k); default 5)")
       ->capture_default_str();
   inprocess->add_option("--threshold", inproc.threshold,

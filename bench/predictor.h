@@ -1,21 +1,19 @@
-// The fastText plugin's per-document work (tokenise, Dictionary::getLine,
-// FastText::predict), outside the plugin: the in-process reference and the
-// plain C++ peer server both run it, so each compares with the daemon on
-// exactly the work the plugin does. Mirrors FastTextClassifier::
-// ClassifyBatch in plugins/fasttext/fasttext_plugin.cc; keep the two in step.
+// The fastText plugin's per-document work (normalise, tokenise, rank the
+// labels with the shared scorer of plugins/fasttext/label_scorer.h),
+// outside the plugin: the in-process reference and the plain C++ peer
+// server both run it, so each compares with the daemon on exactly the work
+// the plugin does (FastTextClassifier::ClassifyBatch calls the same scorer).
 //
 // Not thread-safe: one Predictor per thread (the model may be shared).
 #ifndef CLASSIFYD_BENCH_PREDICTOR_H_
 #define CLASSIFYD_BENCH_PREDICTOR_H_
 
-#include <fasttext/fasttext.h>
-
-#include <memory>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "label_scorer.h"
 
 namespace classifyd::bench {
 
@@ -26,12 +24,11 @@ class Model {
   // supervised fastText model.
   explicit Model(const std::string& path, const std::string& label_prefix = "__label__");
 
-  const fasttext::FastText& fasttext() const { return model_; }
-  const std::string& label(int32_t id) const { return labels_[id]; }
+  const plugins::LabelScorer& scorer() const { return scorer_; }
+  const std::string& label(int32_t id) const { return scorer_.labels()[id]; }
 
  private:
-  fasttext::FastText model_;
-  std::vector<std::string> labels_;
+  plugins::LabelScorer scorer_;
 };
 
 class Predictor {
@@ -49,10 +46,6 @@ class Predictor {
   const Model* model_;
   const int top_k_;
   const float threshold_;
-  std::istringstream in_;
-  std::vector<int32_t> words_;
-  std::vector<int32_t> label_ids_;
-  fasttext::Predictions predictions_;
   std::vector<std::pair<const std::string*, float>> labels_;
 };
 
