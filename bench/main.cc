@@ -167,7 +167,7 @@ int Main(int argc, char** argv) {
                         "min(request top_k, manifest top_k); default 5)")
       ->capture_default_str();
   inprocess->add_option("--threshold", inproc.threshold,
-                        "threshold passed to FastText::predict (the plugin "
+                        "minimum score of a kept label (the plugin "
                         "uses max(manifest threshold, the min_score the "
                         "daemon passes, which is 0))")
       ->capture_default_str();
