@@ -1,8 +1,12 @@
 #include "eval_command.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -17,38 +21,6 @@
 namespace classifyd::train {
 namespace {
 
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-          out += buffer;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-  return out;
-}
 
 // Edges of the score bins of SetMetrics::by_score.
 constexpr std::array<float, 6> kScoreBins = {0.0f, 0.1f,  0.5f,
@@ -149,72 +121,70 @@ void PrintSet(const SetMetrics& m, int k, double threshold, std::ostream& out) {
   out << "\n";
 }
 
-void WriteRuleJson(const RuleMetrics& rule, std::ostream& out) {
+// Six decimals, as the committed metrics.json has always had.
+double Round6(double value) { return std::round(value * 1e6) / 1e6; }
+
+nlohmann::ordered_json RuleJson(const RuleMetrics& rule) {
   const LabelCounts micro = rule.Micro();
-  out << "{\"macro_f1\": " << Fixed(rule.MacroF1(), 6)
-      << ", \"micro_precision\": " << Fixed(micro.Precision(), 6)
-      << ", \"micro_recall\": " << Fixed(micro.Recall(), 6)
-      << ", \"micro_f1\": " << Fixed(micro.F1(), 6)
-      << ", \"labels_emitted\": " << rule.emitted
-      << ", \"docs_without_label\": " << rule.docs_without
-      << ", \"docs_exact_match\": " << rule.docs_exact << ", \"labels\": {";
-  bool first = true;
+  nlohmann::ordered_json labels = nlohmann::ordered_json::object();
   for (const auto& [label, c] : rule.labels) {
-    out << (first ? "" : ", ") << JsonString(label)
-        << ": {\"support\": " << c.support << ", \"predicted\": " << c.predicted
-        << ", \"correct\": " << c.correct
-        << ", \"precision\": " << Fixed(c.Precision(), 6)
-        << ", \"recall\": " << Fixed(c.Recall(), 6)
-        << ", \"f1\": " << Fixed(c.F1(), 6) << "}";
-    first = false;
+    labels[label] = {{"support", c.support},
+                     {"predicted", c.predicted},
+                     {"correct", c.correct},
+                     {"precision", Round6(c.Precision())},
+                     {"recall", Round6(c.Recall())},
+                     {"f1", Round6(c.F1())}};
   }
-  out << "}}";
+  return {{"macro_f1", Round6(rule.MacroF1())},
+          {"micro_precision", Round6(micro.Precision())},
+          {"micro_recall", Round6(micro.Recall())},
+          {"micro_f1", Round6(micro.F1())},
+          {"labels_emitted", rule.emitted},
+          {"docs_without_label", rule.docs_without},
+          {"docs_exact_match", rule.docs_exact},
+          {"labels", labels}};
+}
+
+nlohmann::ordered_json SetJson(const SetMetrics& m) {
+  nlohmann::ordered_json bins = nlohmann::ordered_json::array();
+  for (size_t b = 0; b < m.by_score.size(); ++b) {
+    bins.push_back({{"min", Round6(kScoreBins[b])},
+                    {"max", Round6(std::min(kScoreBins[b + 1], 1.0f))},
+                    {"docs", m.by_score[b].first},
+                    {"correct", m.by_score[b].second}});
+  }
+  return {{"path", m.path},
+          {"docs", m.docs},
+          {"docs_without_tokens", m.empty},
+          {"top1_accuracy", Round6(m.Accuracy())},
+          {"macro_f1", Round6(m.top1.MacroF1())},
+          {"unknown_labels", m.unknown_labels},
+          {"top1_by_score", bins},
+          {"top1", RuleJson(m.top1)},
+          {"operating_point", RuleJson(m.op)}};
 }
 
 void WriteEvalJson(const Model& model, const EvalOptions& options,
                    const std::vector<SetMetrics>& sets, std::ostream& out) {
   const fasttext::Args args = model.fasttext().getArgs();
-  auto dictionary = model.fasttext().getDictionary();
-  out << "{\n  \"model\": {\"path\": " << JsonString(options.model)
-      << ", \"bytes\": " << std::filesystem::file_size(options.model)
-      << ", \"quantized\": " << (model.fasttext().isQuant() ? "true" : "false")
-      << ", \"loss\": " << JsonString(args.lossToString(args.loss))
-      << ", \"dim\": " << args.dim << ", \"epoch\": " << args.epoch
-      << ", \"word_ngrams\": " << args.wordNgrams
-      << ", \"min_count\": " << args.minCount << ", \"bucket\": " << args.bucket
-      << ", \"words\": " << dictionary->nwords() << ", \"labels\": [";
-  for (size_t i = 0; i < model.labels().size(); ++i) {
-    out << (i ? ", " : "") << JsonString(model.labels()[i]);
-  }
-  out << "]},\n  \"operating_point\": {\"k\": " << options.k
-      << ", \"threshold\": " << options.threshold << "},\n  \"sets\": {";
-  for (size_t i = 0; i < sets.size(); ++i) {
-    const SetMetrics& m = sets[i];
-    out << (i ? "," : "") << "\n    " << JsonString(m.name)
-        << ": {\"path\": " << JsonString(m.path) << ", \"docs\": " << m.docs
-        << ", \"docs_without_tokens\": " << m.empty
-        << ", \"top1_accuracy\": " << Fixed(m.Accuracy(), 6)
-        << ", \"macro_f1\": " << Fixed(m.top1.MacroF1(), 6)
-        << ", \"unknown_labels\": [";
-    bool first = true;
-    for (const std::string& label : m.unknown_labels) {
-      out << (first ? "" : ", ") << JsonString(label);
-      first = false;
-    }
-    out << "],\n      \"top1_by_score\": [";
-    for (size_t b = 0; b < m.by_score.size(); ++b) {
-      out << (b ? ", " : "") << "{\"min\": " << kScoreBins[b]
-          << ", \"max\": " << std::min(kScoreBins[b + 1], 1.0f)
-          << ", \"docs\": " << m.by_score[b].first
-          << ", \"correct\": " << m.by_score[b].second << "}";
-    }
-    out << "],\n      \"top1\": ";
-    WriteRuleJson(m.top1, out);
-    out << ",\n      \"operating_point\": ";
-    WriteRuleJson(m.op, out);
-    out << "}";
-  }
-  out << "\n  }\n}\n";
+  nlohmann::ordered_json json;
+  json["model"] = {
+      {"path", options.model},
+      {"bytes", std::filesystem::file_size(options.model)},
+      {"quantized", model.fasttext().isQuant()},
+      {"loss", args.lossToString(args.loss)},
+      {"dim", args.dim},
+      {"epoch", args.epoch},
+      {"word_ngrams", args.wordNgrams},
+      {"min_count", args.minCount},
+      {"bucket", args.bucket},
+      {"words", model.fasttext().getDictionary()->nwords()},
+      {"labels", model.labels()}};
+  json["operating_point"] = {{"k", options.k},
+                             {"threshold", options.threshold}};
+  json["sets"] = nlohmann::ordered_json::object();
+  for (const SetMetrics& m : sets) json["sets"][m.name] = SetJson(m);
+  out << json.dump(2) << '\n';
 }
 
 }  // namespace
