@@ -22,7 +22,8 @@ class Model {
  public:
   // Throws std::runtime_error (or fastText's exceptions) if `path` is not a
   // supervised fastText model.
-  explicit Model(const std::string& path, const std::string& label_prefix = "__label__");
+  explicit Model(const std::string& path,
+                 const std::string& label_prefix = "__label__");
 
   const plugins::LabelScorer& scorer() const { return scorer_; }
   const std::string& label(int32_t id) const { return scorer_.labels()[id]; }

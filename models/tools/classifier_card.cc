@@ -22,10 +22,14 @@ std::string Svg(int width, int height, const std::string& body) {
 std::string EscapeXml(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else out.push_back(c);
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -74,14 +78,16 @@ std::string ModelCard(const CardFacts& f, const HoldoutEvaluation& eval) {
   for (const std::string& input : f.inputs) out << "- `" << input << "`\n";
   out << "\nEach document goes to one split by a hash of its text, so "
          "retraining with more data keeps every earlier document in its "
-         "split: " << f.train_docs << " train, " << f.calibration_docs
-      << " calibration, " << f.test_docs << " test. Texts are normalised "
+         "split: "
+      << f.train_docs << " train, " << f.calibration_docs << " calibration, "
+      << f.test_docs
+      << " test. Texts are normalised "
          "and tokenised exactly as the daemon's fastText plugin does.\n\n"
       << "| | |\n|---|---|\n| model | `" << f.model_file << "` ("
-      << f.model_bytes << " bytes) |\n| calibration | `"
-      << f.calibration_file << "` (isotonic, per label; `*` pools labels "
-         "with few examples) |\n| training | `" << f.train_flags << "`, "
-      << Fixed(f.train_seconds, 1) << " s |\n\n"
+      << f.model_bytes << " bytes) |\n| calibration | `" << f.calibration_file
+      << "` (isotonic, per label; `*` pools labels "
+         "with few examples) |\n| training | `"
+      << f.train_flags << "`, " << Fixed(f.train_seconds, 1) << " s |\n\n"
       << "## Held-out test split\n\nScored as the daemon serves it: "
          "calibrated scores, best first. A document is right when its top "
          "label is one of its labels.\n\n"
@@ -135,8 +141,8 @@ std::string ReliabilitySvg(const HoldoutEvaluation& eval) {
   for (int t = 0; t <= 10; t += 5) {
     b << "<text x=\"" << x(t / 10.0) << "\" y=\"" << kTop + kSize + 14
       << "\" text-anchor=\"middle\">" << t / 10.0 << "</text>\n<text x=\""
-      << kLeft - 6 << "\" y=\"" << y(t / 10.0) + 4
-      << "\" text-anchor=\"end\">" << t / 10.0 << "</text>\n";
+      << kLeft - 6 << "\" y=\"" << y(t / 10.0) + 4 << "\" text-anchor=\"end\">"
+      << t / 10.0 << "</text>\n";
   }
   return Svg(kLeft + kSize + 20, kTop + kSize + 45, b.str());
 }
@@ -161,12 +167,13 @@ std::string ConfusionSvg(const HoldoutEvaluation& eval) {
       const int shade = 255 - static_cast<int>(share * 200);
       b << "<rect x=\"" << left + j * cell << "\" y=\"" << top + i * cell
         << "\" width=\"" << cell << "\" height=\"" << cell << "\" fill=\"rgb("
-        << shade << "," << shade << ",255)\" stroke=\"#eee\"><title>"
-        << name << " -> " << EscapeXml(labels[j]) << ": " << count
+        << shade << "," << shade << ",255)\" stroke=\"#eee\"><title>" << name
+        << " -> " << EscapeXml(labels[j]) << ": " << count
         << "</title></rect>\n";
     }
   }
-  b << "<text x=\"" << left << "\" y=\"14\">rows: gold label; columns: top "
+  b << "<text x=\"" << left
+    << "\" y=\"14\">rows: gold label; columns: top "
        "label; shade: share of the row</text>\n";
   return Svg(left + n * cell + 20, top + n * cell + 20, b.str());
 }

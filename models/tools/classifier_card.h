@@ -28,7 +28,7 @@ struct CardFacts {
   double train_seconds = 0;
   int64_t model_bytes = 0;
   float min_score = 0.1f;
-  std::string model_file;        // Names relative to the card.
+  std::string model_file;  // Names relative to the card.
   std::string calibration_file;
   std::string reliability_svg;
   std::string confusion_svg;

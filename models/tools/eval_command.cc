@@ -1,7 +1,5 @@
 #include "eval_command.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -10,6 +8,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
 
@@ -20,7 +19,6 @@
 
 namespace classifyd::train {
 namespace {
-
 
 // Edges of the score bins of SetMetrics::by_score.
 constexpr std::array<float, 6> kScoreBins = {0.0f, 0.1f,  0.5f,
@@ -50,7 +48,6 @@ struct SetMetrics {
     return docs == 0 ? 0.0 : static_cast<double>(top1_correct) / docs;
   }
 };
-
 
 SetMetrics Evaluate(const Model& model, const std::string& name,
                     const std::string& path, int k, float threshold) {
@@ -128,12 +125,10 @@ nlohmann::ordered_json RuleJson(const RuleMetrics& rule) {
   const LabelCounts micro = rule.Micro();
   nlohmann::ordered_json labels = nlohmann::ordered_json::object();
   for (const auto& [label, c] : rule.labels) {
-    labels[label] = {{"support", c.support},
-                     {"predicted", c.predicted},
-                     {"correct", c.correct},
-                     {"precision", Round6(c.Precision())},
-                     {"recall", Round6(c.Recall())},
-                     {"f1", Round6(c.F1())}};
+    labels[label] = {
+        {"support", c.support},         {"predicted", c.predicted},
+        {"correct", c.correct},         {"precision", Round6(c.Precision())},
+        {"recall", Round6(c.Recall())}, {"f1", Round6(c.F1())}};
   }
   return {{"macro_f1", Round6(rule.MacroF1())},
           {"micro_precision", Round6(micro.Precision())},
@@ -168,18 +163,17 @@ void WriteEvalJson(const Model& model, const EvalOptions& options,
                    const std::vector<SetMetrics>& sets, std::ostream& out) {
   const fasttext::Args args = model.fasttext().getArgs();
   nlohmann::ordered_json json;
-  json["model"] = {
-      {"path", options.model},
-      {"bytes", std::filesystem::file_size(options.model)},
-      {"quantized", model.fasttext().isQuant()},
-      {"loss", args.lossToString(args.loss)},
-      {"dim", args.dim},
-      {"epoch", args.epoch},
-      {"word_ngrams", args.wordNgrams},
-      {"min_count", args.minCount},
-      {"bucket", args.bucket},
-      {"words", model.fasttext().getDictionary()->nwords()},
-      {"labels", model.labels()}};
+  json["model"] = {{"path", options.model},
+                   {"bytes", std::filesystem::file_size(options.model)},
+                   {"quantized", model.fasttext().isQuant()},
+                   {"loss", args.lossToString(args.loss)},
+                   {"dim", args.dim},
+                   {"epoch", args.epoch},
+                   {"word_ngrams", args.wordNgrams},
+                   {"min_count", args.minCount},
+                   {"bucket", args.bucket},
+                   {"words", model.fasttext().getDictionary()->nwords()},
+                   {"labels", model.labels()}};
   json["operating_point"] = {{"k", options.k},
                              {"threshold", options.threshold}};
   json["sets"] = nlohmann::ordered_json::object();

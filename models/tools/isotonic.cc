@@ -52,8 +52,8 @@ std::vector<CalibrationKnot> FitIsotonic(const std::vector<double>& raw,
                                          const std::vector<double>& outcomes) {
   std::vector<CalibrationKnot> centres;
   for (const Block& b : PoolAdjacentViolators(raw, outcomes)) {
-    centres.push_back({(b.first + b.last) / 2,
-                       std::min(b.mean(), kMaxProbability)});
+    centres.push_back(
+        {(b.first + b.last) / 2, std::min(b.mean(), kMaxProbability)});
   }
   if (centres.size() > kMaxKnots) {
     std::vector<CalibrationKnot> picked;
@@ -67,7 +67,8 @@ std::vector<CalibrationKnot> FitIsotonic(const std::vector<double>& raw,
   // Ends: a little below the first centre and above the last, so scores
   // beyond them keep their order too.
   std::vector<CalibrationKnot> knots;
-  if (centres.front().raw > 0) knots.push_back({0, centres.front().calibrated / 2});
+  if (centres.front().raw > 0)
+    knots.push_back({0, centres.front().calibrated / 2});
   knots.insert(knots.end(), centres.begin(), centres.end());
   if (knots.back().raw < 1) {
     const double last = knots.back().calibrated;

@@ -104,8 +104,8 @@ std::string FitCalibration(const plugins::LabelScorer& scorer,
     for (const plugins::ScoredLabel& s :
          scorer.Rank(scorer.Words(e.text), all, 0.0f)) {
       const std::string& label = scorer.labels()[s.label];
-      const double right = std::count(e.labels.begin(), e.labels.end(),
-                                      label) ? 1.0 : 0.0;
+      const double right =
+          std::count(e.labels.begin(), e.labels.end(), label) ? 1.0 : 0.0;
       raw[s.label].push_back(s.score);
       outcome[s.label].push_back(right);
       pooled_raw.push_back(s.score);
@@ -113,19 +113,22 @@ std::string FitCalibration(const plugins::LabelScorer& scorer,
     }
   }
   if (pooled_raw.empty()) {
-    throw std::runtime_error("the calibration split has no document with "
-                             "tokens; give more data");
+    throw std::runtime_error(
+        "the calibration split has no document with "
+        "tokens; give more data");
   }
-  std::string text = std::string(Calibration::kHeader) +
-                     "\n# Fitted by classifyd-train (isotonic regression) on " +
-                     std::to_string(examples.size()) + " held-out documents.\n" +
-                     CalibrationLine("*", FitIsotonic(pooled_raw, pooled_outcome)) +
-                     "\n";
+  std::string text =
+      std::string(Calibration::kHeader) +
+      "\n# Fitted by classifyd-train (isotonic regression) on " +
+      std::to_string(examples.size()) + " held-out documents.\n" +
+      CalibrationLine("*", FitIsotonic(pooled_raw, pooled_outcome)) + "\n";
   for (int32_t i = 0; i < all; ++i) {
-    const auto positives = std::count(outcome[i].begin(), outcome[i].end(), 1.0);
+    const auto positives =
+        std::count(outcome[i].begin(), outcome[i].end(), 1.0);
     if (static_cast<size_t>(positives) < kMinCalibrationPositives) continue;
-    text += CalibrationLine(scorer.labels()[i], FitIsotonic(raw[i], outcome[i])) +
-            "\n";
+    text +=
+        CalibrationLine(scorer.labels()[i], FitIsotonic(raw[i], outcome[i])) +
+        "\n";
   }
   return text;
 }
@@ -134,9 +137,14 @@ std::string Manifest(const OwnClassifierOptions& o, uint64_t generation,
                      const std::string& model_file) {
   const std::string g = std::to_string(generation);
   return "# Written by classifyd-train --name " + o.name + " (generation " + g +
-         "). Model card: " + o.name + "/MODEL.md\nplugin = \"fasttext\"\n"
-         "model = \"" + o.name + "/" + model_file + "\"\n"
-         "calibration = \"" + o.name + "/calibration-" + g + ".tsv\"\n"
+         "). Model card: " + o.name +
+         "/MODEL.md\nplugin = \"fasttext\"\n"
+         "model = \"" +
+         o.name + "/" + model_file +
+         "\"\n"
+         "calibration = \"" +
+         o.name + "/calibration-" + g +
+         ".tsv\"\n"
          "weight = 1.0\n\n[options]\ntop_k = 5\nthreshold = 0.0\n";
 }
 
@@ -156,13 +164,15 @@ std::vector<Example> ReadAll(const std::vector<std::string>& inputs) {
 
 void CheckOptions(const OwnClassifierOptions& o) {
   if (!std::regex_match(o.name, std::regex("[a-z0-9][a-z0-9_-]{0,62}"))) {
-    throw std::runtime_error("--name '" + o.name + "': use 1-63 of [a-z0-9_-], "
+    throw std::runtime_error("--name '" + o.name +
+                             "': use 1-63 of [a-z0-9_-], "
                              "starting with a letter or digit");
   }
   if (o.test_percent < 1 || o.calibration_percent < 1 ||
       o.test_percent + o.calibration_percent > 50) {
-    throw std::runtime_error("--test-percent and --calibration-percent must "
-                             "be >= 1 and together <= 50");
+    throw std::runtime_error(
+        "--test-percent and --calibration-percent must "
+        "be >= 1 and together <= 50");
   }
   if (!fs::is_directory(o.dir)) {
     throw std::runtime_error("no directory '" + o.dir + "'");
@@ -174,10 +184,11 @@ void CheckOptions(const OwnClassifierOptions& o) {
 double TrainModel(const std::vector<Example>& examples,
                   const TrainOptions& options, bool quantize,
                   const fs::path& path) {
-  const fs::path work = path.parent_path() / ("." + path.filename().string() +
-                                              ".train.txt");
+  const fs::path work =
+      path.parent_path() / ("." + path.filename().string() + ".train.txt");
   const TokenizeStats stats = WriteFastTextFile(examples, work);
-  if (stats.written == 0) throw std::runtime_error("no training document has tokens");
+  if (stats.written == 0)
+    throw std::runtime_error("no training document has tokens");
   fasttext::Args args = ToFastTextArgs(options);
   args.input = work;
   args.output = path;
@@ -185,7 +196,8 @@ double TrainModel(const std::vector<Example>& examples,
   const auto start = std::chrono::steady_clock::now();
   model.train(args);
   const double seconds = Seconds(start);
-  const fs::path tmp = path.parent_path() / ("." + path.filename().string() + ".tmp");
+  const fs::path tmp =
+      path.parent_path() / ("." + path.filename().string() + ".tmp");
   if (quantize) {
     Quantize(model, work, options, tmp);
   } else {
@@ -237,13 +249,13 @@ int RunOwnClassifier(const OwnClassifierOptions& o) {
   facts.confusion_svg = "confusion.svg";
   facts.min_score = o.min_score;
   const TrainOptions& t = o.train;
-  facts.train_flags = "--loss " + t.loss + " --lr " + Fixed(t.lr, 2) +
-                      " --epoch " + std::to_string(t.epoch) + " --dim " +
-                      std::to_string(t.dim) + " --word-ngrams " +
-                      std::to_string(t.word_ngrams) + " --bucket " +
-                      std::to_string(t.bucket) +
-                      (o.quantize ? " --cutoff " + std::to_string(t.quantize.cutoff)
-                                  : std::string(" --no-quantize"));
+  facts.train_flags =
+      "--loss " + t.loss + " --lr " + Fixed(t.lr, 2) + " --epoch " +
+      std::to_string(t.epoch) + " --dim " + std::to_string(t.dim) +
+      " --word-ngrams " + std::to_string(t.word_ngrams) + " --bucket " +
+      std::to_string(t.bucket) +
+      (o.quantize ? " --cutoff " + std::to_string(t.quantize.cutoff)
+                  : std::string(" --no-quantize"));
 
   std::cerr << "classifyd-train: " << o.name << " generation " << g << ": "
             << splits.train.size() << " train, " << splits.calibration.size()
@@ -254,11 +266,14 @@ int RunOwnClassifier(const OwnClassifierOptions& o) {
 
   plugins::LabelScorer scorer;
   scorer.Load(model_path, std::string(kLabelPrefix));
-  const std::string calibration_text = FitCalibration(scorer, splits.calibration);
+  const std::string calibration_text =
+      FitCalibration(scorer, splits.calibration);
   auto parsed = Calibration::Parse(calibration_text, facts.calibration_file);
   if (auto* error = std::get_if<std::string>(&parsed)) {
-    throw std::runtime_error("internal error: the calibration written does "
-                             "not parse: " + *error);
+    throw std::runtime_error(
+        "internal error: the calibration written does "
+        "not parse: " +
+        *error);
   }
   WriteAtomically(home / facts.calibration_file, calibration_text);
   const HoldoutEvaluation eval = EvaluateHoldout(
@@ -267,7 +282,8 @@ int RunOwnClassifier(const OwnClassifierOptions& o) {
   WriteAtomically(home / facts.reliability_svg, ReliabilitySvg(eval));
   WriteAtomically(home / facts.confusion_svg, ConfusionSvg(eval));
   // Last: the manifest names the new files, and the daemon reloads.
-  WriteAtomically(fs::path(o.dir) / (o.name + ".toml"), Manifest(o, generation, facts.model_file));
+  WriteAtomically(fs::path(o.dir) / (o.name + ".toml"),
+                  Manifest(o, generation, facts.model_file));
   RemoveOldGenerations(home, generation);
   std::cout << o.name << " generation " << g << ": top-1 "
             << Fixed(eval.Accuracy(), 3) << ", macro-F1 "

@@ -58,9 +58,7 @@ class FastTextClassifier final : public sdk::Classifier {
     }
   }
 
-  std::vector<std::string> Labels() const override {
-    return scorer_.labels();
-  }
+  std::vector<std::string> Labels() const override { return scorer_.labels(); }
 
   void ClassifyBatch(std::span<const std::string_view> texts,
                      const sdk::ClassifyOptions& options,
@@ -87,5 +85,4 @@ class FastTextClassifier final : public sdk::Classifier {
 }  // namespace
 }  // namespace classifyd::plugins
 
-CLASSIFYD_PLUGIN(classifyd::plugins::FastTextClassifier, "fasttext", "1.0.0",
-                 0)
+CLASSIFYD_PLUGIN(classifyd::plugins::FastTextClassifier, "fasttext", "1.0.0", 0)

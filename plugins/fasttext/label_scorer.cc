@@ -86,8 +86,8 @@ std::vector<ScoredLabel> LabelScorer::RankByFastText(
   predict(k, words, predictions, threshold);
   std::vector<ScoredLabel> result;
   for (const auto& [log_probability, label] : predictions) {
-    result.push_back({label, log_probability,
-                      std::min(std::exp(log_probability), 1.0f)});
+    result.push_back(
+        {label, log_probability, std::min(std::exp(log_probability), 1.0f)});
   }
   return result;
 }

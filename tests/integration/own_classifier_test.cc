@@ -24,15 +24,14 @@ namespace classifyd {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using testing::ChildProcess;
 using testing::DaemonProcess;
+using ::testing::HasSubstr;
 using testing::ProgramResult;
 using Clock = std::chrono::steady_clock;
 
-const std::set<std::string> kSibLabels = {"science",  "travel",
-                                          "politics", "sports",
-                                          "health",   "entertainment",
+const std::set<std::string> kSibLabels = {"science",  "travel", "politics",
+                                          "sports",   "health", "entertainment",
                                           "geography"};
 
 std::vector<std::string> DataLines() {
@@ -50,8 +49,12 @@ std::string Join(const std::vector<std::string>& lines, size_t n) {
 
 // Runs classifyd-train with small, fast settings and `args`.
 ProgramResult Train(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {CLASSIFYD_TRAIN_BINARY, "--no-quantize",
-                                   "--bucket", "20000", "--epoch", "10"};
+  std::vector<std::string> argv = {CLASSIFYD_TRAIN_BINARY,
+                                   "--no-quantize",
+                                   "--bucket",
+                                   "20000",
+                                   "--epoch",
+                                   "10"};
   argv.insert(argv.end(), args.begin(), args.end());
   return ChildProcess(argv).Wait(std::chrono::seconds(120));
 }
@@ -83,7 +86,8 @@ class OwnClassifierTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     ADD_FAILURE() << name << " never served a generation after " << after
-                  << "\n" << daemon_->Log();
+                  << "\n"
+                  << daemon_->Log();
     return 0;
   }
 
@@ -94,8 +98,9 @@ class OwnClassifierTest : public ::testing::Test {
 
 TEST_F(OwnClassifierTest, InstalledIntoRunningDaemonAndRetrainedUnderLoad) {
   // No classifier yet: the daemon is up but not SERVING until one loads.
-  daemon_ = DaemonProcess::Start(plugins_.path(), {"--reload-debounce-ms", "50"},
-                                 /*wait_serving=*/false);
+  daemon_ =
+      DaemonProcess::Start(plugins_.path(), {"--reload-debounce-ms", "50"},
+                           /*wait_serving=*/false);
   ASSERT_NE(daemon_, nullptr);
   auto stub = v1::Classifier::NewStub(daemon_->NewChannel());
   const std::vector<std::string> lines = DataLines();
@@ -103,15 +108,17 @@ TEST_F(OwnClassifierTest, InstalledIntoRunningDaemonAndRetrainedUnderLoad) {
   const std::string first = data_.WriteFile("first.tsv", Join(lines, 500));
   const std::string all = data_.WriteFile("all.tsv", Join(lines, lines.size()));
 
-  ProgramResult result = Train({"--name", "mine", "--install", plugins_.path(), first});
+  ProgramResult result =
+      Train({"--name", "mine", "--install", plugins_.path(), first});
   ASSERT_EQ(result.exit_code, 0) << result.Show();
   EXPECT_THAT(result.out, HasSubstr("mine generation 1: top-1 "));
   const uint64_t first_generation = WaitForGeneration(*stub, "mine", 0);
   ASSERT_GT(first_generation, 0u);
 
   v1::ClassifyResponse response;
-  ASSERT_TRUE(testing::ClassifyText(*stub, "研究人员表示，这种疫苗可以预防疟疾和肺结核。",
-                                    &response, {"mine"})
+  ASSERT_TRUE(testing::ClassifyText(
+                  *stub, "研究人员表示，这种疫苗可以预防疟疾和肺结核。",
+                  &response, {"mine"})
                   .ok());
   ASSERT_GT(response.labels_size(), 0);
   EXPECT_TRUE(kSibLabels.count(response.labels(0).name()))
@@ -126,7 +133,8 @@ TEST_F(OwnClassifierTest, InstalledIntoRunningDaemonAndRetrainedUnderLoad) {
       while (!stop) {
         v1::ClassifyResponse r;
         const grpc::Status s = testing::ClassifyText(
-            *stub, "三个赛季前，28岁的比达尔从塞维利亚队加盟巴萨。", &r, {"mine"});
+            *stub, "三个赛季前，28岁的比达尔从塞维利亚队加盟巴萨。", &r,
+            {"mine"});
         (s.ok() && r.labels_size() > 0 ? ok : failed)++;
       }
     });
@@ -163,15 +171,18 @@ TEST_F(OwnClassifierTest, InstalledIntoRunningDaemonAndRetrainedUnderLoad) {
 TEST_F(OwnClassifierTest, OutWritesModelCardAndPlotsWithoutADaemon) {
   const std::vector<std::string> lines = DataLines();
   const std::string all = data_.WriteFile("all.tsv", Join(lines, lines.size()));
-  const ProgramResult result = Train({"--name", "topics", "--out", plugins_.path(), all});
+  const ProgramResult result =
+      Train({"--name", "topics", "--out", plugins_.path(), all});
   ASSERT_EQ(result.exit_code, 0) << result.Show();
   const fs::path home = fs::path(plugins_.path()) / "topics";
   std::ifstream in(home / "MODEL.md");
   std::stringstream card;
   card << in.rdbuf();
-  EXPECT_THAT(card.str(), HasSubstr("| label | support | precision | recall | F1 |"));
+  EXPECT_THAT(card.str(),
+              HasSubstr("| label | support | precision | recall | F1 |"));
   EXPECT_THAT(card.str(), HasSubstr("| `health` |"));
-  EXPECT_THAT(card.str(), HasSubstr("![Reliability of the top label](reliability.svg)"));
+  EXPECT_THAT(card.str(),
+              HasSubstr("![Reliability of the top label](reliability.svg)"));
   for (const char* svg : {"reliability.svg", "confusion.svg"}) {
     std::ifstream file(home / svg);
     std::string head;
@@ -185,19 +196,20 @@ TEST_F(OwnClassifierTest, OutWritesModelCardAndPlotsWithoutADaemon) {
 }
 
 TEST_F(OwnClassifierTest, MalformedTsvIsRefusedNamingFileAndLine) {
-  const std::string bad =
-      data_.WriteFile("bad.tsv", "sports\t比达尔加盟巴萨\nno tab on this line\n");
-  const ProgramResult result = Train({"--name", "x", "--out", plugins_.path(), bad});
+  const std::string bad = data_.WriteFile(
+      "bad.tsv", "sports\t比达尔加盟巴萨\nno tab on this line\n");
+  const ProgramResult result =
+      Train({"--name", "x", "--out", plugins_.path(), bad});
   EXPECT_NE(result.exit_code, 0);
-  EXPECT_THAT(result.err, HasSubstr("bad.tsv:2: expected 'label[,label...]<TAB>text'"));
+  EXPECT_THAT(result.err,
+              HasSubstr("bad.tsv:2: expected 'label[,label...]<TAB>text'"));
   EXPECT_FALSE(fs::exists(fs::path(plugins_.path()) / "x.toml"));
 }
 
 TEST_F(OwnClassifierTest, NeedsANameAndOneDestination) {
   const std::string tsv = data_.WriteFile("a.tsv", "sports\t比达尔加盟巴萨\n");
-  const ProgramResult result =
-      Train({"--name", "x", "--out", plugins_.path(), "--install",
-             plugins_.path(), tsv});
+  const ProgramResult result = Train({"--name", "x", "--out", plugins_.path(),
+                                      "--install", plugins_.path(), tsv});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr("one of --install DIR / --out DIR"));
 }

@@ -44,9 +44,10 @@ TEST(IsotonicTest, ManyStepsAreThinnedToAtMostMaxKnotsPlusEnds) {
 TEST(IsotonicTest, LinesParseWithTheDaemonsCalibration) {
   const std::vector<double> raw = {0.05, 0.5, 0.99999994, 1.0};
   const std::vector<double> outcome = {0, 1, 0, 1};
-  const std::string text = std::string(Calibration::kHeader) + "\n" +
-                           CalibrationLine("*", FitIsotonic(raw, outcome)) +
-                           "\n" + CalibrationLine("sports", FitIsotonic(raw, outcome)) + "\n";
+  const std::string text =
+      std::string(Calibration::kHeader) + "\n" +
+      CalibrationLine("*", FitIsotonic(raw, outcome)) + "\n" +
+      CalibrationLine("sports", FitIsotonic(raw, outcome)) + "\n";
   auto parsed = Calibration::Parse(text, "test.tsv");
   ASSERT_TRUE(std::holds_alternative<Calibration>(parsed))
       << std::get<std::string>(parsed);
