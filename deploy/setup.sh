@@ -54,6 +54,9 @@ PACKAGES=(
   python3-sklearn python3-matplotlib icu-devtools
   # The Python peer server of bench/run_bench.sh (bench/peers/).
   python3-fasttext
+  # The Debian package (deploy/package.sh), its man pages and checks, and
+  # promtool for the alert rules (tests/deploy/).
+  debhelper dpkg-dev fakeroot help2man lintian prometheus
 )
 # Node and npm may come from elsewhere (e.g. NodeSource, whose nodejs
 # bundles npm and conflicts with Debian's npm): Debian's only if missing.
