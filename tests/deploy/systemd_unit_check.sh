@@ -2,7 +2,8 @@
 # Checks deploy/systemd/ without systemd as PID 1:
 #   1. systemd-analyze security: exposure level 2.0 or lower;
 #   2. systemd-analyze verify: no errors or warnings (on a copy of the unit
-#      whose ExecStart is the built binary, since verify wants it to exist);
+#      whose ExecStart is the built binary, since verify wants it to exist;
+#      its Documentation= man pages are looked up on MANPATH: this build's);
 #   3. TimeoutStopSec leaves room for the default --drain-timeout;
 #   4. the sysusers.d and tmpfiles.d snippets apply to an empty root;
 #   5. the daemon, run through start-up, a SIGHUP reload, real Classify
