@@ -60,6 +60,17 @@ std::unique_ptr<HttpServer> HttpServer::Start(const std::string& address,
     Page page = handler();
     res.set_content(std::move(page.body), page.content_type);
   });
+  // A person who opens the listener's address in a browser learns where
+  // to go; probes that GET / see a 200.
+  if (path != "/") {
+    http.Get("/", [path](const httplib::Request&, httplib::Response& res) {
+      res.set_content("<!DOCTYPE html>\n<html><head><title>classifyd</title>"
+                      "</head><body><h1>classifyd</h1><p><a href=\"" +
+                          path + "\">" + path +
+                          "</a></p></body></html>\n",
+                      "text/html; charset=utf-8");
+    });
+  }
   if (where.port == 0) {
     server->port_ = http.bind_to_any_port(where.host);
   } else if (http.bind_to_port(where.host, where.port)) {

@@ -1,17 +1,15 @@
 #include "metrics/metrics.h"
 
 #include <absl/status/status.h>
-#include <dirent.h>
 #include <prometheus/text_serializer.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <limits>
 #include <set>
 #include <unordered_map>
+
+#include "metrics/classifier_series.h"
+#include "metrics/families.h"
 
 #ifndef CLASSIFYD_VERSION
 #define CLASSIFYD_VERSION "unknown"
@@ -20,9 +18,18 @@
 namespace classifyd {
 namespace {
 
-using prometheus::ClientMetric;
+using metrics::AddCounter;
+using metrics::AddGauge;
+using metrics::AddHistogram;
+using metrics::Family;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
+
+double UnixNow() {
+  return std::chrono::duration<double>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // Seconds, from 100 µs (a headline through fastText) to 10 s (a large
 // batch on a loaded machine).
@@ -42,6 +49,21 @@ std::string CodeName(size_t index) {
   return absl::StatusCodeToString(static_cast<absl::StatusCode>(index));
 }
 
+// The code names of grpc-go's codes.Code.String(), which go-grpc-prometheus
+// puts in grpc_code and dashboards match ("OK", "Unavailable").
+const char* GrpcCodeName(size_t index) {
+  static constexpr const char* kNames[kCodeCount] = {
+      "OK",           "Canceled",          "Unknown",
+      "InvalidArgument", "DeadlineExceeded", "NotFound",
+      "AlreadyExists", "PermissionDenied", "ResourceExhausted",
+      "FailedPrecondition", "Aborted",     "OutOfRange",
+      "Unimplemented", "Internal",         "Unavailable",
+      "DataLoss",     "Unauthenticated"};
+  return kNames[index];
+}
+
+constexpr char kGrpcService[] = "classifyd.v1.Classifier";
+
 constexpr const char* kTriggerNames[4] = {"rescan", "reload", "load", "unload"};
 // Outcomes of a registry change, by what it did.
 enum ReloadOutcome { kChanged, kUnchanged, kFailed, kNotFound };
@@ -59,68 +81,6 @@ struct ThreadCache {
 };
 thread_local ThreadCache thread_cache;
 
-MetricFamily Family(std::string name, std::string help, MetricType type) {
-  MetricFamily f;
-  f.name = std::move(name);
-  f.help = std::move(help);
-  f.type = type;
-  return f;
-}
-
-ClientMetric& AddMetric(MetricFamily& family,
-                        std::vector<ClientMetric::Label> labels) {
-  ClientMetric& m = family.metric.emplace_back();
-  m.label = std::move(labels);
-  return m;
-}
-
-void AddCounter(MetricFamily& family, std::vector<ClientMetric::Label> labels,
-                double value) {
-  AddMetric(family, std::move(labels)).counter.value = value;
-}
-
-void AddGauge(MetricFamily& family, std::vector<ClientMetric::Label> labels,
-              double value) {
-  AddMetric(family, std::move(labels)).gauge.value = value;
-}
-
-void AddHistogram(MetricFamily& family, std::vector<ClientMetric::Label> labels,
-                  const metrics::Histogram& h) {
-  ClientMetric& m = AddMetric(family, std::move(labels));
-  const std::vector<uint64_t> counts = h.BucketCounts();
-  uint64_t cumulative = 0;
-  for (size_t i = 0; i < counts.size(); ++i) {
-    cumulative += counts[i];
-    m.histogram.bucket.push_back(
-        {cumulative, i < h.bounds().size()
-                         ? h.bounds()[i]
-                         : std::numeric_limits<double>::infinity()});
-  }
-  // The count is the +Inf bucket, so the two always agree.
-  m.histogram.sample_count = cumulative;
-  m.histogram.sample_sum = h.Sum();
-}
-
-// A gauge family with one sample per classifier, labelled `classifier`.
-template <typename Number>
-MetricFamily PerClassifierGauge(std::string name, std::string help,
-                                const std::map<std::string, Number>& values) {
-  MetricFamily family =
-      Family(std::move(name), std::move(help), MetricType::Gauge);
-  for (const auto& [classifier, value] : values) {
-    AddGauge(family, {{"classifier", classifier}}, static_cast<double>(value));
-  }
-  return family;
-}
-
-double ReadStatmPages(int field) {
-  std::ifstream statm("/proc/self/statm");
-  double value = -1;
-  for (int i = 0; i <= field && statm >> value; ++i) {
-  }
-  return statm ? value : -1;
-}
-
 }  // namespace
 
 const char* RpcName(Rpc rpc) {
@@ -137,60 +97,19 @@ const char* RpcName(Rpc rpc) {
   return "unknown";
 }
 
-ProcessStats ReadProcessStats() {
-  ProcessStats stats;
-  const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
-  const double size_pages = ReadStatmPages(0);
-  const double resident_pages = ReadStatmPages(1);
-  if (size_pages >= 0) stats.virtual_bytes = size_pages * page;
-  if (resident_pages >= 0) stats.resident_bytes = resident_pages * page;
-  if (DIR* dir = opendir("/proc/self/fd")) {
-    double fds = 0;
-    while (const dirent* e = readdir(dir)) {
-      if (e->d_name[0] != '.') ++fds;
-    }
-    closedir(dir);
-    stats.open_fds = fds - 1;  // Not the one opendir() holds.
-  }
-  rusage usage{};
-  if (getrusage(RUSAGE_SELF, &usage) == 0) {
-    stats.cpu_seconds =
-        static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-        static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) /
-            1e6;
-  }
-  // Field 22 of /proc/self/stat is the start time in clock ticks after
-  // boot; /proc/stat's btime is the boot time. The name field (2) may hold
-  // spaces, so count from its closing parenthesis.
-  std::ifstream stat_file("/proc/self/stat");
-  std::string stat((std::istreambuf_iterator<char>(stat_file)),
-                   std::istreambuf_iterator<char>());
-  std::ifstream proc_stat("/proc/stat");
-  std::string line;
-  double boot_time = -1;
-  while (std::getline(proc_stat, line)) {
-    if (line.rfind("btime ", 0) == 0) boot_time = std::stod(line.substr(6));
-  }
-  const size_t paren = stat.rfind(')');
-  if (paren != std::string::npos && boot_time >= 0) {
-    std::istringstream fields(stat.substr(paren + 2));
-    std::string field;
-    for (int i = 3; i <= 22 && fields >> field; ++i) {
-      if (i == 22) {
-        stats.start_time_seconds =
-            boot_time +
-            std::stod(field) / static_cast<double>(sysconf(_SC_CLK_TCK));
-      }
-    }
-  }
-  return stats;
-}
-
 Metrics::ClassifierCells::ClassifierCells() : batch_seconds(kSecondsBounds) {}
 
 Metrics::Metrics() : id_(next_metrics_id.fetch_add(1)) {
   for (auto& h : request_seconds_) {
     h = std::make_unique<metrics::Histogram>(kSecondsBounds);
+  }
+  ConfigReloaded(true);
+}
+
+void Metrics::ConfigReloaded(bool ok) {
+  config_reload_ok_.Set(ok ? 1 : 0);
+  if (ok) {
+    config_reload_success_unix_.Set(static_cast<int64_t>(UnixNow()));
   }
 }
 
@@ -274,13 +193,21 @@ std::vector<MetricFamily> Metrics::Collect(
     const std::vector<ClassifierStatus>& statuses,
     const ProcessStats& process) const {
   std::vector<MetricFamily> out;
-
   MetricFamily build =
       Family("classifyd_build_info", "The daemon's version; always 1.",
              MetricType::Gauge);
   AddGauge(build, {{"version", CLASSIFYD_VERSION}}, 1);
   out.push_back(std::move(build));
+  CollectRpcs(&out);
+  CollectGrpcSeries(&out);
+  CollectClassifierCells(&out);
+  AppendClassifierStateFamilies(statuses, &out);
+  CollectReloads(&out);
+  AppendProcessFamilies(process, &out);
+  return out;
+}
 
+void Metrics::CollectRpcs(std::vector<MetricFamily>* out) const {
   MetricFamily requests =
       Family("classifyd_requests_total",
              "Finished Classifier RPCs by method and gRPC status code (streams "
@@ -309,8 +236,8 @@ std::vector<MetricFamily> Metrics::Collect(
       }
     }
   }
-  out.push_back(std::move(requests));
-  out.push_back(std::move(documents));
+  out->push_back(std::move(requests));
+  out->push_back(std::move(documents));
 
   MetricFamily latency = Family(
       "classifyd_request_duration_seconds",
@@ -321,19 +248,58 @@ std::vector<MetricFamily> Metrics::Collect(
     AddHistogram(latency, {{"rpc", RpcName(rpc)}},
                  *request_seconds_[static_cast<size_t>(rpc)]);
   }
-  out.push_back(std::move(latency));
+  out->push_back(std::move(latency));
 
   MetricFamily inflight = Family(
       "classifyd_inflight_unary_requests",
       "Unary Classifier RPCs being handled right now.", MetricType::Gauge);
   AddGauge(inflight, {}, static_cast<double>(inflight_unary_.Value()));
-  out.push_back(std::move(inflight));
+  out->push_back(std::move(inflight));
   MetricFamily streams =
       Family("classifyd_open_streams", "ClassifyStream calls open right now.",
              MetricType::Gauge);
   AddGauge(streams, {}, static_cast<double>(open_streams_.Value()));
-  out.push_back(std::move(streams));
+  out->push_back(std::move(streams));
+}
 
+// go-grpc-prometheus's server series: every method with every code, so
+// that dashboards' rates and ratios start from zero.
+void Metrics::CollectGrpcSeries(std::vector<MetricFamily>* out) const {
+  MetricFamily started =
+      Family("grpc_server_started_total", "RPCs started on the server.",
+             MetricType::Counter);
+  MetricFamily handled = Family(
+      "grpc_server_handled_total",
+      "RPCs completed on the server, regardless of success or failure.",
+      MetricType::Counter);
+  MetricFamily seconds = Family(
+      "grpc_server_handling_seconds",
+      "Response latency of RPCs handled by the server (unary RPCs only).",
+      MetricType::Histogram);
+  for (size_t r = 0; r < kRpcCount; ++r) {
+    const Rpc rpc = static_cast<Rpc>(r);
+    const std::string type =
+        rpc == Rpc::kClassifyStream ? "bidi_stream" : "unary";
+    const metrics::Labels method = {{"grpc_method", RpcName(rpc)},
+                                    {"grpc_service", kGrpcService},
+                                    {"grpc_type", type}};
+    AddCounter(started, method, static_cast<double>(started_[r].Value()));
+    for (size_t c = 0; c < kCodeCount; ++c) {
+      metrics::Labels labels = method;
+      labels.push_back({"grpc_code", GrpcCodeName(c)});
+      AddCounter(handled, std::move(labels),
+                 static_cast<double>(requests_[r][c].Value()));
+    }
+    if (rpc != Rpc::kClassifyStream) {
+      AddHistogram(seconds, method, *request_seconds_[r]);
+    }
+  }
+  out->push_back(std::move(started));
+  out->push_back(std::move(handled));
+  out->push_back(std::move(seconds));
+}
+
+void Metrics::CollectClassifierCells(std::vector<MetricFamily>* out) const {
   MetricFamily c_docs =
       Family("classifyd_classifier_documents_total",
              "Documents a classifier was asked to label.", MetricType::Counter);
@@ -375,52 +341,14 @@ std::vector<MetricFamily> Metrics::Collect(
                  static_cast<double>(counter->Value()));
     }
   }
-  out.push_back(std::move(c_docs));
-  out.push_back(std::move(c_errors));
-  out.push_back(std::move(c_timeouts));
-  out.push_back(std::move(c_latency));
-  out.push_back(std::move(labels));
+  out->push_back(std::move(c_docs));
+  out->push_back(std::move(c_errors));
+  out->push_back(std::move(c_timeouts));
+  out->push_back(std::move(c_latency));
+  out->push_back(std::move(labels));
+}
 
-  // A name may appear twice in `statuses` (a retiring old version beside
-  // its replacement), so gather the states present per name first.
-  std::map<std::string, std::set<ClassifierState>> states;
-  std::map<std::string, uint64_t> generations;
-  // Stuck calls of every version still loaded, the retiring ones included:
-  // each holds a thread.
-  std::map<std::string, int> stuck;
-  for (const ClassifierStatus& s : statuses) {
-    states[s.name].insert(s.state);
-    if (s.serving == nullptr) continue;
-    // The newest: a retiring version is listed after its replacement.
-    uint64_t& g = generations[s.name];
-    g = std::max(g, s.serving->generation());
-    stuck[s.name] += s.serving->call_health().stuck_calls.load();
-  }
-  MetricFamily state = Family(
-      "classifyd_classifier_state",
-      "1 for each state a classifier entry is in (LOADING, READY, FAILED, "
-      "UNLOADING), else 0.",
-      MetricType::Gauge);
-  for (const auto& [name, present] : states) {
-    for (ClassifierState s :
-         {ClassifierState::kLoading, ClassifierState::kReady,
-          ClassifierState::kFailed, ClassifierState::kUnloading}) {
-      AddGauge(state, {{"classifier", name}, {"state", ClassifierStateName(s)}},
-               present.count(s) ? 1 : 0);
-    }
-  }
-  out.push_back(std::move(state));
-  out.push_back(PerClassifierGauge(
-      "classifyd_classifier_generation",
-      "Generation of the classifier version now serving (labels carry it "
-      "too).",
-      generations));
-  out.push_back(PerClassifierGauge(
-      "classifyd_classifier_stuck_calls",
-      "Plugin calls that ran past their time limit and have not returned; "
-      "the classifier is skipped while it is not 0.",
-      stuck));
-
+void Metrics::CollectReloads(std::vector<MetricFamily>* out) const {
   MetricFamily reloads = Family(
       "classifyd_reloads_total",
       "Changes to the served classifiers, by what asked (rescan: startup, "
@@ -434,38 +362,28 @@ std::vector<MetricFamily> Metrics::Collect(
                  static_cast<double>(reloads_[t][o].Value()));
     }
   }
-  out.push_back(std::move(reloads));
+  out->push_back(std::move(reloads));
   MetricFamily failures =
       Family("classifyd_plugin_load_failures_total",
              "Classifier loads that failed (the previous version, if any, kept "
              "serving).",
              MetricType::Counter);
   AddCounter(failures, {}, static_cast<double>(load_failures_.Value()));
-  out.push_back(std::move(failures));
-
-  auto process_gauge = [&](const char* name, const char* help, double value,
-                           MetricType type) {
-    if (value < 0) return;  // Not readable here: leave it out.
-    MetricFamily f = Family(name, help, type);
-    if (type == MetricType::Counter) {
-      AddCounter(f, {}, value);
-    } else {
-      AddGauge(f, {}, value);
-    }
-    out.push_back(std::move(f));
-  };
-  process_gauge("process_resident_memory_bytes", "Resident memory size.",
-                process.resident_bytes, MetricType::Gauge);
-  process_gauge("process_virtual_memory_bytes", "Virtual memory size.",
-                process.virtual_bytes, MetricType::Gauge);
-  process_gauge("process_open_fds", "Open file descriptors.", process.open_fds,
-                MetricType::Gauge);
-  process_gauge("process_cpu_seconds_total", "User and system CPU time.",
-                process.cpu_seconds, MetricType::Counter);
-  process_gauge("process_start_time_seconds",
-                "Start time of the process, in Unix seconds.",
-                process.start_time_seconds, MetricType::Gauge);
-  return out;
+  out->push_back(std::move(failures));
+  MetricFamily config_ok = Family(
+      "classifyd_config_last_reload_successful",
+      "Whether the last read of the settings file (start-up or SIGHUP) was "
+      "taken: 1, or 0 when it was refused and the running settings stayed.",
+      MetricType::Gauge);
+  AddGauge(config_ok, {}, static_cast<double>(config_reload_ok_.Value()));
+  out->push_back(std::move(config_ok));
+  MetricFamily config_at = Family(
+      "classifyd_config_last_reload_success_timestamp_seconds",
+      "Unix time of the last settings read that was taken.",
+      MetricType::Gauge);
+  AddGauge(config_at, {},
+           static_cast<double>(config_reload_success_unix_.Value()));
+  out->push_back(std::move(config_at));
 }
 
 std::string Metrics::Expose(const std::vector<ClassifierStatus>& statuses,

@@ -10,6 +10,9 @@
 // Expose() renders everything in text format 0.0.4 with prometheus-cpp's
 // serializer; gauges that describe the current state (classifier states,
 // generations, process memory and file descriptors) are read at that moment.
+// The RPCs are counted twice: as classifyd_requests_total and friends, and
+// under the names and labels of go-grpc-prometheus (grpc_server_*), which
+// existing gRPC dashboards and alerts read.
 //
 // Thread-safe.
 #ifndef CLASSIFYD_DAEMON_METRICS_METRICS_H_
@@ -27,6 +30,7 @@
 #include <vector>
 
 #include "metrics/instruments.h"
+#include "metrics/process_stats.h"
 #include "registry/classifier_registry.h"
 
 namespace classifyd {
@@ -41,16 +45,6 @@ inline constexpr size_t kCodeCount = 17;
 
 // What a reload was asked for (ReloadCoordinator::Kind, as a label).
 enum class ReloadTrigger { kRescan, kReload, kLoad, kUnload };
-
-// Process-wide figures read from /proc at scrape time.
-struct ProcessStats {
-  double resident_bytes = -1;  // -1: could not be read.
-  double virtual_bytes = -1;
-  double open_fds = -1;
-  double cpu_seconds = -1;
-  double start_time_seconds = -1;  // Unix time.
-};
-ProcessStats ReadProcessStats();
 
 class Metrics {
  public:
@@ -71,11 +65,17 @@ class Metrics {
 
   // A unary call (Classify, ClassifyBatch, ListPlugins) started and
   // finished with `code` after `seconds`.
-  void UnaryStarted() { inflight_unary_.Add(1); }
+  void UnaryStarted(Rpc rpc) {
+    started_[static_cast<size_t>(rpc)].Add();
+    inflight_unary_.Add(1);
+  }
   void UnaryFinished(Rpc rpc, grpc::StatusCode code, double seconds);
 
   // A ClassifyStream call opened; it ended with `code` (counted once).
-  void StreamOpened() { open_streams_.Add(1); }
+  void StreamOpened() {
+    started_[static_cast<size_t>(Rpc::kClassifyStream)].Add();
+    open_streams_.Add(1);
+  }
   void StreamFinished(grpc::StatusCode code);
   void StreamClosed() { open_streams_.Add(-1); }
 
@@ -92,6 +92,11 @@ class Metrics {
   // what happened.
   void ReloadFinished(ReloadTrigger trigger,
                       const ClassifierRegistry::ReconcileResult& result);
+
+  // The settings file was re-read (SIGHUP): `ok` false when it was refused.
+  // A new Metrics counts as one successful load, at its construction: the
+  // daemon does not start with a settings file it cannot read.
+  void ConfigReloaded(bool ok);
 
   // Every metric family, with the state gauges taken from `statuses`
   // (ClassifierRegistry::List()) and `process`.
@@ -112,8 +117,14 @@ class Metrics {
   // cache is in front of this.
   void* FindOrCreate(const std::string& key);
 
+  void CollectRpcs(std::vector<prometheus::MetricFamily>* out) const;
+  void CollectGrpcSeries(std::vector<prometheus::MetricFamily>* out) const;
+  void CollectClassifierCells(std::vector<prometheus::MetricFamily>* out) const;
+  void CollectReloads(std::vector<prometheus::MetricFamily>* out) const;
+
   const uint64_t id_;  // Tells per-thread caches of different instances apart.
 
+  std::array<metrics::Counter, kRpcCount> started_;
   // Indexed by [rpc][gRPC code].
   std::array<std::array<metrics::Counter, kCodeCount>, kRpcCount> requests_;
   std::array<std::array<metrics::Counter, kCodeCount>, kRpcCount> documents_;
@@ -123,6 +134,8 @@ class Metrics {
   // Indexed by [trigger][outcome]; see ReloadOutcome in metrics.cc.
   std::array<std::array<metrics::Counter, 4>, 4> reloads_;
   metrics::Counter load_failures_;
+  metrics::Gauge config_reload_ok_;
+  metrics::Gauge config_reload_success_unix_;
 
   mutable std::mutex cells_mu_;  // Guards the maps, not the cells.
   // "c" + classifier -> cells.

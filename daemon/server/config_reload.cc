@@ -62,13 +62,13 @@ SettingsReload ReloadSettings(const DaemonOptions& running) {
   return MergeSettings(running, std::get<DaemonOptions>(parsed));
 }
 
-void ApplySettingsReload(DaemonOptions* running, ClassifierService* service) {
+bool ApplySettingsReload(DaemonOptions* running, ClassifierService* service) {
   SettingsReload reload = ReloadSettings(*running);
   if (!reload.error.empty()) {
     std::replace(reload.error.begin(), reload.error.end(), '\n', ' ');
     spdlog::error("SIGHUP: config not reloaded, the running settings stay: {}",
                   reload.error);
-    return;
+    return false;
   }
   for (const std::string& key : reload.restart_needed) {
     spdlog::warn(
@@ -83,6 +83,7 @@ void ApplySettingsReload(DaemonOptions* running, ClassifierService* service) {
   if (!reload.applied.empty()) {
     spdlog::info("SIGHUP: applied new {}", fmt::join(reload.applied, ", "));
   }
+  return true;
 }
 
 }  // namespace classifyd

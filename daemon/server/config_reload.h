@@ -38,8 +38,8 @@ SettingsReload MergeSettings(const DaemonOptions& running,
 
 // ReloadSettings, then applies the result to the log level and `service`'s
 // limits, updates `*running` and logs what changed, what waits for a
-// restart, or why the file was not taken.
-void ApplySettingsReload(DaemonOptions* running, ClassifierService* service);
+// restart, or why the file was not taken. False when it was not taken.
+bool ApplySettingsReload(DaemonOptions* running, ClassifierService* service);
 
 }  // namespace classifyd
 

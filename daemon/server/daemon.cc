@@ -282,7 +282,8 @@ int RunDaemon(const DaemonOptions& options) {
     if (signal == SIGHUP) {
       NotifyReloading("reloading (SIGHUP)");
       if (!running.config_file.empty()) {
-        ApplySettingsReload(&running, service.get());
+        const bool taken = ApplySettingsReload(&running, service.get());
+        if (metrics != nullptr) metrics->ConfigReloaded(taken);
       }
       coordinator->RequestRescan(
           "SIGHUP", [&registry, port](const ReloadCoordinator::Outcome&) {

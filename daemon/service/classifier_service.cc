@@ -41,7 +41,7 @@ class UnaryCallMetrics {
  public:
   UnaryCallMetrics(Metrics* metrics, Rpc rpc) : metrics_(metrics), rpc_(rpc) {
     if (metrics_ != nullptr) {
-      metrics_->UnaryStarted();
+      metrics_->UnaryStarted(rpc_);
       started_ = std::chrono::steady_clock::now();
     }
   }

@@ -121,6 +121,18 @@ class Scrape {
     EXPECT_TRUE(Has(name + "_sum", labels)) << name;
   }
 
+  // The labels of the first `name` series of classifier `classifier`.
+  Labels LabelsOf(const std::string& name,
+                  const std::string& classifier) const {
+    for (const Sample& s : samples_) {
+      auto it = s.labels.find("classifier");
+      if (s.name == name && it != s.labels.end() && it->second == classifier) {
+        return s.labels;
+      }
+    }
+    return {};
+  }
+
   const std::string& text() const { return text_; }
 
  private:
@@ -364,6 +376,30 @@ TEST_F(MetricsTest, StateGaugesMatchListPluginsAndReloadsAreCounted) {
       scrape.Get("classifyd_classifier_generation", {{"classifier", "rules"}}),
       generation);
   check_states(scrape);
+  // The info series names the version now serving.
+  const Labels info = scrape.LabelsOf("classifyd_classifier_info", "rules");
+  ASSERT_FALSE(info.empty()) << scrape.text();
+  EXPECT_EQ(info.at("generation"),
+            std::to_string(static_cast<uint64_t>(scrape.Get(
+                "classifyd_classifier_generation", {{"classifier", "rules"}}))));
+  EXPECT_THAT(info.at("library"), ::testing::EndsWith(".so"));
+  EXPECT_FALSE(info.at("plugin").empty());
+  EXPECT_FALSE(info.at("version").empty());
+  EXPECT_TRUE(info.count("model"));
+  // A classifier that never loaded has no version to describe.
+  EXPECT_TRUE(scrape.LabelsOf("classifyd_classifier_info", "broken").empty());
+}
+
+TEST_F(MetricsTest, LandingPageLinksToMetrics) {
+  ASSERT_NO_FATAL_FAILURE(Start({{"rules.toml", KeywordManifest("台风=weather")}}));
+  httplib::Client client("127.0.0.1", metrics_port_);
+  auto res = client.Get("/");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200);
+  EXPECT_THAT(res->get_header_value("Content-Type"),
+              ::testing::StartsWith("text/html"));
+  EXPECT_THAT(res->body, ::testing::HasSubstr("<a href=\"/metrics\">"));
+  EXPECT_EQ(client.Get("/nothing-here")->status, 404);
 }
 
 TEST_F(MetricsTest, TimedOutPluginCallsAndStuckCallsAreExposed) {

@@ -21,9 +21,9 @@ ProcessStats NoProcess() { return ProcessStats{}; }
 
 TEST(MetricsTest, CountersHaveHelpTypeAndExactValues) {
   Metrics m;
-  m.UnaryStarted();
+  m.UnaryStarted(Rpc::kClassify);
   m.UnaryFinished(Rpc::kClassify, grpc::StatusCode::OK, 0.002);
-  m.UnaryStarted();
+  m.UnaryStarted(Rpc::kClassify);
   m.UnaryFinished(Rpc::kClassify, grpc::StatusCode::NOT_FOUND, 0.001);
   m.DocumentAnswered(Rpc::kClassify, 0);
   m.DocumentAnswered(Rpc::kClassify, 5);
@@ -50,7 +50,7 @@ TEST(MetricsTest, CountersHaveHelpTypeAndExactValues) {
 TEST(MetricsTest, HistogramBucketsAreCumulativeWithInfSumAndCount) {
   Metrics m;
   for (double seconds : {0.00005, 0.0003, 0.0003, 0.7, 99.0}) {
-    m.UnaryStarted();
+    m.UnaryStarted(Rpc::kClassifyBatch);
     m.UnaryFinished(Rpc::kClassifyBatch, grpc::StatusCode::OK, seconds);
   }
   const std::string text = m.Expose({}, NoProcess());
@@ -143,9 +143,59 @@ TEST(MetricsTest, ProcessStatsAreReadFromProc) {
   EXPECT_GE(p.open_fds, 3);  // stdin, stdout, stderr at least.
   EXPECT_GE(p.cpu_seconds, 0);
   EXPECT_GT(p.start_time_seconds, 1.6e9);
+  EXPECT_GE(p.max_fds, p.open_fds);
   Metrics m;
-  EXPECT_THAT(m.Expose({}, p),
-              HasSubstr("# TYPE process_resident_memory_bytes gauge\n"));
+  const std::string text = m.Expose({}, p);
+  EXPECT_THAT(text, HasSubstr("# TYPE process_resident_memory_bytes gauge\n"));
+  EXPECT_THAT(text, HasSubstr("# TYPE process_max_fds gauge\n"));
+}
+
+// The names, labels and code spellings of go-grpc-prometheus, which
+// existing gRPC dashboards query.
+TEST(MetricsTest, GrpcSeriesUseGoGrpcPrometheusNamesAndLabels) {
+  Metrics m;
+  m.UnaryStarted(Rpc::kClassify);
+  m.UnaryFinished(Rpc::kClassify, grpc::StatusCode::INVALID_ARGUMENT, 0.003);
+  m.StreamOpened();
+  m.StreamFinished(grpc::StatusCode::OK);
+  m.StreamClosed();
+  const std::string text = m.Expose({}, NoProcess());
+  const std::string classify =
+      "grpc_method=\"Classify\",grpc_service=\"classifyd.v1.Classifier\","
+      "grpc_type=\"unary\"";
+  const std::string stream =
+      "grpc_method=\"ClassifyStream\",grpc_service=\"classifyd.v1."
+      "Classifier\",grpc_type=\"bidi_stream\"";
+  EXPECT_THAT(text, HasSubstr("grpc_server_started_total{" + classify + "} 1\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_started_total{" + stream + "} 1\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{" + classify +
+                              ",grpc_code=\"InvalidArgument\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{" + classify +
+                              ",grpc_code=\"OK\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{" + stream +
+                              ",grpc_code=\"OK\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("# TYPE grpc_server_handling_seconds histogram\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_handling_seconds_count{" +
+                              classify + "} 1\n"));
+  // The classifyd series stay.
+  EXPECT_THAT(text, HasSubstr("classifyd_requests_total{code=\"INVALID_"
+                              "ARGUMENT\",rpc=\"Classify\"} 1\n"));
+}
+
+TEST(MetricsTest, ConfigReloadGaugesFollowTheLastRead) {
+  Metrics m;
+  std::string text = m.Expose({}, NoProcess());
+  EXPECT_THAT(text, HasSubstr("classifyd_config_last_reload_successful 1\n"));
+  EXPECT_THAT(text, HasSubstr(
+      "classifyd_config_last_reload_success_timestamp_seconds "));
+  EXPECT_THAT(text, Not(HasSubstr(
+      "classifyd_config_last_reload_success_timestamp_seconds 0\n")));
+  m.ConfigReloaded(false);
+  text = m.Expose({}, NoProcess());
+  EXPECT_THAT(text, HasSubstr("classifyd_config_last_reload_successful 0\n"));
+  m.ConfigReloaded(true);
+  text = m.Expose({}, NoProcess());
+  EXPECT_THAT(text, HasSubstr("classifyd_config_last_reload_successful 1\n"));
 }
 
 // Many threads counting the same and different names through their
