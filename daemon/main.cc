@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   classifyd::SetUpLogging(spdlog::level::from_str(options.log_level),
-                          classifyd::DetectLogFormat());
+                          classifyd::ResolveLogFormat(options.log_format));
 
   // From here on, an exit the daemon did not choose (a plugin's exit(0))
   // ends with a failure status.

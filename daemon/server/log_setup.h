@@ -1,8 +1,12 @@
-// The daemon's log: spdlog on stderr, in one of two formats. On a terminal
-// or in a file, a timestamped human line. When stderr is connected to the
-// systemd journal, no timestamp (journald adds its own) and each line starts
-// with its syslog priority, "<3>" for errors (the sd-daemon(3) prefix
-// convention), so `journalctl -p err` works.
+// The daemon's log (--log-format), in one of three forms:
+//   text     on stderr, a human line with a timestamp and its UTC offset;
+//   json     on stderr, one JSON object a line (json_log_formatter.h);
+//   journal  straight to the systemd journal (spdlog's systemd sink) as
+//            structured entries: MESSAGE, PRIORITY (so `journalctl -p err`
+//            works), SYSLOG_IDENTIFIER=classifyd, and CODE_FILE, CODE_LINE,
+//            CODE_FUNC where the call site is known.
+// `auto` (the default) is journal when stderr is the journal's stream
+// (systemd's StandardError=journal), else text.
 #ifndef CLASSIFYD_DAEMON_SERVER_LOG_SETUP_H_
 #define CLASSIFYD_DAEMON_SERVER_LOG_SETUP_H_
 
@@ -10,10 +14,11 @@
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <string>
 
 namespace classifyd {
 
-enum class LogFormat { kText, kJournal };
+enum class LogFormat { kText, kJson, kJournal };
 
 // True when `journal_stream` ($JOURNAL_STREAM, "<device>:<inode>" in
 // decimal, set by systemd for StandardError=journal) names the file open
@@ -24,13 +29,15 @@ bool IsJournalStream(const char* journal_stream, int fd);
 // kJournal when stderr is the journal's stream, else kText.
 LogFormat DetectLogFormat();
 
-// The syslog priority (0 emerg .. 7 debug) of a spdlog level.
-int SyslogPriority(spdlog::level::level_enum level);
+// The format --log-format `name` (auto, text, json, journal) asks for.
+// REQUIRES: `name` is one of those (options.cc checks).
+LogFormat ResolveLogFormat(const std::string& name);
 
-// The line formatter for `format`.
+// The line formatter of the stderr formats.
+// REQUIRES: `format` is kText or kJson.
 std::unique_ptr<spdlog::formatter> MakeLogFormatter(LogFormat format);
 
-// Makes the stderr logger "classifyd" in `format` the default logger.
+// Makes the logger "classifyd" in `format` the default logger.
 void SetUpLogging(spdlog::level::level_enum level, LogFormat format);
 
 }  // namespace classifyd

@@ -60,6 +60,12 @@ void Define(CLI::App& app, DaemonOptions& o) {
       ->check(CLI::IsMember(
           {"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
+  app.add_option("--log-format", o.log_format,
+                 "text (timestamped lines), json (one JSON object a line), "
+                 "journal (structured systemd journal entries) or auto: "
+                 "journal when stderr is the journal, else text")
+      ->check(CLI::IsMember({"auto", "text", "json", "journal"}))
+      ->capture_default_str();
   app.add_option("--admin-socket", o.admin_socket,
                  "Unix socket for the PluginAdmin service (load, unload, "
                  "reload), created mode 0600 in a directory only the daemon's "

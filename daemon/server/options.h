@@ -23,6 +23,7 @@ struct DaemonOptions {
   // Default: $RUNTIME_DIRECTORY (used as it is), $TMPDIR, /tmp.
   std::string runtime_dir;
   std::string log_level = "info";
+  std::string log_format = "auto";  // auto, text, json, journal.
   std::string port_file;
   // HOST:PORT of the Prometheus /metrics HTTP listener; empty: off.
   std::string metrics_listen;

@@ -8,7 +8,8 @@ exactly the fields these manifests use. Unknown fields are errors, as they
 would be for `kubectl apply --validate=strict`, so a misspelt key fails.
 It then checks what a schema cannot: that selectors match the pod
 template, probe and Service ports name the container port the daemon
-listens on, the PDB and HPA target the Deployment, volumes and ConfigMap
+listens on, metrics are served on a named port the scrape annotations
+name, the PDB and HPA target the Deployment, volumes and ConfigMap
 keys line up, the grace period covers preStop plus the drain, the pod's
 uid is the image's, and the ConfigMap's settings and manifests are ones
 the daemon accepts (it runs the built daemon on the settings file).
@@ -360,7 +361,24 @@ def main():
           f"preStop {pause}s + drain_timeout {drain}s must be under "
           f"terminationGracePeriodSeconds {grace}")
 
-    # Services select the pods and target the gRPC port.
+    # Metrics: served on the pod network at a named containerPort that the
+    # scrape annotations name too.
+    metrics = [a.split("=", 1)[1] for a in container.get("args", [])
+               if a.startswith("--metrics-listen=")]
+    metrics_port = None
+    if check(len(metrics) == 1 and metrics[0].startswith("0.0.0.0:"),
+             "metrics must be served on 0.0.0.0 (--metrics-listen=0.0.0.0:PORT)"):
+        metrics_port = int(metrics[0].rsplit(":", 1)[1])
+        check(ports.get("metrics") == metrics_port,
+              f"no containerPort named metrics for --metrics-listen port {metrics_port}")
+        notes = deploy["spec"]["template"]["metadata"].get("annotations", {})
+        check(notes.get("prometheus.io/scrape") == "true" and
+              notes.get("prometheus.io/port") == str(metrics_port) and
+              notes.get("prometheus.io/path") == "/metrics",
+              f"pod scrape annotations do not name port {metrics_port}, /metrics")
+
+    # Services select the pods; their grpc ports target the gRPC port and a
+    # metrics port the metrics port.
     services = of("Service")
     check(any(s["spec"].get("clusterIP") == "None" for s in services),
           "expected a headless Service (clusterIP: None) for client-side "
@@ -371,9 +389,11 @@ def main():
               f"Service {sname} selector does not match the pod labels")
         for p in s["spec"]["ports"]:
             target = p.get("targetPort", p["port"])
-            check(ports.get(target) == listen_port if isinstance(target, str)
-                  else target == listen_port,
-                  f"Service {sname} targetPort {target} is not the gRPC port")
+            want = metrics_port if p.get("name") == "metrics" else listen_port
+            what = "metrics" if p.get("name") == "metrics" else "gRPC"
+            check(ports.get(target) == want if isinstance(target, str)
+                  else target == want,
+                  f"Service {sname} targetPort {target} is not the {what} port")
 
     for pdb in of("PodDisruptionBudget"):
         check(subset(pdb["spec"]["selector"]["matchLabels"], template_labels),

@@ -12,8 +12,8 @@
 #      offers classifyctl's subcommands;
 #   5. the packaged daemon, with the packaged settings, manifests (their
 #      model paths moved into the root), plugins and models, serves on an
-#      ephemeral loopback port and classifies a document through the
-#      packaged classifyctl.
+#      ephemeral loopback port, classifies a document through the packaged
+#      classifyctl, and logs one JSON object a line (--log-format json).
 #
 #   package_test.sh SOURCE_DIR
 set -euo pipefail
@@ -109,7 +109,7 @@ done
 "$R/usr/bin/classifyd" --config "$R/etc/classifyd/classifyd.toml" \
   --listen 127.0.0.1:0 --port-file "$WORK/port" \
   --plugin-dir "$WORK/plugins.d" --plugin-lib-dir "$PLUGINS" \
-  --runtime-dir "$WORK/run" 2>"$WORK/daemon.log" &
+  --runtime-dir "$WORK/run" --log-format json 2>"$WORK/daemon.log" &
 DAEMON_PID=$!
 for _ in $(seq 600); do
   [[ -s "$WORK/port" ]] && break
@@ -127,4 +127,12 @@ assert "sports" in labels, labels' "$out" || fail "no sports label: $out"
 kill -TERM "$DAEMON_PID"
 wait "$DAEMON_PID" || fail "the daemon did not exit cleanly on SIGTERM"
 DAEMON_PID=""
+python3 -c 'import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+assert len(lines) > 3, lines
+for line in lines:
+    entry = json.loads(line)
+    assert set(entry) == {"time", "level", "logger", "message"}, entry
+assert any("ready" in json.loads(l)["message"] for l in lines), lines' \
+  "$WORK/daemon.log" || fail "--log-format json: not one JSON object a line"
 echo "PASS: packages build, lintian clean, installed daemon classifies"

@@ -1,10 +1,12 @@
-// Journal detection and the journald line format.
+// Journal detection, the log formats, and the logger each one makes.
 #include "server/log_setup.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <spdlog/sinks/systemd_sink.h>
 
 #include <string>
 
@@ -53,34 +55,63 @@ TEST(LogSetupTest, MalformedOrMissingJournalStreamIsNotTheJournal) {
   EXPECT_FALSE(IsJournalStream(good.c_str(), -1));
 }
 
-TEST(LogSetupTest, SyslogPriorities) {
-  EXPECT_EQ(SyslogPriority(spdlog::level::trace), 7);
-  EXPECT_EQ(SyslogPriority(spdlog::level::debug), 7);
-  EXPECT_EQ(SyslogPriority(spdlog::level::info), 6);
-  EXPECT_EQ(SyslogPriority(spdlog::level::warn), 4);
-  EXPECT_EQ(SyslogPriority(spdlog::level::err), 3);
-  EXPECT_EQ(SyslogPriority(spdlog::level::critical), 2);
+TEST(LogSetupTest, JournalFormatWritesStructuredEntriesThroughTheSystemdSink) {
+  SetUpLogging(spdlog::level::info, LogFormat::kJournal);
+  const auto logger = spdlog::default_logger();
+  ASSERT_EQ(logger->sinks().size(), 1u);
+  EXPECT_NE(std::dynamic_pointer_cast<spdlog::sinks::systemd_sink_mt>(
+                logger->sinks()[0]),
+            nullptr);
+  spdlog::drop("classifyd");
+  SetUpLogging(spdlog::level::info, LogFormat::kJson);
+  EXPECT_EQ(std::dynamic_pointer_cast<spdlog::sinks::systemd_sink_mt>(
+                spdlog::default_logger()->sinks()[0]),
+            nullptr);
+  spdlog::drop("classifyd");
 }
 
-TEST(LogSetupTest, JournalLinesCarryThePriorityAndNoTimestamp) {
-  EXPECT_EQ(Format(LogFormat::kJournal, spdlog::level::err, "boom"),
-            "<3>boom\n");
-  EXPECT_EQ(Format(LogFormat::kJournal, spdlog::level::info, "ready"),
-            "<6>ready\n");
-  EXPECT_EQ(Format(LogFormat::kJournal, spdlog::level::warn, "slow"),
-            "<4>slow\n");
+TEST(LogSetupTest, ExplicitFormatsWinOverDetection) {
+  EXPECT_EQ(ResolveLogFormat("text"), LogFormat::kText);
+  EXPECT_EQ(ResolveLogFormat("json"), LogFormat::kJson);
+  EXPECT_EQ(ResolveLogFormat("journal"), LogFormat::kJournal);
+  EXPECT_EQ(ResolveLogFormat("auto"), DetectLogFormat());
 }
 
 TEST(LogSetupTest, TextLinesCarryATimestampAndTheLevelName) {
   const std::string line =
       Format(LogFormat::kText, spdlog::level::warn, "slow reload");
-  // 2026-11-29T19:44:51.123 warning slow reload
-  ASSERT_GE(line.size(), 24u) << line;
+  // 2026-11-29T19:44:51.123+00:00 warning slow reload
+  ASSERT_GE(line.size(), 30u) << line;
   EXPECT_EQ(line[4], '-');
   EXPECT_EQ(line[10], 'T');
   EXPECT_EQ(line[19], '.');
+  // The time zone: a UTC offset.
+  EXPECT_TRUE(line[23] == '+' || line[23] == '-') << line;
+  EXPECT_EQ(line[26], ':') << line;
+  EXPECT_EQ(line[29], ' ') << line;
   EXPECT_NE(line.find(" warning slow reload\n"), std::string::npos) << line;
   EXPECT_EQ(line.find('<'), std::string::npos) << line;
+}
+
+TEST(LogSetupTest, JsonLinesAreOneParseableObjectEach) {
+  const std::string line = Format(LogFormat::kJson, spdlog::level::err,
+                                  "bad \"x\"\\ in\nfile\x01 \xff 台风");
+  // One line: the only newline ends it.
+  ASSERT_EQ(line.find('\n'), line.size() - 1) << line;
+  EXPECT_EQ(line.rfind("{\"time\":\"", 0), 0u) << line;
+  // RFC 3339 time with a "+HH:MM" offset.
+  // {"time":"2026-11-29T19:44:51.123+00:00",
+  const size_t t = std::string("{\"time\":\"").size();
+  EXPECT_EQ(line[t + 19], '.') << line;
+  EXPECT_TRUE(line[t + 23] == '+' || line[t + 23] == '-') << line;
+  EXPECT_EQ(line[t + 26], ':') << line;
+  EXPECT_EQ(line.substr(t + 29, 2), "\",") << line;
+  EXPECT_NE(line.find("\"level\":\"error\",\"logger\":\"classifyd\","), std::string::npos)
+      << line;
+  EXPECT_NE(line.find("\"message\":\"bad \\\"x\\\"\\\\ in\\nfile\\u0001 "
+                      "\\ufffd 台风\"}\n"),
+            std::string::npos)
+      << line;
 }
 
 }  // namespace
