@@ -451,21 +451,32 @@ std::vector<ClassifierStatus> ClassifierRegistry::List() const {
   return list;
 }
 
-std::set<std::string> ClassifierRegistry::WatchedDirectories() const {
-  std::set<std::string> dirs{
-      fs::absolute(options_.plugin_dir).lexically_normal().string()};
+std::string ClassifierRegistry::PluginDirectory() const {
+  return fs::absolute(options_.plugin_dir).lexically_normal().string();
+}
+
+std::set<std::string> ClassifierRegistry::WatchedFiles() const {
+  std::set<std::string> files;
   std::lock_guard lock(entries_mu_);
   for (const auto& [name, entry] : entries_) {
     for (const std::string& file : entry->tried_files) {
-      if (!file.empty()) dirs.insert(fs::path(file).parent_path().string());
+      if (!file.empty()) files.insert(file);
     }
     if (entry->serving != nullptr) {
       for (const std::string* file : {&entry->manifest.library_path,
                                       &entry->manifest.model_path,
                                       &entry->manifest.calibration_path}) {
-        if (!file->empty()) dirs.insert(fs::path(*file).parent_path());
+        if (!file->empty()) files.insert(*file);
       }
     }
+  }
+  return files;
+}
+
+std::set<std::string> ClassifierRegistry::WatchedDirectories() const {
+  std::set<std::string> dirs{PluginDirectory()};
+  for (const std::string& file : WatchedFiles()) {
+    dirs.insert(fs::path(file).parent_path().string());
   }
   return dirs;
 }

@@ -131,9 +131,14 @@ class ClassifierRegistry {
   // (CallHealth::stuck_calls). What the daemon's health reports.
   bool HasAnswering() const;
 
-  // Directories holding the plugin directory itself and every file the
-  // entries were loaded from (libraries, models, calibrations): what a
-  // watcher watches.
+  // The plugin directory (absolute): any manifest may appear in it.
+  std::string PluginDirectory() const;
+
+  // Every file the entries were loaded from or last tried (libraries,
+  // models, calibrations; absolute): what a watcher watches by name.
+  std::set<std::string> WatchedFiles() const;
+
+  // The plugin directory and the directories of WatchedFiles().
   std::set<std::string> WatchedDirectories() const;
 
  private:

@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <iterator>
 
+#include "registry/watch_scope.h"
+
 namespace classifyd {
 namespace {
 
@@ -22,6 +24,10 @@ constexpr uint32_t kParentEvents =
     IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF;
 static_assert((kEvents & kParentEvents) == kParentEvents,
               "a full watch also serves as a parent watch");
+// A file watched by itself: its contents or metadata change, or it is
+// deleted or replaced (the old inode loses its link: IN_ATTRIB).
+constexpr uint32_t kFileEvents = IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB |
+                                 IN_DELETE_SELF | IN_MOVE_SELF;
 
 std::string Parent(const std::string& dir) {
   return std::filesystem::path(dir).parent_path().string();
@@ -74,14 +80,74 @@ PluginWatcher::~PluginWatcher() {
 }
 
 bool PluginWatcher::UpdateWatches() {
-  const std::set<std::string> wanted = registry_->WatchedDirectories();
+  std::set<std::string> manifests;
+  for (const ClassifierStatus& s : registry_->List()) {
+    manifests.insert(s.manifest_path);
+  }
+  const WatchScope scope = PlanWatches(registry_->PluginDirectory(),
+                                       registry_->WatchedFiles(), manifests);
+  if (scope.refused_plugin_dir != refused_plugin_dir_) {
+    refused_plugin_dir_ = scope.refused_plugin_dir;
+    if (!refused_plugin_dir_.empty()) {
+      spdlog::warn(
+          "not watching plugin directory '{}' for new manifests: it is a "
+          "system directory, where every file anyone changes would wake the "
+          "daemon. Its manifests are watched by name; load new ones with "
+          "SIGHUP or `classifyctl reload`, or use a directory of their own",
+          refused_plugin_dir_);
+    }
+  }
+  const bool dirs_back = UpdateDirectoryWatches(scope.directories);
+  const bool files_back = UpdateFileWatches(scope.files);
+  return dirs_back || files_back;
+}
+
+bool PluginWatcher::UpdateFileWatches(const std::set<std::string>& wanted) {
+  bool returned = false;
+  for (auto it = file_watches_.begin(); it != file_watches_.end();) {
+    if (wanted.count(it->first) != 0) {
+      ++it;
+      continue;
+    }
+    inotify_rm_watch(inotify_fd_, it->second);
+    it = file_watches_.erase(it);
+  }
+  for (auto it = missing_files_.begin(); it != missing_files_.end();) {
+    it = wanted.count(*it) == 0 ? missing_files_.erase(it) : std::next(it);
+  }
+  for (const std::string& file : wanted) {
+    if (file_watches_.count(file) != 0) continue;
+    const int wd = inotify_add_watch(inotify_fd_, file.c_str(), kFileEvents);
+    if (wd < 0) {
+      if (missing_files_.insert(file).second) {
+        spdlog::debug("cannot watch '{}' ({}): looking for it every second",
+                      file, strerror(errno));
+      }
+      continue;
+    }
+    spdlog::debug("watching file '{}' by itself (its directory is a system "
+                  "directory)", file);
+    file_watches_[file] = wd;
+    if (missing_files_.erase(file) != 0) {
+      spdlog::debug("'{}' appeared; rescanning", file);
+      returned = true;
+    }
+  }
+  return returned;
+}
+
+bool PluginWatcher::UpdateDirectoryWatches(
+    const std::map<std::string, std::set<std::string>>& wanted) {
   bool returned = false;
   for (auto it = missing_.begin(); it != missing_.end();) {
     it = wanted.count(*it) == 0 ? missing_.erase(it) : std::next(it);
   }
-  for (const std::string& dir : wanted) {
+  for (const auto& [dir, names] : wanted) {
     auto it = watches_.find(dir);
-    if (it != watches_.end() && it->second.full) continue;
+    if (it != watches_.end() && it->second.full) {
+      it->second.names = names;
+      continue;
+    }
     // Replaces the mask of a parent-only watch of the same directory.
     const int wd =
         inotify_add_watch(inotify_fd_, dir.c_str(), kEvents | IN_ONLYDIR);
@@ -99,6 +165,7 @@ bool PluginWatcher::UpdateWatches() {
     }
     watch.wd = wd;
     watch.full = true;
+    watch.names = names;
     if (missing_.erase(dir) != 0) {
       spdlog::info("'{}' appeared; rescanning", dir);
       returned = true;
@@ -125,6 +192,7 @@ bool PluginWatcher::UpdateWatches() {
       }
       watch.wd = wd;
       watch.full = false;
+      watch.names.clear();
     }
     ++it;
   }
@@ -133,7 +201,7 @@ bool PluginWatcher::UpdateWatches() {
     const int wd = inotify_add_watch(inotify_fd_, parent.c_str(),
                                      kParentEvents | IN_ONLYDIR);
     if (wd < 0) continue;  // Gone too: the periodic refresh retries.
-    watches_[parent] = Watch{wd, /*full=*/false};
+    watches_[parent] = Watch{wd, /*full=*/false, {}};
   }
   return returned;
 }
@@ -149,8 +217,25 @@ void PluginWatcher::Forget(int wd) {
   }
 }
 
+bool PluginWatcher::HandleFileEvent(const struct inotify_event& event) {
+  for (auto it = file_watches_.begin(); it != file_watches_.end(); ++it) {
+    if (it->second != event.wd) continue;
+    if ((event.mask & (IN_IGNORED | IN_ATTRIB | IN_DELETE_SELF |
+                       IN_MOVE_SELF)) != 0) {
+      // Maybe replaced: watch whatever the name holds now (UpdateWatches,
+      // right after this batch of events).
+      if ((event.mask & IN_IGNORED) == 0) inotify_rm_watch(inotify_fd_, it->second);
+      missing_files_.insert(it->first);
+      file_watches_.erase(it);
+    }
+    return true;
+  }
+  return false;
+}
+
 bool PluginWatcher::HandleEvent(const struct inotify_event& event) {
   if (event.wd < 0) return true;  // Queue overflow: anything may have changed.
+  if (HandleFileEvent(event)) return true;
   const Watch* watch = nullptr;
   std::string dir;
   for (const auto& [path, w] : watches_) {
@@ -169,9 +254,12 @@ bool PluginWatcher::HandleEvent(const struct inotify_event& event) {
     Forget(event.wd);
     return full;
   }
-  if (full) return true;
+  if (event.len == 0) return false;  // The directory's own metadata.
+  if (full && (watch->names.empty() || watch->names.count(event.name) != 0)) {
+    return true;
+  }
   // In the parent of a missing directory: only that name matters.
-  return event.len > 0 && missing_.count(dir + "/" + event.name) != 0;
+  return missing_.count(dir + "/" + event.name) != 0;
 }
 
 void PluginWatcher::Run() {

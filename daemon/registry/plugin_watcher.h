@@ -1,6 +1,8 @@
-// Watches the plugin directory and the directories of every file a manifest
-// refers to (libraries, models, rules) with inotify, and asks for a rescan
-// when something changes there.
+// Watches the plugin directory, and every file a manifest refers to
+// (libraries, models, rules) by its name, with inotify, and asks for a
+// rescan when one of them changes. What is watched, and why never a
+// system directory, is decided by watch_scope.h; events for other names in
+// a watched directory are ignored.
 //
 // Writers are not atomic, so events are debounced: a rescan is requested
 // once the watched directories have been quiet for `quiet` (or `max_delay`
@@ -56,12 +58,21 @@ class PluginWatcher {
   struct Watch {
     int wd = -1;
     bool full = false;
+    // With `full`: the names in the directory that matter; empty: all.
+    std::set<std::string> names;
   };
 
   void Run();
-  // Brings the watches in line with the registry's directories; true if a
-  // directory that was missing is back.
+  // Brings the watches in line with the registry's paths; true if a
+  // directory or file that was missing is back.
   bool UpdateWatches();
+  // The directory part of UpdateWatches, for `wanted` directories.
+  bool UpdateDirectoryWatches(
+      const std::map<std::string, std::set<std::string>>& wanted);
+  // The file part: files in system directories, watched by themselves.
+  bool UpdateFileWatches(const std::set<std::string>& wanted);
+  // HandleEvent for a watch of a file by itself.
+  bool HandleFileEvent(const struct inotify_event& event);
   // What an event means: true if it calls for a rescan.
   bool HandleEvent(const struct inotify_event& event);
   // Forgets every watch with descriptor `wd`; a directory watched for its
@@ -75,6 +86,9 @@ class PluginWatcher {
   const std::chrono::milliseconds quiet_;
   const std::chrono::milliseconds max_delay_;
   std::map<std::string, Watch> watches_;  // By directory.
+  std::map<std::string, int> file_watches_;  // By file path.
+  std::set<std::string> missing_files_;
+  std::string refused_plugin_dir_;  // Said once, when it changes.
   // Wanted directories that are gone, or were never there: watched for
   // in their parents; their return asks for a rescan.
   std::set<std::string> missing_;

@@ -84,7 +84,9 @@ void ReloadCoordinator::Run() {
     Outcome outcome;
     switch (request.kind) {
       case Kind::kRescan:
-        spdlog::info("rescanning plugins ({})", request.why);
+        // Quiet unless it changes something (below): file watches and
+        // probes may rescan often.
+        spdlog::debug("rescanning plugins ({})", request.why);
         outcome.result = registry_->Reconcile();
         break;
       case Kind::kReload:
@@ -101,8 +103,12 @@ void ReloadCoordinator::Run() {
     }
     const auto& r = outcome.result;
     if (r.loaded + r.failed + r.removed > 0) {
-      spdlog::info("plugins changed: {} loaded, {} failed, {} removed", r.loaded,
-                   r.failed, r.removed);
+      spdlog::info("plugins changed{}: {} loaded, {} failed, {} removed",
+                   request.kind == Kind::kRescan ? " (" + request.why + ")"
+                                                 : std::string(),
+                   r.loaded, r.failed, r.removed);
+    } else if (request.kind == Kind::kRescan) {
+      spdlog::debug("rescan ({}): nothing changed", request.why);
     }
     if (after_change_) after_change_();
     if (observer_) observer_(request.kind, outcome);

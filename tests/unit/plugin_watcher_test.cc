@@ -1,7 +1,10 @@
 // The plugin watcher over a real registry, coordinator and inotify: a
 // plugin directory that is deleted or renamed away and then comes back
 // (as deployment tools replace a whole directory) is rescanned, while
-// files coming and going beside it in its parent are not a reason to.
+// files coming and going beside it in its parent are not a reason to; a
+// classifier's files are watched by name, so a busy file beside a model
+// asks for no rescan, and a file in a system directory is watched by
+// itself. Rescans are counted by the coordinator (completed()).
 #include "registry/plugin_watcher.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +13,8 @@
 #include <fstream>
 #include <functional>
 #include <thread>
+
+#include <unistd.h>
 
 #include "testing/daemon_process.h"
 #include "testing/temp_dir.h"
@@ -165,6 +170,73 @@ TEST_F(PluginWatcherTest, ADirectoryThatDidNotExistIsScannedWhenItAppears) {
   fs::rename(PrepareReplacement(), dir_);
   EXPECT_TRUE(
       Eventually([&] { return Serving() == std::set<std::string>{"a"}; }));
+}
+
+// A manifest of the keyword plugin whose calibration file is `calibration`
+// (absolute): while that file is missing, the classifier is FAILED.
+std::string ManifestWithCalibration(const std::string& calibration) {
+  return "calibration = \"" + calibration + "\"\n" +
+         KeywordManifest("x=ex", "score = 0.5");
+}
+
+constexpr char kCalibration[] = "# classifyd calibration v1\nex\t0:0 1:1\n";
+
+TEST_F(PluginWatcherTest, ABusyFileBesideAFailedClassifiersModelAsksForNoRescan) {
+  testing::TempDir models;
+  Write(dir_, "c.toml", ManifestWithCalibration(models.path() + "/cal.tsv"));
+  ASSERT_EQ(registry_->Reconcile().failed, 1);
+  ASSERT_NO_FATAL_FAILURE(StartWatcher());
+
+  const uint64_t before = coordinator_->completed();
+  for (int i = 0; i < 50; ++i) {
+    std::ofstream(models.path() + "/busy.log", std::ios::app) << i << "\n";
+    std::this_thread::sleep_for(kQuiet / 5);
+  }
+  std::this_thread::sleep_for(kQuiet * 10);
+  EXPECT_EQ(coordinator_->completed(), before) << "rescans for busy.log";
+
+  // The file it waits for, by name: the classifier loads.
+  Write(models.path(), "cal.tsv", kCalibration);
+  EXPECT_TRUE(Eventually([&] {
+    return Serving() == std::set<std::string>{"a", "b", "c"};
+  }));
+}
+
+TEST_F(PluginWatcherTest, AFileInASystemDirectoryIsWatchedByItself) {
+  // /tmp itself, not a directory of the test's own: a system directory.
+  const std::string unique = "/tmp/classifyd-watch-" +
+                             std::to_string(getpid()) + "-" +
+                             fs::path(root_.path()).filename().string();
+  const std::string calibration = unique + ".tsv";
+  const std::string neighbour = unique + ".log";
+  Write(dir_, "c.toml", ManifestWithCalibration(calibration));
+  ASSERT_EQ(registry_->Reconcile().failed, 1);
+  ASSERT_NO_FATAL_FAILURE(StartWatcher());
+
+  const uint64_t before = coordinator_->completed();
+  for (int i = 0; i < 20; ++i) {
+    std::ofstream(neighbour, std::ios::app) << i << "\n";
+    std::this_thread::sleep_for(kQuiet / 5);
+  }
+  std::this_thread::sleep_for(kQuiet * 10);
+  fs::remove(neighbour);
+  EXPECT_EQ(coordinator_->completed(), before) << "/tmp is watched";
+
+  // Missing, it is looked for every second; once there, it loads.
+  Write("/tmp", fs::path(calibration).filename().string(), kCalibration);
+  EXPECT_TRUE(Eventually([&] {
+    return Serving() == std::set<std::string>{"a", "b", "c"};
+  }));
+  // A change to it, watched by itself now, is seen too.
+  const uint64_t loaded = registry_->Snapshot()->Find("c")->generation();
+  Write("/tmp", fs::path(calibration).filename().string(),
+        "# classifyd calibration v1\nex\t0:0 1:0.5\n");
+  EXPECT_TRUE(Eventually([&] {
+    const auto snapshot = registry_->Snapshot();
+    return snapshot->Find("c") != nullptr &&
+           snapshot->Find("c")->generation() > loaded;
+  }));
+  fs::remove(calibration);
 }
 
 }  // namespace
