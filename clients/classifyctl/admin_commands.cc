@@ -26,6 +26,11 @@ enum class Action { kReload, kLoad, kUnload };
 
 int Run(Action action, const AdminOptions& options,
         const GlobalOptions& global) {
+  if (const std::string refused = CheckAdminSocketOwner(global);
+      !refused.empty()) {
+    std::fprintf(stderr, "classifyctl: %s\n", refused.c_str());
+    return kExitUsage;
+  }
   auto stub = PluginAdmin::NewStub(AdminChannel(global));
   grpc::ClientContext context;
   SetDeadline(&context, global);

@@ -14,6 +14,8 @@
 #include <iterator>
 #include <sstream>
 
+#include "admin_socket_owner.h"
+
 namespace classifyctl {
 
 const char kExitCodeHelp[] =
@@ -58,7 +60,7 @@ bool IsConnectFailure(const grpc::Status& status) {
 
 }  // namespace
 
-std::string DefaultAdminSocket() {
+std::string DefaultAdminSocket(const std::string& addr) {
   // The daemon's rule (daemon/server/runtime_dir.h): systemd's
   // $RUNTIME_DIRECTORY is used as it is; anywhere else each daemon makes
   // <runtime-dir>/classifyd-<uid>-XXXXXX, with its pid file, and removes
@@ -75,11 +77,12 @@ std::string DefaultAdminSocket() {
   } else if (tmpdir != nullptr && tmpdir[0] != '\0') {
     runtime_dir = tmpdir;
   }
-  // The socket of this user's most recently started live daemon: the
+  // The socket of this user's most recently started live daemon whose
+  // public listener is `addr` (any live daemon's when none is): the
   // directory is the user's, its pid file names a running process.
   const std::string prefix = "classifyd-" + std::to_string(geteuid()) + "-";
-  std::string newest;
-  struct timespec newest_start = {0, 0};
+  std::string newest[2];  // [0]: any daemon, [1]: one that `addr` reaches.
+  struct timespec newest_start[2] = {{0, 0}, {0, 0}};
   std::error_code ec;
   for (std::filesystem::directory_iterator it(runtime_dir, ec), end;
        !ec && it != end; it.increment(ec)) {
@@ -95,22 +98,45 @@ std::string DefaultAdminSocket() {
         lstat(pid_file.c_str(), &st) != 0) {
       continue;
     }
-    if (newest.empty() || st.st_mtim.tv_sec > newest_start.tv_sec ||
-        (st.st_mtim.tv_sec == newest_start.tv_sec &&
-         st.st_mtim.tv_nsec > newest_start.tv_nsec)) {
-      newest = socket;
-      newest_start = st.st_mtim;
+    const std::string owner = AdminSocketOwner(socket);
+    const bool reached = !addr.empty() && !owner.empty() &&
+                         SameListener(owner, addr);
+    for (int i = 0; i <= (reached ? 1 : 0); ++i) {
+      if (newest[i].empty() || st.st_mtim.tv_sec > newest_start[i].tv_sec ||
+          (st.st_mtim.tv_sec == newest_start[i].tv_sec &&
+           st.st_mtim.tv_nsec > newest_start[i].tv_nsec)) {
+        newest[i] = socket;
+        newest_start[i] = st.st_mtim;
+      }
     }
   }
-  if (!newest.empty()) return newest;
+  if (!newest[1].empty()) return newest[1];
+  if (!newest[0].empty()) return newest[0];
   return runtime_dir + "/" + prefix + "*/admin.sock";  // None is running.
 }
 
 std::string AdminSocketPath(const GlobalOptions& options) {
-  std::string path = options.admin_socket.empty() ? DefaultAdminSocket()
-                                                  : options.admin_socket;
+  std::string path = options.admin_socket.empty()
+                         ? DefaultAdminSocket(options.addr)
+                         : options.admin_socket;
   if (path.rfind("unix:", 0) == 0) path.erase(0, 5);
   return path;
+}
+
+std::string CheckAdminSocketOwner(const GlobalOptions& options) {
+  const std::string socket = AdminSocketPath(options);
+  const std::string owner = AdminSocketOwner(socket);
+  if (owner.empty() || SameListener(owner, options.addr)) return "";
+  if (!options.addr_given) {
+    // Without --addr there is no other daemon the user meant: say which
+    // one this is.
+    std::fprintf(stderr, "classifyctl: admin socket %s is the daemon's on %s\n",
+                 socket.c_str(), owner.c_str());
+    return "";
+  }
+  return "admin socket " + socket + " belongs to the daemon listening on " +
+         owner + ", not to --addr " + options.addr +
+         ": pass that daemon's --admin-socket, or --addr " + owner;
 }
 
 std::shared_ptr<grpc::Channel> PublicChannel(const GlobalOptions& options) {

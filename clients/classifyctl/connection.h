@@ -33,6 +33,8 @@ extern const char kExitCodeHelp[];
 
 struct GlobalOptions {
   std::string addr = "127.0.0.1:50051";
+  // --addr (or $CLASSIFYD_ADDR) was given, not left at its default.
+  bool addr_given = false;
   // Empty: DefaultAdminSocket(), the daemon's own default.
   std::string admin_socket;
   double timeout_seconds = 30;
@@ -43,12 +45,19 @@ struct GlobalOptions {
 // admin.sock in the most recently started live daemon's private directory
 // <runtime-dir>/classifyd-<uid>-XXXXXX, runtime-dir being
 // $RUNTIME_DIRECTORY, $TMPDIR or /tmp (<runtime-dir>/classifyd-<uid>-*/
-// admin.sock when none is running). Must follow daemon/server/
-// runtime_dir.h, or `reload` would not find a daemon started without flags.
-std::string DefaultAdminSocket();
+// admin.sock when none is running). Of several live daemons, the newest
+// whose public listener `addr` reaches (admin_socket_owner.h) wins. Must
+// follow daemon/server/runtime_dir.h, or `reload` would not find a daemon
+// started without flags.
+std::string DefaultAdminSocket(const std::string& addr = "");
 
 // The admin socket path this invocation uses.
 std::string AdminSocketPath(const GlobalOptions& options);
+
+// Empty when the admin socket belongs to the daemon --addr names (or says
+// nothing of its owner); else why it must not be used. When --addr was
+// not given, a socket of a daemon elsewhere is used, and stderr says whose.
+std::string CheckAdminSocketOwner(const GlobalOptions& options);
 
 // Channels with message limits that fit the daemon's (64 MiB by default).
 std::shared_ptr<grpc::Channel> PublicChannel(const GlobalOptions& options);

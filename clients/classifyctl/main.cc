@@ -3,6 +3,7 @@
 // the documented exit codes (see connection.h).
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,8 @@ int main(int argc, char** argv) {
     app.exit(e);  // Prints the message and "Run with --help ...".
     return kExitUsage;
   }
+  global.addr_given = app.get_option("--addr")->count() > 0 ||
+                      std::getenv("CLASSIFYD_ADDR") != nullptr;
   for (const Command& command : commands) {
     if (command.app->parsed()) return command.run();
   }

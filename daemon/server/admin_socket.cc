@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 namespace classifyd {
 
@@ -40,6 +41,21 @@ std::string PrepareAdminSocketDir(const std::string& socket_path) {
            }() +
            "); it must be 0700";
   }
+  return "";
+}
+
+std::string AdminSocketOwnerFile(const std::string& socket_path) {
+  return socket_path + ".listen";
+}
+
+std::string WriteAdminSocketOwner(const std::string& socket_path,
+                                  const std::string& listen, int bound_port) {
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  const std::string file = AdminSocketOwnerFile(socket_path);
+  std::ofstream out(file, std::ios::trunc);
+  out << host << ":" << bound_port << "\n";
+  out.close();
+  if (!out) return "cannot write '" + file + "'";
   return "";
 }
 

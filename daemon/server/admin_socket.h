@@ -13,6 +13,17 @@ namespace classifyd {
 // empty string, or why the socket cannot be used.
 std::string PrepareAdminSocketDir(const std::string& socket_path);
 
+// The file beside an admin socket, `<socket>.listen`, that names the public
+// gRPC listener of the daemon serving the socket: "HOST:PORT" with the
+// bound port. classifyctl reads it to pick, and to check, the admin socket
+// of the daemon its --addr reaches (clients/classifyctl/connection.cc).
+std::string AdminSocketOwnerFile(const std::string& socket_path);
+
+// Writes AdminSocketOwnerFile: `listen` (HOST:PORT as configured; port 0
+// allowed) with `bound_port`. Returns an empty string, or why not.
+std::string WriteAdminSocketOwner(const std::string& socket_path,
+                                  const std::string& listen, int bound_port);
+
 }  // namespace classifyd
 
 #endif  // CLASSIFYD_DAEMON_SERVER_ADMIN_SOCKET_H_

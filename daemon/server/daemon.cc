@@ -228,6 +228,10 @@ int RunDaemon(const DaemonOptions& options) {
   if (admin_socket != "none") {
     admin_server = StartAdminServer(admin_socket, admin_service.get());
     if (admin_server == nullptr) return 1;
+    // Tells classifyctl whose socket this is (which --addr it belongs to).
+    const std::string problem =
+        WriteAdminSocketOwner(admin_socket, options.listen, port);
+    if (!problem.empty()) spdlog::warn("admin socket: {}", problem);
   }
 
   spdlog::info("loading classifiers from '{}'", options.plugin_dir);
@@ -335,7 +339,10 @@ int RunDaemon(const DaemonOptions& options) {
   service.reset();
   registry.reset();  // Queues the retirement of every classifier.
   retirer.Drain();
-  if (admin_socket != "none") unlink(admin_socket.c_str());
+  if (admin_socket != "none") {
+    unlink(admin_socket.c_str());
+    unlink(AdminSocketOwnerFile(admin_socket).c_str());
+  }
   if (const int stuck = AbandonedGuardedCalls(); stuck > 0) {
     // A worker still inside a plugin holds a classifier: when it returns
     // it may drop the last reference, which queues work to `retirer`, and

@@ -489,6 +489,45 @@ TEST_F(ClassifyctlTest, DefaultAdminSocketIsTheDaemonsDefault) {
                                  std::to_string(geteuid()) + "-*/admin.sock"));
 }
 
+// Two daemons of one user with default admin sockets: the admin commands
+// reach the one --addr names, even when the other started later, and a
+// socket of another daemon is refused (or, without --addr, named).
+TEST(ClassifyctlAdminSocketTest, AdminCommandsReachTheDaemonOfAddr) {
+  testing::TempDir runtime;
+  testing::TempDir plugins_a;
+  testing::TempDir plugins_b;
+  plugins_a.WriteFile("a.toml", KeywordManifest(kRules));
+  plugins_b.WriteFile("b.toml", KeywordManifest(kRules));
+  const std::vector<std::string> defaults = {"--runtime-dir", runtime.path(),
+                                             "--admin-socket", ""};
+  auto a = DaemonProcess::Start(plugins_a.path(), defaults);
+  ASSERT_NE(a, nullptr);
+  auto b = DaemonProcess::Start(plugins_b.path(), defaults);  // The newest.
+  ASSERT_NE(b, nullptr);
+  const std::map<std::string, std::string> env = {{"RUNTIME_DIRECTORY", ""},
+                                                  {"TMPDIR", runtime.path()}};
+  // `a` is only in daemon a: unloading it succeeds only there.
+  CtlResult run = RunCtl({"--addr", a->address(), "unload", "a"}, "", env);
+  EXPECT_EQ(run.exit_code, 0) << run.Show();
+
+  // b's socket, found as the default without --addr: used, and named.
+  run = RunCtl({"reload"}, "", env);
+  EXPECT_EQ(run.exit_code, 0) << run.Show();
+  EXPECT_THAT(run.err, HasSubstr("the daemon's on " + b->address()));
+  const std::string b_socket =
+      run.err.substr(run.err.find("admin socket ") + 13,
+                     run.err.find(" is the daemon's") -
+                         (run.err.find("admin socket ") + 13));
+
+  // b's socket with a's --addr: refused, saying whose it is.
+  run = RunCtl({"--addr", a->address(), "--admin-socket", b_socket, "reload"},
+               "", env);
+  EXPECT_EQ(run.exit_code, 2) << run.Show();
+  EXPECT_THAT(run.err, HasSubstr("belongs to the daemon listening on " +
+                                 b->address() + ", not to --addr " +
+                                 a->address()));
+}
+
 // --- stream
 // --------------------------------------------------------------------
 
