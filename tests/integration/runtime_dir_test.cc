@@ -154,9 +154,9 @@ TEST_F(RuntimeDirTest, SystemdsRuntimeDirectoryIsUsedAsItIs) {
     ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no port file";
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  EXPECT_EQ(
-      DirectoryNames(runtime.path()),
-      (std::vector<std::string>{"admin.sock", "classifyd.pid", "plugins"}));
+  EXPECT_EQ(DirectoryNames(runtime.path()),
+            (std::vector<std::string>{"admin.sock", "admin.sock.listen",
+                                      "classifyd.pid", "plugins"}));
   const grpc::Status reload = AdminReload(runtime.path() + "/admin.sock");
   EXPECT_TRUE(reload.ok()) << reload.error_message();
 
