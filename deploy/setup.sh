@@ -40,6 +40,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   prometheus-cpp-dev libcpp-httplib-dev nginx
   libsystemd-dev systemd
+  # Sandbox of isolated plugin processes (daemon/isolation/sandbox.*).
+  libseccomp-dev
   python3 ccache
   # TLS: OpenSSL headers (start-up checks), openssl (test certificates).
   libssl-dev openssl

@@ -5,6 +5,8 @@
 #include <exception>
 #include <utility>
 
+#include "isolation/isolated_process.h"
+
 namespace classifyd {
 namespace {
 
@@ -124,6 +126,83 @@ void AddListedLabel(void* context, const char* label, size_t size) {
   listed->problem = listed->labels->Add(label, size);
 }
 
+// Every outcome of a call whose classify_batch() returned `status` (not OK)
+// gets that failure, with a message built from what the sinks collected.
+void FailCall(const Classifier& classifier, classifyd_status status,
+              const SinkState& state, std::vector<DocumentOutcome>* outcomes) {
+  // A status that is not a status code, or a message that cannot be sent,
+  // breaks the contract; anything else is the plugin's own failure.
+  const std::string who = "classifier '" + classifier.name() + "'";
+  const std::string status_problem = StatusProblem(status);
+  std::string message;
+  if (!status_problem.empty()) {
+    message = who + " returned " + status_problem + " from classify_batch()";
+  } else if (!state.call_error_problem.empty()) {
+    message = who + " failed and returned " + state.call_error_problem;
+  } else {
+    message = who + " failed: " +
+              (state.call_error.empty() ? "no reason given" : state.call_error);
+  }
+  if (!status_problem.empty() || !state.call_error_problem.empty()) {
+    status = CLASSIFYD_INTERNAL;
+    classifier.ReportBrokenResult(message);
+  }
+  for (DocumentOutcome& outcome : *outcomes) {
+    outcome.labels.clear();
+    outcome.code = status;
+    outcome.message = message;
+  }
+}
+
+// Makes the sink calls an isolated classifier's child recorded, through the
+// same checks as an in-process plugin's; returns the call's status.
+classifyd_status Replay(const isolation::ClassifyReply& reply,
+                        SinkState* state) {
+  std::vector<classifyd_string> evidence;
+  for (const isolation::SinkCall& call : reply.calls()) {
+    if (call.has_add_label()) {
+      const auto& add = call.add_label();
+      evidence.clear();
+      for (const std::string& e : add.evidence()) {
+        evidence.push_back({e.data(), e.size()});
+      }
+      AddLabel(state, add.document(), add.label().data(), add.label().size(),
+               add.score(), evidence.data(), evidence.size());
+    } else if (call.has_document_error()) {
+      const auto& error = call.document_error();
+      SetDocumentError(state, error.document(),
+                       static_cast<classifyd_status>(error.code()),
+                       error.message().data(), error.message().size());
+    } else if (call.has_call_error()) {
+      SetCallError(state, call.call_error().data(), call.call_error().size());
+    }
+  }
+  if (reply.results_too_large()) {
+    state->call_error_problem = "more than " +
+                                std::to_string(isolation::kMaxRecordedBytes >> 20) +
+                                " MiB of results for one call";
+    return CLASSIFYD_INTERNAL;
+  }
+  if (reply.threw()) {
+    state->call_error = "the plugin let an exception escape";
+    state->call_error_problem.clear();
+    return CLASSIFYD_INTERNAL;
+  }
+  return static_cast<classifyd_status>(reply.status());
+}
+
+SinkState NewSinkState(const Classifier* classifier,
+                       std::vector<DocumentOutcome>* outcomes) {
+  const size_t n = outcomes->size();
+  return SinkState{classifier,
+                   outcomes,
+                   std::vector<DocumentTally>(n),
+                   std::vector<char>(n, 0),
+                   std::vector<char>(n, 0),
+                   {},
+                   {}};
+}
+
 }  // namespace
 
 Classifier::Classifier(const Manifest& manifest,
@@ -195,6 +274,45 @@ std::variant<std::unique_ptr<Classifier>, std::string> Classifier::Create(
   return c;
 }
 
+std::variant<std::unique_ptr<Classifier>, std::string>
+Classifier::CreateIsolated(const Manifest& manifest, int library_fd,
+                           const isolation::IsolationSettings& settings,
+                           uint64_t generation) {
+  auto process =
+      isolation::IsolatedProcess::Start(manifest, library_fd, settings);
+  if (!process.ok()) {
+    if (absl::IsFailedPrecondition(process.status())) {
+      return std::string(process.status().message());
+    }
+    return "classifier '" + manifest.name + "' could not start: " +
+           std::string(process.status().message());
+  }
+  const isolation::Ready& ready = (*process)->ready();
+  // Shown by ListPlugins, so they must be fit for a response.
+  for (const std::string& text : {ready.plugin_name(), ready.plugin_version()}) {
+    if (text.empty() || text.size() > kMaxLabelBytes ||
+        !Utf8Problem(text).empty()) {
+      return "plugin '" + manifest.library_path +
+             "' reported a name or version that is empty, longer than " +
+             std::to_string(kMaxLabelBytes) + " bytes or not UTF-8";
+    }
+  }
+  std::unique_ptr<Classifier> c(new Classifier(
+      manifest,
+      PluginLibrary::Describe(manifest.library_path, ready.plugin_name(),
+                              ready.plugin_version(), ready.abi_major(),
+                              ready.abi_minor()),
+      generation));
+  for (const std::string& label : ready.labels()) {
+    std::string problem = c->declared_labels_.Add(label.data(), label.size());
+    if (!problem.empty()) {
+      return "classifier '" + manifest.name + "' listed " + problem;
+    }
+  }
+  c->isolated_ = *std::move(process);
+  return c;
+}
+
 Classifier::~Classifier() {
   if (instance_ != nullptr) library_->api().destroy(instance_);
 }
@@ -202,18 +320,16 @@ Classifier::~Classifier() {
 void Classifier::ClassifyBatch(std::span<const std::string_view> texts,
                                uint32_t top_k, float min_score,
                                std::vector<DocumentOutcome>* outcomes) const {
+  if (isolated_ != nullptr) {
+    ClassifyIsolated(texts, top_k, min_score, outcomes);
+    return;
+  }
   outcomes->assign(texts.size(), DocumentOutcome{});
   std::vector<classifyd_document> documents;
   documents.reserve(texts.size());
   for (std::string_view t : texts) documents.push_back({{t.data(), t.size()}});
 
-  SinkState state{this,
-                  outcomes,
-                  std::vector<DocumentTally>(texts.size()),
-                  std::vector<char>(texts.size(), 0),
-                  std::vector<char>(texts.size(), 0),
-                  {},
-                  {}};
+  SinkState state = NewSinkState(this, outcomes);
   classifyd_result_sink sink{&state, &AddLabel, &SetDocumentError,
                              {&state, &SetCallError}};
   classifyd_classify_options options{sizeof(options), top_k, min_score};
@@ -226,29 +342,28 @@ void Classifier::ClassifyBatch(std::span<const std::string_view> texts,
     state.call_error_problem.clear();
     status = CLASSIFYD_INTERNAL;
   }
-  if (status == CLASSIFYD_OK) return;
-  // A status that is not a status code, or a message that cannot be sent,
-  // breaks the contract; anything else is the plugin's own failure.
-  const std::string status_problem = StatusProblem(status);
-  std::string message;
-  if (!status_problem.empty()) {
-    message = "classifier '" + manifest_.name + "' returned " + status_problem +
-              " from classify_batch()";
-  } else if (!state.call_error_problem.empty()) {
-    message = "classifier '" + manifest_.name + "' failed and returned " +
-              state.call_error_problem;
-  } else {
-    message = "classifier '" + manifest_.name + "' failed: " +
-              (state.call_error.empty() ? "no reason given" : state.call_error);
+  if (status != CLASSIFYD_OK) FailCall(*this, status, state, outcomes);
+}
+
+void Classifier::ClassifyIsolated(std::span<const std::string_view> texts,
+                                  uint32_t top_k, float min_score,
+                                  std::vector<DocumentOutcome>* outcomes) const {
+  outcomes->assign(texts.size(), DocumentOutcome{});
+  isolation::IsolatedAnswer answer;
+  isolated_->Classify(texts, top_k, min_score, &answer);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const absl::Status& refused = answer.refused[i];
+    if (refused.ok()) continue;
+    (*outcomes)[i].code = static_cast<classifyd_status>(refused.code());
+    (*outcomes)[i].message = std::string(refused.message());
   }
-  if (!status_problem.empty() || !state.call_error_problem.empty()) {
-    status = CLASSIFYD_INTERNAL;
-    ReportBrokenResult(message);
-  }
-  for (DocumentOutcome& outcome : *outcomes) {
-    outcome.labels.clear();
-    outcome.code = status;
-    outcome.message = message;
+  if (answer.sent.empty()) return;
+  std::vector<DocumentOutcome> sent(answer.sent.size());
+  SinkState state = NewSinkState(this, &sent);
+  const classifyd_status status = Replay(answer.reply, &state);
+  if (status != CLASSIFYD_OK) FailCall(*this, status, state, &sent);
+  for (size_t j = 0; j < sent.size(); ++j) {
+    (*outcomes)[answer.sent[j]] = std::move(sent[j]);
   }
 }
 

@@ -1,5 +1,8 @@
 // One classifier instance: a plugin library plus the instance its create()
-// built from a manifest.
+// built from a manifest. The instance lives in the daemon, or, when the
+// manifest says isolation = "process", in a child process
+// (isolation/isolated_process.h); callers cannot tell the difference but
+// for speed, and for what a crash of the plugin costs.
 //
 // Thread-safe: ClassifyBatch may run concurrently. Destruction calls the
 // plugin's destroy(), so it must happen after the last ClassifyBatch call
@@ -28,6 +31,11 @@
 
 namespace classifyd {
 
+namespace isolation {
+class IsolatedProcess;
+struct IsolationSettings;
+}  // namespace isolation
+
 // A label as one classifier produced it.
 struct PluginLabel {
   std::string name;
@@ -50,6 +58,14 @@ class Classifier {
       const Manifest& manifest, std::shared_ptr<PluginLibrary> library,
       uint64_t generation);
 
+  // Like Create, but the plugin runs in a child process started from
+  // `settings`, loading the library open at `library_fd` (taken over).
+  // Control thread only.
+  static std::variant<std::unique_ptr<Classifier>, std::string>
+  CreateIsolated(const Manifest& manifest, int library_fd,
+                 const isolation::IsolationSettings& settings,
+                 uint64_t generation);
+
   ~Classifier();
   Classifier(const Classifier&) = delete;
   Classifier& operator=(const Classifier&) = delete;
@@ -60,6 +76,8 @@ class Classifier {
   // plugin/result_check.h first: a document for which the plugin returned
   // something that breaks a rule gets INTERNAL saying which, and its other
   // results from this call are dropped; the other documents are unaffected.
+  // For an isolated classifier, a death or hang of its process fails this
+  // call's documents (isolation/isolated_process.h says with what).
   void ClassifyBatch(std::span<const std::string_view> texts, uint32_t top_k,
                      float min_score,
                      std::vector<DocumentOutcome>* outcomes) const;
@@ -82,6 +100,8 @@ class Classifier {
   }
   const DeclaredLabels& declared_labels() const { return declared_labels_; }
   const PluginLibrary& library() const { return *library_; }
+  // The child process of an isolated classifier, else null.
+  const isolation::IsolatedProcess* isolated() const { return isolated_.get(); }
   // Timeouts of this instance's calls; mutable state of a const classifier.
   CallHealth& call_health() const { return call_health_; }
 
@@ -93,6 +113,9 @@ class Classifier {
  private:
   Classifier(const Manifest& manifest, std::shared_ptr<PluginLibrary> library,
              uint64_t generation);
+  void ClassifyIsolated(std::span<const std::string_view> texts,
+                        uint32_t top_k, float min_score,
+                        std::vector<DocumentOutcome>* outcomes) const;
 
   Manifest manifest_;
   // Declared before instance_ users: the library must outlive destroy().
@@ -100,6 +123,7 @@ class Classifier {
   uint64_t generation_;
   classifyd_host_api host_api_{};
   classifyd_instance* instance_ = nullptr;
+  std::unique_ptr<isolation::IsolatedProcess> isolated_;  // Or instance_.
   DeclaredLabels declared_labels_;
   mutable CallHealth call_health_;
   std::shared_ptr<const Calibration> calibration_;

@@ -60,10 +60,10 @@ std::string CheckKeys(const toml::table& table) {
     const std::string_view k = key.str();
     if (k != "plugin" && k != "model" && k != "calibration" &&
         k != "weight" && k != "timeout_ms" && k != "languages" &&
-        k != "options") {
+        k != "isolation" && k != "options") {
       return "unknown key '" + std::string(k) +
              "' (expected plugin, model, calibration, weight, timeout_ms, "
-             "languages, [options])";
+             "languages, isolation, [options])";
     }
   }
   return "";
@@ -108,8 +108,26 @@ std::string ParseFiles(const toml::table& table, const fs::path& dir,
   return problem;
 }
 
-// `weight`, `timeout_ms`, `languages` and `[options]`.
+// `isolation`.
+std::string ParseIsolation(const toml::table& table, Manifest* m) {
+  const toml::node* node = table.get("isolation");
+  if (node == nullptr) return "";
+  auto value = node->value_exact<std::string>();
+  if (value && *value == "in-process") {
+    m->isolation = Isolation::kInProcess;
+  } else if (value && *value == "process") {
+    m->isolation = Isolation::kProcess;
+  } else {
+    return "`isolation` must be \"in-process\" (the default) or \"process\"";
+  }
+  return "";
+}
+
+// `weight`, `timeout_ms`, `languages`, `isolation` and `[options]`.
 std::string ParseSettings(const toml::table& table, Manifest* m) {
+  if (std::string problem = ParseIsolation(table, m); !problem.empty()) {
+    return problem;
+  }
   if (const toml::node* weight = table.get("weight")) {
     auto value = weight->value<double>();
     if (!value || !(*value > 0.0 && *value <= 10.0)) {

@@ -11,6 +11,9 @@
 //                                # default: the daemon's --plugin-timeout-ms
 //   languages = ["zh", "en"]     # optional primary language subtags it
 //                                # covers; absent: every language
+//   isolation = "process"        # optional: run the plugin in a sandboxed
+//                                # child process (isolation/isolated_process.h);
+//                                # default "in-process"
 //   [options]                    # optional; passed to the plugin as text
 //   top_k = 5
 #ifndef CLASSIFYD_DAEMON_PLUGIN_MANIFEST_H_
@@ -27,6 +30,12 @@ namespace classifyd {
 // File name suffix of manifests in the plugin directory.
 inline constexpr std::string_view kManifestSuffix = ".toml";
 
+// Where a classifier's plugin runs.
+enum class Isolation {
+  kInProcess,  // In the daemon (fastest; a crash takes the daemon down).
+  kProcess,    // In its own sandboxed child process.
+};
+
 struct Manifest {
   std::string name;           // Classifier name (file stem).
   std::string manifest_path;  // Absolute path of the manifest.
@@ -39,6 +48,7 @@ struct Manifest {
   // Primary language subtags ("zh", "en"), lower case, as listed; empty:
   // the classifier covers every language.
   std::vector<std::string> languages;
+  Isolation isolation = Isolation::kInProcess;
   std::vector<std::pair<std::string, std::string>> options;
 
   bool operator==(const Manifest&) const = default;

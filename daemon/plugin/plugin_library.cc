@@ -168,13 +168,41 @@ PluginLibrary::PluginLibrary(std::string path, void* handle,
       handle_(handle),
       api_(api),
       name_(api->name),
-      version_(api->version) {}
+      version_(api->version),
+      abi_version_(std::to_string(api->abi_major) + "." +
+                   std::to_string(api->abi_minor)) {}
 
-PluginLibrary::~PluginLibrary() { dlclose(handle_); }
+std::shared_ptr<PluginLibrary> PluginLibrary::Describe(
+    const std::string& path, const std::string& name,
+    const std::string& version, unsigned abi_major, unsigned abi_minor) {
+  std::shared_ptr<PluginLibrary> library(new PluginLibrary());
+  library->path_ = path;
+  library->name_ = name;
+  library->version_ = version;
+  library->abi_version_ =
+      std::to_string(abi_major) + "." + std::to_string(abi_minor);
+  return library;
+}
 
-std::string PluginLibrary::abi_version() const {
-  return std::to_string(api_->abi_major) + "." +
-         std::to_string(api_->abi_minor);
+PluginLibrary::~PluginLibrary() {
+  if (handle_ != nullptr) dlclose(handle_);
+}
+
+std::variant<int, std::string> OpenLibraryForChild(
+    const std::string& path, const std::string& private_dir) {
+  std::string open_path = path;
+  if (!private_dir.empty()) {
+    auto copy = CopyToPrivateFile(path, private_dir);
+    if (auto* error = std::get_if<1>(&copy)) return *error;
+    open_path = std::get<0>(copy);
+  }
+  const int fd = open(open_path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int err = errno;
+  if (open_path != path) unlink(open_path.c_str());
+  if (fd < 0) {
+    return "cannot read plugin library '" + path + "': " + strerror(err);
+  }
+  return fd;
 }
 
 }  // namespace classifyd

@@ -31,6 +31,15 @@ class PluginLibrary {
   static std::variant<std::shared_ptr<PluginLibrary>, std::string> Open(
       const std::string& path, const std::string& private_dir = "");
 
+  // A library that is loaded in another process (an isolated classifier's
+  // child), known by what that process reported. Has no api(): it must not
+  // be called.
+  static std::shared_ptr<PluginLibrary> Describe(const std::string& path,
+                                                 const std::string& name,
+                                                 const std::string& version,
+                                                 unsigned abi_major,
+                                                 unsigned abi_minor);
+
   ~PluginLibrary();
   PluginLibrary(const PluginLibrary&) = delete;
   PluginLibrary& operator=(const PluginLibrary&) = delete;
@@ -40,18 +49,27 @@ class PluginLibrary {
   const std::string& name() const { return name_; }
   const std::string& version() const { return version_; }
   // "MAJOR.MINOR" the plugin was built against.
-  std::string abi_version() const;
+  const std::string& abi_version() const { return abi_version_; }
 
  private:
   PluginLibrary(std::string path, void* handle,
                 const classifyd_plugin_api* api);
+  PluginLibrary() = default;
 
   std::string path_;
-  void* handle_;
-  const classifyd_plugin_api* api_;
+  void* handle_ = nullptr;  // Null when described.
+  const classifyd_plugin_api* api_ = nullptr;
   std::string name_;
   std::string version_;
+  std::string abi_version_;
 };
+
+// Opens the library at `path` read-only for a child process to load: a
+// private copy made in `private_dir` and unlinked at once (see Open), or
+// `path` itself when `private_dir` is empty. Returns the descriptor
+// (close-on-exec; the caller owns it) or why it could not.
+std::variant<int, std::string> OpenLibraryForChild(
+    const std::string& path, const std::string& private_dir);
 
 // Checks a plugin's table against this host's ABI. Returns an empty string
 // if the host can use it, or why not. Exposed for tests.

@@ -8,6 +8,8 @@
 #include <system_error>
 #include <utility>
 
+#include "isolation/child_process.h"
+#include "isolation/isolated_process.h"
 #include "plugin/guarded_classify.h"
 #include "plugin/trusted_path.h"
 
@@ -120,17 +122,37 @@ ClassifierRegistry::LoadFromPlugin(const Manifest& manifest,
       if (!problem.empty()) return problem;
     }
   }
-  auto library =
-      PluginLibrary::Open(manifest.library_path, options_.private_lib_dir);
-  if (auto* error = std::get_if<std::string>(&library)) return *error;
   if (!manifest.model_path.empty() &&
       StampFile(manifest.model_path).size < 0) {
     return "model file '" + manifest.model_path + "' named by '" +
            manifest.manifest_path + "' does not exist";
   }
+  if (manifest.isolation == Isolation::kProcess) {
+    return LoadIsolated(manifest, generation);
+  }
+  auto library =
+      PluginLibrary::Open(manifest.library_path, options_.private_lib_dir);
+  if (auto* error = std::get_if<std::string>(&library)) return *error;
   return Classifier::Create(
       manifest, std::get<std::shared_ptr<PluginLibrary>>(std::move(library)),
       generation);
+}
+
+std::variant<std::unique_ptr<Classifier>, std::string>
+ClassifierRegistry::LoadIsolated(const Manifest& manifest,
+                                 uint64_t generation) {
+  auto library =
+      OpenLibraryForChild(manifest.library_path, options_.private_lib_dir);
+  if (auto* error = std::get_if<std::string>(&library)) return *error;
+  isolation::IsolationSettings settings;
+  settings.host_path = options_.plugin_host_path.empty()
+                           ? isolation::DefaultHostPath()
+                           : options_.plugin_host_path;
+  settings.call_timeout = std::chrono::milliseconds(
+      manifest.timeout_ms >= 0 ? manifest.timeout_ms
+                               : options_.default_timeout_ms);
+  return Classifier::CreateIsolated(manifest, std::get<int>(library), settings,
+                                    generation);
 }
 
 std::variant<std::shared_ptr<const Calibration>, std::string>

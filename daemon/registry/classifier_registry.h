@@ -83,6 +83,9 @@ class ClassifierRegistry {
     // Time limit of warm-up calls for manifests without `timeout_ms`
     // (see plugin/guarded_classify.h); 0: none.
     int default_timeout_ms = 0;
+    // The child process of classifiers with isolation = "process". Empty:
+    // classifyd-plugin-host beside the running executable.
+    std::string plugin_host_path;
     // Replaces plugin loading, for tests. Default: PluginLibrary::Open +
     // Classifier::Create.
     Loader loader;
@@ -149,6 +152,9 @@ class ClassifierRegistry {
   std::variant<std::shared_ptr<const Classifier>, std::string> Load(
       const Manifest& manifest);
   std::variant<std::unique_ptr<Classifier>, std::string> LoadFromPlugin(
+      const Manifest& manifest, uint64_t generation);
+  // LoadFromPlugin of a manifest with isolation = "process".
+  std::variant<std::unique_ptr<Classifier>, std::string> LoadIsolated(
       const Manifest& manifest, uint64_t generation);
   // The manifest's calibration (null if it names none), or why it cannot
   // be used.

@@ -1,0 +1,261 @@
+#include "isolation/isolated_process.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <utility>
+
+namespace classifyd::isolation {
+namespace {
+
+Init MakeInit(const Manifest& manifest) {
+  Init init;
+  init.set_name(manifest.name);
+  init.set_library_path(manifest.library_path);
+  init.set_model_path(manifest.model_path);
+  for (const auto& [key, value] : manifest.options) {
+    Option* o = init.add_options();
+    o->set_key(key);
+    o->set_value(value);
+  }
+  if (!manifest.model_path.empty()) {
+    init.add_readable_dirs(
+        std::filesystem::path(manifest.model_path).parent_path().string());
+  }
+  return init;
+}
+
+void LogPluginLine(const std::string& name, const LogLine& line) {
+  const spdlog::level::level_enum level =
+      line.level() <= 0   ? spdlog::level::debug
+      : line.level() == 1 ? spdlog::level::info
+      : line.level() == 2 ? spdlog::level::warn
+                          : spdlog::level::err;
+  spdlog::log(level, "classifier {} (process): {}", name, line.text());
+}
+
+Deadline DeadlineAfter(std::chrono::milliseconds limit) {
+  if (limit.count() <= 0) return std::nullopt;
+  return Clock::now() + limit;
+}
+
+}  // namespace
+
+IsolatedProcess::IsolatedProcess(const Manifest& manifest, int library_fd,
+                                 IsolationSettings settings)
+    : manifest_(manifest),
+      library_fd_(library_fd),
+      settings_(std::move(settings)),
+      init_(MakeInit(manifest)) {}
+
+absl::StatusOr<std::unique_ptr<IsolatedProcess>> IsolatedProcess::Start(
+    const Manifest& manifest, int library_fd, IsolationSettings settings) {
+  std::unique_ptr<IsolatedProcess> p(
+      new IsolatedProcess(manifest, library_fd, std::move(settings)));
+  absl::StatusOr<ChildProcess> child = p->StartChild(&p->ready_);
+  if (!child.ok()) return child.status();
+  for (const std::string& notice : p->ready_.sandbox_notices()) {
+    spdlog::warn("classifier {}: sandbox of its process: {}", manifest.name,
+                 notice);
+  }
+  p->backoff_.Started(Clock::now());
+  p->child_.emplace(*std::move(child));
+  p->restarter_ = std::thread([raw = p.get()] { raw->RestartLoop(); });
+  return p;
+}
+
+IsolatedProcess::~IsolatedProcess() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  restart_cv_.notify_all();
+  if (pid_t starting = starting_pid_.load(); starting > 0) {
+    kill(starting, SIGKILL);
+  }
+  if (restarter_.joinable()) restarter_.join();
+  if (child_.has_value()) child_->Stop(std::chrono::seconds(1));
+  close(library_fd_);
+}
+
+absl::Status IsolatedProcess::Exchange(int socket, const HostMessage& request,
+                                       ChildMessage* answer,
+                                       const Deadline& deadline) const {
+  if (absl::Status s = WriteFrame(socket, request, deadline); !s.ok()) {
+    return s;
+  }
+  for (;;) {
+    answer->Clear();
+    if (absl::Status s =
+            ReadFrame(socket, kMaxChildFrameBytes, answer, deadline);
+        !s.ok()) {
+      return s;
+    }
+    if (!answer->has_log()) return absl::OkStatus();
+    LogPluginLine(manifest_.name, answer->log());
+  }
+}
+
+absl::StatusOr<ChildProcess> IsolatedProcess::StartChild(Ready* ready) {
+  absl::StatusOr<ChildProcess> child =
+      ChildProcess::Spawn(settings_.host_path, library_fd_);
+  if (!child.ok()) return child.status();
+  starting_pid_.store(child->pid());
+  HostMessage init;
+  *init.mutable_init() = init_;
+  ChildMessage answer;
+  absl::Status s = Exchange(child->socket(), init, &answer,
+                            DeadlineAfter(settings_.start_timeout));
+  starting_pid_.store(-1);
+  if (s.ok() && answer.has_ready()) {
+    *ready = std::move(*answer.mutable_ready());
+    return child;
+  }
+  if (answer.has_load_failed()) {
+    return absl::FailedPreconditionError(answer.load_failed().message());
+  }
+  const std::string ending = child->KillAndReap();
+  if (absl::IsDeadlineExceeded(s)) {
+    return absl::DeadlineExceededError(
+        "its process did not load the plugin within " +
+        std::to_string(settings_.start_timeout.count()) + " ms");
+  }
+  return absl::UnavailableError("its process " + ending +
+                                " while loading the plugin");
+}
+
+void IsolatedProcess::Classify(std::span<const std::string_view> texts,
+                               uint32_t top_k, float min_score,
+                               IsolatedAnswer* answer) const {
+  answer->refused.assign(texts.size(), absl::OkStatus());
+  const std::string who = "classifier '" + manifest_.name + "'";
+  const Deadline deadline = DeadlineAfter(settings_.call_timeout);
+  std::unique_lock call(call_mu_, std::defer_lock);
+  if (!deadline.has_value()) {
+    call.lock();
+  } else if (!call.try_lock_until(*deadline)) {
+    answer->refused.assign(
+        texts.size(),
+        absl::DeadlineExceededError(
+            who + " did not answer within " +
+            std::to_string(settings_.call_timeout.count()) +
+            " ms (its process takes one call at a time)"));
+    return;
+  }
+  std::vector<uint64_t> keys;
+  int socket = -1;
+  {
+    std::lock_guard lock(mu_);
+    if (!child_.has_value()) {
+      answer->refused.assign(
+          texts.size(), absl::UnavailableError(who + "'s process " +
+                                               last_death_ + "; restarting"));
+      return;
+    }
+    socket = child_->socket();
+    for (size_t i = 0; i < texts.size(); ++i) {
+      const uint64_t key = DocumentKey(texts[i]);
+      if (poison_.IsPoison(key)) {
+        answer->refused[i] = absl::InternalError(
+            who + " is not given this document again: its process died "
+                  "twice with the document in flight");
+        continue;
+      }
+      answer->sent.push_back(i);
+      keys.push_back(key);
+    }
+  }
+  if (answer->sent.empty()) return;
+  HostMessage request;
+  ClassifyRequest* classify = request.mutable_classify();
+  for (size_t i : answer->sent) classify->add_texts(std::string(texts[i]));
+  classify->set_top_k(top_k);
+  classify->set_min_score(min_score);
+  ChildMessage reply;
+  absl::Status s = Exchange(socket, request, &reply, deadline);
+  if (s.ok() && reply.has_reply()) {
+    answer->reply = std::move(*reply.mutable_reply());
+    return;
+  }
+  const std::string ending = ChildFailed(keys, s);
+  const absl::StatusCode code = absl::IsDeadlineExceeded(s) ||
+                                        absl::IsUnavailable(s)
+                                    ? s.code()
+                                    : absl::StatusCode::kInternal;
+  const absl::Status why(code, who + "'s process " + ending + "; restarting");
+  for (size_t i : answer->sent) answer->refused[i] = why;
+  answer->sent.clear();
+}
+
+std::string IsolatedProcess::ChildFailed(std::span<const uint64_t> keys,
+                                         const absl::Status& why) const {
+  std::optional<ChildProcess> dead;
+  {
+    std::lock_guard lock(mu_);
+    dead = std::move(child_);
+    child_.reset();
+  }
+  std::string ending =
+      dead.has_value() ? dead->KillAndReap() : std::string("ended");
+  if (absl::IsDeadlineExceeded(why)) {
+    ending = "did not answer within " +
+             std::to_string(settings_.call_timeout.count()) +
+             " ms and was killed";
+  } else if (!why.ok() && !absl::IsUnavailable(why)) {
+    ending = "broke the protocol (" + std::string(why.message()) +
+             ") and was killed";
+  } else if (why.ok()) {
+    ending = "broke the protocol (an unexpected message) and was killed";
+  }
+  std::chrono::milliseconds wait;
+  {
+    std::lock_guard lock(mu_);
+    poison_.Died(keys);
+    wait = backoff_.Died(Clock::now());
+    restart_at_ = Clock::now() + wait;
+    last_death_ = ending;
+  }
+  restart_cv_.notify_all();
+  spdlog::error(
+      "classifier {}: its process {} with {} document(s) in flight; "
+      "restarting in {} ms",
+      manifest_.name, ending, keys.size(), wait.count());
+  return ending;
+}
+
+void IsolatedProcess::RestartLoop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    restart_cv_.wait(lock, [&] { return stopping_ || !child_.has_value(); });
+    if (restart_cv_.wait_until(lock, restart_at_, [&] { return stopping_; })) {
+      return;
+    }
+    lock.unlock();
+    Ready ready;
+    absl::StatusOr<ChildProcess> child = StartChild(&ready);
+    lock.lock();
+    if (stopping_) return;  // `child` is killed on the way out.
+    if (child.ok()) {
+      spdlog::info("classifier {}: process restarted (pid {})",
+                   manifest_.name, child->pid());
+      backoff_.Started(Clock::now());
+      child_.emplace(*std::move(child));
+      continue;
+    }
+    const auto wait = backoff_.Died(Clock::now());
+    restart_at_ = Clock::now() + wait;
+    last_death_ = "could not be restarted (" +
+                  std::string(child.status().message()) + ")";
+    spdlog::error("classifier {}: its process {}; next try in {} ms",
+                  manifest_.name, last_death_, wait.count());
+  }
+}
+
+pid_t IsolatedProcess::child_pid() const {
+  std::lock_guard lock(mu_);
+  return child_.has_value() ? child_->pid() : -1;
+}
+
+}  // namespace classifyd::isolation
