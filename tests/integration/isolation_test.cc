@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <thread>
@@ -32,13 +34,18 @@ using testing::KeywordManifest;
 constexpr auto kPatience = std::chrono::seconds(60);
 constexpr char kIsolated[] = "isolation = \"process\"\n";
 
-// The crash_hang plugin (label "faulty") in its own process, with
-// `options` (TOML lines of [options]) and `top` (lines before them).
+// The crash_hang plugin (label "faulty") in the daemon, with `options`
+// (TOML lines of [options]) and `top` (lines before them).
+std::string FaultyManifest(const std::string& options,
+                           const std::string& top = "") {
+  return top + "plugin = \"" + testing::TestPluginDir() +
+         "/crash_hang.so\"\n[options]\nlabel = \"faulty\"\n" + options + "\n";
+}
+
+// The same in its own process.
 std::string IsolatedFaultyManifest(const std::string& options,
                                    const std::string& top = "") {
-  return std::string(kIsolated) + top + "plugin = \"" +
-         testing::TestPluginDir() +
-         "/crash_hang.so\"\n[options]\nlabel = \"faulty\"\n" + options + "\n";
+  return FaultyManifest(options, kIsolated + top);
 }
 
 bool Eventually(const std::function<bool()>& done) {
@@ -132,6 +139,7 @@ class IsolationTest : public ::testing::Test {
   }
 
   testing::TempDir plugins_;
+  testing::TempDir files_;  // What plugins try to write.
   std::unique_ptr<DaemonProcess> daemon_;
   std::unique_ptr<v1::Classifier::Stub> stub_;
 };
@@ -285,6 +293,57 @@ TEST_F(IsolationTest, ADocumentThatCrashedTheChildTwiceIsRefused) {
     ++deaths;
   }
   EXPECT_EQ(deaths, 2u);
+}
+
+TEST_F(IsolationTest, TheSandboxKeepsTheChildFromCreatingFiles) {
+  auto write_options = [&](const std::string& name) {
+    return "write_marker = \"WRITE\"\nwrite_file = \"" + files_.path() + "/" +
+           name + "\"";
+  };
+  plugins_.WriteFile("boxed.toml",
+                     IsolatedFaultyManifest(write_options("from-boxed")));
+  plugins_.WriteFile("free.toml", FaultyManifest(write_options("from-free")));
+  ASSERT_NO_FATAL_FAILURE(Start());
+
+  v1::ClassifyResponse response;
+  ASSERT_TRUE(Classify("x WRITE", &response).ok());
+  // In the daemon the plugin can; in its process it cannot.
+  EXPECT_EQ(RunCode(response, "free"), 0);
+  EXPECT_TRUE(std::filesystem::exists(files_.path() + "/from-free"));
+  EXPECT_EQ(RunCode(response, "boxed"), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(RunMessage(response, "boxed"), "Operation not permitted");
+  EXPECT_FALSE(std::filesystem::exists(files_.path() + "/from-boxed"));
+  // Refusing is not dying: the same child answers the next document.
+  EXPECT_FALSE(daemon_->WaitForLog("in flight; restarting",
+                                   std::chrono::milliseconds(0)));
+}
+
+// The pids of `parent`'s children (any of its threads may have started them).
+std::vector<pid_t> ChildrenOf(pid_t parent) {
+  std::vector<pid_t> children;
+  const std::string tasks = "/proc/" + std::to_string(parent) + "/task";
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+    std::ifstream in(task.path() / "children");
+    for (pid_t pid; in >> pid;) children.push_back(pid);
+  }
+  return children;
+}
+
+TEST_F(IsolationTest, RemovingAnIsolatedClassifierStopsItsProcess) {
+  plugins_.WriteFile("rules.toml", KeywordManifest("x=ex"));
+  plugins_.WriteFile("boxed.toml", kIsolated + KeywordManifest("x=boxed"));
+  ASSERT_NO_FATAL_FAILURE(Start());
+  const std::vector<pid_t> children = ChildrenOf(daemon_->pid());
+  ASSERT_EQ(children.size(), 1u);
+  v1::ClassifyResponse response;
+  ASSERT_TRUE(Classify("x", &response, {"boxed"}).ok());
+
+  std::filesystem::remove(plugins_.path() + "/boxed.toml");
+  EXPECT_TRUE(Eventually([&] { return ChildrenOf(daemon_->pid()).empty(); }));
+  EXPECT_TRUE(daemon_->WaitForLog("classifier boxed: generation", kPatience));
+  ASSERT_TRUE(Classify("x", &response).ok());
+  EXPECT_EQ(RunCode(response, "rules"), 0);
 }
 
 TEST_F(IsolationTest, AnUnknownIsolationValueIsAClearLoadError) {

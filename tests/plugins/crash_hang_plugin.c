@@ -12,11 +12,16 @@
  *   crash_in_create = true  create() dereferences a null pointer
  *   exit_marker = "..."     a document containing this makes classify_batch
  *                           call exit(0), as careless library code does
+ *   write_marker = "..."    a document containing this makes classify_batch
+ *   write_file = "..."      create write_file; if it cannot, the document
+ *                           fails PERMISSION_DENIED with strerror(errno)
+ *                           (what a sandbox allows, seen from a plugin)
  *
  * The warm-up document the daemon classifies before publishing a classifier
  * contains "预热自检", so that marker makes a crash or hang during warm-up.
  * Thread-safe: a hang blocks only the thread it happens on. */
 #include <classifyd/plugin.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +40,8 @@ typedef struct classifyd_instance {
   char exit_marker[OPTION_CAPACITY];
   char release_file[OPTION_CAPACITY];
   char entered_file[OPTION_CAPACITY];
+  char write_marker[OPTION_CAPACITY];
+  char write_file[OPTION_CAPACITY];
   long hang_ms;
 } Instance;
 
@@ -91,6 +98,12 @@ static classifyd_status Create(const classifyd_instance_config* config,
     if (OptionKeyIs(o, "exit_marker")) {
       CopyOption(&o->value, instance->exit_marker);
     }
+    if (OptionKeyIs(o, "write_marker")) {
+      CopyOption(&o->value, instance->write_marker);
+    }
+    if (OptionKeyIs(o, "write_file")) {
+      CopyOption(&o->value, instance->write_file);
+    }
     if (OptionKeyIs(o, "release_file")) {
       CopyOption(&o->value, instance->release_file);
     }
@@ -133,6 +146,16 @@ static classifyd_status ClassifyBatch(classifyd_instance* instance,
     if (TextContains(&documents[i].text, instance->hang_marker)) Hang(instance);
   }
   for (size_t i = 0; i < count; ++i) {
+    if (TextContains(&documents[i].text, instance->write_marker)) {
+      FILE* f = fopen(instance->write_file, "w");
+      if (f == NULL) {
+        const char* why = strerror(errno);
+        sink->set_document_error(sink->context, i, CLASSIFYD_PERMISSION_DENIED,
+                                 why, strlen(why));
+        continue;
+      }
+      fclose(f);
+    }
     sink->add_label(sink->context, i, instance->label, strlen(instance->label),
                     0.9f, NULL, 0);
   }

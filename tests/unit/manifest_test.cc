@@ -94,6 +94,21 @@ TEST(ManifestTest, ReadsAndValidatesTimeout) {
   }
 }
 
+TEST(ManifestTest, ReadsIsolationAndRefusesOtherValues) {
+  auto unset = Parse("plugin = \"x\"\n");
+  EXPECT_EQ(std::get<Manifest>(unset).isolation, Isolation::kInProcess);
+  auto process = Parse("plugin = \"x\"\nisolation = \"process\"\n");
+  EXPECT_EQ(std::get<Manifest>(process).isolation, Isolation::kProcess);
+  auto in = Parse("plugin = \"x\"\nisolation = \"in-process\"\n");
+  EXPECT_EQ(std::get<Manifest>(in).isolation, Isolation::kInProcess);
+  for (const char* bad : {"\"Process\"", "\"container\"", "true", "1"}) {
+    EXPECT_EQ(ErrorOf(Parse(std::string("plugin = \"x\"\nisolation = ") + bad)),
+              "manifest '/etc/cd/plugins.d/news.toml': `isolation` must be "
+              "\"in-process\" (the default) or \"process\"")
+        << bad;
+  }
+}
+
 TEST(ManifestTest, ResolvesTheCalibrationLikeTheModel) {
   auto r = Parse("plugin = \"x\"\ncalibration = \"../models/news/cal.tsv\"\n");
   ASSERT_TRUE(std::holds_alternative<Manifest>(r)) << ErrorOf(r);
