@@ -1,6 +1,7 @@
-# Sourced by the A/B cost scripts (metrics_cost.sh, plugin_timeout_cost.sh):
-# a temporary directory; start NAME ARGS... to run one daemon on
-# $server_core with the bundled classifiers and ARGS, its address in
+# Sourced by the A/B cost scripts (metrics_cost.sh, plugin_timeout_cost.sh,
+# isolation_cost.sh): a temporary directory; start NAME ARGS... to run one
+# daemon on $server_core with the bundled classifiers (or the manifests in
+# $PLUGIN_DIR, when set) and ARGS, its address in
 # addr[NAME] and its pid in pid[NAME]; wait_ready NAME... to wait until
 # their news-topics classifier is ready. Every daemon started is stopped
 # and the directory removed on exit.
@@ -21,7 +22,8 @@ start() {  # name extra-args...
   local name=$1; shift
   mkdir -p "$tmp/$name"
   taskset -c "$server_core" "$daemon" --listen 127.0.0.1:0 \
-    --port-file "$tmp/$name/port" --plugin-dir "$root/models/plugins.d" \
+    --port-file "$tmp/$name/port" \
+    --plugin-dir "${PLUGIN_DIR:-$root/models/plugins.d}" \
     --plugin-lib-dir "$build_dir/lib/classifyd/plugins" \
     --runtime-dir "$tmp/$name" --admin-socket none --watch false \
     --log-level warn "$@" >"$tmp/$name/log" 2>&1 &
