@@ -346,6 +346,21 @@ TEST_F(IsolationTest, RemovingAnIsolatedClassifierStopsItsProcess) {
   EXPECT_EQ(RunCode(response, "rules"), 0);
 }
 
+TEST_F(IsolationTest, ACrashWhileLoadingFailsThatLoadNotTheDaemon) {
+  plugins_.WriteFile("rules.toml", KeywordManifest("x=ex"));
+  plugins_.WriteFile("boom.toml",
+                     IsolatedFaultyManifest("crash_in_create = true"));
+  ASSERT_NO_FATAL_FAILURE(Start());
+  EXPECT_TRUE(daemon_->WaitForLog(
+      "its process crashed (signal 11, Segmentation fault) while loading the "
+      "plugin",
+      kPatience));
+  v1::ClassifyResponse response;
+  ASSERT_TRUE(Classify("x", &response).ok());
+  EXPECT_EQ(RunCode(response, "rules"), 0);
+  EXPECT_EQ(RunCode(response, "boom"), -1);  // Never published.
+}
+
 TEST_F(IsolationTest, AnUnknownIsolationValueIsAClearLoadError) {
   plugins_.WriteFile("odd.toml", "isolation = \"container\"\n" +
                                      KeywordManifest("x=ex"));
