@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <future>
 #include <utility>
 
 namespace classifyd::isolation {
@@ -54,15 +55,19 @@ absl::StatusOr<std::unique_ptr<IsolatedProcess>> IsolatedProcess::Start(
     const Manifest& manifest, int library_fd, IsolationSettings settings) {
   std::unique_ptr<IsolatedProcess> p(
       new IsolatedProcess(manifest, library_fd, std::move(settings)));
-  absl::StatusOr<ChildProcess> child = p->StartChild(&p->ready_);
-  if (!child.ok()) return child.status();
+  // Every child is started from the restarter thread: PR_SET_PDEATHSIG
+  // fires when the thread that started a child ends, not the process.
+  std::promise<absl::Status> first;
+  std::future<absl::Status> started = first.get_future();
+  p->restarter_ = std::thread(
+      [raw = p.get(), first = std::move(first)]() mutable {
+        raw->RestartLoop(std::move(first));
+      });
+  if (absl::Status s = started.get(); !s.ok()) return s;
   for (const std::string& notice : p->ready_.sandbox_notices()) {
     spdlog::warn("classifier {}: sandbox of its process: {}", manifest.name,
                  notice);
   }
-  p->backoff_.Started(Clock::now());
-  p->child_.emplace(*std::move(child));
-  p->restarter_ = std::thread([raw = p.get()] { raw->RestartLoop(); });
   return p;
 }
 
@@ -225,8 +230,15 @@ std::string IsolatedProcess::ChildFailed(std::span<const uint64_t> keys,
   return ending;
 }
 
-void IsolatedProcess::RestartLoop() {
+void IsolatedProcess::RestartLoop(std::promise<absl::Status> first) {
+  absl::StatusOr<ChildProcess> initial = StartChild(&ready_);
   std::unique_lock lock(mu_);
+  if (initial.ok()) {
+    backoff_.Started(Clock::now());
+    child_.emplace(*std::move(initial));
+  }
+  first.set_value(initial.status());
+  if (!initial.ok()) return;
   for (;;) {
     restart_cv_.wait(lock, [&] { return stopping_ || !child_.has_value(); });
     if (restart_cv_.wait_until(lock, restart_at_, [&] { return stopping_; })) {

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -89,7 +90,9 @@ class IsolatedProcess {
   // to follow "its process", e.g. "crashed (signal 11, ...)".
   std::string ChildFailed(std::span<const uint64_t> keys,
                           const absl::Status& why) const;
-  void RestartLoop();
+  // The restarter thread: starts the first child (reporting to `first`),
+  // then each after a death, until destruction.
+  void RestartLoop(std::promise<absl::Status> first);
 
   const Manifest manifest_;
   const int library_fd_;
