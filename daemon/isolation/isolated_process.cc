@@ -150,28 +150,8 @@ void IsolatedProcess::Classify(std::span<const std::string_view> texts,
     return;
   }
   std::vector<uint64_t> keys;
-  int socket = -1;
-  {
-    std::lock_guard lock(mu_);
-    if (!child_.has_value()) {
-      answer->refused.assign(
-          texts.size(), absl::UnavailableError(who + "'s process " +
-                                               last_death_ + "; restarting"));
-      return;
-    }
-    socket = child_->socket();
-    for (size_t i = 0; i < texts.size(); ++i) {
-      const uint64_t key = DocumentKey(texts[i]);
-      if (poison_.IsPoison(key)) {
-        answer->refused[i] = absl::InternalError(
-            who + " is not given this document again: its process died "
-                  "twice with the document in flight");
-        continue;
-      }
-      answer->sent.push_back(i);
-      keys.push_back(key);
-    }
-  }
+  const int socket = ChooseDocuments(texts, answer, &keys);
+  if (socket < 0) return;
   if (answer->sent.empty()) return;
   HostMessage request;
   ClassifyRequest* classify = request.mutable_classify();
@@ -192,6 +172,32 @@ void IsolatedProcess::Classify(std::span<const std::string_view> texts,
   const absl::Status why(code, who + "'s process " + ending + "; restarting");
   for (size_t i : answer->sent) answer->refused[i] = why;
   answer->sent.clear();
+}
+
+int IsolatedProcess::ChooseDocuments(std::span<const std::string_view> texts,
+                                     IsolatedAnswer* answer,
+                                     std::vector<uint64_t>* keys) const {
+  const std::string who = "classifier '" + manifest_.name + "'";
+  std::lock_guard lock(mu_);
+  if (!child_.has_value()) {
+    answer->refused.assign(
+        texts.size(),
+        absl::UnavailableError(who + "'s process " + last_death_ +
+                               "; restarting"));
+    return -1;
+  }
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const uint64_t key = DocumentKey(texts[i]);
+    if (poison_.IsPoison(key)) {
+      answer->refused[i] = absl::InternalError(
+          who + " is not given this document again: its process died "
+                "twice with the document in flight");
+      continue;
+    }
+    answer->sent.push_back(i);
+    keys->push_back(key);
+  }
+  return child_->socket();
 }
 
 std::string IsolatedProcess::ChildFailed(std::span<const uint64_t> keys,

@@ -85,6 +85,12 @@ class IsolatedProcess {
   absl::StatusOr<ChildProcess> StartChild(Ready* ready);
   absl::Status Exchange(int socket, const HostMessage& request,
                         ChildMessage* answer, const Deadline& deadline) const;
+  // Fills answer->refused for poison documents (or every document, when
+  // there is no child) and answer->sent and `keys` for the others. Returns
+  // the child's socket, or -1 when there is no child.
+  int ChooseDocuments(std::span<const std::string_view> texts,
+                      IsolatedAnswer* answer,
+                      std::vector<uint64_t>* keys) const;
   // Kills the child after a call that failed with `why`; counts the death
   // against `keys` and schedules the restart. Returns how the child ended,
   // to follow "its process", e.g. "crashed (signal 11, ...)".

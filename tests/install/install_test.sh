@@ -58,7 +58,7 @@ cmake --install "$BUILD_DIR" --prefix "$P" >"$WORK/install.log" ||
   { cat "$WORK/install.log" >&2; fail "cmake --install failed"; }
 
 step "install layout"
-for f in bin/classifyd bin/classifyctl \
+for f in bin/classifyd bin/classifyctl bin/classifyd-plugin-host \
     "$LIBDIR/classifyd/plugins/fasttext.so" \
     "$LIBDIR/classifyd/plugins/lexicon.so" \
     include/classifyd/plugin.h include/classifyd/plugin_sdk.h \
