@@ -162,6 +162,8 @@ void IsolatedProcess::Classify(std::span<const std::string_view> texts,
   absl::Status s = Exchange(socket, request, &reply, deadline);
   if (s.ok() && reply.has_reply()) {
     answer->reply = std::move(*reply.mutable_reply());
+    std::lock_guard lock(mu_);
+    backoff_.Answered();
     return;
   }
   const std::string ending = ChildFailed(keys, s);

@@ -9,13 +9,20 @@ namespace classifyd::isolation {
 
 RestartBackoff::RestartBackoff(std::chrono::milliseconds initial,
                                std::chrono::milliseconds max,
-                               std::chrono::milliseconds stable)
-    : initial_(initial), max_(max), stable_(stable) {}
+                               std::chrono::milliseconds stable,
+                               int stable_calls)
+    : initial_(initial),
+      max_(max),
+      stable_(stable),
+      stable_calls_(stable_calls) {}
 
-void RestartBackoff::Started(Clock::time_point now) { started_ = now; }
+void RestartBackoff::Started(Clock::time_point now) {
+  started_ = now;
+  answered_ = 0;
+}
 
 std::chrono::milliseconds RestartBackoff::Died(Clock::time_point now) {
-  if (now - started_ >= stable_) deaths_ = 0;
+  if (now - started_ >= stable_ || answered_ >= stable_calls_) deaths_ = 0;
   ++deaths_;
   std::chrono::milliseconds wait = initial_;
   for (int i = 1; i < deaths_ && wait < max_; ++i) wait *= 2;

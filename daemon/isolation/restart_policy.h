@@ -1,9 +1,12 @@
 // When an isolated classifier's child process may be started again after it
 // died, and which documents must not be sent to it again.
 //
-// Backoff: the first restart waits `initial`; each further death before the
-// child has served for `stable` doubles the wait, up to `max`. A child that
-// served for `stable` without dying starts the count again.
+// Backoff: the first restart waits `initial`; each further death of a child
+// that had not yet proved itself doubles the wait, up to `max`. A child
+// proves itself by answering `stable_calls` calls or running for `stable`:
+// its death starts the count again. So a plugin that crashes now and then
+// (on rare documents) is back within `initial` each time, while one that
+// dies at once or on every call is started less and less often.
 //
 // Poison documents: a document is known by a 64-bit hash of its text. Each
 // death counts against every document that was in flight; a document with
@@ -37,18 +40,23 @@ class RestartBackoff {
   explicit RestartBackoff(
       std::chrono::milliseconds initial = std::chrono::milliseconds(100),
       std::chrono::milliseconds max = std::chrono::seconds(30),
-      std::chrono::milliseconds stable = std::chrono::seconds(60));
+      std::chrono::milliseconds stable = std::chrono::seconds(60),
+      int stable_calls = 100);
 
   // The child started at `now`.
   void Started(Clock::time_point now);
+  // The child answered a call.
+  void Answered() { ++answered_; }
   // The child died at `now`; returns how long to wait before the restart.
   std::chrono::milliseconds Died(Clock::time_point now);
-  // Deaths since the child last served for `stable`.
+  // Deaths since a child last proved itself.
   int consecutive_deaths() const { return deaths_; }
 
  private:
   std::chrono::milliseconds initial_, max_, stable_;
+  int stable_calls_;
   Clock::time_point started_{};
+  int answered_ = 0;  // By the current child.
   int deaths_ = 0;
 };
 

@@ -122,6 +122,23 @@ TEST(RestartBackoffTest, AChildThatServedLongEnoughStartsTheCountAgain) {
   EXPECT_EQ(backoff.consecutive_deaths(), 1);
 }
 
+TEST(RestartBackoffTest, AChildThatAnsweredEnoughCallsStartsTheCountAgain) {
+  RestartBackoff backoff(milliseconds(100), milliseconds(1000),
+                         milliseconds(60000), 3);
+  const Clock::time_point t0 = Clock::time_point() + std::chrono::hours(1);
+  backoff.Started(t0);
+  EXPECT_EQ(backoff.Died(t0).count(), 100);
+  backoff.Started(t0);
+  backoff.Answered();
+  backoff.Answered();
+  EXPECT_EQ(backoff.Died(t0).count(), 200);  // 2 answers: not yet proved.
+  backoff.Started(t0);
+  for (int i = 0; i < 3; ++i) backoff.Answered();
+  EXPECT_EQ(backoff.Died(t0).count(), 100);
+  backoff.Started(t0);  // A new child has answered nothing yet.
+  EXPECT_EQ(backoff.Died(t0).count(), 200);
+}
+
 TEST(PoisonTrackerTest, ADocumentInFlightInTwoDeathsIsPoison) {
   PoisonTracker poison;
   const uint64_t bad = DocumentKey("x POISON");
