@@ -40,7 +40,8 @@ absl::StatusOr<pid_t> SpawnHost(const std::string& host_path, int socket_fd,
   sigfillset(&all);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   const std::string parent = std::to_string(getpid());
   std::vector<char*> argv = {const_cast<char*>(host_path.c_str()),
                              const_cast<char*>(kHostFlag),
@@ -51,8 +52,8 @@ absl::StatusOr<pid_t> SpawnHost(const std::string& host_path, int socket_fd,
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (err != 0) {
-    return absl::UnavailableError("cannot start the plugin host '" +
-                                  host_path + "': " + strerror(err));
+    return absl::UnavailableError("cannot start the plugin host '" + host_path +
+                                  "': " + strerror(err));
   }
   return pid;
 }

@@ -59,8 +59,8 @@ absl::StatusOr<std::unique_ptr<IsolatedProcess>> IsolatedProcess::Start(
   // fires when the thread that started a child ends, not the process.
   std::promise<absl::Status> first;
   std::future<absl::Status> started = first.get_future();
-  p->restarter_ = std::thread(
-      [raw = p.get(), first = std::move(first)]() mutable {
+  p->restarter_ =
+      std::thread([raw = p.get(), first = std::move(first)]() mutable {
         raw->RestartLoop(std::move(first));
       });
   if (absl::Status s = started.get(); !s.ok()) return s;
@@ -141,12 +141,11 @@ void IsolatedProcess::Classify(std::span<const std::string_view> texts,
   if (!deadline.has_value()) {
     call.lock();
   } else if (!call.try_lock_until(*deadline)) {
-    answer->refused.assign(
-        texts.size(),
-        absl::DeadlineExceededError(
-            who + " did not answer within " +
-            std::to_string(settings_.call_timeout.count()) +
-            " ms (its process takes one call at a time)"));
+    answer->refused.assign(texts.size(),
+                           absl::DeadlineExceededError(
+                               who + " did not answer within " +
+                               std::to_string(settings_.call_timeout.count()) +
+                               " ms (its process takes one call at a time)"));
     return;
   }
   std::vector<uint64_t> keys;
@@ -167,10 +166,10 @@ void IsolatedProcess::Classify(std::span<const std::string_view> texts,
     return;
   }
   const std::string ending = ChildFailed(keys, s);
-  const absl::StatusCode code = absl::IsDeadlineExceeded(s) ||
-                                        absl::IsUnavailable(s)
-                                    ? s.code()
-                                    : absl::StatusCode::kInternal;
+  const absl::StatusCode code =
+      absl::IsDeadlineExceeded(s) || absl::IsUnavailable(s)
+          ? s.code()
+          : absl::StatusCode::kInternal;
   const absl::Status why(code, who + "'s process " + ending + "; restarting");
   for (size_t i : answer->sent) answer->refused[i] = why;
   answer->sent.clear();
@@ -183,17 +182,17 @@ int IsolatedProcess::ChooseDocuments(std::span<const std::string_view> texts,
   std::lock_guard lock(mu_);
   if (!child_.has_value()) {
     answer->refused.assign(
-        texts.size(),
-        absl::UnavailableError(who + "'s process " + last_death_ +
-                               "; restarting"));
+        texts.size(), absl::UnavailableError(who + "'s process " + last_death_ +
+                                             "; restarting"));
     return -1;
   }
   for (size_t i = 0; i < texts.size(); ++i) {
     const uint64_t key = DocumentKey(texts[i]);
     if (poison_.IsPoison(key)) {
       answer->refused[i] = absl::InternalError(
-          who + " is not given this document again: its process died "
-                "twice with the document in flight");
+          who +
+          " is not given this document again: its process died "
+          "twice with the document in flight");
       continue;
     }
     answer->sent.push_back(i);
@@ -258,8 +257,8 @@ void IsolatedProcess::RestartLoop(std::promise<absl::Status> first) {
     lock.lock();
     if (stopping_) return;  // `child` is killed on the way out.
     if (child.ok()) {
-      spdlog::info("classifier {}: process restarted (pid {})",
-                   manifest_.name, child->pid());
+      spdlog::info("classifier {}: process restarted (pid {})", manifest_.name,
+                   child->pid());
       backoff_.Started(Clock::now());
       child_.emplace(*std::move(child));
       continue;

@@ -114,8 +114,8 @@ absl::Status PluginHost::LoadLibrary(int library_fd, const Init& init) {
     api_ = reinterpret_cast<classifyd_plugin_entry_fn>(symbol)(
         CLASSIFYD_ABI_MAJOR, CLASSIFYD_ABI_MINOR);
   } catch (...) {
-    return absl::FailedPreconditionError(
-        "plugin '" + init.library_path() + "' threw from its entry point");
+    return absl::FailedPreconditionError("plugin '" + init.library_path() +
+                                         "' threw from its entry point");
   }
   std::string problem = CheckPluginApi(api_, init.library_path());
   if (!problem.empty()) return absl::FailedPreconditionError(problem);
@@ -151,8 +151,8 @@ absl::Status PluginHost::CreateInstance(const Init& init, Ready* ready) {
   if (status != CLASSIFYD_OK || instance_ == nullptr) {
     instance_ = nullptr;
     return absl::FailedPreconditionError(
-        "plugin '" + std::string(api_->name) + "' could not create classifier '" +
-        init.name() + "': " +
+        "plugin '" + std::string(api_->name) +
+        "' could not create classifier '" + init.name() + "': " +
         (error.empty() ? "no reason given (status " +
                              std::to_string(static_cast<int>(status)) + ")"
                        : error));
@@ -182,8 +182,8 @@ void PluginHost::Classify(const ClassifyRequest& request,
     documents.push_back({{t.data(), t.size()}});
   }
   Recorder recorder{reply, documents.size()};
-  classifyd_result_sink sink{&recorder, &AddLabel, &SetDocumentError,
-                             {&recorder, &SetCallError}};
+  classifyd_result_sink sink{
+      &recorder, &AddLabel, &SetDocumentError, {&recorder, &SetCallError}};
   classifyd_classify_options options{sizeof(options), request.top_k(),
                                      request.min_score()};
   try {

@@ -35,8 +35,8 @@ class PluginHost {
   void Classify(const ClassifyRequest& request, ClassifyReply* reply);
 
  private:
-  static void Log(void* context, classifyd_log_level level,
-                  const char* message, size_t size);
+  static void Log(void* context, classifyd_log_level level, const char* message,
+                  size_t size);
 
   int socket_;
   void* handle_ = nullptr;

@@ -83,8 +83,7 @@ int Serve(pid_t parent) {
 }  // namespace classifyd::isolation
 
 int main(int argc, char** argv) {
-  if (argc != 3 ||
-      std::string(argv[1]) != classifyd::isolation::kHostFlag) {
+  if (argc != 3 || std::string(argv[1]) != classifyd::isolation::kHostFlag) {
     fprintf(stderr,
             "classifyd-plugin-host runs the plugin of a classifier whose "
             "manifest says isolation = \"process\"; classifyd starts it, it "

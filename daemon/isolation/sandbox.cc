@@ -31,11 +31,10 @@ __u64 HandledAccess(int abi) {
   __u64 access = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
                  LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
                  LANDLOCK_ACCESS_FS_REMOVE_DIR |
-                 LANDLOCK_ACCESS_FS_REMOVE_FILE |
-                 LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |
-                 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |
-                 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
-                 LANDLOCK_ACCESS_FS_MAKE_SYM;
+                 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
+                 LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+                 LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
+                 LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
 #ifdef LANDLOCK_ACCESS_FS_REFER
   if (abi >= 2) access |= LANDLOCK_ACCESS_FS_REFER;
 #endif
@@ -53,8 +52,7 @@ void AllowRead(int ruleset, const std::string& dir) {
   rule.allowed_access =
       LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
   rule.parent_fd = fd;
-  syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule,
-          0);
+  syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
   close(fd);
 }
 
@@ -63,8 +61,8 @@ constexpr int kAllowedCalls[] = {
     // I/O on descriptors the process already has.
     SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
     SCMP_SYS(pread64), SCMP_SYS(lseek), SCMP_SYS(close), SCMP_SYS(fstat),
-    SCMP_SYS(newfstatat), SCMP_SYS(sendto), SCMP_SYS(recvfrom),
-    SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(fcntl),
+    SCMP_SYS(newfstatat), SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(poll),
+    SCMP_SYS(ppoll), SCMP_SYS(fcntl),
     // Memory.
     SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
     SCMP_SYS(mprotect), SCMP_SYS(madvise),
@@ -131,9 +129,9 @@ std::string RestrictSystemCalls() {
   // Threads only: clone() with CLONE_THREAD; no clone3 (glibc falls back
   // to clone when it fails with ENOSYS), so no new processes.
   if (rc == 0) {
-    rc = seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                          SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD,
-                                  CLONE_THREAD));
+    rc = seccomp_rule_add(
+        filter, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+        SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
   }
   if (rc == 0) {
     rc = seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);

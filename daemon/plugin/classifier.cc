@@ -178,9 +178,9 @@ classifyd_status Replay(const isolation::ClassifyReply& reply,
     }
   }
   if (reply.results_too_large()) {
-    state->call_error_problem = "more than " +
-                                std::to_string(isolation::kMaxRecordedBytes >> 20) +
-                                " MiB of results for one call";
+    state->call_error_problem =
+        "more than " + std::to_string(isolation::kMaxRecordedBytes >> 20) +
+        " MiB of results for one call";
     return CLASSIFYD_INTERNAL;
   }
   if (reply.threw()) {
@@ -284,12 +284,13 @@ Classifier::CreateIsolated(const Manifest& manifest, int library_fd,
     if (absl::IsFailedPrecondition(process.status())) {
       return std::string(process.status().message());
     }
-    return "classifier '" + manifest.name + "' could not start: " +
-           std::string(process.status().message());
+    return "classifier '" + manifest.name +
+           "' could not start: " + std::string(process.status().message());
   }
   const isolation::Ready& ready = (*process)->ready();
   // Shown by ListPlugins, so they must be fit for a response.
-  for (const std::string& text : {ready.plugin_name(), ready.plugin_version()}) {
+  for (const std::string& text :
+       {ready.plugin_name(), ready.plugin_version()}) {
     if (text.empty() || text.size() > kMaxLabelBytes ||
         !Utf8Problem(text).empty()) {
       return "plugin '" + manifest.library_path +
@@ -345,9 +346,9 @@ void Classifier::ClassifyBatch(std::span<const std::string_view> texts,
   if (status != CLASSIFYD_OK) FailCall(*this, status, state, outcomes);
 }
 
-void Classifier::ClassifyIsolated(std::span<const std::string_view> texts,
-                                  uint32_t top_k, float min_score,
-                                  std::vector<DocumentOutcome>* outcomes) const {
+void Classifier::ClassifyIsolated(
+    std::span<const std::string_view> texts, uint32_t top_k, float min_score,
+    std::vector<DocumentOutcome>* outcomes) const {
   outcomes->assign(texts.size(), DocumentOutcome{});
   isolation::IsolatedAnswer answer;
   isolated_->Classify(texts, top_k, min_score, &answer);

@@ -61,10 +61,9 @@ class Classifier {
   // Like Create, but the plugin runs in a child process started from
   // `settings`, loading the library open at `library_fd` (taken over).
   // Control thread only.
-  static std::variant<std::unique_ptr<Classifier>, std::string>
-  CreateIsolated(const Manifest& manifest, int library_fd,
-                 const isolation::IsolationSettings& settings,
-                 uint64_t generation);
+  static std::variant<std::unique_ptr<Classifier>, std::string> CreateIsolated(
+      const Manifest& manifest, int library_fd,
+      const isolation::IsolationSettings& settings, uint64_t generation);
 
   ~Classifier();
   Classifier(const Classifier&) = delete;
@@ -113,8 +112,8 @@ class Classifier {
  private:
   Classifier(const Manifest& manifest, std::shared_ptr<PluginLibrary> library,
              uint64_t generation);
-  void ClassifyIsolated(std::span<const std::string_view> texts,
-                        uint32_t top_k, float min_score,
+  void ClassifyIsolated(std::span<const std::string_view> texts, uint32_t top_k,
+                        float min_score,
                         std::vector<DocumentOutcome>* outcomes) const;
 
   Manifest manifest_;

@@ -12,7 +12,8 @@
 //   languages = ["zh", "en"]     # optional primary language subtags it
 //                                # covers; absent: every language
 //   isolation = "process"        # optional: run the plugin in a sandboxed
-//                                # child process (isolation/isolated_process.h);
+//                                # child process (see
+//                                # isolation/isolated_process.h);
 //                                # default "in-process"
 //   [options]                    # optional; passed to the plugin as text
 //   top_k = 5

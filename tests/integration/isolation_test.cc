@@ -145,14 +145,14 @@ class IsolationTest : public ::testing::Test {
 };
 
 TEST_F(IsolationTest, AnIsolatedClassifierAnswersLikeTheSamePluginInProcess) {
-  const std::string rules = "football=sport;goal=sport;stock=finance;bank=finance";
+  const std::string rules =
+      "football=sport;goal=sport;stock=finance;bank=finance";
   plugins_.WriteFile("inproc.toml", KeywordManifest(rules));
   plugins_.WriteFile("isolated.toml", kIsolated + KeywordManifest(rules));
   ASSERT_NO_FATAL_FAILURE(Start());
 
-  for (const std::string text :
-       {"football goal", "the bank and the stock", "nothing here",
-        "goal bank football 中文"}) {
+  for (const std::string text : {"football goal", "the bank and the stock",
+                                 "nothing here", "goal bank football 中文"}) {
     v1::ClassifyResponse in, iso;
     ASSERT_TRUE(Classify(text, &in, {"inproc"}).ok());
     ASSERT_TRUE(Classify(text, &iso, {"isolated"}).ok());
@@ -169,7 +169,8 @@ TEST_F(IsolationTest, AnIsolatedClassifierAnswersLikeTheSamePluginInProcess) {
   }
   std::sort(seen.begin(), seen.end());
   ASSERT_EQ(seen.size(), 2u);
-  EXPECT_EQ(seen[0].substr(seen[0].find('=')), seen[1].substr(seen[1].find('=')));
+  EXPECT_EQ(seen[0].substr(seen[0].find('=')),
+            seen[1].substr(seen[1].find('=')));
 }
 
 TEST_F(IsolationTest, ASegfaultMidStreamFailsOnlyThatClassifiersDocuments) {
@@ -244,9 +245,9 @@ TEST_F(IsolationTest, ExitInTheChildIsAnErrorForItsDocumentsOnly) {
 
 TEST_F(IsolationTest, AHangingChildIsKilledAtTheTimeLimitAndRestarted) {
   plugins_.WriteFile("rules.toml", KeywordManifest("x=ex"));
-  plugins_.WriteFile("hangs.toml",
-                     IsolatedFaultyManifest("hang_marker = \"HANG\"",
-                                            "timeout_ms = 1000\n"));
+  plugins_.WriteFile(
+      "hangs.toml",
+      IsolatedFaultyManifest("hang_marker = \"HANG\"", "timeout_ms = 1000\n"));
   ASSERT_NO_FATAL_FAILURE(Start());
 
   v1::ClassifyResponse response;
@@ -362,8 +363,8 @@ TEST_F(IsolationTest, ACrashWhileLoadingFailsThatLoadNotTheDaemon) {
 }
 
 TEST_F(IsolationTest, AnUnknownIsolationValueIsAClearLoadError) {
-  plugins_.WriteFile("odd.toml", "isolation = \"container\"\n" +
-                                     KeywordManifest("x=ex"));
+  plugins_.WriteFile("odd.toml",
+                     "isolation = \"container\"\n" + KeywordManifest("x=ex"));
   plugins_.WriteFile("rules.toml", KeywordManifest("x=ex"));
   ASSERT_NO_FATAL_FAILURE(Start());
   EXPECT_TRUE(daemon_->WaitForLog(

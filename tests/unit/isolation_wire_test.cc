@@ -48,9 +48,9 @@ TEST_F(FrameTest, AMessageArrivesWhole) {
 TEST_F(FrameTest, TheHeaderIsALittleEndianLength) {
   const std::string header = EncodeFrameHeader(0x01020304);
   ASSERT_EQ(header, std::string("\x04\x03\x02\x01", 4));
-  EXPECT_EQ(DecodeFrameHeader(
-                reinterpret_cast<const unsigned char*>(header.data())),
-            0x01020304u);
+  EXPECT_EQ(
+      DecodeFrameHeader(reinterpret_cast<const unsigned char*>(header.data())),
+      0x01020304u);
 }
 
 TEST_F(FrameTest, AFrameOverTheLimitIsRefusedBeforeItIsRead) {
@@ -75,8 +75,8 @@ TEST_F(FrameTest, APeerThatClosedIsUnavailable) {
   close(fds_[0]);
   fds_[0] = -1;
   ChildMessage message;
-  EXPECT_TRUE(absl::IsUnavailable(
-      ReadFrame(fds_[1], 1 << 20, &message, std::nullopt)));
+  EXPECT_TRUE(
+      absl::IsUnavailable(ReadFrame(fds_[1], 1 << 20, &message, std::nullopt)));
   HostMessage request;
   request.mutable_classify()->add_texts()->assign(1, 'x');
   // No SIGPIPE: the test process would die of it.
@@ -116,9 +116,9 @@ TEST(RestartBackoffTest, AChildThatServedLongEnoughStartsTheCountAgain) {
   backoff.Started(t0 + milliseconds(2));
   EXPECT_EQ(backoff.Died(t0 + milliseconds(3)).count(), 200);
   backoff.Started(t0 + milliseconds(4));
-  EXPECT_EQ(backoff.Died(t0 + milliseconds(4) + std::chrono::minutes(2))
-                .count(),
-            100);
+  EXPECT_EQ(
+      backoff.Died(t0 + milliseconds(4) + std::chrono::minutes(2)).count(),
+      100);
   EXPECT_EQ(backoff.consecutive_deaths(), 1);
 }
 
