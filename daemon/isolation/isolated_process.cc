@@ -108,6 +108,15 @@ absl::StatusOr<ChildProcess> IsolatedProcess::StartChild(Ready* ready) {
       ChildProcess::Spawn(settings_.host_path, library_fd_);
   if (!child.ok()) return child.status();
   starting_pid_.store(child->pid());
+  {
+    // The destructor either saw the pid above (and killed the child) or set
+    // stopping_ before this looks.
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      starting_pid_.store(-1);  // Before `child` is reaped on return.
+      return absl::CancelledError("the classifier is retired");
+    }
+  }
   HostMessage init;
   *init.mutable_init() = init_;
   ChildMessage answer;
