@@ -46,6 +46,7 @@ R="$WORK/root"
 { dpkg-deb -x $DEB "$R" && dpkg-deb -x $DEV "$R"; } || fail "dpkg-deb -x"
 PLUGINS="$(echo "$R"/usr/lib/*/classifyd/plugins)"
 for f in usr/bin/classifyd usr/bin/classifyctl usr/bin/classifyd-train \
+    usr/bin/classifyd-plugin-host \
     "${PLUGINS#"$R/"}/fasttext.so" "${PLUGINS#"$R/"}/lexicon.so" \
     etc/classifyd/classifyd.toml etc/classifyd/plugins.d/news-topics.toml \
     usr/share/classifyd/models/news-topics/model.ftz \
