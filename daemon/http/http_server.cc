@@ -30,7 +30,8 @@ std::variant<HostPort, std::string> ParseHostPort(const std::string& address) {
   return result;
 }
 
-HttpServer::HttpServer() : server_(std::make_unique<httplib::Server>()) {}
+HttpServer::HttpServer(std::unique_ptr<httplib::Server> server)
+    : server_(std::move(server)) {}
 
 HttpServer::~HttpServer() {
   // httplib's stop() does nothing before the listen loop has started.
@@ -45,25 +46,18 @@ std::unique_ptr<HttpServer> HttpServer::Start(const std::string& address,
                                               const std::string& path,
                                               PageHandler handler,
                                               std::string* error) {
-  auto parsed = ParseHostPort(address);
-  if (auto* problem = std::get_if<std::string>(&parsed)) {
-    *error = *problem;
-    return nullptr;
-  }
-  const HostPort& where = std::get<HostPort>(parsed);
-  std::unique_ptr<HttpServer> server(new HttpServer());
-  httplib::Server& http = *server->server_;
+  auto http = std::make_unique<httplib::Server>();
   // Scrapes are rare and cheap: two threads are plenty, and httplib's
   // default (one per core, at least 8) would only idle.
-  http.new_task_queue = [] { return new httplib::ThreadPool(2); };
-  http.Get(path, [handler](const httplib::Request&, httplib::Response& res) {
+  http->new_task_queue = [] { return new httplib::ThreadPool(2); };
+  http->Get(path, [handler](const httplib::Request&, httplib::Response& res) {
     Page page = handler();
     res.set_content(std::move(page.body), page.content_type);
   });
   // A person who opens the listener's address in a browser learns where
   // to go; probes that GET / see a 200.
   if (path != "/") {
-    http.Get("/", [path](const httplib::Request&, httplib::Response& res) {
+    http->Get("/", [path](const httplib::Request&, httplib::Response& res) {
       res.set_content("<!DOCTYPE html>\n<html><head><title>classifyd</title>"
                       "</head><body><h1>classifyd</h1><p><a href=\"" +
                           path + "\">" + path +
@@ -71,17 +65,31 @@ std::unique_ptr<HttpServer> HttpServer::Start(const std::string& address,
                       "text/html; charset=utf-8");
     });
   }
+  return Start(std::move(http), address, error);
+}
+
+std::unique_ptr<HttpServer> HttpServer::Start(
+    std::unique_ptr<httplib::Server> http, const std::string& address,
+    std::string* error) {
+  auto parsed = ParseHostPort(address);
+  if (auto* problem = std::get_if<std::string>(&parsed)) {
+    *error = *problem;
+    return nullptr;
+  }
+  const HostPort& where = std::get<HostPort>(parsed);
+  std::unique_ptr<HttpServer> server(new HttpServer(std::move(http)));
+  httplib::Server& bound = *server->server_;
   if (where.port == 0) {
-    server->port_ = http.bind_to_any_port(where.host);
-  } else if (http.bind_to_port(where.host, where.port)) {
+    server->port_ = bound.bind_to_any_port(where.host);
+  } else if (bound.bind_to_port(where.host, where.port)) {
     server->port_ = where.port;
   }
   if (server->port_ <= 0) {
     *error = "cannot listen on '" + address + "' (address in use or invalid?)";
     return nullptr;
   }
-  server->thread_ = std::thread([&http, s = server.get()] {
-    if (!http.listen_after_bind()) spdlog::error("HTTP listener failed");
+  server->thread_ = std::thread([&bound, s = server.get()] {
+    if (!bound.listen_after_bind()) spdlog::error("HTTP listener failed");
     s->listen_returned_ = true;
   });
   return server;

@@ -1,6 +1,7 @@
-// The daemon's optional HTTP listener (cpp-httplib), used for the
-// Prometheus /metrics endpoint. Serves on its own small thread pool, apart
-// from gRPC's, so a slow scraper never takes a classification thread.
+// The daemon's optional HTTP listeners (cpp-httplib): the Prometheus
+// /metrics endpoint, and the HTTP/JSON API (http/http_api.h). Each serves
+// on its own thread pool, apart from gRPC's, so a slow scraper never takes
+// a classification thread.
 //
 // Thread-safe. The destructor stops the listener and joins its threads.
 #ifndef CLASSIFYD_DAEMON_HTTP_HTTP_SERVER_H_
@@ -42,12 +43,19 @@ class HttpServer {
                                            const std::string& path,
                                            PageHandler handler,
                                            std::string* error);
+
+  // Binds `address` and serves with `server`, already given its routes,
+  // thread pool and socket options. Null and `*error` set if it cannot
+  // bind.
+  static std::unique_ptr<HttpServer> Start(
+      std::unique_ptr<httplib::Server> server, const std::string& address,
+      std::string* error);
   ~HttpServer();
 
   int port() const { return port_; }
 
  private:
-  HttpServer();
+  explicit HttpServer(std::unique_ptr<httplib::Server> server);
 
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;

@@ -3,6 +3,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <httplib.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -14,9 +15,9 @@
 #include <fstream>
 #include <future>
 #include <memory>
-#include <mutex>
-#include <optional>
 
+#include "health/health_publisher.h"
+#include "http/http_api.h"
 #include "http/http_server.h"
 #include "metrics/metrics.h"
 #include "plugin/guarded_classify.h"
@@ -36,43 +37,6 @@
 
 namespace classifyd {
 namespace {
-
-constexpr char kServiceName[] = "classifyd.v1.Classifier";
-
-// Publishes SERVING while a classifier can answer (see
-// ClassifierRegistry::HasAnswering). Called by the reload coordinator's
-// thread after every change to the served set, and by whichever thread
-// sees a classifier's stuck-call count change; the mutex makes the last
-// caller's view the one published.
-class HealthPublisher {
- public:
-  HealthPublisher(grpc::Server* server, const ClassifierRegistry* registry)
-      : health_(server->GetHealthCheckService()), registry_(registry) {}
-
-  void Update() {
-    std::lock_guard lock(mu_);
-    const bool serving = registry_->HasAnswering();
-    health_->SetServingStatus("", serving);
-    health_->SetServingStatus(kServiceName, serving);
-    if (serving == serving_) return;
-    serving_ = serving;
-    if (serving) {
-      spdlog::info("health: SERVING");
-    } else if (registry_->HasReady()) {
-      spdlog::error(
-          "health: NOT_SERVING: every ready classifier is skipped, a call "
-          "to it ran past its time limit and has not returned");
-    } else {
-      spdlog::info("health: NOT_SERVING: no classifier is ready");
-    }
-  }
-
- private:
-  grpc::HealthCheckServiceInterface* const health_;
-  const ClassifierRegistry* const registry_;
-  std::mutex mu_;
-  std::optional<bool> serving_;  // What was last published.
-};
 
 // Tells `health` about stuck-call changes while it is in scope, so no
 // return path leaves a listener pointing at a destroyed publisher.
@@ -109,6 +73,30 @@ std::unique_ptr<grpc::Server> StartAdminServer(const std::string& socket_path,
     return nullptr;
   }
   spdlog::info("admin API (PluginAdmin) on unix:{}", socket_path);
+  return server;
+}
+
+// Starts the HTTP/JSON API listener of --http-listen; null (logged) on
+// failure.
+std::unique_ptr<HttpServer> StartHttpApi(const HttpApi& api,
+                                         const DaemonOptions& options) {
+  std::string error;
+  std::unique_ptr<httplib::Server> engine = api.MakeServer(options.tls, &error);
+  std::unique_ptr<HttpServer> server;
+  if (engine != nullptr) {
+    server = HttpServer::Start(std::move(engine), options.http_listen, &error);
+  }
+  if (server == nullptr) {
+    spdlog::critical("--http-listen: {}", error);
+    return nullptr;
+  }
+  api.RaiseBacklog();
+  spdlog::info("HTTP/JSON API and console on {} port {} ({})",
+               options.http_listen, server->port(),
+               options.tls.enabled() ? "https" : "http");
+  if (!options.http_port_file.empty()) {
+    std::ofstream(options.http_port_file) << server->port() << "\n";
+  }
   return server;
 }
 
@@ -162,9 +150,12 @@ int RunDaemon(const DaemonOptions& options) {
   registry_options.default_timeout_ms = options.limits.plugin_timeout_ms;
   auto registry =
       std::make_unique<ClassifierRegistry>(registry_options, &retirer);
-  // Without --metrics-listen nothing is counted: the hooks see null.
+  // Without --metrics-listen (or the console of --http-listen, which shows
+  // call figures) nothing is counted: the hooks see null.
   std::unique_ptr<Metrics> metrics;
-  if (!options.metrics_listen.empty()) metrics = std::make_unique<Metrics>();
+  if (!options.metrics_listen.empty() || !options.http_listen.empty()) {
+    metrics = std::make_unique<Metrics>();
+  }
   auto service = std::make_unique<ClassifierService>(
       registry.get(), options.limits, metrics.get());
 
@@ -183,7 +174,7 @@ int RunDaemon(const DaemonOptions& options) {
                      options.listen);
     return 1;
   }
-  HealthPublisher health(server.get(), registry.get());
+  HealthPublisher health(server->GetHealthCheckService(), registry.get());
   health.Update();  // NOT_SERVING until classifiers load.
   StuckCallsSubscription stuck_calls_to_health(&health);
   spdlog::info("listening on {} (port {}, {})", options.listen, port,
@@ -251,7 +242,7 @@ int RunDaemon(const DaemonOptions& options) {
         std::chrono::milliseconds(options.reload_debounce_ms * 4));
   }
   std::unique_ptr<HttpServer> metrics_server;
-  if (metrics != nullptr) {
+  if (!options.metrics_listen.empty()) {
     std::string error;
     metrics_server = HttpServer::Start(
         options.metrics_listen, "/metrics",
@@ -270,6 +261,20 @@ int RunDaemon(const DaemonOptions& options) {
       std::ofstream(options.metrics_port_file)
           << metrics_server->port() << "\n";
     }
+  }
+  std::unique_ptr<HttpApi> http_api;
+  std::unique_ptr<HttpServer> http_server;
+  if (!options.http_listen.empty()) {
+    http_api = std::make_unique<HttpApi>(
+        service->engine(), registry.get(), metrics.get(),
+        HttpApiOptions{.max_body_bytes = options.max_message_bytes,
+                       .threads = options.http_threads,
+                       .read_timeout = std::chrono::milliseconds(
+                           static_cast<int64_t>(
+                               options.http_read_timeout_seconds * 1000)),
+                       .max_streams = std::max(1, options.http_threads / 2)});
+    http_server = StartHttpApi(*http_api, options);
+    if (http_server == nullptr) return 1;
   }
   if (!options.port_file.empty()) {
     // Written last: tests and scripts read it as "ready for traffic".
@@ -320,6 +325,7 @@ int RunDaemon(const DaemonOptions& options) {
   const auto reserve = std::min<std::chrono::milliseconds>(
       drain_time / 2, std::chrono::seconds(2));
   service->StartDraining();
+  if (http_api != nullptr) http_api->StartDraining();
   spdlog::info("new streams refused; waiting for the streams in flight");
   if (const int left = service->WaitForStreams(
           std::chrono::steady_clock::now() + drain_time - reserve);
@@ -331,6 +337,8 @@ int RunDaemon(const DaemonOptions& options) {
   server->Shutdown(deadline);
   server->Wait();
   if (admin_server != nullptr) admin_server->Wait();
+  http_server.reset();  // Its calls in flight finish first.
+  http_api.reset();
   metrics_server.reset();  // Scrapable while draining.
   coordinator.reset();
   admin_server.reset();

@@ -33,6 +33,13 @@ std::string DefaultRuntimeDir() {
   return "/tmp";
 }
 
+// CLI11 validator: "" for a HOST:PORT, else what is wrong with it.
+std::string HostPortProblem(const std::string& value) {
+  auto parsed = ParseHostPort(value);
+  auto* problem = std::get_if<std::string>(&parsed);
+  return problem != nullptr ? *problem : std::string();
+}
+
 void Define(CLI::App& app, DaemonOptions& o) {
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--listen", o.listen,
@@ -90,14 +97,30 @@ void Define(CLI::App& app, DaemonOptions& o) {
                  "0 picks a free port). Off unless set; binds exactly the "
                  "address given, so a non-loopback address exposes them to "
                  "the network")
-      ->check([](const std::string& value) {
-        auto parsed = ParseHostPort(value);
-        auto* problem = std::get_if<std::string>(&parsed);
-        return problem != nullptr ? *problem : std::string();
-      });
+      ->check(HostPortProblem);
   app.add_option("--metrics-port-file", o.metrics_port_file,
                  "Write the bound metrics port to this file (before "
                  "--port-file is written)");
+  app.add_option("--http-listen", o.http_listen,
+                 "Serve the HTTP/JSON API and the web console at "
+                 "http://HOST:PORT/ (https with --tls-cert; port 0 picks a "
+                 "free port). Off unless set; binds exactly the address "
+                 "given")
+      ->check(HostPortProblem);
+  app.add_option("--http-port-file", o.http_port_file,
+                 "Write the bound HTTP port to this file (before --port-file "
+                 "is written)");
+  app.add_option("--http-threads", o.http_threads,
+                 "Threads serving HTTP connections; a connection holds one "
+                 "while its request is read and answered")
+      ->check(CLI::Range(2, 1024))
+      ->capture_default_str();
+  app.add_option("--http-read-timeout", o.http_read_timeout_seconds,
+                 "Seconds one read of an HTTP request (a header line, a piece "
+                 "of the body) may wait for the client before the connection "
+                 "is closed")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
   app.add_option("--drain-timeout", o.drain_timeout_seconds,
                  "Seconds SIGTERM waits for in-flight calls and streams "
                  "before cancelling them")

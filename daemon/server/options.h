@@ -28,6 +28,13 @@ struct DaemonOptions {
   // HOST:PORT of the Prometheus /metrics HTTP listener; empty: off.
   std::string metrics_listen;
   std::string metrics_port_file;
+  // HOST:PORT of the HTTP/JSON API and web console listener; empty: off.
+  std::string http_listen;
+  std::string http_port_file;
+  // Threads of the HTTP listener (one per connection being served).
+  int http_threads = 16;
+  // Seconds one read of an HTTP request may wait for the client.
+  double http_read_timeout_seconds = 10;
   // Unix socket of the admin listener (PluginAdmin); "none" disables it.
   // Empty (the default): admin.sock in the daemon's private directory,
   // known once RunDaemon has made it.

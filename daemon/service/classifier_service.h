@@ -19,6 +19,10 @@ class ClassifierService final : public v1::Classifier::CallbackService {
   ClassifierService(const ClassifierRegistry* registry, ServiceLimits limits,
                     Metrics* metrics = nullptr);
 
+  // The engine every call goes through; the HTTP API shares it, and with
+  // it the limits SetLimits() changes.
+  const ClassifyEngine* engine() const { return &engine_; }
+
   // Applies new limits to calls that start from now on (SIGHUP).
   void SetLimits(const ServiceLimits& limits);
 
