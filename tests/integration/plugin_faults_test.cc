@@ -220,11 +220,15 @@ TEST_F(PluginFaultsTest, WhenEveryClassifierIsStuckHealthIsNotServing) {
             grpc::StatusCode::DEADLINE_EXCEEDED);
   ASSERT_EQ(Info("hang").stuck_calls(), 1u);
   EXPECT_TRUE(daemon_->WaitForHealth(false, std::chrono::seconds(10)));
+  EXPECT_TRUE(daemon_->WaitForHealth(false, std::chrono::seconds(10),
+                                     "classifyd.v1.Classifier/hang"));
   EXPECT_THAT(daemon_->Log(),
               HasSubstr("health: NOT_SERVING: every ready classifier is "
                         "skipped"));
   Release("hang");
   EXPECT_TRUE(daemon_->WaitForHealth(true, kPatience));
+  EXPECT_TRUE(daemon_->WaitForHealth(true, kPatience,
+                                     "classifyd.v1.Classifier/hang"));
   ASSERT_TRUE(Classify("fine", &response).ok());
 
   // Stuck again, then replaced by a reload: the new generation answers.

@@ -157,7 +157,8 @@ bool DaemonProcess::WaitForLog(const std::string& text,
 }
 
 bool DaemonProcess::WaitForHealth(bool serving,
-                                  std::chrono::milliseconds timeout) const {
+                                  std::chrono::milliseconds timeout,
+                                  const std::string& service) const {
   auto stub = grpc::health::v1::Health::NewStub(NewChannel());
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -165,6 +166,7 @@ bool DaemonProcess::WaitForHealth(bool serving,
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(2));
     grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
     grpc::health::v1::HealthCheckResponse response;
     grpc::Status status = stub->Check(&context, request, &response);
     const bool is_serving =

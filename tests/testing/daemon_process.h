@@ -59,8 +59,9 @@ class DaemonProcess {
   // Polls the log until it contains `text`.
   bool WaitForLog(const std::string& text,
                   std::chrono::milliseconds timeout) const;
-  // Polls grpc.health.v1 Check("") until it returns `serving`.
-  bool WaitForHealth(bool serving, std::chrono::milliseconds timeout) const;
+  // Polls grpc.health.v1 Check(`service`) until it returns `serving`.
+  bool WaitForHealth(bool serving, std::chrono::milliseconds timeout,
+                     const std::string& service = "") const;
 
  private:
   DaemonProcess() = default;
