@@ -381,6 +381,24 @@ TEST_F(ClassifyctlTest, HealthIsServingOrNotServingWithExitCode4) {
   EXPECT_THAT(run.err, HasSubstr("NOT_FOUND"));
 }
 
+TEST_F(ClassifyctlTest, HealthOfOneClassifierByItsName) {
+  ASSERT_NO_FATAL_FAILURE(StartWith(
+      {{"rules.toml", KeywordManifest(kRules)},
+       {"broken.toml", "plugin = \"/nonexistent/nothing.so\"\n"}}));
+  CtlResult run = Ctl({"health", "--service", "rules"});
+  EXPECT_EQ(run.exit_code, 0) << run.Show();
+  EXPECT_EQ(run.out, "SERVING\n");
+  run = Ctl({"health", "--service", "classifyd.v1.Classifier/rules"});
+  EXPECT_EQ(run.exit_code, 0) << run.Show();
+  run = Ctl({"health", "--service", "broken"});
+  EXPECT_EQ(run.exit_code, 4) << run.Show();
+  EXPECT_EQ(run.out, "NOT_SERVING\n");
+  EXPECT_THAT(run.err, HasSubstr("'broken' is not ready"));
+  run = Ctl({"health", "--service", "nosuch"});
+  EXPECT_EQ(run.exit_code, 1) << run.Show();
+  EXPECT_THAT(run.err, HasSubstr("NOT_FOUND"));
+}
+
 TEST_F(ClassifyctlTest, NoReadyClassifierIsNotServing) {
   ASSERT_NO_FATAL_FAILURE(StartWith({}, {}, /*wait_serving=*/false));
   ASSERT_TRUE(daemon_->WaitForHealth(false, std::chrono::seconds(30)));
