@@ -49,6 +49,9 @@ PACKAGES=(
   python3-grpcio python3-protobuf
   golang-go golang-google-grpc-dev golang-google-protobuf-dev
   golang-github-golang-protobuf-1-5-dev protoc-gen-go protoc-gen-go-grpc
+  # The web console's browser test (tests/browser/): headless Chromium,
+  # and a Chinese font for its screenshot.
+  chromium fonts-wqy-microhei
   # Container and Kubernetes manifest checks (tests/deploy/).
   python3-yaml python3-jsonschema
   # Model building and evaluation (models/): calibration, figures, and

@@ -92,17 +92,17 @@ async function classify(event) {
 }
 
 function classifierRow(info, stats) {
-  const row = el("tr", { className: info.state === "FAILED" ? "failed" : "" });
+  const row = el("tr");
   row.dataset.name = info.name;
   const s = stats || {};
   const mean = s.batches ? `${s.meanBatchMs.toFixed(2)} ms` : "–";
   row.append(
-    el("th", { scope: "row", textContent: info.name }),
+    el("th", { scope: "row" }, [info.name,
+      el("div", { className: "labels",
+                  textContent: info.labels.length ? info.labels.join(", ") : "no labels" })]),
     el("td", { className: `state-${info.state}` }, [info.state,
       ...(info.error ? [el("div", { className: "error-detail", textContent: info.error })] : [])]),
     el("td", { className: "num", textContent: info.generation }),
-    el("td", { textContent: info.labels.length ? info.labels.join(", ") : "–",
-               title: info.labels.join(", ") }),
     el("td", { className: "num", textContent: s.documents ?? "–" }),
     el("td", { className: "num", textContent: s.errors ?? "–" }),
     el("td", { className: "num", textContent: mean }));
