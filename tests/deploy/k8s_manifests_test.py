@@ -264,6 +264,11 @@ def main():
     listen_port = int(listen[0].rsplit(":", 1)[1]) if listen else None
     check(listen_port in ports.values(),
           f"--listen port {listen_port} is not a containerPort")
+    http_listen = [a.split("=", 1)[1] for a in container.get("args", [])
+                   if a.startswith("--http-listen=")]
+    http_port = int(http_listen[0].rsplit(":", 1)[1]) if http_listen else None
+    check(http_port is None or ports.get("http") == http_port,
+          f"--http-listen port {http_port} is not the containerPort 'http'")
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         p = container.get(probe)
         if check(p is not None and "grpc" in p,
@@ -377,8 +382,8 @@ def main():
               notes.get("prometheus.io/path") == "/metrics",
               f"pod scrape annotations do not name port {metrics_port}, /metrics")
 
-    # Services select the pods; their grpc ports target the gRPC port and a
-    # metrics port the metrics port.
+    # Services select the pods; their grpc ports target the gRPC port, a
+    # metrics port the metrics port and an http port the HTTP/JSON API's.
     services = of("Service")
     check(any(s["spec"].get("clusterIP") == "None" for s in services),
           "expected a headless Service (clusterIP: None) for client-side "
@@ -389,8 +394,9 @@ def main():
               f"Service {sname} selector does not match the pod labels")
         for p in s["spec"]["ports"]:
             target = p.get("targetPort", p["port"])
-            want = metrics_port if p.get("name") == "metrics" else listen_port
-            what = "metrics" if p.get("name") == "metrics" else "gRPC"
+            named = {"metrics": (metrics_port, "metrics"),
+                     "http": (http_port, "HTTP")}
+            want, what = named.get(p.get("name"), (listen_port, "gRPC"))
             check(ports.get(target) == want if isinstance(target, str)
                   else target == want,
                   f"Service {sname} targetPort {target} is not the {what} port")
