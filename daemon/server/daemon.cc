@@ -124,6 +124,10 @@ int RunDaemon(const DaemonOptions& options) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A client that goes away while its HTTPS response is written must cost
+  // an EPIPE, not the process: OpenSSL writes with write(), which raises
+  // SIGPIPE (gRPC and plain HTTP send with MSG_NOSIGNAL).
+  signal(SIGPIPE, SIG_IGN);
 
   if (std::string problem = CheckTlsSettings(options.tls); !problem.empty()) {
     spdlog::critical("TLS: {}", problem);

@@ -2,6 +2,8 @@
 // throwaway certificates made by `openssl` at test time.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -248,6 +250,43 @@ std::string ExpectStartupFailure(const std::vector<std::string>& args) {
   EXPECT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 2) << command;
   return Slurp(dir.path() + "/out");
+}
+
+// The HTTP/JSON listener takes the gRPC listener's TLS settings: HTTPS with
+// the same certificate, and the same client-certificate requirement.
+TEST_F(TlsTest, HttpListenerUsesTheSameCertificateAndClientCertificates) {
+  const std::string port_file = pki_.Path("http.port");
+  ASSERT_NO_FATAL_FAILURE(
+      StartTls({"--tls-client-ca", pki_.Path("ca.crt"), "--http-listen",
+                "127.0.0.1:0", "--http-port-file", port_file}));
+  int port = 0;
+  std::ifstream(port_file) >> port;
+  ASSERT_GT(port, 0);
+  const std::string body = R"({"text": "x marks the spot"})";
+  // The refused clients below write to connections the daemon closed.
+  signal(SIGPIPE, SIG_IGN);
+
+  httplib::SSLClient with_cert("127.0.0.1", port, pki_.Path("client.crt"),
+                               pki_.Path("client.key"));
+  with_cert.set_ca_cert_path(pki_.Path("ca.crt").c_str());
+  with_cert.enable_server_certificate_verification(true);
+  auto result = with_cert.Post("/v1/classify", body, "application/json");
+  ASSERT_TRUE(result) << httplib::to_string(result.error());
+  EXPECT_EQ(result->status, 200);
+  EXPECT_THAT(result->body, HasSubstr("\"name\":\"ex\""));
+
+  // No client certificate: the handshake fails, the daemon lives on.
+  httplib::SSLClient without_cert("127.0.0.1", port);
+  without_cert.set_ca_cert_path(pki_.Path("ca.crt").c_str());
+  without_cert.enable_server_certificate_verification(true);
+  EXPECT_FALSE(without_cert.Post("/v1/classify", body, "application/json"));
+  // Plaintext HTTP gets no answer either.
+  httplib::Client plaintext("127.0.0.1", port);
+  EXPECT_FALSE(plaintext.Post("/v1/classify", body, "application/json"));
+
+  result = with_cert.Get("/readyz");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
 }
 
 TEST_F(TlsTest, BadTlsSettingsStopTheDaemonWithAClearMessage) {
