@@ -3,6 +3,8 @@
 //   classifyd-bench unary  --addr HOST:PORT --concurrency 16 --input 1k
 //   classifyd-bench stream --addr HOST:PORT --streams 4 --window 256
 //   classifyd-bench batch  --addr HOST:PORT --batch 64
+//   classifyd-bench http-unary --addr HOST:HTTP_PORT --concurrency 16
+//   classifyd-bench http-batch --addr HOST:HTTP_PORT --batch 64
 //   classifyd-bench inprocess --model model.ftz --input 10k
 //   classifyd-bench wait   --addr HOST:PORT --classifier news-topics
 //   classifyd-bench report results.tsv
@@ -18,6 +20,7 @@
 
 #include "bench_common.h"
 #include "grpc_load.h"
+#include "http_load.h"
 #include "inprocess.h"
 #include "report.h"
 
@@ -155,6 +158,29 @@ int Main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
 
+  CLI::App* http_unary = app.add_subcommand(
+      "http-unary", "POST /v1/classify (JSON) over `--concurrency` keep-alive "
+                    "connections, one call in flight each; --addr is the "
+                    "HTTP listener's; latency per document");
+  AddCommon(http_unary, common);
+  AddLoad(http_unary, load);
+  http_unary->add_option("--concurrency,-c", load.concurrency, "Calls in flight")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+
+  CLI::App* http_batch = app.add_subcommand(
+      "http-batch", "POST /v1/classify:batch (JSON) of `--batch` documents, "
+                    "`--concurrency` calls in flight; latency per call");
+  AddCommon(http_batch, common);
+  AddLoad(http_batch, load);
+  http_batch->add_option("--batch,-b", load.batch, "Documents per call")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  http_batch->add_option("--concurrency,-c", load.batch_concurrency,
+                         "Calls in flight")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+
   CLI::App* inprocess = app.add_subcommand(
       "inprocess", "The plugin's tokenise + predict loop on one thread in "
                    "this process: the reference limit; latency per document");
@@ -229,6 +255,11 @@ int Main(int argc, char** argv) {
     if (*batch) {
       load.concurrency = load.batch_concurrency;
       return Emit(RunBatch(load), common);
+    }
+    if (*http_unary) return Emit(RunHttpUnary(load), common);
+    if (*http_batch) {
+      load.concurrency = load.batch_concurrency;
+      return Emit(RunHttpBatch(load), common);
     }
   } catch (const std::exception& e) {
     std::cerr << "classifyd-bench: " << e.what() << "\n";

@@ -11,7 +11,8 @@
 #   --reps N          repetitions of every scenario, interleaved (default 3)
 #   --inputs "..."    subset of: headline 1k 10k (default all)
 #   --scenarios "..." subset of: inprocess unary-c1 unary-c16 stream-x1
-#                     stream-x4 batch-64 (default all)
+#                     stream-x4 batch-64 http-unary-c1 http-unary-c16
+#                     http-batch-64 (default all)
 #   --plugin-dir DIR  manifests (default models/plugins.d)
 #   --classifier NAME classifier to benchmark (default news-topics)
 #   --model FILE      benchmark this .ftz instead: a private manifest is
@@ -40,6 +41,7 @@ warmup=0.5
 reps=3
 inputs="headline 1k 10k"
 scenarios="inprocess unary-c1 unary-c16 stream-x1 stream-x4 batch-64"
+scenarios+=" http-unary-c1 http-unary-c16 http-batch-64"
 plugin_dir=$root/models/plugins.d
 classifier=news-topics
 model=""
@@ -209,7 +211,9 @@ start_server() {
 log "classifier $classifier: $model"
 start_server classifyd "$daemon" --listen 127.0.0.1:0 \
   --port-file "$tmp/classifyd.port" --plugin-dir "$plugin_dir" \
-  --plugin-lib-dir "$plugin_lib_dir" --runtime-dir "$tmp" --log-level warn
+  --plugin-lib-dir "$plugin_lib_dir" --runtime-dir "$tmp" --log-level warn \
+  --http-listen 127.0.0.1:0 --http-port-file "$tmp/classifyd.http-port"
+http_addr=127.0.0.1:$(cat "$tmp/classifyd.http-port")
 servers=(classifyd)
 peer_args=(--model "$model" --classifier "$classifier" --top-k "$top_k"
            --threshold "$threshold")
@@ -233,6 +237,8 @@ run() {  # scenario input server
                 --tsv "$results" --label "$label")
   local load=(--addr "${server_addr[$3]}" --server-pid "${server_pid[$3]}"
               --classifier "$classifier")
+  local http_load=(--addr "$http_addr" --server-pid "${server_pid[$3]}"
+                   --classifier "$classifier")
   case $1 in
     inprocess)
       # On the daemon's core, while the daemon idles.
@@ -247,6 +253,13 @@ run() {  # scenario input server
     batch-*)
       taskset -c "$client_core" "$bench" batch "${common[@]}" "${load[@]}" \
         --batch "${1#batch-}" --concurrency 2 ;;
+    http-unary-c*)
+      taskset -c "$client_core" "$bench" http-unary "${common[@]}" \
+        "${http_load[@]}" --concurrency "${1#http-unary-c}" ;;
+    http-batch-*)
+      taskset -c "$client_core" "$bench" http-batch "${common[@]}" \
+        "${http_load[@]}" --batch "${1#http-batch-}" \
+        --concurrency 2 ;;
     *) echo "run_bench.sh: unknown scenario '$1'" >&2; return 1 ;;
   esac
 }
@@ -267,7 +280,8 @@ for rep in $(seq "$reps"); do
   for input in $inputs; do
     for scenario in $scenarios; do
       on=("${servers[@]}")
-      [[ $scenario == inprocess ]] && on=(classifyd)
+      # In-process and HTTP/JSON runs are classifyd's alone.
+      [[ $scenario == inprocess || $scenario == http-* ]] && on=(classifyd)
       for server in "${on[@]}"; do
         log "rep $rep/$reps: $scenario on $input ($server)"
         result=$out/$scenario.$input.$server.$rep.txt
