@@ -59,11 +59,11 @@ std::string CheckKeys(const toml::table& table) {
   for (const auto& [key, node] : table) {
     const std::string_view k = key.str();
     if (k != "plugin" && k != "model" && k != "calibration" &&
-        k != "weight" && k != "timeout_ms" && k != "languages" &&
-        k != "isolation" && k != "options") {
+        k != "weight" && k != "timeout_ms" && k != "max_model_bytes" &&
+        k != "languages" && k != "isolation" && k != "options") {
       return "unknown key '" + std::string(k) +
              "' (expected plugin, model, calibration, weight, timeout_ms, "
-             "languages, isolation, [options])";
+             "max_model_bytes, languages, isolation, [options])";
     }
   }
   return "";
@@ -141,6 +141,13 @@ std::string ParseSettings(const toml::table& table, Manifest* m) {
       return "`timeout_ms` must be an integer in [0, 3600000] (0: none)";
     }
     m->timeout_ms = static_cast<int>(*value);
+  }
+  if (const toml::node* limit = table.get("max_model_bytes")) {
+    auto value = limit->value_exact<int64_t>();
+    if (!value || *value < 1) {
+      return "`max_model_bytes` must be a positive integer (bytes)";
+    }
+    m->max_model_bytes = *value;
   }
   if (const toml::node* languages = table.get("languages")) {
     std::string problem = ParseLanguages(*languages, &m->languages);

@@ -9,6 +9,8 @@
 //   weight = 1.0                 # optional score multiplier, in (0, 10]
 //   timeout_ms = 2000            # optional per-call limit; 0: none;
 //                                # default: the daemon's --plugin-timeout-ms
+//   max_model_bytes = 2147483648 # optional; largest model or calibration
+//                                # file accepted (default 2 GiB)
 //   languages = ["zh", "en"]     # optional primary language subtags it
 //                                # covers; absent: every language
 //   isolation = "process"        # optional: run the plugin in a sandboxed
@@ -20,6 +22,7 @@
 #ifndef CLASSIFYD_DAEMON_PLUGIN_MANIFEST_H_
 #define CLASSIFYD_DAEMON_PLUGIN_MANIFEST_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +40,9 @@ enum class Isolation {
   kProcess,    // In its own sandboxed child process.
 };
 
+// Largest model file a manifest accepts unless it sets `max_model_bytes`.
+inline constexpr int64_t kDefaultMaxModelBytes = int64_t{2} << 30;
+
 struct Manifest {
   std::string name;           // Classifier name (file stem).
   std::string manifest_path;  // Absolute path of the manifest.
@@ -46,6 +52,8 @@ struct Manifest {
   std::string calibration_path;  // Resolved absolute path, or empty.
   double weight = 1.0;
   int timeout_ms = -1;  // -1: not set, the daemon's default applies.
+  // Largest model (and calibration) file accepted, in bytes.
+  int64_t max_model_bytes = kDefaultMaxModelBytes;
   // Primary language subtags ("zh", "en"), lower case, as listed; empty:
   // the classifier covers every language.
   std::vector<std::string> languages;

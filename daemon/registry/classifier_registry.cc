@@ -122,11 +122,6 @@ ClassifierRegistry::LoadFromPlugin(const Manifest& manifest,
       if (!problem.empty()) return problem;
     }
   }
-  if (!manifest.model_path.empty() &&
-      StampFile(manifest.model_path).size < 0) {
-    return "model file '" + manifest.model_path + "' named by '" +
-           manifest.manifest_path + "' does not exist";
-  }
   if (manifest.isolation == Isolation::kProcess) {
     return LoadIsolated(manifest, generation);
   }
@@ -155,21 +150,25 @@ ClassifierRegistry::LoadIsolated(const Manifest& manifest,
                                     generation);
 }
 
+std::string ClassifierRegistry::CheckDataFile(const Manifest& manifest,
+                                              const std::string& path,
+                                              const std::string& what) const {
+  if (StampFile(path).size < 0) {
+    return what + " '" + path + "' named by '" + manifest.manifest_path +
+           "' does not exist";
+  }
+  return CheckTrustedDataFile(path, what, manifest.max_model_bytes,
+                              options_.strict_modes);
+}
+
 std::variant<std::shared_ptr<const Calibration>, std::string>
 ClassifierRegistry::LoadCalibration(const Manifest& manifest) const {
   if (manifest.calibration_path.empty()) {
     return std::shared_ptr<const Calibration>();
   }
-  if (StampFile(manifest.calibration_path).size < 0) {
-    return "calibration file '" + manifest.calibration_path + "' named by '" +
-           manifest.manifest_path + "' does not exist";
-  }
-  // The daemon itself parses it, so it is trusted like a manifest.
-  if (options_.strict_modes) {
-    std::string problem =
-        CheckTrustedPath(manifest.calibration_path, "calibration file");
-    if (!problem.empty()) return problem;
-  }
+  std::string problem = CheckDataFile(manifest, manifest.calibration_path,
+                                      "calibration file");
+  if (!problem.empty()) return problem;
   auto loaded = Calibration::Load(manifest.calibration_path);
   if (auto* error = std::get_if<std::string>(&loaded)) return *error;
   return std::make_shared<const Calibration>(
@@ -178,7 +177,14 @@ ClassifierRegistry::LoadCalibration(const Manifest& manifest) const {
 
 std::variant<std::shared_ptr<const Classifier>, std::string>
 ClassifierRegistry::Load(const Manifest& manifest) {
-  // Before the plugin: a bad calibration file costs no library load.
+  // Before the plugin: a bad model or calibration file costs no library
+  // load, and the plugin never opens a FIFO or a device (it would block
+  // this thread, the reload coordinator's, or read without end).
+  if (!manifest.model_path.empty()) {
+    std::string problem =
+        CheckDataFile(manifest, manifest.model_path, "model file");
+    if (!problem.empty()) return problem;
+  }
   auto calibration = LoadCalibration(manifest);
   if (auto* error = std::get_if<std::string>(&calibration)) return *error;
   auto created = options_.loader

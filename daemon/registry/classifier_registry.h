@@ -156,6 +156,10 @@ class ClassifierRegistry {
   // LoadFromPlugin of a manifest with isolation = "process".
   std::variant<std::unique_ptr<Classifier>, std::string> LoadIsolated(
       const Manifest& manifest, uint64_t generation);
+  // "" if the file `path` (`what`: "model file", ...) named by `manifest`
+  // exists and passes plugin/trusted_path.h's checks, or why not.
+  std::string CheckDataFile(const Manifest& manifest, const std::string& path,
+                            const std::string& what) const;
   // The manifest's calibration (null if it names none), or why it cannot
   // be used.
   std::variant<std::shared_ptr<const Calibration>, std::string>

@@ -12,10 +12,10 @@ namespace classifyd {
 namespace {
 
 // Read per request (ServiceLimits), per log line, or at shutdown.
-constexpr std::array<std::string_view, 8> kReloadable = {
+constexpr std::array<std::string_view, 9> kReloadable = {
     "log_level",           "max_document_bytes", "max_batch_documents",
-    "stream_window",       "default_top_k",      "default_min_score",
-    "default_deadline_ms", "drain_timeout",
+    "stream_window",       "stream_window_bytes", "default_top_k",
+    "default_min_score",   "default_deadline_ms", "drain_timeout",
 };
 
 }  // namespace
@@ -45,6 +45,7 @@ SettingsReload MergeSettings(const DaemonOptions& running,
   reload.options.limits.max_document_bytes = fresh.limits.max_document_bytes;
   reload.options.limits.max_batch_documents = fresh.limits.max_batch_documents;
   reload.options.limits.stream_window = fresh.limits.stream_window;
+  reload.options.limits.stream_window_bytes = fresh.limits.stream_window_bytes;
   reload.options.limits.default_top_k = fresh.limits.default_top_k;
   reload.options.limits.default_min_score = fresh.limits.default_min_score;
   reload.options.limits.default_deadline_ms = fresh.limits.default_deadline_ms;

@@ -49,6 +49,15 @@ TEST(ConfigReloadTest, AppliesReloadableSettingsAndReportsTheRest) {
               ElementsAre("listen"));
 }
 
+TEST(ConfigReloadTest, AppliesANewStreamByteWindow) {
+  const DaemonOptions running = MustParse({});
+  const DaemonOptions fresh = MustParse({"--stream-window-bytes", "65536"});
+  const SettingsReload reload = MergeSettings(running, fresh);
+  EXPECT_THAT(reload.applied, ElementsAre("stream_window_bytes"));
+  EXPECT_THAT(reload.restart_needed, IsEmpty());
+  EXPECT_EQ(reload.options.limits.stream_window_bytes, 65536u);
+}
+
 TEST(ConfigReloadTest, UnchangedFileChangesNothing) {
   testing::TempDir dir;
   const std::string config =

@@ -175,5 +175,17 @@ TEST(ManifestTest, ReportsUnreadableFile) {
               HasSubstr("cannot read manifest"));
 }
 
+TEST(ManifestTest, ModelSizeLimitDefaultsTo2GiBAndCanBeSet) {
+  auto unset = Parse("plugin = \"x\"\n");
+  EXPECT_EQ(std::get<Manifest>(unset).max_model_bytes, int64_t{2} << 30);
+  auto set = Parse("plugin = \"x\"\nmax_model_bytes = 4096\n");
+  ASSERT_TRUE(std::holds_alternative<Manifest>(set)) << ErrorOf(set);
+  EXPECT_EQ(std::get<Manifest>(set).max_model_bytes, 4096);
+  EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\nmax_model_bytes = 0\n")),
+              HasSubstr("`max_model_bytes` must be a positive integer"));
+  EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\nmax_model_bytes = \"1G\"\n")),
+              HasSubstr("`max_model_bytes` must be a positive integer"));
+}
+
 }  // namespace
 }  // namespace classifyd
