@@ -183,6 +183,17 @@ bool IsValidClassifierName(std::string_view name) {
   return true;
 }
 
+std::string QuotedClassifierName(std::string_view name) {
+  if (IsValidClassifierName(name)) {
+    // Appended, not "'" + ... + "'": GCC 12 -Wrestrict false positive.
+    std::string quoted(1, '\'');
+    quoted.append(name).push_back('\'');
+    return quoted;
+  }
+  return "(not a valid classifier name: " + std::to_string(name.size()) +
+         " bytes)";
+}
+
 std::variant<Manifest, std::string> ParseManifest(
     std::string_view text, const std::string& manifest_path,
     const std::string& plugin_lib_dir) {

@@ -79,6 +79,12 @@ std::variant<Manifest, std::string> LoadManifest(
 // [A-Za-z0-9._-], starting with a letter or digit.
 bool IsValidClassifierName(std::string_view name);
 
+// `name`, as a client sent it, for an error message: quoted if it could be
+// a classifier's name, else only described ("(not a valid classifier
+// name: 20480 bytes)"), so a status never carries a client's 20 KB or its
+// control characters.
+std::string QuotedClassifierName(std::string_view name);
+
 }  // namespace classifyd
 
 #endif  // CLASSIFYD_DAEMON_PLUGIN_MANIFEST_H_

@@ -19,8 +19,9 @@ grpc::ServerUnaryReactor* AdminService::Run(
   if (named && !IsValidClassifierName(name)) {
     reactor->Finish(grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
-        "'" + name + "' is not a classifier name (1-64 letters, digits, "
-                     "'.', '_' or '-')"));
+        QuotedClassifierName(name) +
+            " is not a classifier name (1-64 letters, digits, '.', '_' or "
+            "'-')"));
     return reactor;
   }
   auto done = [this, reactor, response,
@@ -40,7 +41,7 @@ grpc::ServerUnaryReactor* AdminService::Run(
     response->set_failed(outcome.result.failed);
     response->set_removed(outcome.result.removed);
     for (const ClassifierStatus& status : registry_->List()) {
-      FillPluginInfo(status, response->add_plugins());
+      FillPluginInfo(status, Visibility::kAdmin, response->add_plugins());
     }
     reactor->Finish(grpc::Status::OK);
   };
@@ -73,6 +74,18 @@ grpc::ServerUnaryReactor* AdminService::Unload(
     v1::ReloadResponse* response) {
   return Run(context, ReloadCoordinator::Kind::kUnload, request->name(),
              response);
+}
+
+grpc::ServerUnaryReactor* AdminService::ListPlugins(
+    grpc::CallbackServerContext* context,
+    const v1::ListPluginsRequest* /*request*/,
+    v1::ListPluginsResponse* response) {
+  for (const ClassifierStatus& status : registry_->List()) {
+    FillPluginInfo(status, Visibility::kAdmin, response->add_plugins());
+  }
+  auto* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
 
 }  // namespace classifyd

@@ -1,5 +1,7 @@
 // The classifyd.v1.PluginAdmin gRPC service: load, unload and reload
-// classifiers on request. Registered only on the admin listener.
+// classifiers on request, and list them with their file paths and full
+// load errors (service/plugin_info.h's admin view). Registered only on the
+// admin listener.
 //
 // Handlers queue the change on the ReloadCoordinator and return; the
 // control thread finishes the RPC when the change is done, so no gRPC
@@ -28,6 +30,11 @@ class AdminService final : public v1::PluginAdmin::CallbackService {
   grpc::ServerUnaryReactor* Unload(grpc::CallbackServerContext* context,
                                    const v1::UnloadRequest* request,
                                    v1::ReloadResponse* response) override;
+  // Answers at once from the registry's list (no reload is waited for).
+  grpc::ServerUnaryReactor* ListPlugins(
+      grpc::CallbackServerContext* context,
+      const v1::ListPluginsRequest* request,
+      v1::ListPluginsResponse* response) override;
 
  private:
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context,

@@ -180,7 +180,7 @@ grpc::ServerUnaryReactor* ClassifierService::ListPlugins(
     v1::ListPluginsResponse* response) {
   UnaryCallMetrics call_metrics(metrics_, Rpc::kListPlugins);
   for (const ClassifierStatus& status : registry_->List()) {
-    FillPluginInfo(status, response->add_plugins());
+    FillPluginInfo(status, Visibility::kPublic, response->add_plugins());
   }
   call_metrics.Finish(grpc::Status::OK);
   auto* reactor = context->DefaultReactor();

@@ -18,15 +18,6 @@
 namespace classifyd {
 namespace {
 
-// A requested classifier name, quoted for an error message. Only a name
-// that could be a classifier's is echoed: anything else (20 KB of it, or
-// control characters) would bloat or garble the status, so it is described.
-std::string Quoted(const std::string& name) {
-  if (IsValidClassifierName(name)) return "'" + name + "'";
-  return "(not a valid classifier name: " + std::to_string(name.size()) +
-         " bytes)";
-}
-
 void SetError(v1::ClassifyResponse* response, int code,
               const std::string& message) {
   response->clear_labels();
@@ -130,7 +121,7 @@ class Call {
                              [&](const auto& c) { return c->name() == name; });
       if (it == classifiers_.end()) {
         SetError(responses_[d], grpc::StatusCode::NOT_FOUND,
-                 "unknown classifier " + Quoted(name) +
+                 "unknown classifier " + QuotedClassifierName(name) +
                      " (ready: " + ReadyNames(snapshot_) + ")");
         return false;
       }

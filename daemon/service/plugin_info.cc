@@ -15,20 +15,26 @@ v1::PluginInfo::State ToProto(ClassifierState state) {
 
 }  // namespace
 
-void FillPluginInfo(const ClassifierStatus& status, v1::PluginInfo* info) {
+void FillPluginInfo(const ClassifierStatus& status, Visibility visibility,
+                    v1::PluginInfo* info) {
+  const bool admin = visibility == Visibility::kAdmin;
   info->set_name(status.name);
-  info->set_manifest_path(status.manifest_path);
   info->set_state(ToProto(status.state));
-  info->set_error(status.error);
+  if (!status.error.empty()) {
+    info->set_error(admin ? status.error : std::string(kPublicLoadError));
+  }
+  if (admin) info->set_manifest_path(status.manifest_path);
   if (const Classifier* c = status.serving.get()) {
     info->set_plugin(c->library().name());
     info->set_version(c->library().version());
     info->set_abi_version(c->library().abi_version());
     for (const std::string& label : c->labels()) info->add_labels(label);
     info->set_generation(c->generation());
-    info->set_library_path(c->manifest().library_path);
-    info->set_model_path(c->manifest().model_path);
-    info->set_calibration_path(c->manifest().calibration_path);
+    if (admin) {
+      info->set_library_path(c->manifest().library_path);
+      info->set_model_path(c->manifest().model_path);
+      info->set_calibration_path(c->manifest().calibration_path);
+    }
     info->set_weight(static_cast<float>(c->manifest().weight));
     for (const std::string& language : c->manifest().languages) {
       info->add_languages(language);

@@ -17,6 +17,7 @@
 #include <latch>
 #include <thread>
 
+#include "classifyd/v1/admin.grpc.pb.h"
 #include "classifyd/v1/classifier.grpc.pb.h"
 #include "testing/daemon_process.h"
 #include "testing/temp_dir.h"
@@ -247,6 +248,21 @@ const Row kRows[] = {
        return m.ClassifyCode(request,
                              "unknown classifier (not a valid classifier "
                              "name: 20480 bytes)");
+     }},
+    {"HugeClassifierNameOnTheAdminSocketIsNotEchoed",
+     grpc::StatusCode::INVALID_ARGUMENT,
+     [](Matrix& m) {
+       auto admin = v1::PluginAdmin::NewStub(m.daemon().NewAdminChannel());
+       v1::ReloadRequest request;
+       request.set_name(std::string(20 << 10, 'n'));
+       v1::ReloadResponse response;
+       grpc::ClientContext context;
+       context.set_deadline(std::chrono::system_clock::now() + kDeadline);
+       const grpc::Status status = admin->Reload(&context, request, &response);
+       EXPECT_THAT(status.error_message(),
+                   HasSubstr("(not a valid classifier name: 20480 bytes) is "
+                             "not a classifier name"));
+       return status.error_code();
      }},
     {"TopKOverTheLimit", grpc::StatusCode::INVALID_ARGUMENT,
      [](Matrix& m) {

@@ -46,9 +46,7 @@ class CalibrationTest : public ::testing::Test {
   }
 
   v1::PluginInfo Info() {
-    grpc::ClientContext context;
-    v1::ListPluginsResponse list;
-    EXPECT_TRUE(stub_->ListPlugins(&context, {}, &list).ok());
+    const v1::ListPluginsResponse list = daemon_->AdminListPlugins();
     return list.plugins_size() == 1 ? list.plugins(0) : v1::PluginInfo();
   }
 

@@ -313,7 +313,9 @@ TEST_F(ClassifyctlTest, PluginsListsReadyAndFailedClassifiers) {
                     HasSubstr("PLUGIN"), HasSubstr("LANGUAGES"),
                     HasSubstr("LABELS")));
   EXPECT_THAT(lines[1], AllOf(HasSubstr("broken"), HasSubstr("FAILED")));
-  EXPECT_THAT(lines[2], AllOf(HasSubstr("fail_create is set")));
+  // The public listing gives no reason; the admin socket does.
+  EXPECT_THAT(lines[2], HasSubstr("error: the classifier failed to load"));
+  EXPECT_THAT(run.out, Not(HasSubstr("fail_create")));
   EXPECT_THAT(lines[3], AllOf(HasSubstr("rules"), HasSubstr("READY"),
                               HasSubstr("keyword 1.2.3"), HasSubstr(" all "),
                               HasSubstr("disaster,finance,sports")));
@@ -326,6 +328,18 @@ TEST_F(ClassifyctlTest, PluginsListsReadyAndFailedClassifiers) {
   EXPECT_EQ(list.plugins(1).state(), v1::PluginInfo::READY);
   EXPECT_EQ(list.plugins(1).generation(), 1u);
   EXPECT_EQ(list.plugins(0).state(), v1::PluginInfo::FAILED);
+  EXPECT_EQ(list.plugins(1).library_path(), "");
+
+  run = Ctl({"plugins", "--admin"});
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
+  EXPECT_THAT(run.OutLines().at(2), HasSubstr("fail_create is set"));
+  run = Ctl({"plugins", "--admin", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
+  const auto admin_list = ParseJson<v1::ListPluginsResponse>(run.out);
+  ASSERT_EQ(admin_list.plugins_size(), 2);
+  EXPECT_THAT(admin_list.plugins(1).library_path(), HasSubstr("keyword.so"));
+  EXPECT_EQ(admin_list.plugins(0).manifest_path(),
+            plugins_.path() + "/broken.toml");
 }
 
 TEST_F(ClassifyctlTest, PluginsShowsCallsPastTheirTimeLimit) {

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "classifyd/v1/admin.grpc.pb.h"
 #include "classifyd/v1/classifier.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "testing/daemon_process.h"
@@ -21,6 +22,7 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::DaemonProcess;
 using testing::KeywordManifest;
 
@@ -263,7 +265,8 @@ TEST_F(DaemonTest, RefusesBadPluginsWithClearLogsAndServesTheGoodOnes) {
 
   v1::ListPluginsResponse list;
   grpc::ClientContext context;
-  ASSERT_TRUE(stub_->ListPlugins(&context, {}, &list).ok());
+  auto admin = v1::PluginAdmin::NewStub(daemon_->NewAdminChannel());
+  ASSERT_TRUE(admin->ListPlugins(&context, {}, &list).ok());
   ASSERT_EQ(list.plugins_size(), 7);
   for (const auto& p : list.plugins()) {
     if (p.name() == "good") {
@@ -284,6 +287,46 @@ TEST_F(DaemonTest, RefusesBadPluginsWithClearLogsAndServesTheGoodOnes) {
   v1::ClassifyResponse response;
   ASSERT_TRUE(Classify(Request("x", "x"), &response).ok());
   EXPECT_EQ(response.labels(0).plugin(), "good");
+}
+
+// Load errors name files and quote them: a manifest's unknown key, a line
+// of a file the plugin was pointed at. Only the admin socket shows them.
+TEST_F(DaemonTest, PublicListPluginsShowsNoPathOrLoadError) {
+  ASSERT_NO_FATAL_FAILURE(StartWith({
+      {"good.toml", KeywordManifest("x=ex")},
+      {"leaky.toml", "plugin = \"lexicon\"\napi_key = \"hunter2\"\n"},
+      {"passwd.toml", "plugin = \"lexicon\"\nmodel = \"/etc/passwd\"\n"},
+  }));
+  v1::ListPluginsResponse list;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub_->ListPlugins(&context, {}, &list).ok());
+  ASSERT_EQ(list.plugins_size(), 3);
+  const std::string shown = list.DebugString();
+  for (const char* secret : {"hunter2", "api_key", "root:", "/etc/passwd",
+                             ".toml", ".so"}) {
+    EXPECT_THAT(shown, Not(HasSubstr(secret))) << shown;
+  }
+  EXPECT_THAT(shown, Not(HasSubstr(plugins_.path())));
+  for (const auto& p : list.plugins()) {
+    if (p.name() == "good") {
+      EXPECT_EQ(p.plugin(), "keyword");
+      EXPECT_THAT(p.labels(), Contains("ex"));
+      continue;
+    }
+    EXPECT_EQ(p.state(), v1::PluginInfo::FAILED) << p.name();
+    EXPECT_EQ(p.error(),
+              "the classifier failed to load; the reason is in the daemon's "
+              "log and on its admin socket (classifyctl plugins --admin)");
+  }
+
+  grpc::ClientContext admin_context;
+  auto admin = v1::PluginAdmin::NewStub(daemon_->NewAdminChannel());
+  ASSERT_TRUE(admin->ListPlugins(&admin_context, {}, &list).ok());
+  ASSERT_EQ(list.plugins_size(), 3);
+  EXPECT_THAT(list.plugins(1).error(), HasSubstr("unknown key 'api_key'"));
+  EXPECT_EQ(list.plugins(1).manifest_path(), plugins_.path() + "/leaky.toml");
+  EXPECT_THAT(list.plugins(2).error(), HasSubstr("/etc/passwd"));
+  EXPECT_THAT(list.plugins(0).library_path(), HasSubstr("keyword.so"));
 }
 
 TEST_F(DaemonTest, HealthIsNotServingUntilAClassifierLoads) {

@@ -58,11 +58,7 @@ class HotReloadTest : public ::testing::Test {
   }
 
   std::map<std::string, v1::PluginInfo> Plugins() {
-    v1::ListPluginsResponse response;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(10));
-    EXPECT_TRUE(stub_->ListPlugins(&context, {}, &response).ok());
+    const v1::ListPluginsResponse response = daemon_->AdminListPlugins();
     std::map<std::string, v1::PluginInfo> by_name;
     for (const auto& p : response.plugins()) by_name[p.name()] = p;
     return by_name;

@@ -108,9 +108,7 @@ class PluginFaultsTest : public ::testing::Test {
   }
 
   std::vector<v1::PluginInfo> List() {
-    v1::ListPluginsResponse list;
-    grpc::ClientContext context;
-    EXPECT_TRUE(stub_->ListPlugins(&context, {}, &list).ok());
+    const v1::ListPluginsResponse list = daemon_->AdminListPlugins();
     return {list.plugins().begin(), list.plugins().end()};
   }
 

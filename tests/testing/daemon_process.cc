@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "classifyd/v1/admin.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace classifyd::testing {
@@ -121,6 +122,17 @@ std::shared_ptr<grpc::Channel> DaemonProcess::NewChannel() const {
 std::shared_ptr<grpc::Channel> DaemonProcess::NewAdminChannel() const {
   return grpc::CreateChannel("unix:" + admin_socket(),
                              grpc::InsecureChannelCredentials());
+}
+
+v1::ListPluginsResponse DaemonProcess::AdminListPlugins() const {
+  auto admin = v1::PluginAdmin::NewStub(NewAdminChannel());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(30));
+  v1::ListPluginsResponse response;
+  const grpc::Status status = admin->ListPlugins(&context, {}, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return response;
 }
 
 void DaemonProcess::Signal(int signal) const { kill(pid_, signal); }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "classifyd/v1/classifier.pb.h"
 #include "testing/temp_dir.h"
 
 namespace classifyd::testing {
@@ -48,6 +49,10 @@ class DaemonProcess {
   // Path of the admin Unix socket (PluginAdmin).
   std::string admin_socket() const { return work_.path() + "/admin/admin.sock"; }
   std::shared_ptr<grpc::Channel> NewAdminChannel() const;
+  // PluginAdmin.ListPlugins: every classifier with its file paths and full
+  // load errors (the public ListPlugins shows neither). Empty, with a gtest
+  // failure, if the call fails.
+  v1::ListPluginsResponse AdminListPlugins() const;
   std::shared_ptr<grpc::Channel> NewChannel() const;
 
   // Sends `signal`.

@@ -187,5 +187,13 @@ TEST(ManifestTest, ModelSizeLimitDefaultsTo2GiBAndCanBeSet) {
               HasSubstr("`max_model_bytes` must be a positive integer"));
 }
 
+TEST(ManifestTest, QuotesOnlyNamesThatCouldBeClassifiers) {
+  EXPECT_EQ(QuotedClassifierName("news-topics"), "'news-topics'");
+  EXPECT_EQ(QuotedClassifierName(std::string(20 << 10, 'n')),
+            "(not a valid classifier name: 20480 bytes)");
+  EXPECT_EQ(QuotedClassifierName("a\nb"),
+            "(not a valid classifier name: 3 bytes)");
+}
+
 }  // namespace
 }  // namespace classifyd
