@@ -92,7 +92,8 @@ class Call {
     const v1::ClassifyRequest& request = *requests_[d];
     v1::ClassifyResponse* response = responses_[d];
     response->Clear();
-    response->set_id(request.id());
+    // An id that is not UTF-8 is not echoed (ValidateRequest refuses it).
+    if (IsValidUtf8(request.id())) response->set_id(request.id());
     grpc::Status status = ValidateRequest(request, limits_);
     if (!status.ok()) {
       SetError(response, status.error_code(), status.error_message());

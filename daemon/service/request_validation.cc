@@ -8,10 +8,37 @@
 
 namespace classifyd {
 
+namespace {
+
+// Offset of the first byte sequence of `s` that is not UTF-8, or -1.
+int64_t FirstInvalidUtf8(std::string_view s) {
+  const int32_t length = static_cast<int32_t>(s.size());
+  for (int32_t i = 0; i < length;) {
+    const int32_t at = i;
+    UChar32 c;
+    U8_NEXT(s.data(), i, length, c);
+    if (c < 0) return at;
+  }
+  return -1;
+}
+
+grpc::Status CheckUtf8(std::string_view value, const std::string& field) {
+  const int64_t at = FirstInvalidUtf8(value);
+  if (at < 0) return grpc::Status::OK;
+  return {grpc::StatusCode::INVALID_ARGUMENT,
+          field + " is not valid UTF-8 (bad byte sequence at offset " +
+              std::to_string(at) + ")"};
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view s) { return FirstInvalidUtf8(s) < 0; }
+
 grpc::Status ValidateText(std::string_view text) {
   if (text.empty()) {
     return {grpc::StatusCode::INVALID_ARGUMENT, "text is empty"};
   }
+  if (grpc::Status bad = CheckUtf8(text, "text"); !bad.ok()) return bad;
   const char* s = text.data();
   const int32_t length = static_cast<int32_t>(text.size());
   bool blank = true;
@@ -19,11 +46,6 @@ grpc::Status ValidateText(std::string_view text) {
     const int32_t at = i;
     UChar32 c;
     U8_NEXT(s, i, length, c);
-    if (c < 0) {
-      return {grpc::StatusCode::INVALID_ARGUMENT,
-              "text is not valid UTF-8 (bad byte sequence at offset " +
-                  std::to_string(at) + ")"};
-    }
     if (c == 0) {
       return {grpc::StatusCode::INVALID_ARGUMENT,
               "text contains a NUL character at offset " + std::to_string(at)};
@@ -51,6 +73,12 @@ grpc::Status ValidateRequest(const v1::ClassifyRequest& request,
             "id is " + std::to_string(request.id().size()) +
                 " bytes, over the limit of " +
                 std::to_string(limits.max_id_bytes) + " bytes"};
+  }
+  if (grpc::Status bad = CheckUtf8(request.id(), "id"); !bad.ok()) return bad;
+  for (int i = 0; i < request.plugins_size(); ++i) {
+    grpc::Status bad =
+        CheckUtf8(request.plugins(i), "plugins[" + std::to_string(i) + "]");
+    if (!bad.ok()) return bad;
   }
   if (request.top_k() > limits.max_top_k) {
     return {grpc::StatusCode::INVALID_ARGUMENT,

@@ -15,10 +15,15 @@ namespace classifyd {
 
 // OK, or the status a client gets for this request, with a message that
 // says what was wrong: INVALID_ARGUMENT for empty, blank, NUL-containing or
-// invalid UTF-8 text, bad top_k or min_score, or an oversized id;
+// invalid UTF-8 text, an id or classifier name that is not UTF-8 (the
+// message names the field), bad top_k or min_score, or an oversized id;
 // RESOURCE_EXHAUSTED for text over the size limit (the message names it).
 grpc::Status ValidateRequest(const v1::ClassifyRequest& request,
                              const ServiceLimits& limits);
+
+// Whether `s` is well-formed UTF-8. Only such strings may be copied into
+// a response: a client's protobuf library cannot parse anything else.
+bool IsValidUtf8(std::string_view s);
 
 // Checks that `text` is well-formed UTF-8 with at least one non-whitespace
 // character and no NUL. OK or INVALID_ARGUMENT.

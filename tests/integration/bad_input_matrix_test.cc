@@ -209,13 +209,42 @@ const Row kRows[] = {
     // it cannot parse with UNIMPLEMENTED and no message, before the service
     // (and its own UTF-8 check) sees it. Not a clear message, but a clean
     // refusal; see docs/security.md.
-    {"InvalidUtf8", grpc::StatusCode::UNIMPLEMENTED,
+    {"InvalidUtf8", grpc::StatusCode::INVALID_ARGUMENT,
      [](Matrix& m) {
        std::string message;
        // The same bytes with valid text are served: only the UTF-8 differs.
        EXPECT_EQ(SendRawClassify(m, RawRequest("x fine"), &message),
                  grpc::StatusCode::OK);
-       return SendRawClassify(m, RawRequest("x \xff\xfe bad"), &message);
+       const grpc::StatusCode code =
+           SendRawClassify(m, RawRequest("x \xff\xfe bad"), &message);
+       EXPECT_EQ(message,
+                 "text is not valid UTF-8 (bad byte sequence at offset 2)");
+       return code;
+     }},
+    {"InvalidUtf8InTheId", grpc::StatusCode::INVALID_ARGUMENT,
+     [](Matrix& m) {
+       return m.ClassifyCode(Matrix::Request("x", "id \xc3"),
+                             "id is not valid UTF-8 (bad byte sequence at "
+                             "offset 3)");
+     }},
+    {"InvalidUtf8OnAStreamFailsOnlyThatDocument", grpc::StatusCode::OK,
+     [](Matrix& m) {
+       size_t received = 0;
+       grpc::Status status = RunStream(
+           m, 5, [](size_t i) { return i == 2 ? "x \xe4\xb8" : "x ok"; },
+           [](size_t i) { return i == 3 ? "\xff" : std::to_string(i); },
+           [](size_t i, const v1::ClassifyResponse& r) {
+             const int code = i == 2 || i == 3 ? 3 : 0;
+             EXPECT_EQ(r.error().code(), code) << i;
+             EXPECT_EQ(r.id(), i == 3 ? "" : std::to_string(i));
+             if (i == 2) {
+               EXPECT_THAT(r.error().message(),
+                           HasSubstr("text is not valid UTF-8"));
+             }
+           },
+           &received);
+       EXPECT_EQ(received, 5u);
+       return status.error_code();
      }},
     {"NulByte", grpc::StatusCode::INVALID_ARGUMENT,
      [](Matrix& m) {

@@ -79,5 +79,21 @@ TEST(RequestValidationTest, RejectsHugeIds) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST(RequestValidationTest, NamesTheFieldThatIsNotUtf8) {
+  v1::ClassifyRequest r = WithText("fine");
+  r.set_id("a\xff");
+  auto s = ValidateRequest(r, {});
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "id is not valid UTF-8 (bad byte sequence at offset 1)");
+  r.set_id("ok");
+  r.add_plugins("news");
+  r.add_plugins("\xc3(");
+  EXPECT_EQ(ValidateRequest(r, {}).error_message(),
+            "plugins[1] is not valid UTF-8 (bad byte sequence at offset 0)");
+  EXPECT_FALSE(IsValidUtf8("\xe4\xb8"));
+  EXPECT_TRUE(IsValidUtf8("中文"));
+}
+
 }  // namespace
 }  // namespace classifyd
