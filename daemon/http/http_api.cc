@@ -174,7 +174,7 @@ void HttpApi::ClassifyBatch(const Request& req, Response& res) const {
 void HttpApi::ListClassifiers(Response& res) const {
   v1::ListPluginsResponse response;
   for (const ClassifierStatus& status : registry_->List()) {
-    FillPluginInfo(status, response.add_plugins());
+    FillPluginInfo(status, Visibility::kPublic, response.add_plugins());
   }
   SendJson(response, res);
 }
@@ -186,7 +186,7 @@ void HttpApi::GetClassifier(const std::string& name, Response& res) const {
     return;
   }
   v1::PluginInfo info;
-  FillPluginInfo(status, &info);
+  FillPluginInfo(status, Visibility::kPublic, &info);
   SendJson(info, res);
 }
 
