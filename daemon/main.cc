@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -32,7 +33,11 @@ int main(int argc, char** argv) {
   // From here on, an exit the daemon did not choose (a plugin's exit(0))
   // ends with a failure status.
   classifyd::InstallExitGuard();
-  const int code = classifyd::RunDaemon(options);
+  const classifyd::DaemonExit exit = classifyd::RunDaemon(options);
   classifyd::AllowExit();
-  return code;
+  if (exit.quick) {
+    spdlog::default_logger()->flush();
+    std::quick_exit(exit.status);
+  }
+  return exit.status;
 }

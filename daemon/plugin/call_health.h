@@ -1,7 +1,7 @@
 // How a classifier's calls are faring against their time limit: calls that
 // outlived it and are still running inside the plugin, and how many ever
 // did. Read by ListPlugins; written by the guarded calls (see
-// plugin/guarded_classify.h).
+// invoker/invoker.h).
 //
 // Thread-safe (atomics).
 #ifndef CLASSIFYD_DAEMON_PLUGIN_CALL_HEALTH_H_

@@ -10,7 +10,6 @@
 
 #include "isolation/child_process.h"
 #include "isolation/isolated_process.h"
-#include "plugin/guarded_classify.h"
 #include "plugin/trusted_path.h"
 
 namespace classifyd {
@@ -205,13 +204,16 @@ ClassifierRegistry::Load(const Manifest& manifest) {
   std::vector<DocumentOutcome> outcome;
   const int timeout_ms = manifest.timeout_ms >= 0 ? manifest.timeout_ms
                                                   : options_.default_timeout_ms;
-  if (timeout_ms > 0) {
-    const GuardedCall warm_up =
-        ClassifyWithTimeout(candidate, kWarmUp, 5, 0.0f,
-                            std::chrono::milliseconds(timeout_ms), &outcome);
+  if (options_.invoker != nullptr) {
+    PluginBatch batch;
+    batch.Add(kWarmUp[0]);
+    batch.top_k = 5;
+    CallResult warm_up = options_.invoker->Call(
+        candidate, std::chrono::milliseconds(timeout_ms), std::move(batch));
     // The stuck call holds `candidate` (destroyed by the Retirer when the
     // call returns) and its generation, which is not handed out again.
-    if (warm_up == GuardedCall::kTimedOut) ++next_generation_;
+    if (warm_up.end == CallEnd::kTimedOut) ++next_generation_;
+    outcome = std::move(warm_up.outcomes);
   } else {
     candidate->ClassifyBatch(kWarmUp, 5, 0.0f, &outcome);
   }

@@ -27,6 +27,7 @@
 #include <variant>
 #include <vector>
 
+#include "invoker/invoker.h"
 #include "plugin/calibration.h"
 #include "plugin/classifier.h"
 #include "plugin/manifest.h"
@@ -80,12 +81,16 @@ class ClassifierRegistry {
     // Refuse world-writable or foreign-owned plugin dirs, manifests and
     // libraries (see trusted_path.h).
     bool strict_modes = true;
-    // Time limit of warm-up calls for manifests without `timeout_ms`
-    // (see plugin/guarded_classify.h); 0: none.
+    // Time limit of warm-up calls for manifests without `timeout_ms`;
+    // 0: none.
     int default_timeout_ms = 0;
     // The child process of classifiers with isolation = "process". Empty:
     // classifyd-plugin-host beside the running executable.
     std::string plugin_host_path;
+    // Runs the warm-up calls (see invoker/invoker.h); must outlive the
+    // registry. Null: they run on the calling thread (tests only: nothing
+    // then bounds a warm-up that hangs).
+    Invoker* invoker = nullptr;
     // Replaces plugin loading, for tests. Default: PluginLibrary::Open +
     // Classifier::Create.
     Loader loader;

@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <fstream>
 #include <future>
 #include <memory>
@@ -20,7 +19,7 @@
 #include "http/http_api.h"
 #include "http/http_server.h"
 #include "metrics/metrics.h"
-#include "plugin/guarded_classify.h"
+#include "invoker/invoker.h"
 #include "registry/classifier_registry.h"
 #include "registry/plugin_watcher.h"
 #include "registry/reload_coordinator.h"
@@ -38,17 +37,25 @@
 namespace classifyd {
 namespace {
 
-// Tells `health` about stuck-call changes while it is in scope, so no
-// return path leaves a listener pointing at a destroyed publisher.
-class StuckCallsSubscription {
+// Re-evaluates health when a plugin call gets stuck or recovers. Created
+// before the invoker (which reports to it) and attached to the health
+// publisher once the server exists.
+class StuckCallsToHealth final : public InvokerObserver {
  public:
-  explicit StuckCallsSubscription(HealthPublisher* health) {
-    SetStuckCallsListener([health] { health->Update(); });
+  void Attach(HealthPublisher* health) {
+    std::lock_guard lock(mu_);
+    health_ = health;
   }
-  ~StuckCallsSubscription() { Cancel(); }
-  StuckCallsSubscription(const StuckCallsSubscription&) = delete;
-  StuckCallsSubscription& operator=(const StuckCallsSubscription&) = delete;
-  void Cancel() { SetStuckCallsListener({}); }
+  void CallStuck(const Classifier&) override { Update(); }
+  void CallRecovered(const Classifier&) override { Update(); }
+
+ private:
+  void Update() {
+    std::lock_guard lock(mu_);
+    if (health_ != nullptr) health_->Update();
+  }
+  std::mutex mu_;
+  HealthPublisher* health_ = nullptr;
 };
 
 // Builds the admin listener on a Unix socket; null (logged) on failure.
@@ -115,7 +122,7 @@ std::string ServingStatus(const ClassifierRegistry& registry, int port) {
 
 }  // namespace
 
-int RunDaemon(const DaemonOptions& options) {
+DaemonExit RunDaemon(const DaemonOptions& options) {
   // Signals are taken synchronously by this thread with sigwait(); every
   // thread started from here on inherits the mask.
   sigset_t signals;
@@ -131,7 +138,7 @@ int RunDaemon(const DaemonOptions& options) {
 
   if (std::string problem = CheckTlsSettings(options.tls); !problem.empty()) {
     spdlog::critical("TLS: {}", problem);
-    return 2;
+    return {2};
   }
 
   std::string runtime_error;
@@ -139,19 +146,23 @@ int RunDaemon(const DaemonOptions& options) {
       options.runtime_dir, SystemdRuntimeDirectory(), &runtime_error);
   if (runtime_dir == nullptr) {
     spdlog::critical("{}", runtime_error);
-    return 1;
+    return {1};
   }
   const std::string admin_socket = options.admin_socket.empty()
                                        ? runtime_dir->admin_socket()
                                        : options.admin_socket;
 
   Retirer retirer;
+  StuckCallsToHealth stuck_calls_to_health;
+  auto invoker =
+      std::make_unique<Invoker>(options.invoker, &stuck_calls_to_health);
   ClassifierRegistry::Options registry_options;
   registry_options.plugin_dir = options.plugin_dir;
   registry_options.plugin_lib_dir = options.plugin_lib_dir;
   registry_options.private_lib_dir = runtime_dir->plugin_copies();
   registry_options.strict_modes = options.strict_modes;
   registry_options.default_timeout_ms = options.limits.plugin_timeout_ms;
+  registry_options.invoker = invoker.get();
   auto registry =
       std::make_unique<ClassifierRegistry>(registry_options, &retirer);
   // Without --metrics-listen (or the console of --http-listen, which shows
@@ -161,7 +172,7 @@ int RunDaemon(const DaemonOptions& options) {
     metrics = std::make_unique<Metrics>();
   }
   auto service = std::make_unique<ClassifierService>(
-      registry.get(), options.limits, metrics.get());
+      registry.get(), invoker.get(), options.limits, metrics.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -176,11 +187,11 @@ int RunDaemon(const DaemonOptions& options) {
   if (server == nullptr || port == 0) {
     spdlog::critical("cannot listen on '{}' (address in use or invalid?)",
                      options.listen);
-    return 1;
+    return {1};
   }
   HealthPublisher health(server->GetHealthCheckService(), registry.get());
   health.Update();  // NOT_SERVING until classifiers load.
-  StuckCallsSubscription stuck_calls_to_health(&health);
+  stuck_calls_to_health.Attach(&health);
   spdlog::info("listening on {} (port {}, {})", options.listen, port,
                options.tls.enabled() ? "TLS, client certificates: " +
                                            EffectiveClientAuth(options.tls)
@@ -222,7 +233,7 @@ int RunDaemon(const DaemonOptions& options) {
   std::unique_ptr<grpc::Server> admin_server;
   if (admin_socket != "none") {
     admin_server = StartAdminServer(admin_socket, admin_service.get());
-    if (admin_server == nullptr) return 1;
+    if (admin_server == nullptr) return {1};
     // Tells classifyctl whose socket this is (which --addr it belongs to).
     const std::string problem =
         WriteAdminSocketOwner(admin_socket, options.listen, port);
@@ -257,7 +268,7 @@ int RunDaemon(const DaemonOptions& options) {
         &error);
     if (metrics_server == nullptr) {
       spdlog::critical("--metrics-listen: {}", error);
-      return 1;
+      return {1};
     }
     spdlog::info("Prometheus metrics on {} port {}, path /metrics",
                  options.metrics_listen, metrics_server->port());
@@ -314,11 +325,17 @@ int RunDaemon(const DaemonOptions& options) {
   watchdog.reset();
   liveness.reset();
   watcher.reset();
-  stuck_calls_to_health.Cancel();  // Health is shut down next.
+  stuck_calls_to_health.Attach(nullptr);  // Health is shut down next.
   server->GetHealthCheckService()->Shutdown();
   const auto drain_time = std::chrono::milliseconds(
       static_cast<int64_t>(running.drain_timeout_seconds * 1000));
   const auto deadline = std::chrono::system_clock::now() + drain_time;
+  // Plugin calls still running shortly before the end of the drain are
+  // abandoned, so that their requests are answered (UNAVAILABLE) before
+  // the server's own deadline cancels them, however long plugins hang.
+  invoker->AbandonAt(std::chrono::steady_clock::now() + drain_time -
+                     std::min<std::chrono::milliseconds>(
+                         drain_time / 10, std::chrono::seconds(1)));
   // First the streams in flight end on a server that runs as usual (new
   // streams are refused): see service/call_tracker.h for why gRPC's own
   // drain is not enough for streams. Then the server shuts down: no new
@@ -349,28 +366,27 @@ int RunDaemon(const DaemonOptions& options) {
   admin_service.reset();
   server.reset();
   service.reset();
+  // Workers still inside a plugin keep their classifier referenced for
+  // good from here on, so the registry and the Retirer may go.
+  const int abandoned = invoker->Stop();
+  invoker.reset();
   registry.reset();  // Queues the retirement of every classifier.
   retirer.Drain();
   if (admin_socket != "none") {
     unlink(admin_socket.c_str());
     unlink(AdminSocketOwnerFile(admin_socket).c_str());
   }
-  if (const int stuck = AbandonedGuardedCalls(); stuck > 0) {
-    // A worker still inside a plugin holds a classifier: when it returns
-    // it may drop the last reference, which queues work to `retirer`, and
-    // exit() would run static destructors (the plugin's among them) under
-    // it. Every call has been answered; leave without waiting for it.
+  if (abandoned > 0) {
     spdlog::warn(
         "{} plugin call(s) that timed out are still running; exiting "
-        "without waiting for them",
-        stuck);
+        "without waiting for them (status {})",
+        abandoned, kAbandonedCallsExitStatus);
     runtime_dir->Remove();  // The mapped library copies stay usable.
     spdlog::info("classifyd stopped");
-    spdlog::default_logger()->flush();
-    std::_Exit(0);
+    return {kAbandonedCallsExitStatus, /*quick=*/true};
   }
   spdlog::info("classifyd stopped");
-  return 0;
+  return {0};
 }
 
 }  // namespace classifyd

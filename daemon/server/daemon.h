@@ -7,13 +7,23 @@
 
 namespace classifyd {
 
-// Runs the daemon until SIGTERM or SIGINT; returns the process exit code.
-// If plugin calls that timed out are still running once every request is
-// answered, it ends the process itself (status 0) instead of returning:
-// nothing may be torn down under them (see plugin/guarded_classify.h).
-// REQUIRES: called from the main thread before any other thread exists
-// (it blocks the handled signals for every thread it starts).
-int RunDaemon(const DaemonOptions& options);
+// The exit status when plugin calls were still stuck at shutdown: every
+// request was answered, but a plugin misbehaved, which a service manager
+// should see.
+inline constexpr int kAbandonedCallsExitStatus = 3;
+
+struct DaemonExit {
+  int status = 0;  // The process exit status.
+  // Plugin calls are still running: leave with std::quick_exit(), since
+  // static destructors (a plugin's own among them) must not run under
+  // them (see invoker/invoker.h).
+  bool quick = false;
+};
+
+// Runs the daemon until SIGTERM or SIGINT; returns how the process should
+// end. REQUIRES: called from the main thread before any other thread
+// exists (it blocks the handled signals for every thread it starts).
+DaemonExit RunDaemon(const DaemonOptions& options);
 
 }  // namespace classifyd
 

@@ -173,8 +173,18 @@ void Define(CLI::App& app, DaemonOptions& o) {
                  "How long a request waits for one classifier call when its "
                  "manifest sets no timeout_ms; past it the classifier is "
                  "reported DEADLINE_EXCEEDED and skipped until the call "
-                 "returns. 0: no limit (the call runs on the request thread)")
+                 "returns. 0: no limit")
       ->check(CLI::Range(0, 3'600'000))
+      ->capture_default_str();
+  app.add_option("--plugin-workers", o.invoker.workers_per_classifier,
+                 "Most plugin calls of one classifier that run at the same "
+                 "time (each on a worker thread of its own)")
+      ->check(CLI::Range(size_t{1}, size_t{256}))
+      ->capture_default_str();
+  app.add_option("--plugin-queue", o.invoker.max_queued_calls,
+                 "Most plugin calls of one classifier waiting for a worker; "
+                 "beyond it the classifier answers UNAVAILABLE")
+      ->check(CLI::Range(size_t{1}, size_t{100'000}))
       ->capture_default_str();
   app.add_option("--tls-cert", o.tls.cert_file,
                  "PEM certificate chain for TLS on --listen (with "

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "invoker/invoker.h"
 #include "server/tls_credentials.h"
 #include "service/limits.h"
 
@@ -48,6 +49,7 @@ struct DaemonOptions {
   double reload_stuck_timeout_seconds = 120;
   size_t max_message_bytes = 64 << 20;
   ServiceLimits limits;
+  InvokerOptions invoker;  // Plugin call workers and queues.
   TlsSettings tls;  // Off unless --tls-cert and --tls-key are given.
 
   // How these options came about, so SIGHUP can parse them again with the

@@ -100,32 +100,36 @@ void ClassifierService::SetLimits(const ServiceLimits& limits) {
 }
 
 ClassifierService::ClassifierService(const ClassifierRegistry* registry,
-                                     ServiceLimits limits, Metrics* metrics)
+                                     Invoker* invoker, ServiceLimits limits,
+                                     Metrics* metrics)
     : registry_(registry),
       metrics_(metrics),
-      engine_(registry, limits, metrics) {}
+      engine_(registry, invoker, limits, metrics) {}
 
 grpc::ServerUnaryReactor* ClassifierService::Classify(
     grpc::CallbackServerContext* context, const v1::ClassifyRequest* request,
     v1::ClassifyResponse* response) {
-  UnaryCallMetrics call_metrics(metrics_, Rpc::kClassify);
-  const auto start = std::chrono::steady_clock::now();
-  const auto limits = engine_.limits();
+  auto* reactor = context->DefaultReactor();
   const v1::ClassifyRequest* requests[] = {request};
   v1::ClassifyResponse* responses[] = {response};
-  engine_.Run(requests, responses);
-  grpc::Status status = DefaultDeadlineStatus(*context, *limits, start);
-  if (status.ok() && response->error().code() != 0) {
-    status = grpc::Status(
-        static_cast<grpc::StatusCode>(response->error().code()),
-        response->error().message());
-  }
-  SPDLOG_DEBUG("Classify id={} bytes={} labels={} code={}", request->id(),
-               request->text().size(), response->labels_size(),
-               response->error().code());
-  call_metrics.Finish(status, responses);
-  auto* reactor = context->DefaultReactor();
-  reactor->Finish(status);
+  engine_.RunAsync(
+      requests, responses,
+      [context, request, response, reactor, limits = engine_.limits(),
+       call_metrics = UnaryCallMetrics(metrics_, Rpc::kClassify),
+       start = std::chrono::steady_clock::now()]() mutable {
+        grpc::Status status = DefaultDeadlineStatus(*context, *limits, start);
+        if (status.ok() && response->error().code() != 0) {
+          status = grpc::Status(
+              static_cast<grpc::StatusCode>(response->error().code()),
+              response->error().message());
+        }
+        SPDLOG_DEBUG("Classify id={} bytes={} labels={} code={}",
+                     request->id(), request->text().size(),
+                     response->labels_size(), response->error().code());
+        v1::ClassifyResponse* answered[] = {response};
+        call_metrics.Finish(status, answered);
+        reactor->Finish(status);
+      });
   return reactor;
 }
 
@@ -164,13 +168,22 @@ grpc::ServerUnaryReactor* ClassifierService::ClassifyBatch(
     requests.push_back(&r);
     responses.push_back(response->add_results());
   }
-  engine_.Run(requests, responses);
-  SPDLOG_DEBUG("ClassifyBatch documents={}", n);
-  const grpc::Status status = DefaultDeadlineStatus(*context, *limits, start);
-  call_metrics.Finish(status, responses);
-  // `responses` points into `response`: cleared only after the metrics.
-  if (!status.ok()) response->Clear();
-  reactor->Finish(status);
+  engine_.RunAsync(
+      requests, responses,
+      [context, response, reactor, limits, n, start,
+       call_metrics = std::move(call_metrics)]() mutable {
+        SPDLOG_DEBUG("ClassifyBatch documents={}", n);
+        const grpc::Status status =
+            DefaultDeadlineStatus(*context, *limits, start);
+        std::vector<v1::ClassifyResponse*> answered;
+        answered.reserve(n);
+        for (v1::ClassifyResponse& r : *response->mutable_results()) {
+          answered.push_back(&r);
+        }
+        call_metrics.Finish(status, answered);
+        if (!status.ok()) response->Clear();
+        reactor->Finish(status);
+      });
   return reactor;
 }
 

@@ -1,7 +1,10 @@
 // The classifyd.v1.Classifier gRPC service (callback API).
 //
-// Handlers run on gRPC's callback threads and classify inline: no hand-off
-// to another thread per document. Thread-safe.
+// Handlers run on gRPC's callback threads and never call a plugin: they
+// hand the documents to the engine, which runs the plugin calls on the
+// invoker's workers and finishes the call from there. So a plugin that
+// hangs holds no gRPC thread, and health, ListPlugins and the other
+// classifiers keep answering. Thread-safe.
 #ifndef CLASSIFYD_DAEMON_SERVICE_CLASSIFIER_SERVICE_H_
 #define CLASSIFYD_DAEMON_SERVICE_CLASSIFIER_SERVICE_H_
 
@@ -15,9 +18,14 @@ namespace classifyd {
 
 class ClassifierService final : public v1::Classifier::CallbackService {
  public:
-  // `registry` and `metrics` (null: no metrics) must outlive the service.
-  ClassifierService(const ClassifierRegistry* registry, ServiceLimits limits,
-                    Metrics* metrics = nullptr);
+  // `registry`, `invoker` and `metrics` (null: no metrics) must outlive
+  // the service.
+  ClassifierService(const ClassifierRegistry* registry, Invoker* invoker,
+                    ServiceLimits limits, Metrics* metrics = nullptr);
+
+  // The engine behind the service, for other front ends (which call it
+  // from threads of their own).
+  const ClassifyEngine& engine() const { return engine_; }
 
   // The engine every call goes through; the HTTP API shares it, and with
   // it the limits SetLimits() changes.

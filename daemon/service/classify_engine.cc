@@ -4,12 +4,15 @@
 #include <grpcpp/support/status.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "plugin/guarded_classify.h"
 #include "plugin/manifest.h"
 #include "service/label_merge.h"
 #include "service/language_detector.h"
@@ -56,35 +59,53 @@ bool Covers(const std::vector<std::string>& covered,
 enum class Plan : char { kNotSelected, kRun, kOtherLanguage };
 
 // One Run(): the documents, the snapshot they run on, and what each
-// classifier said about each document.
-class Call {
+// classifier said about each document. Shared by the plugin calls it
+// hands to the invoker; the last one to finish answers the documents and
+// calls `done`.
+class Call : public std::enable_shared_from_this<Call> {
  public:
   Call(std::span<const v1::ClassifyRequest* const> requests,
        std::span<v1::ClassifyResponse* const> responses,
-       const ClassifierSnapshot& snapshot, const ServiceLimits& limits,
-       Metrics* metrics)
-      : requests_(requests),
-        responses_(responses),
-        snapshot_(snapshot),
-        classifiers_(snapshot.classifiers),
-        limits_(limits),
+       std::shared_ptr<const ClassifierSnapshot> snapshot,
+       std::shared_ptr<const ServiceLimits> limits, Metrics* metrics,
+       Invoker* invoker, std::function<void()> done)
+      : requests_(requests.begin(), requests.end()),
+        responses_(responses.begin(), responses.end()),
+        snapshot_(std::move(snapshot)),
+        classifiers_(snapshot_->classifiers),
+        limits_holder_(std::move(limits)),
+        limits_(*limits_holder_),
         metrics_(metrics),
+        invoker_(invoker),
+        done_(std::move(done)),
         count_(classifiers_.size()),
         plan_(requests.size() * count_, Plan::kNotSelected),
         valid_(requests.size(), 0),
         outcomes_(requests.size() * count_) {}
 
-  void Run() {
+  // Plans every document, then hands one plugin call per classifier and
+  // batch to the invoker. REQUIRES: owned by a shared_ptr.
+  void Start() {
     for (size_t d = 0; d < requests_.size(); ++d) valid_[d] = Prepare(d);
-    for (size_t c = 0; c < count_; ++c) RunClassifier(c);
-    for (size_t d = 0; d < requests_.size(); ++d) {
-      if (valid_[d]) Answer(d);
-    }
+    // One reference for this function, so the answers cannot be written
+    // while calls are still being handed off.
+    pending_.store(1);
+    for (size_t c = 0; c < count_; ++c) SubmitClassifier(c);
+    Release();
   }
 
  private:
   Plan& plan(size_t d, size_t c) { return plan_[d * count_ + c]; }
 
+  // One plugin call, or this function's own reference, is done.
+  void Release() {
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    for (size_t d = 0; d < requests_.size(); ++d) {
+      if (valid_[d]) Answer(d);
+    }
+    std::function<void()> done = std::move(done_);
+    done();
+  }
   // Validates document d, detects its language and plans which
   // classifiers run on it. False (with the response's error set) if none
   // will.
@@ -123,7 +144,7 @@ class Call {
       if (it == classifiers_.end()) {
         SetError(responses_[d], grpc::StatusCode::NOT_FOUND,
                  "unknown classifier " + QuotedClassifierName(name) +
-                     " (ready: " + ReadyNames(snapshot_) + ")");
+                     " (ready: " + ReadyNames(*snapshot_) + ")");
         return false;
       }
       plan(d, it - classifiers_.begin()) = Plan::kRun;
@@ -156,8 +177,9 @@ class Call {
     return any;
   }
 
-  // Classifies, in batches, every document that runs on classifier c.
-  void RunClassifier(size_t c) {
+  // Hands every document that runs on classifier c to the invoker, in
+  // batches of at most max_plugin_batch documents.
+  void SubmitClassifier(size_t c) {
     std::vector<size_t> docs;
     uint32_t top_k = 0;
     for (size_t d = 0; d < requests_.size(); ++d) {
@@ -170,49 +192,52 @@ class Call {
          start += limits_.max_plugin_batch) {
       const size_t end =
           std::min(docs.size(), start + limits_.max_plugin_batch);
-      RunBatch(c, std::span(docs).subspan(start, end - start), top_k);
+      SubmitBatch(c, std::vector<size_t>(docs.begin() + start,
+                                         docs.begin() + end),
+                  top_k);
     }
   }
 
-  void RunBatch(size_t c, std::span<const size_t> docs, uint32_t top_k) {
+  void SubmitBatch(size_t c, std::vector<size_t> docs, uint32_t top_k) {
     const Classifier& classifier = *classifiers_[c];
-    Metrics::ClassifierCells* cells =
-        metrics_ != nullptr ? metrics_->Classifier(classifier.name()) : nullptr;
     // The manifest's own limit wins over the daemon's default.
     const int timeout_ms = classifier.manifest().timeout_ms >= 0
                                ? classifier.manifest().timeout_ms
                                : limits_.plugin_timeout_ms;
+    PluginBatch batch;
     // Plugins are asked for every score (top_k still bounds them): the
     // merge needs the best label even under min_score (low confidence),
     // and min_score applies to scores after calibration and weight.
-    constexpr float kPluginMinScore = 0.0f;
-    std::vector<std::string_view> texts;
-    for (size_t d : docs) texts.push_back(requests_[d]->text());
-    std::vector<DocumentOutcome> batch;
-    const auto started = std::chrono::steady_clock::now();
-    GuardedCall guarded = GuardedCall::kAnswered;
-    if (timeout_ms > 0) {
-      guarded = ClassifyWithTimeout(classifiers_[c], texts, top_k,
-                                    kPluginMinScore,
-                                    std::chrono::milliseconds(timeout_ms),
-                                    &batch);
-    } else {
-      classifier.ClassifyBatch(texts, top_k, kPluginMinScore, &batch);
-    }
+    batch.top_k = top_k;
+    batch.min_score = 0.0f;
+    for (size_t d : docs) batch.Add(requests_[d]->text());
+    pending_.fetch_add(1, std::memory_order_relaxed);
+    invoker_->Submit(classifiers_[c], std::chrono::milliseconds(timeout_ms),
+                     std::move(batch),
+                     [self = shared_from_this(), c,
+                      docs = std::move(docs)](CallResult result) {
+                       self->Finished(c, docs, std::move(result));
+                       self->Release();
+                     });
+  }
+
+  // Takes classifier c's answers for `docs`.
+  void Finished(size_t c, const std::vector<size_t>& docs, CallResult result) {
+    const Classifier& classifier = *classifiers_[c];
+    Metrics::ClassifierCells* cells =
+        metrics_ != nullptr ? metrics_->Classifier(classifier.name()) : nullptr;
     if (cells != nullptr) {
-      if (guarded == GuardedCall::kTimedOut) cells->timeouts.Add();
-      cells->batch_seconds.Observe(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                        started)
-              .count());
+      if (result.end == CallEnd::kTimedOut) cells->timeouts.Add();
+      cells->batch_seconds.Observe(result.seconds);
       cells->documents.Add(docs.size());
     }
     for (size_t i = 0; i < docs.size(); ++i) {
-      if (cells != nullptr && batch[i].code != CLASSIFYD_OK) {
+      DocumentOutcome& outcome = result.outcomes[i];
+      if (cells != nullptr && outcome.code != CLASSIFYD_OK) {
         cells->errors.Add();
       }
-      Calibrate(classifier, &batch[i].labels);
-      outcomes_[docs[i] * count_ + c] = std::move(batch[i]);
+      Calibrate(classifier, &outcome.labels);
+      outcomes_[docs[i] * count_ + c] = std::move(outcome);
     }
   }
 
@@ -290,13 +315,18 @@ class Call {
     if (metrics_ != nullptr) metrics_->LabelEmitted(m.classifier, m.name);
   }
 
-  const std::span<const v1::ClassifyRequest* const> requests_;
-  const std::span<v1::ClassifyResponse* const> responses_;
-  const ClassifierSnapshot& snapshot_;
+  const std::vector<const v1::ClassifyRequest*> requests_;
+  const std::vector<v1::ClassifyResponse*> responses_;
+  const std::shared_ptr<const ClassifierSnapshot> snapshot_;
   const std::vector<std::shared_ptr<const Classifier>>& classifiers_;
+  const std::shared_ptr<const ServiceLimits> limits_holder_;
   const ServiceLimits& limits_;
   Metrics* const metrics_;
+  Invoker* const invoker_;
+  std::function<void()> done_;
   const size_t count_;
+  // Plugin calls not yet finished, plus one while Start() hands them off.
+  std::atomic<size_t> pending_{0};
   std::vector<Plan> plan_;  // [d * count_ + c]
   std::vector<char> valid_;
   // outcomes_[d * count_ + c]: what classifier c said about document d.
@@ -306,8 +336,10 @@ class Call {
 }  // namespace
 
 ClassifyEngine::ClassifyEngine(const ClassifierRegistry* registry,
-                               ServiceLimits limits, Metrics* metrics)
+                               Invoker* invoker, ServiceLimits limits,
+                               Metrics* metrics)
     : registry_(registry),
+      invoker_(invoker),
       limits_(std::make_shared<const ServiceLimits>(limits)),
       metrics_(metrics) {}
 
@@ -322,13 +354,21 @@ void ClassifyEngine::SetLimits(const ServiceLimits& limits) {
   limits_ = std::move(fresh);
 }
 
+void ClassifyEngine::RunAsync(
+    std::span<const v1::ClassifyRequest* const> requests,
+    std::span<v1::ClassifyResponse* const> responses,
+    std::function<void()> done) const {
+  std::make_shared<Call>(requests, responses, registry_->Snapshot(), limits(),
+                         metrics_, invoker_, std::move(done))
+      ->Start();
+}
+
 void ClassifyEngine::Run(
     std::span<const v1::ClassifyRequest* const> requests,
     std::span<v1::ClassifyResponse* const> responses) const {
-  const std::shared_ptr<const ServiceLimits> limits_ptr = limits();
-  const std::shared_ptr<const ClassifierSnapshot> snapshot =
-      registry_->Snapshot();
-  Call(requests, responses, *snapshot, *limits_ptr, metrics_).Run();
+  std::promise<void> answered;
+  RunAsync(requests, responses, [&answered] { answered.set_value(); });
+  answered.get_future().wait();
 }
 
 }  // namespace classifyd

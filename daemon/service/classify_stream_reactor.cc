@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <iterator>
 #include <vector>
 
 namespace classifyd {
@@ -54,54 +55,69 @@ void ClassifyStreamReactor::OnReadDone(bool ok) {
   Pump();
 }
 
+bool ClassifyStreamReactor::TakePendingLocked() {
+  if (pending_.empty() || broken_) return false;
+  batch_.assign(std::make_move_iterator(pending_.begin()),
+                std::make_move_iterator(pending_.end()));
+  pending_.clear();
+  classifying_ = batch_.size();
+  classifying_bytes_ = pending_bytes_;
+  pending_bytes_ = 0;
+  return true;
+}
+
 void ClassifyStreamReactor::ProcessPending() {
-  std::vector<v1::ClassifyRequest> batch;
-  std::vector<v1::ClassifyResponse> responses;
-  std::vector<const v1::ClassifyRequest*> request_ptrs;
-  std::vector<v1::ClassifyResponse*> response_ptrs;
   {
     std::lock_guard lock(mu_);
-    if (processing_) return;  // That thread will pick our documents up.
+    if (processing_) return;  // The batch in flight picks our documents up.
+    if (!TakePendingLocked()) return;
     processing_ = true;
   }
-  for (;;) {
-    {
-      std::lock_guard lock(mu_);
-      if (pending_.empty() || broken_) {
-        processing_ = false;
-        return;
-      }
-      batch.assign(std::make_move_iterator(pending_.begin()),
-                   std::make_move_iterator(pending_.end()));
-      pending_.clear();
-      classifying_ = batch.size();
-      classifying_bytes_ = pending_bytes_;
-      pending_bytes_ = 0;
+  StartBatch();
+}
+
+void ClassifyStreamReactor::StartBatch() {
+  responses_.resize(batch_.size());
+  request_ptrs_.clear();
+  response_ptrs_.clear();
+  for (size_t i = 0; i < batch_.size(); ++i) {
+    request_ptrs_.push_back(&batch_[i]);
+    response_ptrs_.push_back(&responses_[i]);
+  }
+  // Once handed off, the batch may finish (and the stream end) on another
+  // thread at any time: nothing here may touch `this` after this call.
+  engine_->RunAsync(request_ptrs_, response_ptrs_, [this] { OnClassified(); });
+}
+
+void ClassifyStreamReactor::OnClassified() {
+  batch_.clear();  // The texts are done with: free them before reading on.
+  if (Metrics* metrics = engine_->metrics()) {
+    for (const v1::ClassifyResponse& r : responses_) {
+      metrics->DocumentAnswered(Rpc::kClassifyStream, r.error().code());
     }
-    responses.resize(batch.size());
-    request_ptrs.clear();
-    response_ptrs.clear();
-    for (size_t i = 0; i < batch.size(); ++i) {
-      request_ptrs.push_back(&batch[i]);
-      response_ptrs.push_back(&responses[i]);
-    }
-    engine_->Run(request_ptrs, response_ptrs);
-    batch.clear();  // The texts are done with: free them before reading on.
-    if (Metrics* metrics = engine_->metrics()) {
-      for (const v1::ClassifyResponse& r : responses) {
-        metrics->DocumentAnswered(Rpc::kClassifyStream, r.error().code());
-      }
-    }
-    {
-      std::lock_guard lock(mu_);
-      for (v1::ClassifyResponse& r : responses) outgoing_.push_back(std::move(r));
-      classifying_ = 0;
-      classifying_bytes_ = 0;
-    }
-    responses.clear();
-    // Only bytes were freed (the responses still count as documents), so a
-    // read that the byte bound paused may go on before any write finishes.
-    ResumeReadIfRoom();
+  }
+  {
+    std::lock_guard lock(mu_);
+    for (v1::ClassifyResponse& r : responses_) outgoing_.push_back(std::move(r));
+    classifying_ = 0;
+    classifying_bytes_ = 0;
+  }
+  responses_.clear();
+  // Still `processing_`, so the stream cannot finish under this thread.
+  // Only bytes were freed (the responses still count as documents), so a
+  // read that the byte bound paused may go on before any write finishes.
+  ResumeReadIfRoom();
+  Pump();
+  bool more = false;
+  {
+    std::lock_guard lock(mu_);
+    more = TakePendingLocked();
+    processing_ = more;
+  }
+  // Last use of `this`: either may end the stream.
+  if (more) {
+    StartBatch();
+  } else {
     Pump();
   }
 }

@@ -3,7 +3,10 @@
 // gRPC's callback API allows one read and one write in flight at a time.
 // The reactor keeps reading ahead while earlier documents are classified
 // and written; documents that arrive while a batch is being classified are
-// queued, and the next pass takes the whole queue as one batch. So a busy
+// queued, and the next pass takes the whole queue as one batch. A batch is
+// handed to the engine (ClassifyEngine::RunAsync), whose plugin calls run
+// on the invoker's workers; the worker that finishes it queues the
+// responses, starts the writes and hands off the next batch. So a busy
 // stream is classified in batches (one plugin call for many documents)
 // without ever waiting for a batch to fill, and an idle stream answers each
 // document at once. Responses keep request order. Reads stop while
@@ -13,8 +16,10 @@
 // always admitted), so a client that does not read its responses, or
 // outpaces the classifiers, is held back by gRPC flow control.
 //
-// Reactions never block: the only lock is held for queue bookkeeping.
-// Deletes itself in OnDone().
+// Reactions never block and never call a plugin: the only lock is held for
+// queue bookkeeping. The stream does not finish while a batch is in
+// flight, so a worker may use the reactor until its last call. Deletes
+// itself in OnDone().
 #ifndef CLASSIFYD_DAEMON_SERVICE_CLASSIFY_STREAM_REACTOR_H_
 #define CLASSIFYD_DAEMON_SERVICE_CLASSIFY_STREAM_REACTOR_H_
 
@@ -22,6 +27,7 @@
 
 #include <deque>
 #include <mutex>
+#include <vector>
 
 #include "classifyd/v1/classifier.pb.h"
 #include "service/call_tracker.h"
@@ -43,8 +49,15 @@ class ClassifyStreamReactor final
   void OnDone() override;
 
  private:
-  // Classifies everything queued, unless another thread already is.
+  // Hands everything queued to the engine, unless a batch is in flight.
   void ProcessPending();
+  // Moves pending_ into batch_; false if there is nothing to classify.
+  // REQUIRES: mu_ held, no batch in flight.
+  bool TakePendingLocked();
+  // Hands batch_ to the engine. REQUIRES: processing_ set by this thread.
+  void StartBatch();
+  // The engine answered batch_ in responses_ (on an invoker thread).
+  void OnClassified();
   // Starts the next write if none is in flight; finishes the call when all
   // is done. Called without mu_ held.
   void Pump();
@@ -67,7 +80,12 @@ class ClassifyStreamReactor final
   // classified: what window_bytes_ bounds.
   size_t pending_bytes_ = 0;
   size_t classifying_bytes_ = 0;
-  bool processing_ = false;                  // A thread is classifying.
+  bool processing_ = false;  // A batch is in flight (batch_, responses_).
+  // The batch in flight; owned by whoever set processing_.
+  std::vector<v1::ClassifyRequest> batch_;
+  std::vector<v1::ClassifyResponse> responses_;
+  std::vector<const v1::ClassifyRequest*> request_ptrs_;
+  std::vector<v1::ClassifyResponse*> response_ptrs_;
   // Classified, not yet written; front() is being written when
   // write_in_flight_. Deque references stay valid across push_back.
   std::deque<v1::ClassifyResponse> outgoing_;

@@ -36,9 +36,9 @@ struct ServiceLimits {
   // Most documents passed to a plugin in one classify_batch() call.
   size_t max_plugin_batch = 128;
   // How long a request waits for one classify_batch() call of a classifier
-  // whose manifest sets no timeout_ms; 0: waits as long as it takes (the
-  // call runs on the request's own thread).
-  int plugin_timeout_ms = 0;
+  // whose manifest sets no timeout_ms; past it the call is stuck (see
+  // invoker/invoker.h). 0: waits as long as it takes.
+  int plugin_timeout_ms = 10'000;
 };
 
 }  // namespace classifyd

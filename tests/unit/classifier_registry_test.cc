@@ -373,7 +373,7 @@ TEST_F(ClassifierRegistryTest, AClassifierThatFailsItsWarmUpNeverGoesLive) {
 }
 
 // Health follows HasAnswering: a ready classifier skipped for a stuck call
-// (see plugin/guarded_classify.h) cannot answer; one that is not stuck is
+// (see invoker/invoker.h) cannot answer; one that is not stuck is
 // enough.
 TEST_F(ClassifierRegistryTest, AnsweringNeedsAReadyClassifierThatIsNotStuck) {
   EXPECT_FALSE(registry_->HasAnswering());

@@ -125,7 +125,13 @@ TEST(OptionsTest, TlsAndTimeoutSettingsFromFlagsAndConfig) {
   EXPECT_EQ(o.limits.plugin_timeout_ms, 750);
   EXPECT_TRUE(std::holds_alternative<ParseExit>(
       Parse({"--tls-client-auth", "sometimes"})));
-  EXPECT_EQ(Ok(Parse({})).limits.plugin_timeout_ms, 0);  // Off by default.
+  EXPECT_EQ(Ok(Parse({})).limits.plugin_timeout_ms, 10'000);  // On by default.
+  EXPECT_EQ(Ok(Parse({"--plugin-workers", "2", "--plugin-queue", "9"}))
+                .invoker.workers_per_classifier,
+            2u);
+  EXPECT_EQ(Ok(Parse({"--plugin-queue", "9"})).invoker.max_queued_calls, 9u);
+  EXPECT_TRUE(
+      std::holds_alternative<ParseExit>(Parse({"--plugin-workers", "0"})));
   for (const char* bad : {"-1", "3600001", "1.5", "soon"}) {
     const auto refused = Parse({"--plugin-timeout-ms", bad});
     ASSERT_TRUE(std::holds_alternative<ParseExit>(refused)) << bad;

@@ -1,0 +1,489 @@
+#include "invoker/invoker.h"
+
+#include <absl/base/thread_annotations.h>
+#include <absl/synchronization/mutex.h>
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <future>
+#include <algorithm>
+#include <map>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+namespace classifyd {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How often an idle worker checks whether its classifier was retired.
+constexpr absl::Duration kIdlePoll = absl::Seconds(1);
+
+CallResult Failed(size_t count, classifyd_status code,
+                  const std::string& message, CallEnd end) {
+  CallResult result;
+  result.end = end;
+  result.outcomes.resize(count);
+  for (DocumentOutcome& o : result.outcomes) {
+    o.code = code;
+    o.message = message;
+  }
+  return result;
+}
+
+// Keeps `classifier` (and its library) referenced for as long as the
+// process lives: its call returned after the invoker was destroyed, when
+// the Retirer its deleter would queue to may be gone too. Immortal, and
+// reachable, so leak checkers do not report it.
+void KeepForever(std::shared_ptr<const Classifier> classifier) {
+  static absl::Mutex* const mu = new absl::Mutex;
+  static auto* const kept = new std::vector<std::shared_ptr<const Classifier>>;
+  absl::MutexLock lock(mu);
+  kept->push_back(std::move(classifier));
+}
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+void PluginBatch::Add(std::string_view text) {
+  storage_.append(text);
+  ends_.push_back(storage_.size());
+}
+
+std::vector<std::string_view> PluginBatch::Texts() const {
+  std::vector<std::string_view> texts;
+  texts.reserve(ends_.size());
+  size_t begin = 0;
+  for (size_t end : ends_) {
+    texts.push_back(std::string_view(storage_).substr(begin, end - begin));
+    begin = end;
+  }
+  return texts;
+}
+
+struct Invoker::Job {
+  std::shared_ptr<const Classifier> classifier;
+  std::chrono::milliseconds timeout{0};
+  PluginBatch batch;
+  Completion done;
+};
+
+// A job inside the plugin. Lives on its worker's stack; the timer reaches
+// it through Core::deadlines, both under Core::mu.
+struct Invoker::Running {
+  Job* job = nullptr;
+  Clock::time_point start;
+  Lane* lane = nullptr;
+  bool settled = false;  // Its completion was taken (by anyone).
+  bool stuck = false;    // Settled by the timer: counted as stuck.
+  std::multimap<Clock::time_point, Running*>::iterator deadline;
+  bool has_deadline = false;
+};
+
+// The calls and workers of one classifier generation.
+struct Invoker::Lane {
+  const Classifier* key = nullptr;
+  std::weak_ptr<const Classifier> classifier;  // Not held while idle.
+  std::deque<std::unique_ptr<Job>> queue;
+  size_t workers = 0;  // Threads of this lane, stuck ones included.
+  size_t idle = 0;     // Threads waiting for a job.
+  absl::CondVar work;
+};
+
+struct Invoker::Core {
+  explicit Core(InvokerOptions o) : options(o) {}
+  const InvokerOptions options;
+
+  mutable absl::Mutex mu;
+  std::map<const Classifier*, std::shared_ptr<Lane>> lanes ABSL_GUARDED_BY(mu);
+  std::map<std::string, int> stuck_by_name ABSL_GUARDED_BY(mu);
+  std::multimap<Clock::time_point, Running*> deadlines ABSL_GUARDED_BY(mu);
+  std::vector<Running*> running ABSL_GUARDED_BY(mu);
+  Clock::time_point abandon_at ABSL_GUARDED_BY(mu) = Clock::time_point::max();
+  bool abandoning ABSL_GUARDED_BY(mu) = false;  // abandon_at has passed.
+  bool closed ABSL_GUARDED_BY(mu) = false;      // The Invoker is destroyed.
+  size_t workers ABSL_GUARDED_BY(mu) = 0;
+  int abandoned ABSL_GUARDED_BY(mu) = 0;  // Workers in an abandoned call.
+  absl::CondVar timer_wake;
+  std::thread timer;
+
+  // Serialises observer calls; null once the Invoker is destroyed.
+  absl::Mutex observer_mu;
+  InvokerObserver* observer ABSL_GUARDED_BY(observer_mu) = nullptr;
+
+  void Notify(const Classifier& c, bool stuck) {
+    absl::MutexLock lock(&observer_mu);
+    if (observer == nullptr) return;
+    stuck ? observer->CallStuck(c) : observer->CallRecovered(c);
+  }
+
+  // Why a call to `c` must not start now, or "" if it may.
+  std::string RefusalLocked(const Classifier& c, const Lane& lane) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Settles `r` without its worker; the completion to run off the lock.
+  Completion AbandonLocked(Running* r, bool shutting_down)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Refuses every queued job of `lane` (`why`); appends their completions.
+  void RefuseQueuedLocked(Lane* lane, const std::string& why,
+                          std::vector<std::pair<Completion, CallResult>>* out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // At the end of a drain: settles every running call (UNAVAILABLE) and
+  // refuses every queued one.
+  void AbandonAllLocked(std::vector<std::pair<Completion, CallResult>>* out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void RemoveDeadlineLocked(Running* r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+};
+
+std::string Invoker::Core::RefusalLocked(const Classifier& c,
+                                         const Lane& lane) const {
+  const std::string quoted = "classifier '" + c.name() + "'";
+  if (abandoning) return quoted + " not called: classifyd is shutting down";
+  if (c.call_health().stuck_calls.load() > 0) {
+    return quoted +
+           " is skipped: an earlier call ran past its time limit and has "
+           "not returned";
+  }
+  if (auto it = stuck_by_name.find(c.name());
+      it != stuck_by_name.end() &&
+      it->second >= options.max_stuck_calls_per_name) {
+    return quoted + " is skipped: " + std::to_string(it->second) +
+           " calls of its earlier generations ran past their time limit and "
+           "have not returned (at most " +
+           std::to_string(options.max_stuck_calls_per_name) +
+           " are left running)";
+  }
+  if (lane.queue.size() >= options.max_queued_calls) {
+    return quoted + " is busy: " + std::to_string(lane.queue.size()) +
+           " calls are waiting for it (max_queued_calls); try again later";
+  }
+  return "";
+}
+
+void Invoker::Core::RemoveDeadlineLocked(Running* r) {
+  if (r->has_deadline) deadlines.erase(r->deadline);
+  r->has_deadline = false;
+}
+
+Invoker::Completion Invoker::Core::AbandonLocked(Running* r,
+                                                 bool shutting_down) {
+  r->settled = true;
+  r->stuck = !shutting_down;
+  RemoveDeadlineLocked(r);
+  std::erase(running, r);
+  ++abandoned;
+  const Classifier& c = *r->job->classifier;
+  if (r->stuck) {
+    c.call_health().stuck_calls.fetch_add(1);
+    c.call_health().timed_out_calls.fetch_add(1);
+    ++stuck_by_name[c.name()];
+  }
+  return std::move(r->job->done);
+}
+
+void Invoker::Core::RefuseQueuedLocked(
+    Lane* lane, const std::string& why,
+    std::vector<std::pair<Completion, CallResult>>* out) {
+  for (std::unique_ptr<Job>& job : lane->queue) {
+    out->emplace_back(std::move(job->done),
+                      Failed(job->batch.size(), CLASSIFYD_UNAVAILABLE, why,
+                             CallEnd::kRefused));
+  }
+  lane->queue.clear();
+}
+
+void Invoker::Core::AbandonAllLocked(
+    std::vector<std::pair<Completion, CallResult>>* out) {
+  const std::vector<Running*> left = running;
+  for (Running* r : left) {
+    const Job& job = *r->job;
+    out->emplace_back(AbandonLocked(r, /*shutting_down=*/true),
+                      Failed(job.batch.size(), CLASSIFYD_UNAVAILABLE,
+                             "classifier '" + job.classifier->name() +
+                                 "' did not answer before classifyd shut "
+                                 "down",
+                             CallEnd::kRefused));
+  }
+  for (auto& [key, lane] : lanes) {
+    RefuseQueuedLocked(lane.get(), "not called: classifyd is shutting down",
+                       out);
+  }
+  if (!left.empty()) {
+    spdlog::warn(
+        "{} plugin call(s) still running at the end of the drain: answered "
+        "UNAVAILABLE, left running",
+        left.size());
+  }
+}
+
+Invoker::Invoker(InvokerOptions options, InvokerObserver* observer)
+    : core_(std::make_shared<Core>(options)) {
+  {
+    absl::MutexLock lock(&core_->observer_mu);
+    core_->observer = observer;
+  }
+  core_->timer = std::thread(&Invoker::TimerLoop, core_.get());
+}
+
+Invoker::~Invoker() { Stop(); }
+
+int Invoker::Stop() {
+  AbandonAt(Clock::now());
+  Core& core = *core_;
+  int left = 0;
+  {
+    absl::MutexLock lock(&core.mu);
+    if (core.closed) return core.abandoned;
+    // The timer has abandoned every running call once it sees this.
+    core.mu.Await(absl::Condition(
+        +[](Core* c) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+          return c->abandoning && c->running.empty();  // All settled.
+        },
+        &core));
+    core.closed = true;
+    for (auto& [key, lane] : core.lanes) lane->work.SignalAll();
+    core.timer_wake.Signal();
+    core.mu.Await(absl::Condition(
+        +[](Core* c) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+          return c->workers == static_cast<size_t>(c->abandoned);
+        },
+        &core));
+    left = core.abandoned;
+  }
+  core.timer.join();
+  absl::MutexLock lock(&core.observer_mu);
+  core.observer = nullptr;
+  return left;
+}
+
+void Invoker::AbandonAt(Clock::time_point deadline) {
+  absl::MutexLock lock(&core_->mu);
+  if (deadline < core_->abandon_at) core_->abandon_at = deadline;
+  core_->timer_wake.Signal();
+}
+
+int Invoker::AbandonedCalls() const {
+  absl::MutexLock lock(&core_->mu);
+  return core_->abandoned;
+}
+
+size_t Invoker::Workers() const {
+  absl::MutexLock lock(&core_->mu);
+  return core_->workers;
+}
+
+CallResult Invoker::Call(std::shared_ptr<const Classifier> classifier,
+                         std::chrono::milliseconds timeout, PluginBatch batch) {
+  auto promise = std::make_shared<std::promise<CallResult>>();
+  std::future<CallResult> result = promise->get_future();
+  Submit(std::move(classifier), timeout, std::move(batch),
+         [promise](CallResult r) { promise->set_value(std::move(r)); });
+  return result.get();
+}
+
+void Invoker::Submit(std::shared_ptr<const Classifier> classifier,
+                     std::chrono::milliseconds timeout, PluginBatch batch,
+                     Completion done) {
+  Core& core = *core_;
+  const Classifier& c = *classifier;
+  const size_t count = batch.size();
+  std::string refusal;
+  {
+    absl::MutexLock lock(&core.mu);
+    std::shared_ptr<Lane>& slot = core.lanes[&c];
+    // An expired lane belonged to a destroyed classifier at the same
+    // address; its idle workers end by themselves.
+    if (slot == nullptr || slot->classifier.expired()) {
+      slot = std::make_shared<Lane>();
+      slot->key = &c;
+      slot->classifier = classifier;
+    }
+    std::shared_ptr<Lane> lane = slot;
+    refusal = core.RefusalLocked(c, *lane);
+    if (refusal.empty()) {
+      lane->queue.push_back(std::make_unique<Job>(
+          Job{std::move(classifier), timeout, std::move(batch),
+              std::move(done)}));
+      if (lane->idle >= lane->queue.size()) {
+        lane->work.Signal();
+        return;
+      }
+      if (lane->workers >= core.options.workers_per_classifier) return;
+      try {
+        std::thread(&Invoker::Work, core_, lane).detach();
+        ++lane->workers;
+        ++core.workers;
+        return;
+      } catch (const std::system_error& e) {
+        spdlog::error("cannot start a thread for classifier {}: {}", c.name(),
+                      e.what());
+        if (lane->workers > 0) return;  // Queued for the existing ones.
+        done = std::move(lane->queue.back()->done);
+        lane->queue.pop_back();
+        refusal = "classifier '" + c.name() + "' not called: no thread";
+      }
+    }
+    if (lane->workers == 0 && lane->queue.empty()) core.lanes.erase(&c);
+  }
+  const bool no_thread = refusal.ends_with("no thread");
+  done(Failed(count, no_thread ? CLASSIFYD_RESOURCE_EXHAUSTED
+                               : CLASSIFYD_UNAVAILABLE,
+              refusal, CallEnd::kRefused));
+}
+
+namespace {
+
+// Names the thread after its classifier (top, gdb), within the 15 bytes
+// Linux allows.
+void NameThread(const std::string& classifier) {
+  const std::string name = ("p:" + classifier).substr(0, 15);
+  pthread_setname_np(pthread_self(), name.c_str());
+}
+
+}  // namespace
+
+// One worker of `lane`: takes jobs until it has been idle for long, its
+// classifier was retired, or the invoker is destroyed.
+void Invoker::Work(std::shared_ptr<Core> core_ptr, std::shared_ptr<Lane> lane) {
+  Core& core = *core_ptr;
+  core.mu.Lock();
+  if (auto c = lane->classifier.lock()) NameThread(c->name());
+  Clock::time_point idle_since = Clock::now();
+  for (;;) {
+    if (lane->queue.empty()) {
+      if (core.closed || lane->classifier.expired() ||
+          Clock::now() - idle_since >= core.options.idle_worker_exit) {
+        break;
+      }
+      ++lane->idle;
+      lane->work.WaitWithTimeout(&core.mu, kIdlePoll);
+      --lane->idle;
+      continue;
+    }
+    std::unique_ptr<Job> job = std::move(lane->queue.front());
+    lane->queue.pop_front();
+    if (!RunJob(core, lane.get(), job.get())) {
+      KeepForever(std::move(job->classifier));
+      break;
+    }
+    job.reset();  // Its classifier reference was already dropped.
+    idle_since = Clock::now();
+  }
+  --lane->workers;
+  --core.workers;
+  if (lane->workers == 0) {
+    auto it = core.lanes.find(lane->key);
+    if (it != core.lanes.end() && it->second == lane) core.lanes.erase(it);
+  }
+  core.mu.Unlock();
+}
+
+bool Invoker::RunJob(Core& core, Lane* lane, Job* job) {
+  Running r;
+  r.job = job;
+  r.lane = lane;
+  r.start = Clock::now();
+  if (job->timeout.count() > 0) {
+    r.deadline = core.deadlines.emplace(r.start + job->timeout, &r);
+    r.has_deadline = true;
+    if (r.deadline == core.deadlines.begin()) core.timer_wake.Signal();
+  }
+  core.running.push_back(&r);
+  core.mu.Unlock();
+  CallResult result;
+  job->classifier->ClassifyBatch(job->batch.Texts(), job->batch.top_k,
+                                 job->batch.min_score, &result.outcomes);
+  result.seconds = SecondsSince(r.start);
+  core.mu.Lock();
+  if (!r.settled) {
+    r.settled = true;
+    core.RemoveDeadlineLocked(&r);
+    std::erase(core.running, &r);
+    Completion done = std::move(job->done);
+    core.mu.Unlock();
+    done(std::move(result));
+    job->classifier.reset();  // Off the lock: may queue its destruction.
+    core.mu.Lock();
+    return true;
+  }
+  --core.abandoned;
+  if (core.closed) return false;
+  std::shared_ptr<const Classifier> classifier = std::move(job->classifier);
+  if (r.stuck) {
+    classifier->call_health().stuck_calls.fetch_sub(1);
+    if (--core.stuck_by_name[classifier->name()] == 0) {
+      core.stuck_by_name.erase(classifier->name());
+    }
+  }
+  core.mu.Unlock();
+  if (r.stuck) {
+    spdlog::warn(
+        "classifier {} (generation {}): a call that timed out returned after "
+        "{:.0f} ms; back in service",
+        classifier->name(), classifier->generation(), result.seconds * 1000);
+    core.Notify(*classifier, /*stuck=*/false);
+  }
+  classifier.reset();
+  core.mu.Lock();
+  return true;
+}
+
+void Invoker::TimerLoop(Core* core) {
+  core->mu.Lock();
+  while (!core->closed) {
+    std::vector<std::pair<Completion, CallResult>> settle;
+    // Each with its time limit in ms.
+    std::vector<std::pair<std::shared_ptr<const Classifier>, int64_t>> stuck;
+    const Clock::time_point now = Clock::now();
+    if (!core->abandoning && now >= core->abandon_at) {
+      core->abandoning = true;
+      core->AbandonAllLocked(&settle);
+    }
+    while (!core->deadlines.empty() && core->deadlines.begin()->first <= now) {
+      Running* r = core->deadlines.begin()->second;
+      const Job& job = *r->job;
+      stuck.emplace_back(job.classifier, job.timeout.count());
+      const std::string message = "classifier '" + job.classifier->name() +
+                                  "' did not answer within " +
+                                  std::to_string(job.timeout.count()) + " ms";
+      settle.emplace_back(
+          core->AbandonLocked(r, /*shutting_down=*/false),
+          Failed(job.batch.size(), CLASSIFYD_DEADLINE_EXCEEDED, message,
+                 CallEnd::kTimedOut));
+      settle.back().second.seconds = SecondsSince(r->start);
+      // Queued calls would wait behind it; the classifier is skipped now.
+      core->RefuseQueuedLocked(r->lane, core->RefusalLocked(*job.classifier,
+                                                            *r->lane),
+                               &settle);
+    }
+    if (settle.empty()) {
+      Clock::time_point next = core->abandoning ? Clock::time_point::max()
+                                                : core->abandon_at;
+      if (!core->deadlines.empty()) {
+        next = std::min(next, core->deadlines.begin()->first);
+      }
+      const auto wait = std::min<Clock::duration>(next - now, std::chrono::hours(1));
+      core->timer_wake.WaitWithTimeout(&core->mu, absl::FromChrono(wait));
+      continue;
+    }
+    core->mu.Unlock();
+    for (const auto& [c, ms] : stuck) {
+      spdlog::error(
+          "classifier {} (generation {}): classify_batch() did not return "
+          "within {} ms; skipping the classifier until it does",
+          c->name(), c->generation(), ms);
+      core->Notify(*c, /*stuck=*/true);
+    }
+    for (auto& [done, result] : settle) done(std::move(result));
+    settle.clear();
+    stuck.clear();  // Off the lock: may be the last reference.
+    core->mu.Lock();
+  }
+  core->mu.Unlock();
+}
+
+}  // namespace classifyd
