@@ -50,20 +50,8 @@ double SecondsSince(Clock::time_point start) {
 
 }  // namespace
 
-void PluginBatch::Add(std::string_view text) {
-  storage_.append(text);
-  ends_.push_back(storage_.size());
-}
-
 std::vector<std::string_view> PluginBatch::Texts() const {
-  std::vector<std::string_view> texts;
-  texts.reserve(ends_.size());
-  size_t begin = 0;
-  for (size_t end : ends_) {
-    texts.push_back(std::string_view(storage_).substr(begin, end - begin));
-    begin = end;
-  }
-  return texts;
+  return std::vector<std::string_view>(texts_.begin(), texts_.end());
 }
 
 struct Invoker::Job {
@@ -405,6 +393,9 @@ bool Invoker::RunJob(Core& core, Lane* lane, Job* job) {
     std::erase(core.running, &r);
     Completion done = std::move(job->done);
     core.mu.Unlock();
+    // Frees the copy of the texts before the completion, which may hand
+    // off the caller's next batch.
+    job->batch = PluginBatch();
     done(std::move(result));
     job->classifier.reset();  // Off the lock: may queue its destruction.
     core.mu.Lock();

@@ -44,7 +44,7 @@ struct InvokerOptions {
   size_t workers_per_classifier = 4;
   // Most calls of one classifier waiting for a worker; beyond it a call is
   // refused with UNAVAILABLE.
-  size_t max_queued_calls = 64;
+  size_t max_queued_calls = 4096;
   // Most stuck calls of the classifiers of one name (all generations);
   // at the limit every generation of that name is skipped.
   int max_stuck_calls_per_name = 4;
@@ -56,16 +56,19 @@ struct InvokerOptions {
 // call timed out is answered and gone while the plugin may still read them.
 class PluginBatch {
  public:
-  void Add(std::string_view text);
-  size_t size() const { return ends_.size(); }
+  void Reserve(size_t count) { texts_.reserve(count); }
+  void Add(std::string_view text) { texts_.emplace_back(text); }
+  size_t size() const { return texts_.size(); }
   std::vector<std::string_view> Texts() const;
 
   uint32_t top_k = 0;
   float min_score = 0;
 
  private:
-  std::string storage_;       // Every text, one after the other.
-  std::vector<size_t> ends_;  // End offset of each text in storage_.
+  // One allocation per text, not one for the batch: a batch of large
+  // documents in one block would raise malloc's mmap threshold for good
+  // and leave megabytes of freed documents in the arenas.
+  std::vector<std::string> texts_;
 };
 
 // How a call ended.

@@ -210,6 +210,7 @@ class Call : public std::enable_shared_from_this<Call> {
     // and min_score applies to scores after calibration and weight.
     batch.top_k = top_k;
     batch.min_score = 0.0f;
+    batch.Reserve(docs.size());
     for (size_t d : docs) batch.Add(requests_[d]->text());
     pending_.fetch_add(1, std::memory_order_relaxed);
     invoker_->Submit(classifiers_[c], std::chrono::milliseconds(timeout_ms),

@@ -25,6 +25,7 @@
 
 #include "classifyd/v1/admin.grpc.pb.h"
 #include "classifyd/v1/classifier.grpc.pb.h"
+#include "server/daemon.h"
 #include "testing/classify_call.h"
 #include "testing/daemon_process.h"
 #include "testing/temp_dir.h"
@@ -325,7 +326,8 @@ TEST_F(PluginFaultsTest, TheDaemonWideTimeoutAppliesAndShutdownIsNotHeldUp) {
   std::cout << "[ shutdown ] exited " << seconds << " s after SIGTERM\n";
   EXPECT_LT(seconds, 20.0) << "the drain bound";
   EXPECT_TRUE(WIFEXITED(*exit));
-  EXPECT_EQ(WEXITSTATUS(*exit), 0);
+  // Every request was answered, but plugins misbehaved: not a clean 0.
+  EXPECT_EQ(WEXITSTATUS(*exit), kAbandonedCallsExitStatus);
   EXPECT_THAT(daemon_->Log(),
               HasSubstr("2 plugin call(s) that timed out are still running; "
                         "exiting without waiting for them"));
