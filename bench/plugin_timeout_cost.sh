@@ -1,8 +1,8 @@
 #!/bin/bash
 # What a per-call plugin time limit costs on the request path: two daemons
-# on the same core, one with --plugin-timeout-ms 0 (the plugin runs on the
-# request's thread) and one with a limit (every plugin call is handed to a
-# worker thread and waited for), driven in turn by the same classifyd-bench
+# on the same core, one with --plugin-timeout-ms 0 and one with a limit
+# (both hand every plugin call to a worker; the limit adds a timer entry
+# per call), driven in turn by the same classifyd-bench
 # runs, so both see the same machine. Each repetition runs every mode
 # against both daemons, alternating which goes first. Prints the daemon's
 # CPU µs per document and the latency of every run, and the medians.
