@@ -35,22 +35,10 @@
 #include <vector>
 
 #include "invoker/invoker_observer.h"
+#include "invoker/invoker_options.h"
 #include "plugin/classifier.h"
 
 namespace classifyd {
-
-struct InvokerOptions {
-  // Most calls of one classifier that run at the same time.
-  size_t workers_per_classifier = 4;
-  // Most calls of one classifier waiting for a worker; beyond it a call is
-  // refused with UNAVAILABLE.
-  size_t max_queued_calls = 4096;
-  // Most stuck calls of the classifiers of one name (all generations);
-  // at the limit every generation of that name is skipped.
-  int max_stuck_calls_per_name = 4;
-  // A worker with nothing to do for this long ends.
-  std::chrono::milliseconds idle_worker_exit{30'000};
-};
 
 // The input of one classify_batch() call. Owns its texts: a caller whose
 // call timed out is answered and gone while the plugin may still read them.

@@ -9,7 +9,7 @@
 #include <variant>
 #include <vector>
 
-#include "invoker/invoker.h"
+#include "invoker/invoker_options.h"
 #include "server/tls_credentials.h"
 #include "service/limits.h"
 
