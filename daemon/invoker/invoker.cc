@@ -1,13 +1,13 @@
 #include "invoker/invoker.h"
 
-#include <absl/base/thread_annotations.h>
-#include <absl/synchronization/mutex.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <deque>
 #include <future>
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <map>
 #include <system_error>
 #include <thread>
@@ -19,7 +19,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // How often an idle worker checks whether its classifier was retired.
-constexpr absl::Duration kIdlePoll = absl::Seconds(1);
+constexpr auto kIdlePoll = std::chrono::seconds(1);
 
 CallResult Failed(size_t count, classifyd_status code,
                   const std::string& message, CallEnd end) {
@@ -38,9 +38,9 @@ CallResult Failed(size_t count, classifyd_status code,
 // the Retirer its deleter would queue to may be gone too. Immortal, and
 // reachable, so leak checkers do not report it.
 void KeepForever(std::shared_ptr<const Classifier> classifier) {
-  static absl::Mutex* const mu = new absl::Mutex;
+  static auto* const mu = new std::mutex;
   static auto* const kept = new std::vector<std::shared_ptr<const Classifier>>;
-  absl::MutexLock lock(mu);
+  std::lock_guard lock(*mu);
   kept->push_back(std::move(classifier));
 }
 
@@ -80,51 +80,52 @@ struct Invoker::Lane {
   std::deque<std::unique_ptr<Job>> queue;
   size_t workers = 0;  // Threads of this lane, stuck ones included.
   size_t idle = 0;     // Threads waiting for a job.
-  absl::CondVar work;
+  std::condition_variable_any work;  // Waited on with Core::mu.
 };
 
 struct Invoker::Core {
   explicit Core(InvokerOptions o) : options(o) {}
   const InvokerOptions options;
 
-  mutable absl::Mutex mu;
-  std::map<const Classifier*, std::shared_ptr<Lane>> lanes ABSL_GUARDED_BY(mu);
-  std::map<std::string, int> stuck_by_name ABSL_GUARDED_BY(mu);
-  std::multimap<Clock::time_point, Running*> deadlines ABSL_GUARDED_BY(mu);
-  std::vector<Running*> running ABSL_GUARDED_BY(mu);
-  Clock::time_point abandon_at ABSL_GUARDED_BY(mu) = Clock::time_point::max();
-  bool abandoning ABSL_GUARDED_BY(mu) = false;  // abandon_at has passed.
-  bool closed ABSL_GUARDED_BY(mu) = false;      // The Invoker is destroyed.
-  size_t workers ABSL_GUARDED_BY(mu) = 0;
-  int abandoned ABSL_GUARDED_BY(mu) = 0;  // Workers in an abandoned call.
-  absl::CondVar timer_wake;
+  // std::mutex rather than absl::Mutex: ThreadSanitizer cannot see into
+  // the system's uninstrumented Abseil. Guards every field below it up to
+  // observer_mu.
+  mutable std::mutex mu;
+  std::map<const Classifier*, std::shared_ptr<Lane>> lanes;
+  std::map<std::string, int> stuck_by_name;
+  std::multimap<Clock::time_point, Running*> deadlines;
+  std::vector<Running*> running;
+  Clock::time_point abandon_at = Clock::time_point::max();
+  bool abandoning = false;  // abandon_at has passed.
+  bool closed = false;      // The Invoker is destroyed.
+  size_t workers = 0;
+  int abandoned = 0;  // Workers in an abandoned call.
+  std::condition_variable_any timer_wake;
   std::thread timer;
 
   // Serialises observer calls; null once the Invoker is destroyed.
-  absl::Mutex observer_mu;
-  InvokerObserver* observer ABSL_GUARDED_BY(observer_mu) = nullptr;
+  std::mutex observer_mu;
+  InvokerObserver* observer = nullptr;  // Guarded by observer_mu.
 
   void Notify(const Classifier& c, bool stuck) {
-    absl::MutexLock lock(&observer_mu);
+    std::lock_guard lock(observer_mu);
     if (observer == nullptr) return;
     stuck ? observer->CallStuck(c) : observer->CallRecovered(c);
   }
 
+  // The *Locked functions REQUIRE: mu held.
+
   // Why a call to `c` must not start now, or "" if it may.
-  std::string RefusalLocked(const Classifier& c, const Lane& lane) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  std::string RefusalLocked(const Classifier& c, const Lane& lane) const;
   // Settles `r` without its worker; the completion to run off the lock.
-  Completion AbandonLocked(Running* r, bool shutting_down)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  Completion AbandonLocked(Running* r, bool shutting_down);
   // Refuses every queued job of `lane` (`why`); appends their completions.
   void RefuseQueuedLocked(Lane* lane, const std::string& why,
-                          std::vector<std::pair<Completion, CallResult>>* out)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+                          std::vector<std::pair<Completion, CallResult>>* out);
   // At the end of a drain: settles every running call (UNAVAILABLE) and
   // refuses every queued one.
-  void AbandonAllLocked(std::vector<std::pair<Completion, CallResult>>* out)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
-  void RemoveDeadlineLocked(Running* r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void AbandonAllLocked(std::vector<std::pair<Completion, CallResult>>* out);
+  void RemoveDeadlineLocked(Running* r);
 };
 
 std::string Invoker::Core::RefusalLocked(const Classifier& c,
@@ -211,7 +212,7 @@ void Invoker::Core::AbandonAllLocked(
 Invoker::Invoker(InvokerOptions options, InvokerObserver* observer)
     : core_(std::make_shared<Core>(options)) {
   {
-    absl::MutexLock lock(&core_->observer_mu);
+    std::lock_guard lock(core_->observer_mu);
     core_->observer = observer;
   }
   core_->timer = std::thread(&Invoker::TimerLoop, core_.get());
@@ -224,43 +225,45 @@ int Invoker::Stop() {
   Core& core = *core_;
   int left = 0;
   {
-    absl::MutexLock lock(&core.mu);
+    std::unique_lock lock(core.mu);
     if (core.closed) return core.abandoned;
-    // The timer has abandoned every running call once it sees this.
-    core.mu.Await(absl::Condition(
-        +[](Core* c) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-          return c->abandoning && c->running.empty();  // All settled.
-        },
-        &core));
+    // The timer abandons every running call once it sees the deadline.
+    // Shutdown only: polling keeps the hot paths free of notifications.
+    while (!core.abandoning || !core.running.empty()) {
+      core.timer_wake.notify_all();
+      lock.unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      lock.lock();
+    }
     core.closed = true;
-    for (auto& [key, lane] : core.lanes) lane->work.SignalAll();
-    core.timer_wake.Signal();
-    core.mu.Await(absl::Condition(
-        +[](Core* c) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-          return c->workers == static_cast<size_t>(c->abandoned);
-        },
-        &core));
+    for (auto& [key, lane] : core.lanes) lane->work.notify_all();
+    core.timer_wake.notify_all();
+    while (core.workers != static_cast<size_t>(core.abandoned)) {
+      lock.unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      lock.lock();
+    }
     left = core.abandoned;
   }
   core.timer.join();
-  absl::MutexLock lock(&core.observer_mu);
+  std::lock_guard lock(core.observer_mu);
   core.observer = nullptr;
   return left;
 }
 
 void Invoker::AbandonAt(Clock::time_point deadline) {
-  absl::MutexLock lock(&core_->mu);
+  std::lock_guard lock(core_->mu);
   if (deadline < core_->abandon_at) core_->abandon_at = deadline;
-  core_->timer_wake.Signal();
+  core_->timer_wake.notify_one();
 }
 
 int Invoker::AbandonedCalls() const {
-  absl::MutexLock lock(&core_->mu);
+  std::lock_guard lock(core_->mu);
   return core_->abandoned;
 }
 
 size_t Invoker::Workers() const {
-  absl::MutexLock lock(&core_->mu);
+  std::lock_guard lock(core_->mu);
   return core_->workers;
 }
 
@@ -281,7 +284,7 @@ void Invoker::Submit(std::shared_ptr<const Classifier> classifier,
   const size_t count = batch.size();
   std::string refusal;
   {
-    absl::MutexLock lock(&core.mu);
+    std::lock_guard lock(core.mu);
     std::shared_ptr<Lane>& slot = core.lanes[&c];
     // An expired lane belonged to a destroyed classifier at the same
     // address; its idle workers end by themselves.
@@ -297,7 +300,7 @@ void Invoker::Submit(std::shared_ptr<const Classifier> classifier,
           Job{std::move(classifier), timeout, std::move(batch),
               std::move(done)}));
       if (lane->idle >= lane->queue.size()) {
-        lane->work.Signal();
+        lane->work.notify_one();
         return;
       }
       if (lane->workers >= core.options.workers_per_classifier) return;
@@ -338,7 +341,7 @@ void NameThread(const std::string& classifier) {
 // classifier was retired, or the invoker is destroyed.
 void Invoker::Work(std::shared_ptr<Core> core_ptr, std::shared_ptr<Lane> lane) {
   Core& core = *core_ptr;
-  core.mu.Lock();
+  core.mu.lock();
   if (auto c = lane->classifier.lock()) NameThread(c->name());
   Clock::time_point idle_since = Clock::now();
   for (;;) {
@@ -348,7 +351,7 @@ void Invoker::Work(std::shared_ptr<Core> core_ptr, std::shared_ptr<Lane> lane) {
         break;
       }
       ++lane->idle;
-      lane->work.WaitWithTimeout(&core.mu, kIdlePoll);
+      lane->work.wait_for(core.mu, kIdlePoll);
       --lane->idle;
       continue;
     }
@@ -367,7 +370,7 @@ void Invoker::Work(std::shared_ptr<Core> core_ptr, std::shared_ptr<Lane> lane) {
     auto it = core.lanes.find(lane->key);
     if (it != core.lanes.end() && it->second == lane) core.lanes.erase(it);
   }
-  core.mu.Unlock();
+  core.mu.unlock();
 }
 
 bool Invoker::RunJob(Core& core, Lane* lane, Job* job) {
@@ -378,27 +381,27 @@ bool Invoker::RunJob(Core& core, Lane* lane, Job* job) {
   if (job->timeout.count() > 0) {
     r.deadline = core.deadlines.emplace(r.start + job->timeout, &r);
     r.has_deadline = true;
-    if (r.deadline == core.deadlines.begin()) core.timer_wake.Signal();
+    if (r.deadline == core.deadlines.begin()) core.timer_wake.notify_one();
   }
   core.running.push_back(&r);
-  core.mu.Unlock();
+  core.mu.unlock();
   CallResult result;
   job->classifier->ClassifyBatch(job->batch.Texts(), job->batch.top_k,
                                  job->batch.min_score, &result.outcomes);
   result.seconds = SecondsSince(r.start);
-  core.mu.Lock();
+  core.mu.lock();
   if (!r.settled) {
     r.settled = true;
     core.RemoveDeadlineLocked(&r);
     std::erase(core.running, &r);
     Completion done = std::move(job->done);
-    core.mu.Unlock();
+    core.mu.unlock();
     // Frees the copy of the texts before the completion, which may hand
     // off the caller's next batch.
     job->batch = PluginBatch();
     done(std::move(result));
     job->classifier.reset();  // Off the lock: may queue its destruction.
-    core.mu.Lock();
+    core.mu.lock();
     return true;
   }
   --core.abandoned;
@@ -410,7 +413,7 @@ bool Invoker::RunJob(Core& core, Lane* lane, Job* job) {
       core.stuck_by_name.erase(classifier->name());
     }
   }
-  core.mu.Unlock();
+  core.mu.unlock();
   if (r.stuck) {
     spdlog::warn(
         "classifier {} (generation {}): a call that timed out returned after "
@@ -419,12 +422,12 @@ bool Invoker::RunJob(Core& core, Lane* lane, Job* job) {
     core.Notify(*classifier, /*stuck=*/false);
   }
   classifier.reset();
-  core.mu.Lock();
+  core.mu.lock();
   return true;
 }
 
 void Invoker::TimerLoop(Core* core) {
-  core->mu.Lock();
+  core->mu.lock();
   while (!core->closed) {
     std::vector<std::pair<Completion, CallResult>> settle;
     // Each with its time limit in ms.
@@ -458,10 +461,10 @@ void Invoker::TimerLoop(Core* core) {
         next = std::min(next, core->deadlines.begin()->first);
       }
       const auto wait = std::min<Clock::duration>(next - now, std::chrono::hours(1));
-      core->timer_wake.WaitWithTimeout(&core->mu, absl::FromChrono(wait));
+      core->timer_wake.wait_for(core->mu, wait);
       continue;
     }
-    core->mu.Unlock();
+    core->mu.unlock();
     for (const auto& [c, ms] : stuck) {
       spdlog::error(
           "classifier {} (generation {}): classify_batch() did not return "
@@ -472,9 +475,9 @@ void Invoker::TimerLoop(Core* core) {
     for (auto& [done, result] : settle) done(std::move(result));
     settle.clear();
     stuck.clear();  // Off the lock: may be the last reference.
-    core->mu.Lock();
+    core->mu.lock();
   }
-  core->mu.Unlock();
+  core->mu.unlock();
 }
 
 }  // namespace classifyd
