@@ -289,7 +289,7 @@ DaemonExit RunDaemon(const DaemonOptions& options) {
                                options.http_read_timeout_seconds * 1000)),
                        .max_streams = std::max(1, options.http_threads / 2)});
     http_server = StartHttpApi(*http_api, options);
-    if (http_server == nullptr) return 1;
+    if (http_server == nullptr) return {1};
   }
   if (!options.port_file.empty()) {
     // Written last: tests and scripts read it as "ready for traffic".

@@ -23,10 +23,6 @@ class ClassifierService final : public v1::Classifier::CallbackService {
   ClassifierService(const ClassifierRegistry* registry, Invoker* invoker,
                     ServiceLimits limits, Metrics* metrics = nullptr);
 
-  // The engine behind the service, for other front ends (which call it
-  // from threads of their own).
-  const ClassifyEngine& engine() const { return engine_; }
-
   // The engine every call goes through; the HTTP API shares it, and with
   // it the limits SetLimits() changes.
   const ClassifyEngine* engine() const { return &engine_; }
