@@ -7,7 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <regex>
+#include <optional>
+#include <string_view>
 #include <stdexcept>
 
 #include "classifier_card.h"
@@ -68,16 +69,37 @@ void WriteAtomically(const fs::path& path, const std::string& contents) {
   fs::rename(tmp, path);
 }
 
+bool AllOf(std::string_view s, std::string_view allowed) {
+  return s.find_first_not_of(allowed) == std::string_view::npos;
+}
+
+constexpr std::string_view kDigits = "0123456789";
+
+// The generation of a model file name "model-GEN.ftz" (or .bin), if it is
+// one.
+std::optional<uint64_t> ModelGeneration(std::string_view file) {
+  constexpr std::string_view kPrefix = "model-";
+  if (file.size() < kPrefix.size() + 5 || !file.starts_with(kPrefix)) {
+    return std::nullopt;
+  }
+  const std::string_view rest = file.substr(kPrefix.size());
+  const std::string_view ext = rest.substr(rest.size() - 4);
+  const std::string_view digits = rest.substr(0, rest.size() - 4);
+  if ((ext != ".ftz" && ext != ".bin") || digits.empty() ||
+      digits.size() > 18 || !AllOf(digits, kDigits)) {
+    return std::nullopt;
+  }
+  return std::stoull(std::string(digits));
+}
+
 // Generations present in `dir` (from model-GEN.ftz names).
 std::vector<uint64_t> Generations(const fs::path& dir) {
-  static const std::regex kModel(R"(model-([0-9]{1,18})\.(ftz|bin))");
   std::vector<uint64_t> found;
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end;
        it.increment(ec)) {
-    std::smatch m;
     const std::string file = it->path().filename().string();
-    if (std::regex_match(file, m, kModel)) found.push_back(std::stoull(m[1]));
+    if (auto g = ModelGeneration(file)) found.push_back(*g);
   }
   std::sort(found.begin(), found.end());
   return found;
@@ -163,7 +185,10 @@ std::vector<Example> ReadAll(const std::vector<std::string>& inputs) {
 }
 
 void CheckOptions(const OwnClassifierOptions& o) {
-  if (!std::regex_match(o.name, std::regex("[a-z0-9][a-z0-9_-]{0,62}"))) {
+  constexpr std::string_view kLead = "abcdefghijklmnopqrstuvwxyz0123456789";
+  const std::string_view name = o.name;
+  if (name.empty() || name.size() > 63 || !AllOf(name.substr(0, 1), kLead) ||
+      !AllOf(name, "abcdefghijklmnopqrstuvwxyz0123456789_-")) {
     throw std::runtime_error("--name '" + o.name +
                              "': use 1-63 of [a-z0-9_-], "
                              "starting with a letter or digit");
