@@ -74,6 +74,20 @@ double LatencySamples::PercentileMicros(double p) {
   return samples_[rank - 1] / 1000.0;
 }
 
+long ReadProcessStatus(pid_t pid, const std::string& key) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string k;
+  while (status >> k) {
+    if (k == key) {
+      long value = -1;
+      status >> value;
+      return value;
+    }
+    status.ignore(1 << 20, '\n');
+  }
+  return -1;
+}
+
 CpuTimes ReadProcessCpu(pid_t pid) {
   const std::string path = "/proc/" + std::to_string(pid) + "/stat";
   std::ifstream in(path);

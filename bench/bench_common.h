@@ -52,6 +52,9 @@ struct CpuTimes {
 // clock-tick resolution, usually 10 ms). Throws std::runtime_error if the
 // process is gone.
 CpuTimes ReadProcessCpu(pid_t pid);
+// The number after `key` ("VmRSS:", "Threads:") in /proc/<pid>/status, or
+// -1 if the process or the field is gone.
+long ReadProcessStatus(pid_t pid, const std::string& key);
 // CPU time of this process (getrusage, microsecond resolution).
 CpuTimes ReadSelfCpu();
 // CPU time of the calling thread.

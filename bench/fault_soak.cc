@@ -16,7 +16,6 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
-#include <fstream>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -54,21 +53,6 @@ struct StreamCounts {
   std::atomic<uint64_t> hang_docs{0}, hang_errors{0};
   std::atomic<bool> broken{false};
 };
-
-// `/proc/<pid>/status` field `key` ("VmRSS:", "Threads:"), or -1.
-long ProcStatus(pid_t pid, const std::string& key) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string k;
-  while (status >> k) {
-    if (k == key) {
-      long v = -1;
-      status >> v;
-      return v;
-    }
-    status.ignore(1 << 20, '\n');
-  }
-  return -1;
-}
 
 // One stream: a writer that keeps `window` documents in flight and a reader
 // that checks each answer against what was sent, in order.
@@ -260,8 +244,8 @@ int Main(int argc, char** argv) {
   // Memory and threads are taken from 5 s in, once the streams, workers and
   // child processes have started, to the end.
   const auto sample = [&] {
-    return ProcessSample{ProcStatus(o.server_pid, "VmRSS:"),
-                         ProcStatus(o.server_pid, "Threads:")};
+    return ProcessSample{ReadProcessStatus(o.server_pid, "VmRSS:"),
+                         ReadProcessStatus(o.server_pid, "Threads:")};
   };
   const auto begin = Clock::now();
   ProcessSample start, peak;

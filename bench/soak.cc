@@ -8,10 +8,10 @@
 #include <CLI/CLI.hpp>
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -25,17 +25,7 @@ namespace {
 
 // Resident set size of `pid` in KiB (VmRSS), or 0 if unknown.
 long ResidentKib(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  while (status >> key) {
-    if (key == "VmRSS:") {
-      long kib = 0;
-      status >> kib;
-      return kib;
-    }
-    status.ignore(1 << 20, '\n');
-  }
-  return 0;
+  return std::max(0L, ReadProcessStatus(pid, "VmRSS:"));
 }
 
 struct ReloadStats {
