@@ -67,7 +67,13 @@ ScriptCounts CountScripts(std::string_view utf8) {
 struct Cld2Guess {
   CLD2::Language language = CLD2::UNKNOWN_LANGUAGE;
   bool reliable = false;
+  int cjk_percent = 0;  // Share of the text's bytes in CJK languages.
 };
+
+bool IsCjk(CLD2::Language language) {
+  return language == CLD2::CHINESE || language == CLD2::CHINESE_T ||
+         language == CLD2::JAPANESE || language == CLD2::KOREAN;
+}
 
 Cld2Guess AskCld2(std::string_view utf8) {
   CLD2::CLDHints hints{nullptr, nullptr, CLD2::UNKNOWN_ENCODING,
@@ -85,6 +91,9 @@ Cld2Guess AskCld2(std::string_view utf8) {
       &hints, CLD2::kCLDFlagBestEffort, top3, percent3, normalized_score3,
       /*resultchunkvector=*/nullptr, &text_bytes, &guess.reliable,
       &valid_prefix_bytes);
+  for (int i = 0; i < 3; ++i) {
+    if (IsCjk(top3[i])) guess.cjk_percent += percent3[i];
+  }
   return guess;
 }
 
@@ -136,11 +145,15 @@ std::string DetectLanguage(std::string_view utf8) {
   const std::string_view sample = Sample(utf8, kLanguageSampleBytes);
   const ScriptCounts counts = CountScripts(sample);
   const Cld2Guess cld2 = AskCld2(sample);
-  const bool cld2_cjk =
-      cld2.language == CLD2::CHINESE || cld2.language == CLD2::CHINESE_T ||
-      cld2.language == CLD2::JAPANESE || cld2.language == CLD2::KOREAN;
-  // A CJK character carries about as much as a word of other scripts.
-  if (counts.cjk() > 0 && (counts.cjk() >= counts.other_words || cld2_cjk)) {
+  const bool cld2_cjk = IsCjk(cld2.language);
+  // A CJK character carries about as much as a word of other scripts. A
+  // Chinese headline full of product and team names ("今晚CPL2011 XiaoKai
+  // vs WE.wfz") has more Latin words than characters, but CLD2 cannot call
+  // it English much more than CJK, while in English text quoting a Chinese
+  // name the name is a small share of the bytes.
+  const bool mixed_cjk = counts.cjk() >= 2 && cld2.cjk_percent >= 20;
+  if (counts.cjk() > 0 &&
+      (counts.cjk() >= counts.other_words || cld2_cjk || mixed_cjk)) {
     return CjkLanguage(counts, cld2.language);
   }
   if (!cld2.reliable) return std::string(kUndeterminedLanguage);

@@ -56,6 +56,15 @@ TEST(LanguageDetectorTest, ShortChineseHeadlinesAreChineseWhatCld2Says) {
   }
 }
 
+TEST(LanguageDetectorTest, ChineseHeadlinesWithMoreLatinWordsThanCharacters) {
+  // THUCNews titles (held-out split of the bundled corpus) that have more
+  // Latin words than Han characters; CLD2 calls them reliably English.
+  for (const char* headline : {"P8700处理器+500GB IdeaPad Y550A售7924",
+                               "今晚CPL2011 XiaoKai vs WE.wfz"}) {
+    EXPECT_EQ(DetectLanguage(headline), "zh-Hans") << headline;
+  }
+}
+
 TEST(LanguageDetectorTest, TextWithoutLettersIsUndetermined) {
   EXPECT_EQ(DetectLanguage("12345 67.8%"), "und");
   EXPECT_EQ(DetectLanguage("!!! ???"), "und");
