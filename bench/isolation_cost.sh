@@ -14,29 +14,20 @@
 # documents, 1 in flight. Needs a Release build (./test.sh or
 # deploy/setup.sh) and the bundled model.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 reps=3
-duration=2
 modes="stream batch"
 inputs="headline 10k"
-build_dir=$root/build/release
-server_core=1
-client_core=0
 while [[ $# -gt 0 ]]; do
+  if ab_option "$@"; then shift "$ab_shift"; continue; fi
   case $1 in
-    --reps) reps=$2; shift 2 ;;
-    --duration) duration=$2; shift 2 ;;
-    --modes) modes=$2; shift 2 ;;
     --inputs) inputs=$2; shift 2 ;;
-    --build-dir) build_dir=$(realpath -m "$2"); shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0" >&2; exit 2 ;;
+    -h|--help) sed -n '2,15p' "$0" >&2; exit 2 ;;
     *) echo "isolation_cost.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
-daemon=$build_dir/bin/classifyd
-bench=$build_dir/bin/classifyd-bench
-# shellcheck source=ab_daemons.sh
-source "$root/bench/ab_daemons.sh"
+ab_init
 
 # The bundled news-topics manifest with absolute paths, as is and isolated.
 bundled=$root/models/plugins.d/news-topics.toml
@@ -60,50 +51,35 @@ child_ticks() {  # daemon-pid
   echo "$total"
 }
 
-run() {  # mode input variant rep
-  local mode=$1 input=$2 v=$3 rep=$4 args=() before after
-  case $mode in
-    stream) args=(stream --streams 1 --window 256) ;;
-    batch) args=(batch --batch 64 --concurrency 1) ;;
-    *) echo "isolation_cost.sh: unknown mode '$mode'" >&2; exit 2 ;;
-  esac
-  before=$(child_ticks "${pid[$v]}")
-  taskset -c "$client_core" "$bench" "${args[@]}" --addr "${addr[$v]}" \
-    --server-pid "${pid[$v]}" --classifier news-topics --input "$input" \
-    --duration "$duration" --warmup 0 --tsv "$tmp/$mode.$input.$v.tsv" \
-    >"$tmp/$mode.$input.$v.$rep.txt" 2>&1
-  after=$(child_ticks "${pid[$v]}")
-  echo $((after - before)) >>"$tmp/$mode.$input.$v.child"
+run() {  # mode name rep: one run, and its plugin process's CPU ticks
+  local before after
+  before=$(child_ticks "${pid[$2]}")
+  ab_run "$1" "$2" "$3" --warmup 0
+  after=$(child_ticks "${pid[$2]}")
+  echo $((after - before)) >>"$tmp/$1.$input.$2.child"
 }
 for rep in $(seq "$reps"); do
-  order="inproc isolated"
-  if (( rep % 2 == 0 )); then order="isolated inproc"; fi
   for mode in $modes; do
     for input in $inputs; do
-      for v in $order; do run "$mode" "$input" "$v" "$rep"; done
+      for v in $(ab_order inproc isolated "$rep"); do run "$mode" "$v" "$rep"; done
     done
   done
 done
 
-echo "${reps} runs of ${duration}s per mode, input and daemon, daemons on core $server_core, news-topics only"
-echo "load avg: $(cut -d' ' -f1-3 /proc/loadavg)"
+input="$inputs" ab_header "news-topics only"
 hz=$(getconf CLK_TCK)
-median() { sort -g | awk '{ x[n++] = $1 } END { print (n % 2) ? x[(n - 1) / 2] : (x[n / 2 - 1] + x[n / 2]) / 2 }'; }
 printf "%-6s %-8s %-9s %12s %12s %10s %10s %7s\n" mode input daemon \
   "daemon µs/doc" "child µs/doc" "p50 µs" "docs/s" errors
 for mode in $modes; do
   for input in $inputs; do
     for v in inproc isolated; do
-      tsv=$tmp/$mode.$input.$v.tsv
-      # TSV columns (bench_common.cc): 5 docs, 7 docs_per_s, 8 p50_us,
-      # 10 server_user_us, 11 server_sys_us, 13 errors.
-      cpu=$(awk -F'\t' 'NR > 1 { print ($10 + $11) / $5 }' "$tsv" | median)
-      child=$(paste <(awk -F'\t' 'NR > 1 { print $5 }' "$tsv") \
-                    "$tmp/$mode.$input.$v.child" |
+      tsv=$(ab_tsv "$mode" "$v")
+      cpu=$(ab_column "$tsv" '($10 + $11) / $5' | median)
+      child=$(paste <(ab_column "$tsv" '$5') "$tmp/$mode.$input.$v.child" |
               awk -v hz="$hz" '{ print $2 * 1e6 / hz / $1 }' | median)
-      p50=$(awk -F'\t' 'NR > 1 { print $8 }' "$tsv" | median)
-      dps=$(awk -F'\t' 'NR > 1 { print $7 }' "$tsv" | median)
-      errors=$(awk -F'\t' 'NR > 1 { n += $13 } END { print n + 0 }' "$tsv")
+      p50=$(ab_column "$tsv" '$8' | median)
+      dps=$(ab_column "$tsv" '$7' | median)
+      errors=$(ab_column "$tsv" '$13' | awk '{ n += $1 } END { print n + 0 }')
       printf "%-6s %-8s %-9s %12.2f %12.2f %10.1f %10.0f %7d\n" \
         "$mode" "$input" "$v" "$cpu" "$child" "$p50" "$dps" "$errors"
     done
