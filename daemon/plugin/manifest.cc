@@ -60,10 +60,12 @@ std::string CheckKeys(const toml::table& table) {
     const std::string_view k = key.str();
     if (k != "plugin" && k != "model" && k != "calibration" &&
         k != "weight" && k != "timeout_ms" && k != "max_model_bytes" &&
-        k != "languages" && k != "isolation" && k != "options") {
+        k != "languages" && k != "isolation" && k != "warmup" &&
+        k != "warmup_file" && k != "options") {
       return "unknown key '" + std::string(k) +
              "' (expected plugin, model, calibration, weight, timeout_ms, "
-             "max_model_bytes, languages, isolation, [options])";
+             "max_model_bytes, languages, isolation, warmup, warmup_file, "
+             "[options])";
     }
   }
   return "";
@@ -105,7 +107,25 @@ std::string ParseFiles(const toml::table& table, const fs::path& dir,
   if (problem.empty()) {
     problem = ParsePath(table, "`calibration`", dir, &m->calibration_path);
   }
+  if (problem.empty()) {
+    problem = ParsePath(table, "`warmup_file`", dir, &m->warmup_path);
+  }
   return problem;
+}
+
+// `warmup`, which excludes `warmup_file`.
+std::string ParseWarmUp(const toml::table& table, Manifest* m) {
+  const toml::node* node = table.get("warmup");
+  if (node == nullptr) return "";
+  auto value = node->value_exact<std::string>();
+  if (!value || value->empty()) {
+    return "`warmup` must be a non-empty string (the warm-up document)";
+  }
+  if (!m->warmup_path.empty()) {
+    return "set `warmup` or `warmup_file`, not both";
+  }
+  m->warmup_text = *value;
+  return "";
 }
 
 // `isolation`.
@@ -126,6 +146,9 @@ std::string ParseIsolation(const toml::table& table, Manifest* m) {
 // `weight`, `timeout_ms`, `languages`, `isolation` and `[options]`.
 std::string ParseSettings(const toml::table& table, Manifest* m) {
   if (std::string problem = ParseIsolation(table, m); !problem.empty()) {
+    return problem;
+  }
+  if (std::string problem = ParseWarmUp(table, m); !problem.empty()) {
     return problem;
   }
   if (const toml::node* weight = table.get("weight")) {

@@ -13,6 +13,8 @@
 //                                # file accepted (default 2 GiB)
 //   languages = ["zh", "en"]     # optional primary language subtags it
 //                                # covers; absent: every language
+//   warmup = "text"              # optional warm-up document (see below);
+//   warmup_file = "warmup.txt"   # or a file holding it, relative
 //   isolation = "process"        # optional: run the plugin in a sandboxed
 //                                # child process (see
 //                                # isolation/isolated_process.h);
@@ -59,6 +61,11 @@ struct Manifest {
   std::vector<std::string> languages;
   Isolation isolation = Isolation::kInProcess;
   std::vector<std::pair<std::string, std::string>> options;
+  // The document classified before the instance takes traffic: the text
+  // of `warmup`, or the file `warmup_file` (resolved absolute path); both
+  // empty: the registry's neutral default.
+  std::string warmup_text;
+  std::string warmup_path;
 
   bool operator==(const Manifest&) const = default;
 };

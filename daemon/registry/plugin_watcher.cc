@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iterator>
+#include <utility>
 
 #include "registry/watch_scope.h"
 
@@ -38,6 +39,21 @@ std::string Parent(const std::string& dir) {
 std::unique_ptr<PluginWatcher> PluginWatcher::Start(
     const ClassifierRegistry* registry, ReloadCoordinator* coordinator,
     std::chrono::milliseconds quiet, std::chrono::milliseconds max_delay) {
+  Targets targets = [registry] {
+    WatchTargets t{registry->PluginDirectory(), registry->WatchedFiles(), {}};
+    for (const ClassifierStatus& s : registry->List()) {
+      t.manifests.insert(s.manifest_path);
+    }
+    return t;
+  };
+  return Start(std::move(targets),
+               [coordinator] { coordinator->RequestRescan("files changed"); },
+               quiet, max_delay);
+}
+
+std::unique_ptr<PluginWatcher> PluginWatcher::Start(
+    Targets targets, Rescan rescan, std::chrono::milliseconds quiet,
+    std::chrono::milliseconds max_delay) {
   const int inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (inotify_fd < 0) {
     spdlog::error("cannot watch plugin files (inotify: {}); reload with "
@@ -51,16 +67,16 @@ std::unique_ptr<PluginWatcher> PluginWatcher::Start(
     spdlog::error("cannot watch plugin files (eventfd: {})", strerror(errno));
     return nullptr;
   }
-  return std::unique_ptr<PluginWatcher>(new PluginWatcher(
-      registry, coordinator, inotify_fd, stop_fd, quiet, max_delay));
+  return std::unique_ptr<PluginWatcher>(
+      new PluginWatcher(std::move(targets), std::move(rescan), inotify_fd,
+                        stop_fd, quiet, max_delay));
 }
 
-PluginWatcher::PluginWatcher(const ClassifierRegistry* registry,
-                             ReloadCoordinator* coordinator, int inotify_fd,
+PluginWatcher::PluginWatcher(Targets targets, Rescan rescan, int inotify_fd,
                              int stop_fd, std::chrono::milliseconds quiet,
                              std::chrono::milliseconds max_delay)
-    : registry_(registry),
-      coordinator_(coordinator),
+    : targets_(std::move(targets)),
+      rescan_(std::move(rescan)),
       inotify_fd_(inotify_fd),
       stop_fd_(stop_fd),
       quiet_(quiet),
@@ -80,12 +96,9 @@ PluginWatcher::~PluginWatcher() {
 }
 
 bool PluginWatcher::UpdateWatches() {
-  std::set<std::string> manifests;
-  for (const ClassifierStatus& s : registry_->List()) {
-    manifests.insert(s.manifest_path);
-  }
-  const WatchScope scope = PlanWatches(registry_->PluginDirectory(),
-                                       registry_->WatchedFiles(), manifests);
+  const WatchTargets targets = targets_();
+  const WatchScope scope =
+      PlanWatches(targets.plugin_dir, targets.files, targets.manifests);
   if (scope.refused_plugin_dir != refused_plugin_dir_) {
     refused_plugin_dir_ = scope.refused_plugin_dir;
     if (!refused_plugin_dir_.empty()) {
@@ -310,7 +323,7 @@ void PluginWatcher::Run() {
       const auto now = Clock::now();
       if (now >= last_event + quiet_ || now >= first_event + max_delay_) {
         pending = false;
-        coordinator_->RequestRescan("files changed");
+        rescan_();
       }
     }
   }

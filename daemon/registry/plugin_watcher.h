@@ -23,6 +23,7 @@
 #define CLASSIFYD_DAEMON_REGISTRY_PLUGIN_WATCHER_H_
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -36,10 +37,28 @@ struct inotify_event;
 
 namespace classifyd {
 
+// What the watcher watches (absolute paths; see watch_scope.h).
+struct WatchTargets {
+  std::string plugin_dir;
+  std::set<std::string> files;      // Libraries, models, calibrations...
+  std::set<std::string> manifests;  // The manifests known now.
+};
+
 class PluginWatcher {
  public:
-  // `registry` and `coordinator` must outlive the watcher. Returns null
-  // (after logging why) if inotify is unavailable.
+  // Asked for the paths to watch at start, after each batch of events and
+  // every second; called on the watcher's thread.
+  using Targets = std::function<WatchTargets()>;
+  // Called on the watcher's thread when a rescan is due.
+  using Rescan = std::function<void()>;
+
+  // Returns null (after logging why) if inotify is unavailable.
+  static std::unique_ptr<PluginWatcher> Start(
+      Targets targets, Rescan rescan, std::chrono::milliseconds quiet,
+      std::chrono::milliseconds max_delay);
+
+  // Watches `registry`'s paths and asks `coordinator` for rescans. Both
+  // must outlive the watcher.
   static std::unique_ptr<PluginWatcher> Start(
       const ClassifierRegistry* registry, ReloadCoordinator* coordinator,
       std::chrono::milliseconds quiet, std::chrono::milliseconds max_delay);
@@ -48,8 +67,7 @@ class PluginWatcher {
   PluginWatcher& operator=(const PluginWatcher&) = delete;
 
  private:
-  PluginWatcher(const ClassifierRegistry* registry,
-                ReloadCoordinator* coordinator, int inotify_fd, int stop_fd,
+  PluginWatcher(Targets targets, Rescan rescan, int inotify_fd, int stop_fd,
                 std::chrono::milliseconds quiet,
                 std::chrono::milliseconds max_delay);
   // One inotify watch. `full`: the directory is watched for changes of
@@ -79,8 +97,8 @@ class PluginWatcher {
   // own changes is then missing until it comes back.
   void Forget(int wd);
 
-  const ClassifierRegistry* const registry_;
-  ReloadCoordinator* const coordinator_;
+  const Targets targets_;
+  const Rescan rescan_;
   const int inotify_fd_;
   const int stop_fd_;  // eventfd; written by the destructor.
   const std::chrono::milliseconds quiet_;

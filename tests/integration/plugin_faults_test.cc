@@ -337,10 +337,11 @@ TEST_F(PluginFaultsTest, TheDaemonWideTimeoutAppliesAndShutdownIsNotHeldUp) {
 TEST_F(PluginFaultsTest, AClassifierThatHangsInWarmUpIsRefused) {
   plugins_.WriteFile("rules.toml", KeywordManifest("x=ex"));
   ASSERT_NO_FATAL_FAILURE(Start({"--watch", "false"}));
-  // Hot-loaded: the warm-up document hangs it.
+  // Hot-loaded: its warm-up document hangs it.
   plugins_.WriteFile(
       "hang.toml",
-      FaultyManifest(HangOptions("预热自检", "hang"), TimeoutLine(kTimeoutMs)));
+      FaultyManifest(HangOptions("WARMUP", "hang"),
+                     TimeoutLine(kTimeoutMs) + "warmup = \"WARMUP hangs\"\n"));
   daemon_->Signal(SIGHUP);
   ASSERT_TRUE(Eventually(
       [&] { return Info("hang").state() == v1::PluginInfo::FAILED; }));

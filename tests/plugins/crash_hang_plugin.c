@@ -17,8 +17,8 @@
  *                           fails PERMISSION_DENIED with strerror(errno)
  *                           (what a sandbox allows, seen from a plugin)
  *
- * The warm-up document the daemon classifies before publishing a classifier
- * contains "预热自检", so that marker makes a crash or hang during warm-up.
+ * A marker in the manifest's `warmup` document (what the daemon classifies
+ * before publishing a classifier) makes a crash or hang during warm-up.
  * Thread-safe: a hang blocks only the thread it happens on. */
 #include <classifyd/plugin.h>
 #include <errno.h>

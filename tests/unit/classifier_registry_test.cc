@@ -353,9 +353,9 @@ TEST_F(ClassifierRegistryTest, AMissingOrUntrustedCalibrationFailsTheLoad) {
 }
 
 TEST_F(ClassifierRegistryTest, ListsTheLoadersErrorAsFailed) {
-  Recreate([](const Manifest&, uint64_t) {
-    return std::variant<std::unique_ptr<Classifier>, std::string>(
-        "fake loader refuses");
+  Recreate([](const Manifest&,
+               uint64_t) -> absl::StatusOr<std::unique_ptr<Classifier>> {
+    return absl::FailedPreconditionError("fake loader refuses");
   });
   Write("k.toml", KeywordManifest("x=one"));
   EXPECT_EQ(registry_->Reconcile().failed, 1);
@@ -366,7 +366,8 @@ TEST_F(ClassifierRegistryTest, ListsTheLoadersErrorAsFailed) {
 
 
 TEST_F(ClassifierRegistryTest, AClassifierThatFailsItsWarmUpNeverGoesLive) {
-  Write("k.toml", KeywordManifest("x=one", "fail_marker = \"预热\""));
+  Write("k.toml", "warmup = \"a WARMFAIL document\"\n" +
+                     KeywordManifest("x=one", "fail_marker = \"WARMFAIL\""));
   EXPECT_EQ(registry_->Reconcile().failed, 1);
   EXPECT_FALSE(registry_->HasReady());
   EXPECT_THAT(registry_->List()[0].error, HasSubstr("warm-up"));

@@ -22,7 +22,7 @@ class GatedLoader {
  public:
   ClassifierRegistry::Loader loader() {
     return [this](const Manifest& manifest, uint64_t generation)
-               -> std::variant<std::unique_ptr<Classifier>, std::string> {
+               -> absl::StatusOr<std::unique_ptr<Classifier>> {
       calls_++;
       {
         std::unique_lock lock(mu_);
@@ -31,10 +31,16 @@ class GatedLoader {
         open_cv_.wait(lock, [this] { return open_; });
       }
       auto library = PluginLibrary::Open(manifest.library_path);
-      if (auto* e = std::get_if<std::string>(&library)) return *e;
-      return Classifier::Create(
+      if (auto* e = std::get_if<std::string>(&library)) {
+        return absl::FailedPreconditionError(*e);
+      }
+      auto created = Classifier::Create(
           manifest, std::get<std::shared_ptr<PluginLibrary>>(library),
           generation);
+      if (auto* e = std::get_if<std::string>(&created)) {
+        return absl::FailedPreconditionError(*e);
+      }
+      return std::get<std::unique_ptr<Classifier>>(std::move(created));
     };
   }
   void WaitUntilEntered() {
