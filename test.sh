@@ -6,8 +6,10 @@
 #                                   ASan+UBSan build in build/asan, every test
 #   ./test.sh --sanitize thread     TSan build in build/tsan of the lifecycle
 #                                   concurrency tests (registry, reload
-#                                   coordinator, retirer: label "contract")
-#                                   and what they load, and those tests.
+#                                   coordinator, retirer, watcher:
+#                                   registry_unit_tests; the plugin contract
+#                                   tests) and what they load, and those
+#                                   tests.
 #                                   The integration tests run the daemon on
 #                                   Debian's uninstrumented gRPC, where TSan
 #                                   reports races inside gRPC and Abseil it
@@ -49,8 +51,9 @@ case "$SANITIZE" in
   "") BUILD_DIR="$ROOT/build/release"; SETUP_ARGS=() ;;
   thread) BUILD_DIR="$ROOT/build/tsan"
           SETUP_ARGS=(--sanitize thread --target plugin_contract_tests
-                      --target lexicon_tests)
-          CTEST_ARGS=(-L contract "${CTEST_ARGS[@]}") ;;
+                      --target lexicon_tests --target registry_unit_tests)
+          # Test binaries not built here register no labelled tests.
+          CTEST_ARGS=(-L 'contract|unit' "${CTEST_ARGS[@]}") ;;
   *) BUILD_DIR="$ROOT/build/asan"; SETUP_ARGS=(--sanitize "$SANITIZE") ;;
 esac
 

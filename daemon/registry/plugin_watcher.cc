@@ -184,7 +184,12 @@ bool PluginWatcher::UpdateDirectoryWatches(
       returned = true;
     }
   }
+  UpdateParentWatches(wanted);
+  return returned;
+}
 
+void PluginWatcher::UpdateParentWatches(
+    const std::map<std::string, std::set<std::string>>& wanted) {
   std::set<std::string> parents;
   for (const std::string& dir : missing_) parents.insert(Parent(dir));
   for (auto it = watches_.begin(); it != watches_.end();) {
@@ -216,7 +221,6 @@ bool PluginWatcher::UpdateDirectoryWatches(
     if (wd < 0) continue;  // Gone too: the periodic refresh retries.
     watches_[parent] = Watch{wd, /*full=*/false, {}};
   }
-  return returned;
 }
 
 void PluginWatcher::Forget(int wd) {

@@ -87,6 +87,10 @@ class PluginWatcher {
   // The directory part of UpdateWatches, for `wanted` directories.
   bool UpdateDirectoryWatches(
       const std::map<std::string, std::set<std::string>>& wanted);
+  // Watches the parents of missing directories (for their names only),
+  // and drops watches of directories no longer `wanted` nor parents.
+  void UpdateParentWatches(
+      const std::map<std::string, std::set<std::string>>& wanted);
   // The file part: files in system directories, watched by themselves.
   bool UpdateFileWatches(const std::set<std::string>& wanted);
   // HandleEvent for a watch of a file by itself.

@@ -124,6 +124,35 @@ TEST(ManifestTest, ResolvesTheCalibrationLikeTheModel) {
               HasSubstr("`calibration` must be a non-empty string path"));
 }
 
+TEST(ManifestTest, ReadsTheWarmUpDocumentInlineOrAsAFile) {
+  auto inline_text = Parse("plugin = \"x\"\nwarmup = \"台风预警\"\n");
+  ASSERT_TRUE(std::holds_alternative<Manifest>(inline_text))
+      << ErrorOf(inline_text);
+  EXPECT_EQ(std::get<Manifest>(inline_text).warmup_text, "台风预警");
+  EXPECT_EQ(std::get<Manifest>(inline_text).warmup_path, "");
+
+  auto file = Parse("plugin = \"x\"\nwarmup_file = \"../warm/doc.txt\"\n");
+  ASSERT_TRUE(std::holds_alternative<Manifest>(file)) << ErrorOf(file);
+  EXPECT_EQ(std::get<Manifest>(file).warmup_path, "/etc/cd/warm/doc.txt");
+
+  auto neither = Parse("plugin = \"x\"\n");
+  ASSERT_TRUE(std::holds_alternative<Manifest>(neither));
+  EXPECT_EQ(std::get<Manifest>(neither).warmup_text, "");
+  EXPECT_EQ(std::get<Manifest>(neither).warmup_path, "");
+}
+
+TEST(ManifestTest, RejectsBadWarmUpKeys) {
+  EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\nwarmup = \"\"\n")),
+              HasSubstr("`warmup` must be a non-empty string"));
+  EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\nwarmup = 3\n")),
+              HasSubstr("`warmup` must be a non-empty string"));
+  EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\nwarmup_file = 3\n")),
+              HasSubstr("`warmup_file` must be a non-empty string path"));
+  EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\nwarmup = \"a\"\n"
+                            "warmup_file = \"b.txt\"\n")),
+              HasSubstr("set `warmup` or `warmup_file`, not both"));
+}
+
 TEST(ManifestTest, ReadsLanguagesAsPrimarySubtags) {
   auto r = Parse("plugin = \"x\"\nlanguages = [\"zh\", \"EN\", \"yue\"]\n");
   ASSERT_TRUE(std::holds_alternative<Manifest>(r)) << ErrorOf(r);
