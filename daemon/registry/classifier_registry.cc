@@ -12,16 +12,11 @@ ManifestSource::Options SourceOptions(const ClassifierRegistry::Options& o) {
   return {o.plugin_dir, o.plugin_lib_dir, o.strict_modes};
 }
 
-ClassifierLoader::Options LoaderOptions(ClassifierRegistry::Options o) {
-  return {std::move(o.private_lib_dir), o.strict_modes, o.default_timeout_ms,
-          std::move(o.plugin_host_path), o.invoker, std::move(o.loader)};
-}
-
 }  // namespace
 
 ClassifierRegistry::ClassifierRegistry(Options options, Retirer* retirer)
     : source_(SourceOptions(options)),
-      loader_(LoaderOptions(std::move(options)), retirer),
+      loader_(std::move(options), retirer),
       manager_(&loader_) {}
 
 ClassifierRegistry::~ClassifierRegistry() = default;

@@ -39,31 +39,13 @@ namespace classifyd {
 class ClassifierRegistry {
  public:
   using ReconcileResult = ::classifyd::ReconcileResult;
-  // Builds a classifier from a manifest (see ClassifierLoader::Factory).
-  using Loader = ClassifierLoader::Factory;
 
-  struct Options {
+  // The loader's options (library copies, strict modes, time limits,
+  // invoker, factory), and where the manifests are. `strict_modes` also
+  // applies to the plugin directory and manifests.
+  struct Options : ClassifierLoader::Options {
     std::string plugin_dir;      // Where manifests (*.toml) live.
     std::string plugin_lib_dir;  // Where bare plugin names resolve.
-    // Where private copies of plugin libraries are made before loading
-    // (see PluginLibrary::Open). Empty: load libraries in place.
-    std::string private_lib_dir;
-    // Refuse world-writable or foreign-owned plugin dirs, manifests and
-    // libraries (see trusted_path.h).
-    bool strict_modes = true;
-    // Time limit of warm-up calls for manifests without `timeout_ms`;
-    // 0: none.
-    int default_timeout_ms = 0;
-    // The child process of classifiers with isolation = "process". Empty:
-    // classifyd-plugin-host beside the running executable.
-    std::string plugin_host_path;
-    // Runs the warm-up calls (see invoker/invoker.h); must outlive the
-    // registry. Null: they run on the calling thread (tests only: nothing
-    // then bounds a warm-up that hangs).
-    Invoker* invoker = nullptr;
-    // Replaces plugin loading, for tests. Default: PluginLibrary::Open +
-    // Classifier::Create. Runs on the control thread.
-    Loader loader;
   };
 
   // `retirer` is the control thread: it creates and destroys every

@@ -23,12 +23,12 @@ class ClassifierRegistryTest : public ::testing::Test {
 
   // A new registry over the same directory, loading through `loader` (the
   // real plugin loader when empty).
-  void Recreate(ClassifierRegistry::Loader loader) {
+  void Recreate(ClassifierLoader::Factory loader) {
     ClassifierRegistry::Options options;
     options.plugin_dir = plugins_.path();
     options.plugin_lib_dir = testing::PluginLibDir();
     options.private_lib_dir = private_.path();
-    options.loader = std::move(loader);
+    options.factory = std::move(loader);
     registry_ = std::make_unique<ClassifierRegistry>(options, &retirer_);
   }
 

@@ -17,25 +17,17 @@
 #include <unistd.h>
 
 #include "testing/daemon_process.h"
+#include "testing/eventually.h"
 #include "testing/temp_dir.h"
 
 namespace classifyd {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Eventually;
 using testing::KeywordManifest;
 
 constexpr auto kQuiet = std::chrono::milliseconds(50);
-
-bool Eventually(const std::function<bool()>& done,
-                std::chrono::seconds patience = std::chrono::seconds(20)) {
-  const auto deadline = std::chrono::steady_clock::now() + patience;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
 
 class PluginWatcherTest : public ::testing::Test {
  protected:

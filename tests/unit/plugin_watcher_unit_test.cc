@@ -12,23 +12,15 @@
 #include <thread>
 
 #include "registry/plugin_watcher.h"
+#include "testing/eventually.h"
 #include "testing/temp_dir.h"
 
 namespace classifyd {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Eventually;
 constexpr auto kQuiet = std::chrono::milliseconds(100);
-
-bool Eventually(const std::function<bool()>& done) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
 
 class PluginWatcherUnitTest : public ::testing::Test {
  protected:

@@ -20,7 +20,7 @@ using testing::KeywordManifest;
 // test to open its gate, so the test controls when a load finishes.
 class GatedLoader {
  public:
-  ClassifierRegistry::Loader loader() {
+  ClassifierLoader::Factory loader() {
     return [this](const Manifest& manifest, uint64_t generation)
                -> absl::StatusOr<std::unique_ptr<Classifier>> {
       calls_++;
@@ -69,7 +69,7 @@ class ReloadCoordinatorTest : public ::testing::Test {
     ClassifierRegistry::Options options;
     options.plugin_dir = plugins_.path();
     options.plugin_lib_dir = testing::PluginLibDir();
-    options.loader = gate_.loader();
+    options.factory = gate_.loader();
     registry_ = std::make_unique<ClassifierRegistry>(options, &retirer_);
     coordinator_ = std::make_unique<ReloadCoordinator>(
         registry_.get(), [this] { after_change_++; });
@@ -139,7 +139,7 @@ TEST_F(ReloadCoordinatorTest, ShutdownCancelsQueuedRequests) {
   GatedLoader slow;
   ClassifierRegistry::Options options;
   options.plugin_dir = plugins_.path();
-  options.loader = slow.loader();
+  options.factory = slow.loader();
   ClassifierRegistry registry(options, &retirer_);
   auto coordinator = std::make_unique<ReloadCoordinator>(&registry, nullptr);
   coordinator->RequestRescan("blocks");
