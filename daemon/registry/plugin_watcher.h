@@ -46,8 +46,8 @@ struct WatchTargets {
 
 class PluginWatcher {
  public:
-  // Asked for the paths to watch at start, after each batch of events and
-  // every second; called on the watcher's thread.
+  // Asked for the paths to watch: once by Start(), then on the watcher's
+  // thread after each batch of events and every second.
   using Targets = std::function<WatchTargets()>;
   // Called on the watcher's thread when a rescan is due.
   using Rescan = std::function<void()>;
