@@ -41,16 +41,15 @@ ClassifierLoader::ClassifierLoader(Options options, Retirer* control)
 
 absl::Status ClassifierLoader::CheckDataFile(const Manifest& manifest,
                                              const std::string& path,
-                                             const std::string& what) const {
+                                             const std::string& what,
+                                             int64_t max_bytes) const {
   if (StampFile(path).size < 0) {
     return absl::FailedPreconditionError(
         absl::StrCat(what, " '", path, "' named by '", manifest.manifest_path,
                      "' does not exist"));
   }
-  const int64_t limit =
-      what == "warm-up file" ? kMaxWarmUpBytes : manifest.max_model_bytes;
   return FromProblem(
-      CheckTrustedDataFile(path, what, limit, options_.strict_modes));
+      CheckTrustedDataFile(path, what, max_bytes, options_.strict_modes));
 }
 
 absl::StatusOr<std::shared_ptr<const Calibration>>
@@ -58,8 +57,9 @@ ClassifierLoader::LoadCalibration(const Manifest& manifest) const {
   if (manifest.calibration_path.empty()) {
     return std::shared_ptr<const Calibration>();
   }
-  absl::Status trusted = CheckDataFile(manifest, manifest.calibration_path,
-                                       "calibration file");
+  absl::Status trusted =
+      CheckDataFile(manifest, manifest.calibration_path, "calibration file",
+                    manifest.max_model_bytes);
   if (!trusted.ok()) return trusted;
   absl::StatusOr<Calibration> loaded =
       FromVariant(Calibration::Load(manifest.calibration_path));
@@ -72,7 +72,8 @@ absl::StatusOr<std::string> ClassifierLoader::WarmUpText(
   if (!manifest.warmup_text.empty()) return manifest.warmup_text;
   if (manifest.warmup_path.empty()) return std::string(kDefaultWarmUpText);
   const std::string& path = manifest.warmup_path;
-  absl::Status trusted = CheckDataFile(manifest, path, "warm-up file");
+  absl::Status trusted =
+      CheckDataFile(manifest, path, "warm-up file", kMaxWarmUpBytes);
   if (!trusted.ok()) return trusted;
   std::ifstream in(path, std::ios::binary);
   std::ostringstream contents;
@@ -166,8 +167,8 @@ absl::Status ClassifierLoader::WarmUp(
 absl::StatusOr<std::shared_ptr<const Classifier>> ClassifierLoader::Load(
     const Manifest& manifest) {
   if (!manifest.model_path.empty()) {
-    absl::Status model =
-        CheckDataFile(manifest, manifest.model_path, "model file");
+    absl::Status model = CheckDataFile(manifest, manifest.model_path,
+                                       "model file", manifest.max_model_bytes);
     if (!model.ok()) return model;
   }
   auto calibration = LoadCalibration(manifest);

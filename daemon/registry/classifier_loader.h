@@ -85,8 +85,10 @@ class ClassifierLoader {
       const Manifest& manifest);
 
  private:
+  // `path` (`what`: "model file", ...) exists and passes
+  // plugin/trusted_path.h's checks with at most `max_bytes`.
   absl::Status CheckDataFile(const Manifest& manifest, const std::string& path,
-                             const std::string& what) const;
+                             const std::string& what, int64_t max_bytes) const;
   absl::StatusOr<std::shared_ptr<const Calibration>> LoadCalibration(
       const Manifest& manifest) const;
   absl::StatusOr<std::string> WarmUpText(const Manifest& manifest) const;

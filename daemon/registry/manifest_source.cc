@@ -92,7 +92,9 @@ absl::StatusOr<std::vector<ManifestVersion>> ManifestSource::Scan() {
 
 ManifestVersion ManifestSource::Read(const std::string& name,
                                      const std::string& path) const {
-  ManifestVersion version{name, path, absl::UnknownError(""), {}, {}};
+  ManifestVersion version;
+  version.name = name;
+  version.manifest_path = path;
   version.stamps.push_back(StampFile(path));
   std::string problem;
   if (options_.strict_modes) problem = CheckTrustedPath(path, "manifest");
