@@ -19,6 +19,7 @@
 #include <stdexcept>
 
 #include "bench_common.h"
+#include "client_run.h"
 #include "grpc_load.h"
 #include "http_load.h"
 #include "inprocess.h"
@@ -198,6 +199,21 @@ int Main(int argc, char** argv) {
                         "daemon passes, which is 0))")
       ->capture_default_str();
 
+  ClientRunOptions client_run;
+  CLI::App* client = app.add_subcommand(
+      "client", "Runs a streaming client (e.g. `classifyctl stream "
+                "--text-lines`) on `--count` documents, one per line on its "
+                "stdin, and measures the daemon's CPU per document; give the "
+                "command after `--`");
+  AddCommon(client, common);
+  client->add_option("--server-pid", client_run.server_pid, "Daemon process id")
+      ->required();
+  client->add_option("--count", client_run.count, "Documents to send")
+      ->check(CLI::Range(size_t{1}, size_t{100'000'000}))
+      ->capture_default_str();
+  client->add_option("command", client_run.command, "The client and its arguments")
+      ->required();
+
   std::string wait_addr, wait_classifier;
   double wait_timeout = 30;
   CLI::App* wait = app.add_subcommand(
@@ -235,6 +251,13 @@ int Main(int argc, char** argv) {
     }
     const std::vector<std::string> headlines = ReadHeadlines(common.headlines);
     const std::vector<std::string> docs = BuildDocuments(headlines, common.input);
+    if (*client) {
+      client_run.docs = &docs;
+      client_run.input = common.input;
+      Result r = RunClient(client_run);
+      r.scenario = "client";
+      return Emit(r, common);
+    }
     if (*inprocess) {
       inproc.input = common.input;
       inproc.docs = &docs;

@@ -1,29 +1,68 @@
 #include "ordered_stream.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace classifyctl {
 
 using classifyd::v1::ClassifyRequest;
 using classifyd::v1::ClassifyResponse;
-using Clock = std::chrono::steady_clock;
 
 OrderedStream::OrderedStream(classifyd::v1::Classifier::Stub* stub,
                              Limits limits)
     : limits_(limits), last_activity_(Clock::now()) {
-  stub->async()->ClassifyStream(&context_, this);
+  stub->async()->ClassifyBatchStream(&context_, this);
   // Writes are started from the input thread, outside any reaction; the
   // hold keeps OnDone away until writing is over (see Pump()).
   AddHold();
   StartRead(&response_);
   StartCall();
+  if (limits_.max_batch > 1 && limits_.linger.count() > 0) {
+    linger_thread_ = std::thread([this] { LingerLoop(); });
+  }
 }
 
 OrderedStream::~OrderedStream() {
   CloseInput();
   context_.TryCancel();  // A no-op if the call already ended.
   std::unique_lock lock(mu_);
+  stop_linger_ = true;
+  changed_.notify_all();
   changed_.wait(lock, [&] { return done_; });
+  lock.unlock();
+  if (linger_thread_.joinable()) linger_thread_.join();
+}
+
+void OrderedStream::LingerLoop() {
+  std::unique_lock lock(mu_);
+  while (!stop_linger_) {
+    if (to_write_.empty() || write_in_flight_ || writes_closed_) {
+      changed_.wait(lock);
+    } else if (!MessageDueLocked()) {
+      changed_.wait_until(lock, first_queued_ + limits_.linger);
+    } else {
+      lock.unlock();
+      Pump();  // Starts the write: the message is due.
+      lock.lock();
+    }
+  }
+}
+
+bool OrderedStream::MessageDueLocked() const {
+  return to_write_.size() >= limits_.max_batch || input_closed_ ||
+         slots_.size() >= limits_.window ||
+         Clock::now() >= first_queued_ + limits_.linger;
+}
+
+void OrderedStream::TakeMessageLocked() {
+  writing_.Clear();
+  const size_t n = std::min(limits_.max_batch, to_write_.size());
+  for (size_t i = 0; i < n; ++i) {
+    *writing_.add_documents() = std::move(to_write_.front());
+    to_write_.pop_front();
+  }
+  // The rest waited at most this long already; they go with the next write.
+  if (!to_write_.empty()) first_queued_ = Clock::now() - limits_.linger;
 }
 
 bool OrderedStream::WaitForRoom(std::unique_lock<std::mutex>& lock,
@@ -45,8 +84,10 @@ bool OrderedStream::Send(ClassifyRequest request) {
     const bool first_outstanding = awaiting_.empty();
     slots_.push_back({{}, bytes, false});
     awaiting_.push_back(&slots_.back());
+    if (to_write_.empty()) first_queued_ = Clock::now();
     to_write_.push_back(std::move(request));
     pending_bytes_ += bytes;
+    changed_.notify_all();  // The linger timer starts.
     if (first_outstanding) {
       // Starts the idle clock, and wakes NextAnswer() from its untimed
       // wait so that it starts a timed one.
@@ -88,8 +129,8 @@ void OrderedStream::Pump() {
       writes_closed_ = true;
       action = kGiveUp;
     } else if (!to_write_.empty()) {
-      writing_ = std::move(to_write_.front());
-      to_write_.pop_front();
+      if (!MessageDueLocked()) return;  // The linger timer calls back.
+      TakeMessageLocked();
       write_in_flight_ = true;
       // Only when the next write is certain to follow at once: a hinted
       // message waits for it.
@@ -120,10 +161,8 @@ void OrderedStream::OnWriteDone(bool ok) {
   {
     std::lock_guard lock(mu_);
     write_in_flight_ = false;
-    if (!ok) {
-      broken_ = true;
-      changed_.notify_all();
-    }
+    if (!ok) broken_ = true;
+    changed_.notify_all();
   }
   Pump();
 }
@@ -133,16 +172,18 @@ void OrderedStream::OnReadDone(bool ok) {
     bool unexpected = false;
     {
       std::lock_guard lock(mu_);
-      if (awaiting_.empty()) {
-        // More answers than documents: not a classifyd server.
-        broken_ = unexpected = true;
-      } else {
+      for (ClassifyResponse& result : *response_.mutable_results()) {
+        if (awaiting_.empty()) {
+          // More answers than documents: not a classifyd server.
+          broken_ = unexpected = true;
+          break;
+        }
         Slot* slot = awaiting_.front();
         awaiting_.pop_front();
-        slot->answer = std::move(response_);
+        slot->answer = std::move(result);
         slot->ready = true;
-        last_activity_ = Clock::now();
       }
+      last_activity_ = Clock::now();
       changed_.notify_all();
     }
     if (unexpected) context_.TryCancel();

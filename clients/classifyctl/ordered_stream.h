@@ -1,5 +1,14 @@
-// One ClassifyStream call shared by an input thread that sends documents and
-// an output thread that takes the answers in input order.
+// One ClassifyBatchStream call shared by an input thread that sends
+// documents one at a time and an output thread that takes the answers one
+// at a time, in input order.
+//
+// Documents are coalesced: the first one queued waits at most `linger` for
+// others, and up to `max_batch` of them go out as one message, so a caller
+// that sends one document at a time gets the server's batch efficiency
+// (one message, one read, one plugin call for many documents) at the cost
+// of at most `linger` of latency. A message goes out at once when it is
+// full, when the input is closed, and when the window is full (nothing more
+// can come).
 //
 // Why a reactor and not the blocking stream API: writes and reads proceed
 // independently on gRPC's threads, so the input side never waits for
@@ -24,18 +33,23 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <thread>
 
 #include "classifyd/v1/classifier.grpc.pb.h"
 
 namespace classifyctl {
 
+using Clock = std::chrono::steady_clock;
+
 class OrderedStream final
-    : public grpc::ClientBidiReactor<classifyd::v1::ClassifyRequest,
-                                     classifyd::v1::ClassifyResponse> {
+    : public grpc::ClientBidiReactor<classifyd::v1::ClassifyBatchRequest,
+                                     classifyd::v1::ClassifyBatchResponse> {
  public:
   struct Limits {
     size_t window = 256;
     size_t max_pending_bytes = 64 << 20;
+    size_t max_batch = 64;  // Documents per message; 1: no coalescing.
+    std::chrono::microseconds linger{1000};
     // NextAnswer() gives up when no answer arrives for this long while
     // documents are outstanding.
     std::chrono::milliseconds idle_timeout{30'000};
@@ -90,11 +104,20 @@ class OrderedStream final
   bool WaitForRoom(std::unique_lock<std::mutex>& lock, size_t bytes);
   // Starts the next write, or the half-close, if it is time.
   void Pump();
+  // Whether the documents in to_write_ should go out now rather than wait
+  // for more. REQUIRES: mu_ held.
+  bool MessageDueLocked() const;
+  // Moves the next message's documents from to_write_ into writing_.
+  // REQUIRES: mu_ held, no write in flight, to_write_ not empty.
+  void TakeMessageLocked();
+  // The linger timer: calls Pump() when queued documents have waited
+  // `linger` and no write is in flight to take them.
+  void LingerLoop();
 
   const Limits limits_;
   grpc::ClientContext context_;
-  classifyd::v1::ClassifyResponse response_;  // Target of the read.
-  classifyd::v1::ClassifyRequest writing_;    // Source of the write.
+  classifyd::v1::ClassifyBatchResponse response_;  // Target of the read.
+  classifyd::v1::ClassifyBatchRequest writing_;    // Source of the write.
 
   std::mutex mu_;
   std::condition_variable changed_;
@@ -103,6 +126,8 @@ class OrderedStream final
   // keep their address while others are added or removed at the ends.
   std::deque<Slot*> awaiting_;
   std::deque<classifyd::v1::ClassifyRequest> to_write_;
+  Clock::time_point first_queued_;  // When to_write_.front() was queued.
+  bool stop_linger_ = false;
   size_t pending_bytes_ = 0;
   bool write_in_flight_ = false;
   bool input_closed_ = false;
@@ -110,7 +135,8 @@ class OrderedStream final
   bool broken_ = false;         // A write or the read side failed.
   bool done_ = false;           // OnDone ran.
   grpc::Status status_;
-  std::chrono::steady_clock::time_point last_activity_;
+  Clock::time_point last_activity_;
+  std::thread linger_thread_;  // Last: started once the rest is set up.
 };
 
 }  // namespace classifyctl

@@ -1,6 +1,8 @@
 // `classifyctl stream`: JSON Lines of ClassifyRequest in, JSON Lines of
 // ClassifyResponse out, one output line per input line and in input order,
-// over one ClassifyStream call. Built for millions of documents: the input
+// over one ClassifyBatchStream call that carries the documents read within
+// --linger-ms of each other (up to --batch) as one message. Built for
+// millions of documents: the input
 // is read and parsed on this thread while a writer thread formats answers,
 // both overlapping with the call (see OrderedStream), and memory is bounded
 // by --window.
@@ -41,6 +43,8 @@ struct StreamOptions {
   bool text_lines = false;
   bool ignore_unknown_fields = false;
   size_t window = 256;
+  size_t batch = 64;
+  double linger_ms = 1;
   RequestOptions request;
 };
 
@@ -139,6 +143,9 @@ int Run(const StreamOptions& options, const GlobalOptions& global) {
   auto stub = classifyd::v1::Classifier::NewStub(PublicChannel(global));
   OrderedStream::Limits limits;
   limits.window = options.window;
+  limits.max_batch = options.batch;
+  limits.linger = std::chrono::microseconds(
+      static_cast<int64_t>(options.linger_ms * 1000));
   limits.idle_timeout = std::chrono::milliseconds(
       static_cast<int64_t>(global.timeout_seconds * 1000));
   OrderedStream stream(stub.get(), limits);
@@ -299,6 +306,18 @@ Command AddStreamCommand(CLI::App* parent, const GlobalOptions* global) {
       ->check(CLI::Range(size_t{1}, size_t{100000}).description(""))
       ->capture_default_str()
       ->type_name("N");
+  app->add_option("--batch", options->batch,
+                  "Most documents per message to the server; 1 sends each "
+                  "on its own")
+      ->check(CLI::Range(size_t{1}, size_t{10000}).description(""))
+      ->capture_default_str()
+      ->type_name("N");
+  app->add_option("--linger-ms", options->linger_ms,
+                  "How long a document read waits for others to share its "
+                  "message; 0 sends what is read at once")
+      ->check(CLI::Range(0.0, 1000.0).description(""))
+      ->capture_default_str()
+      ->type_name("MS");
   AddRequestOptions(app, &options->request, " (for lines that set none)");
   return {app, [options, global] { return Run(*options, *global); }};
 }

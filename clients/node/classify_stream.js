@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Streams a file of documents to classifyd and prints the labels of each.
 //
-//   node classify_stream.js [--addr HOST:PORT] [--text-lines] [FILE]
+//   node classify_stream.js [--addr HOST:PORT] [--text-lines] [--batch N]
+//                           [--linger-ms MS] [FILE]
 //
 // Each input line is one document: a JSON object {"id": "...", "text": "..."}
 // (JSON Lines), or, if it does not start with "{" or with --text-lines, the
@@ -13,8 +14,10 @@
 // classified, 1 if some had an error, 3 if the stream itself failed.
 //
 // The API is loaded from the .proto at run time (@grpc/proto-loader), so
-// there is no generated code. All documents go over one ClassifyStream call;
-// the server answers in request order, so a queue of per-line entries pairs
+// there is no generated code. All documents go over one ClassifyBatchStream
+// call: lines read within --linger-ms of each other (up to --batch) go as
+// one message (see Batcher), so the server classifies them as one batch.
+// The server answers in request order, so a queue of per-line entries pairs
 // each answer with its line. Reading pauses while gRPC's send buffer is full.
 'use strict';
 
@@ -57,6 +60,45 @@ function parseLine(line, number, textLines) {
   return { request: { id: String(doc.id ?? number), text: doc.text } };
 }
 
+// Coalesces documents into ClassifyBatchRequest messages on `call`: the
+// first document of a message waits at most `lingerMs` for others, and a
+// message holds at most `maxBatch`. add() returns false when gRPC's send
+// buffer is full (as call.write() does); end() sends what is left and
+// half-closes the call.
+class Batcher {
+  constructor(call, maxBatch, lingerMs) {
+    this.call = call;
+    this.maxBatch = maxBatch;
+    this.lingerMs = lingerMs;
+    this.documents = [];
+    this.timer = null;
+    this.writable = true;
+  }
+
+  add(request) {
+    this.documents.push(request);
+    if (this.documents.length >= this.maxBatch || this.lingerMs <= 0) {
+      this.flush();
+    } else if (this.timer === null) {
+      this.timer = setTimeout(() => this.flush(), this.lingerMs);
+    }
+    return this.writable;
+  }
+
+  flush() {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.documents.length === 0) return;
+    this.writable = this.call.write({ documents: this.documents });
+    this.documents = [];
+  }
+
+  end() {
+    this.flush();
+    this.call.end();
+  }
+}
+
 function toOutput(response) {
   if (response.error && response.error.code !== 0) {
     return {
@@ -86,6 +128,8 @@ function main() {
         default: path.join(__dirname, '..', '..', 'proto', 'classifyd', 'v1', 'classifier.proto'),
       },
       'connect-timeout': { type: 'string', default: '10' },
+      batch: { type: 'string', default: '64' },
+      'linger-ms': { type: 'string', default: '1' },
     },
     allowPositionals: true,
   });
@@ -98,11 +142,15 @@ function main() {
   const deadline = Date.now() + 1000 * Number(values['connect-timeout']);
   client.waitForReady(deadline, (err) => {
     if (err) fail(`cannot connect to ${values.addr}: ${err.message}`);
-    stream(client, input, values['text-lines']);
+    const batching = {
+      maxBatch: Math.max(1, Number(values.batch)),
+      lingerMs: Math.max(0, Number(values['linger-ms'])),
+    };
+    stream(client, input, values['text-lines'], batching);
   });
 }
 
-function stream(client, input, textLines) {
+function stream(client, input, textLines, batching) {
   // One entry per input line, in order: null for a line sent to the server,
   // the output itself for a line answered here.
   const entries = [];
@@ -117,11 +165,14 @@ function stream(client, input, textLines) {
   };
 
   // No deadline: a stream lasts as long as the file does.
-  const call = client.ClassifyStream();
-  call.on('data', (response) => {
-    printLocal();
-    entries.shift();
-    print(toOutput(response));
+  const call = client.ClassifyBatchStream();
+  const batcher = new Batcher(call, batching.maxBatch, batching.lingerMs);
+  call.on('data', (answer) => {
+    for (const response of answer.results) {
+      printLocal();
+      entries.shift();
+      print(toOutput(response));
+    }
   });
   call.on('error', (e) => fail(`stream failed: ${grpc.status[e.code]}: ${e.details}`));
   call.on('end', () => {
@@ -142,16 +193,17 @@ function stream(client, input, textLines) {
     entries.push(null);
     // Backpressure: stop reading until gRPC has sent what it holds. Lines
     // readline had already split still arrive after pause(), hence the flag.
-    if (!call.write(request) && !waitingForDrain) {
+    if (!batcher.add(request) && !waitingForDrain) {
       waitingForDrain = true;
       lines.pause();
       call.once('drain', () => {
         waitingForDrain = false;
+        batcher.writable = true;
         lines.resume();
       });
     }
   });
-  lines.on('close', () => call.end());
+  lines.on('close', () => batcher.end());
 }
 
 function fail(message) {

@@ -15,17 +15,22 @@ Prints exactly one JSON line per input line, in input order:
 Exit status: 0 if every document was classified, 1 if some had an error,
 3 if the stream itself failed.
 
-All documents go over one ClassifyStream call. The server answers in request
-order, which is what lets this program pair answers with lines without
-buffering the file: it only remembers the lines still in flight.
+All documents go over one ClassifyBatchStream call: lines read within
+--linger-ms of each other (up to --batch) travel as one message, so the
+server classifies them as one batch, and each answer message is unpacked
+into one output line per document. The server answers in request order,
+which is what lets this program pair answers with lines without buffering
+the file: it only remembers the lines still in flight.
 """
 
 import argparse
 import collections
 import json
 import os
+import queue
 import sys
 import threading
+import time
 
 import grpc
 
@@ -55,6 +60,44 @@ def parse_line(line, number, text_lines):
         return None, f'line {number}: expected an object with a string "text"'
     return classifier_pb2.ClassifyRequest(
         id=str(doc.get("id", number)), text=doc["text"]), None
+
+
+def batched(requests, max_batch=64, linger=0.001):
+    """Yields ClassifyBatchRequest messages of the ClassifyRequests that
+    `requests` yields: the first of a message waits at most `linger` seconds
+    for the others, and a message holds at most `max_batch`. Order is kept.
+    `requests` is read on a thread of its own, so a slow source (a pipe, a
+    user typing) never delays a message past its linger."""
+    pipe = queue.Queue(maxsize=4 * max_batch)
+    end = object()
+
+    def pull():
+        try:
+            for request in requests:
+                pipe.put(request)
+        finally:
+            pipe.put(end)
+
+    threading.Thread(target=pull, daemon=True).start()
+    while True:
+        first = pipe.get()
+        if first is end:
+            return
+        batch = classifier_pb2.ClassifyBatchRequest(documents=[first])
+        due = time.monotonic() + linger
+        finished = False
+        while len(batch.documents) < max_batch:
+            try:
+                request = pipe.get(timeout=max(0.0, due - time.monotonic()))
+            except queue.Empty:
+                break
+            if request is end:
+                finished = True
+                break
+            batch.documents.append(request)
+        yield batch
+        if finished:
+            return
 
 
 def response_json(response):
@@ -87,6 +130,11 @@ def main():
     parser.add_argument("--text-lines", action="store_true",
                         help="every line is plain text, even if it looks "
                              "like JSON")
+    parser.add_argument("--batch", type=int, default=64,
+                        help="most documents per message (default 64)")
+    parser.add_argument("--linger-ms", type=float, default=1.0,
+                        help="how long a line waits for others to share its "
+                             "message (default 1)")
     args = parser.parse_args()
     source = (sys.stdin if args.file == "-"
               else open(args.file, encoding="utf-8", errors="replace"))
@@ -127,13 +175,17 @@ def main():
         stub = classifier_pb2_grpc.ClassifierStub(channel)
         try:
             # No deadline: a stream lasts as long as the file does.
-            for response in stub.ClassifyStream(requests()):
-                errors += flush_local(in_flight, lock)
-                with lock:
-                    in_flight.popleft()
-                if response.error.code != 0:
-                    errors += 1
-                print(json.dumps(response_json(response), ensure_ascii=False))
+            messages = batched(requests(), max(1, args.batch),
+                               max(0.0, args.linger_ms) / 1000)
+            for answer in stub.ClassifyBatchStream(messages):
+                for response in answer.results:
+                    errors += flush_local(in_flight, lock)
+                    with lock:
+                        in_flight.popleft()
+                    if response.error.code != 0:
+                        errors += 1
+                    print(json.dumps(response_json(response),
+                                     ensure_ascii=False))
         except grpc.RpcError as e:
             print(f"classify_stream.py: stream failed: {e.code().name}: "
                   f"{e.details()}", file=sys.stderr)

@@ -91,6 +91,8 @@ const char* RpcName(Rpc rpc) {
       return "ClassifyBatch";
     case Rpc::kClassifyStream:
       return "ClassifyStream";
+    case Rpc::kClassifyBatchStream:
+      return "ClassifyBatchStream";
     case Rpc::kListPlugins:
       return "ListPlugins";
   }
@@ -122,8 +124,8 @@ void Metrics::UnaryFinished(Rpc rpc, grpc::StatusCode code, double seconds) {
   inflight_unary_.Add(-1);
 }
 
-void Metrics::StreamFinished(grpc::StatusCode code) {
-  requests_[static_cast<size_t>(Rpc::kClassifyStream)][CodeIndex(code)].Add();
+void Metrics::StreamFinished(Rpc rpc, grpc::StatusCode code) {
+  requests_[static_cast<size_t>(rpc)][CodeIndex(code)].Add();
 }
 
 void Metrics::DocumentAnswered(Rpc rpc, int code) {
@@ -256,7 +258,8 @@ void Metrics::CollectRpcs(std::vector<MetricFamily>* out) const {
   AddGauge(inflight, {}, static_cast<double>(inflight_unary_.Value()));
   out->push_back(std::move(inflight));
   MetricFamily streams =
-      Family("classifyd_open_streams", "ClassifyStream calls open right now.",
+      Family("classifyd_open_streams",
+             "ClassifyStream and ClassifyBatchStream calls open right now.",
              MetricType::Gauge);
   AddGauge(streams, {}, static_cast<double>(open_streams_.Value()));
   out->push_back(std::move(streams));
@@ -278,8 +281,9 @@ void Metrics::CollectGrpcSeries(std::vector<MetricFamily>* out) const {
       MetricType::Histogram);
   for (size_t r = 0; r < kRpcCount; ++r) {
     const Rpc rpc = static_cast<Rpc>(r);
-    const std::string type =
-        rpc == Rpc::kClassifyStream ? "bidi_stream" : "unary";
+    const bool stream =
+        rpc == Rpc::kClassifyStream || rpc == Rpc::kClassifyBatchStream;
+    const std::string type = stream ? "bidi_stream" : "unary";
     const metrics::Labels method = {{"grpc_method", RpcName(rpc)},
                                     {"grpc_service", kGrpcService},
                                     {"grpc_type", type}};
@@ -290,7 +294,7 @@ void Metrics::CollectGrpcSeries(std::vector<MetricFamily>* out) const {
       AddCounter(handled, std::move(labels),
                  static_cast<double>(requests_[r][c].Value()));
     }
-    if (rpc != Rpc::kClassifyStream) {
+    if (!stream) {
       AddHistogram(seconds, method, *request_seconds_[r]);
     }
   }

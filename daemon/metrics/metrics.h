@@ -36,8 +36,14 @@
 namespace classifyd {
 
 // The RPCs of classifyd.v1.Classifier.
-enum class Rpc { kClassify, kClassifyBatch, kClassifyStream, kListPlugins };
-inline constexpr size_t kRpcCount = 4;
+enum class Rpc {
+  kClassify,
+  kClassifyBatch,
+  kClassifyStream,
+  kClassifyBatchStream,
+  kListPlugins
+};
+inline constexpr size_t kRpcCount = 5;
 const char* RpcName(Rpc rpc);
 
 // gRPC status codes 0 (OK) .. 16 (UNAUTHENTICATED).
@@ -71,12 +77,13 @@ class Metrics {
   }
   void UnaryFinished(Rpc rpc, grpc::StatusCode code, double seconds);
 
-  // A ClassifyStream call opened; it ended with `code` (counted once).
-  void StreamOpened() {
-    started_[static_cast<size_t>(Rpc::kClassifyStream)].Add();
+  // A streaming call (`rpc`: ClassifyStream or ClassifyBatchStream)
+  // opened; it ended with `code` (counted once).
+  void StreamOpened(Rpc rpc) {
+    started_[static_cast<size_t>(rpc)].Add();
     open_streams_.Add(1);
   }
-  void StreamFinished(grpc::StatusCode code);
+  void StreamFinished(Rpc rpc, grpc::StatusCode code);
   void StreamClosed() { open_streams_.Add(-1); }
 
   // One document answered by `rpc`; `code` is its error code (0: labelled).

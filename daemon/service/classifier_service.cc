@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "service/classify_stream_reactor.h"
+#include "service/stream_reactor.h"
 #include "service/plugin_info.h"
 
 namespace classifyd {
@@ -72,17 +72,18 @@ grpc::Status Draining() {
 
 // A stream refused at its start: finishes at once (the reactor API queues
 // the Finish until the call is bound to the reactor).
+template <typename Framing>
 class RefusedStream final
-    : public grpc::ServerBidiReactor<v1::ClassifyRequest,
-                                     v1::ClassifyResponse> {
+    : public grpc::ServerBidiReactor<typename Framing::In,
+                                     typename Framing::Out> {
  public:
   RefusedStream(const grpc::Status& status, Metrics* metrics)
       : metrics_(metrics) {
     if (metrics_ != nullptr) {
-      metrics_->StreamOpened();
-      metrics_->StreamFinished(status.error_code());
+      metrics_->StreamOpened(Framing::kRpc);
+      metrics_->StreamFinished(Framing::kRpc, status.error_code());
     }
-    Finish(status);
+    this->Finish(status);
   }
   void OnDone() override {
     if (metrics_ != nullptr) metrics_->StreamClosed();
@@ -136,8 +137,19 @@ grpc::ServerUnaryReactor* ClassifierService::Classify(
 grpc::ServerBidiReactor<v1::ClassifyRequest, v1::ClassifyResponse>*
 ClassifierService::ClassifyStream(grpc::CallbackServerContext* context) {
   SPDLOG_DEBUG("ClassifyStream from {}", context->peer());
-  if (!streams_.Begin()) return new RefusedStream(Draining(), metrics_);
+  if (!streams_.Begin()) {
+    return new RefusedStream<SingleDocuments>(Draining(), metrics_);
+  }
   return new ClassifyStreamReactor(&engine_, &streams_);
+}
+
+grpc::ServerBidiReactor<v1::ClassifyBatchRequest, v1::ClassifyBatchResponse>*
+ClassifierService::ClassifyBatchStream(grpc::CallbackServerContext* context) {
+  SPDLOG_DEBUG("ClassifyBatchStream from {}", context->peer());
+  if (!streams_.Begin()) {
+    return new RefusedStream<DocumentBatches>(Draining(), metrics_);
+  }
+  return new ClassifyBatchStreamReactor(&engine_, &streams_);
 }
 
 grpc::ServerUnaryReactor* ClassifierService::ClassifyBatch(

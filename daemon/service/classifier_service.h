@@ -30,7 +30,7 @@ class ClassifierService final : public v1::Classifier::CallbackService {
   // Applies new limits to calls that start from now on (SIGHUP).
   void SetLimits(const ServiceLimits& limits);
 
-  // Shutdown, first step: from now on new ClassifyStream calls are refused
+  // Shutdown, first step: from now on new streaming calls are refused
   // with UNAVAILABLE (unary calls are still served).
   void StartDraining() { streams_.StartDraining(); }
   // Then waits until the streams in flight have ended or `deadline`
@@ -44,6 +44,8 @@ class ClassifierService final : public v1::Classifier::CallbackService {
                                      v1::ClassifyResponse* response) override;
   grpc::ServerBidiReactor<v1::ClassifyRequest, v1::ClassifyResponse>*
   ClassifyStream(grpc::CallbackServerContext* context) override;
+  grpc::ServerBidiReactor<v1::ClassifyBatchRequest, v1::ClassifyBatchResponse>*
+  ClassifyBatchStream(grpc::CallbackServerContext* context) override;
   grpc::ServerUnaryReactor* ClassifyBatch(
       grpc::CallbackServerContext* context,
       const v1::ClassifyBatchRequest* request,

@@ -156,9 +156,10 @@ TEST(MetricsTest, GrpcSeriesUseGoGrpcPrometheusNamesAndLabels) {
   Metrics m;
   m.UnaryStarted(Rpc::kClassify);
   m.UnaryFinished(Rpc::kClassify, grpc::StatusCode::INVALID_ARGUMENT, 0.003);
-  m.StreamOpened();
-  m.StreamFinished(grpc::StatusCode::OK);
+  m.StreamOpened(Rpc::kClassifyStream);
+  m.StreamFinished(Rpc::kClassifyStream, grpc::StatusCode::OK);
   m.StreamClosed();
+  m.StreamOpened(Rpc::kClassifyBatchStream);
   const std::string text = m.Expose({}, NoProcess());
   const std::string classify =
       "grpc_method=\"Classify\",grpc_service=\"classifyd.v1.Classifier\","
@@ -168,6 +169,9 @@ TEST(MetricsTest, GrpcSeriesUseGoGrpcPrometheusNamesAndLabels) {
       "Classifier\",grpc_type=\"bidi_stream\"";
   EXPECT_THAT(text, HasSubstr("grpc_server_started_total{" + classify + "} 1\n"));
   EXPECT_THAT(text, HasSubstr("grpc_server_started_total{" + stream + "} 1\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_started_total{grpc_method=\""
+                              "ClassifyBatchStream\",grpc_service=\"classifyd."
+                              "v1.Classifier\",grpc_type=\"bidi_stream\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{" + classify +
                               ",grpc_code=\"InvalidArgument\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{" + classify +

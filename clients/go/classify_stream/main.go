@@ -1,7 +1,7 @@
 // Command classify_stream streams a file of documents to classifyd and
 // prints the labels of each.
 //
-//	classify_stream [-addr HOST:PORT] [-text-lines] [FILE]
+//	classify_stream [-addr HOST:PORT] [-text-lines] [-batch N] [-linger D] [FILE]
 //
 // Each input line is one document: a JSON object {"id": "...", "text":
 // "..."} (JSON Lines), or, if it does not start with "{" or with
@@ -12,8 +12,10 @@
 // format as the Python and Node examples. Exit status: 0 if every document
 // was classified, 1 if some had an error, 3 if the stream itself failed.
 //
-// All documents go over one ClassifyStream call. The server answers in
-// request order, so a goroutine sends while the main one receives, and a
+// All documents go over one ClassifyBatchStream call: lines read within
+// -linger of each other (up to -batch) go as one message (see sendBatches),
+// so the server classifies them as one batch. The server answers in request
+// order, so goroutines read and send while the main one receives, and a
 // channel of per-line entries pairs each answer with its line.
 package main
 
@@ -107,11 +109,45 @@ func toOutput(r *classifydv1.ClassifyResponse) *output {
 	return out
 }
 
+// sendBatches sends the requests of `requests` on `stream` as
+// ClassifyBatchRequest messages: the first of a message waits at most
+// `linger` for others, and a message holds at most `maxBatch`. Returns when
+// `requests` is closed and everything is sent, or a send fails.
+func sendBatches(stream classifydv1.Classifier_ClassifyBatchStreamClient,
+	requests <-chan *classifydv1.ClassifyRequest, maxBatch int, linger time.Duration) error {
+	for first := range requests {
+		batch := &classifydv1.ClassifyBatchRequest{Documents: []*classifydv1.ClassifyRequest{first}}
+		timer := time.NewTimer(linger)
+	collect:
+		for len(batch.Documents) < maxBatch {
+			select {
+			case request, ok := <-requests:
+				if !ok {
+					break collect
+				}
+				batch.Documents = append(batch.Documents, request)
+			case <-timer.C:
+				break collect
+			}
+		}
+		timer.Stop()
+		if err := stream.Send(batch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func run() int {
 	addr := flag.String("addr", envOr("CLASSIFYD_ADDR", "127.0.0.1:50051"), "the daemon's address")
 	textLines := flag.Bool("text-lines", false, "every line is plain text, even if it looks like JSON")
 	connectTimeout := flag.Duration("connect-timeout", 10*time.Second, "how long to wait for the daemon")
+	maxBatch := flag.Int("batch", 64, "most documents per message")
+	linger := flag.Duration("linger", time.Millisecond, "how long a line waits for others to share its message")
 	flag.Parse()
+	if *maxBatch < 1 {
+		*maxBatch = 1
+	}
 
 	input := io.Reader(os.Stdin)
 	if name := flag.Arg(0); name != "" && name != "-" {
@@ -136,7 +172,7 @@ func run() int {
 	// No deadline: a stream lasts as long as the file does.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stream, err := classifydv1.NewClassifierClient(conn).ClassifyStream(ctx)
+	stream, err := classifydv1.NewClassifierClient(conn).ClassifyBatchStream(ctx)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "classify_stream: %v\n", err)
 		return 3
@@ -145,9 +181,21 @@ func run() int {
 	// One entry per input line, in order. The buffer only bounds how far
 	// the sender runs ahead; gRPC flow control bounds the rest.
 	entries := make(chan entry, 1024)
+	requests := make(chan *classifydv1.ClassifyRequest, *maxBatch)
 	sendErr := make(chan error, 1)
 	go func() {
+		err := sendBatches(stream, requests, *maxBatch, *linger)
+		for range requests {
+			// A send failed: drain, the receive side sees the stream's status.
+		}
+		if err == nil {
+			err = stream.CloseSend()
+		}
+		sendErr <- err
+	}()
+	go func() {
 		defer close(entries)
+		defer close(requests)
 		scanner := bufio.NewScanner(input)
 		scanner.Buffer(make([]byte, 64*1024), 16<<20)
 		for number := 1; scanner.Scan(); number++ {
@@ -158,17 +206,12 @@ func run() int {
 				continue
 			}
 			entries <- entry{}
-			if err := stream.Send(request); err != nil {
-				sendErr <- err // The receive side sees the stream's status.
-				return
-			}
+			requests <- request
 		}
 		if err := scanner.Err(); err != nil {
-			sendErr <- err
+			fmt.Fprintf(os.Stderr, "classify_stream: %v\n", err)
 			cancel()
-			return
 		}
-		sendErr <- stream.CloseSend()
 	}()
 
 	writer := bufio.NewWriter(os.Stdout)
@@ -176,18 +219,24 @@ func run() int {
 	encoder := json.NewEncoder(writer)
 	encoder.SetEscapeHTML(false)
 	errors := 0
+	var answers []*classifydv1.ClassifyResponse // Of the last message, unread.
 	for e := range entries {
 		if e.local != nil {
 			errors++
 			encoder.Encode(e.local)
 			continue
 		}
-		response, err := stream.Recv()
-		if err != nil {
-			writer.Flush()
-			fmt.Fprintf(os.Stderr, "classify_stream: stream failed: %v\n", err)
-			return 3
+		for len(answers) == 0 {
+			message, err := stream.Recv()
+			if err != nil {
+				writer.Flush()
+				fmt.Fprintf(os.Stderr, "classify_stream: stream failed: %v\n", err)
+				return 3
+			}
+			answers = message.GetResults()
 		}
+		response := answers[0]
+		answers = answers[1:]
 		out := toOutput(response)
 		if out.Error != nil {
 			errors++

@@ -1,37 +1,44 @@
-#include "service/classify_stream_reactor.h"
+#include "service/stream_reactor.h"
 
 #include <spdlog/spdlog.h>
 
 #include <iterator>
-#include <vector>
+#include <string>
+
+#include "service/request_validation.h"
 
 namespace classifyd {
 
-ClassifyStreamReactor::ClassifyStreamReactor(const ClassifyEngine* engine,
-                                             CallTracker* calls)
+template <typename Framing>
+StreamReactor<Framing>::StreamReactor(const ClassifyEngine* engine,
+                                      CallTracker* calls)
     : engine_(engine),
       calls_(calls),
       window_(engine->limits()->stream_window),
-      window_bytes_(engine->limits()->stream_window_bytes) {
-  if (engine_->metrics() != nullptr) engine_->metrics()->StreamOpened();
-  StartRead(&incoming_);
+      window_bytes_(engine->limits()->stream_window_bytes),
+      max_batch_documents_(engine->limits()->max_batch_documents) {
+  if (engine_->metrics() != nullptr) engine_->metrics()->StreamOpened(Framing::kRpc);
+  this->StartRead(&incoming_);
 }
 
-bool ClassifyStreamReactor::WindowHasRoom() const {
-  return pending_.size() + classifying_ + outgoing_.size() < window_ &&
+template <typename Framing>
+bool StreamReactor<Framing>::WindowHasRoom() const {
+  return unanswered_ < window_ &&
          pending_bytes_ + classifying_bytes_ < window_bytes_;
 }
 
-void ClassifyStreamReactor::ResumeReadIfRoom() {
+template <typename Framing>
+void StreamReactor<Framing>::ResumeReadIfRoom() {
   {
     std::lock_guard lock(mu_);
     if (!read_paused_ || reads_done_ || broken_ || !WindowHasRoom()) return;
     read_paused_ = false;
   }
-  StartRead(&incoming_);
+  this->StartRead(&incoming_);
 }
 
-void ClassifyStreamReactor::OnReadDone(bool ok) {
+template <typename Framing>
+void StreamReactor<Framing>::OnReadDone(bool ok) {
   bool read_again = false;
   {
     std::lock_guard lock(mu_);
@@ -39,6 +46,7 @@ void ClassifyStreamReactor::OnReadDone(bool ok) {
       reads_done_ = true;
     } else {
       pending_bytes_ += incoming_.ByteSizeLong();
+      unanswered_ += Framing::Count(incoming_);
       pending_.push_back(std::move(incoming_));
       incoming_.Clear();
       if (WindowHasRoom()) {
@@ -48,61 +56,89 @@ void ClassifyStreamReactor::OnReadDone(bool ok) {
       }
     }
   }
-  // Read ahead while this thread classifies: the next documents queue up
-  // and form the next batch.
-  if (read_again) StartRead(&incoming_);
+  // Read ahead while the engine classifies: the next messages queue up and
+  // form the next batch.
+  if (read_again) this->StartRead(&incoming_);
   if (ok) ProcessPending();
   Pump();
 }
 
-bool ClassifyStreamReactor::TakePendingLocked() {
+template <typename Framing>
+bool StreamReactor<Framing>::TakePendingLocked() {
   if (pending_.empty() || broken_) return false;
   batch_.assign(std::make_move_iterator(pending_.begin()),
                 std::make_move_iterator(pending_.end()));
   pending_.clear();
-  classifying_ = batch_.size();
   classifying_bytes_ = pending_bytes_;
   pending_bytes_ = 0;
   return true;
 }
 
-void ClassifyStreamReactor::ProcessPending() {
+template <typename Framing>
+void StreamReactor<Framing>::ProcessPending() {
   {
     std::lock_guard lock(mu_);
-    if (processing_) return;  // The batch in flight picks our documents up.
+    if (processing_) return;  // The batch in flight picks our messages up.
     if (!TakePendingLocked()) return;
     processing_ = true;
   }
   StartBatch();
 }
 
-void ClassifyStreamReactor::StartBatch() {
-  responses_.resize(batch_.size());
+template <typename Framing>
+void StreamReactor<Framing>::RefuseOversized(const In& message, Out* out) const {
+  const std::string why =
+      "message has " + std::to_string(Framing::Count(message)) +
+      " documents, over the limit of " + std::to_string(max_batch_documents_) +
+      " (max_batch_documents)";
+  for (int i = 0; i < Framing::Count(message); ++i) {
+    v1::ClassifyResponse* response = Framing::AddResult(out);
+    const std::string& id = Framing::Document(message, i).id();
+    if (IsValidUtf8(id)) response->set_id(id);  // As the engine echoes ids.
+    response->mutable_error()->set_code(grpc::StatusCode::INVALID_ARGUMENT);
+    response->mutable_error()->set_message(why);
+  }
+}
+
+template <typename Framing>
+void StreamReactor<Framing>::StartBatch() {
+  results_.resize(batch_.size());
   request_ptrs_.clear();
   response_ptrs_.clear();
-  for (size_t i = 0; i < batch_.size(); ++i) {
-    request_ptrs_.push_back(&batch_[i]);
-    response_ptrs_.push_back(&responses_[i]);
+  for (size_t m = 0; m < batch_.size(); ++m) {
+    const In& message = batch_[m];
+    const int count = Framing::Count(message);
+    if (static_cast<size_t>(count) > max_batch_documents_) {
+      RefuseOversized(message, &results_[m]);
+      continue;
+    }
+    for (int i = 0; i < count; ++i) {
+      request_ptrs_.push_back(&Framing::Document(message, i));
+      response_ptrs_.push_back(Framing::AddResult(&results_[m]));
+    }
   }
   // Once handed off, the batch may finish (and the stream end) on another
   // thread at any time: nothing here may touch `this` after this call.
   engine_->RunAsync(request_ptrs_, response_ptrs_, [this] { OnClassified(); });
 }
 
-void ClassifyStreamReactor::OnClassified() {
+template <typename Framing>
+void StreamReactor<Framing>::OnClassified() {
   batch_.clear();  // The texts are done with: free them before reading on.
   if (Metrics* metrics = engine_->metrics()) {
-    for (const v1::ClassifyResponse& r : responses_) {
-      metrics->DocumentAnswered(Rpc::kClassifyStream, r.error().code());
+    for (const v1::ClassifyResponse* r : response_ptrs_) {
+      metrics->DocumentAnswered(Framing::kRpc, r->error().code());
     }
   }
   {
     std::lock_guard lock(mu_);
-    for (v1::ClassifyResponse& r : responses_) outgoing_.push_back(std::move(r));
-    classifying_ = 0;
+    for (Out& out : results_) {
+      outgoing_documents_.push_back(Framing::Answers(out));
+      outgoing_.push_back(std::move(out));
+    }
     classifying_bytes_ = 0;
   }
-  responses_.clear();
+  results_.clear();
   // Still `processing_`, so the stream cannot finish under this thread.
   // Only bytes were freed (the responses still count as documents), so a
   // read that the byte bound paused may go on before any write finishes.
@@ -122,8 +158,9 @@ void ClassifyStreamReactor::OnClassified() {
   }
 }
 
-void ClassifyStreamReactor::Pump() {
-  const v1::ClassifyResponse* to_write = nullptr;
+template <typename Framing>
+void StreamReactor<Framing>::Pump() {
+  const Out* to_write = nullptr;
   bool finish = false;
   grpc::Status finish_status = grpc::Status::OK;
   {
@@ -149,19 +186,23 @@ void ClassifyStreamReactor::Pump() {
     // (grpc/grpc#12975, #34231: always when it is the stream's first
     // message), and the next write only starts after that completion, so
     // the stream would hang.
-    StartWrite(to_write);
+    this->StartWrite(to_write);
   } else if (finish) {
     if (engine_->metrics() != nullptr) {
-      engine_->metrics()->StreamFinished(finish_status.error_code());
+      engine_->metrics()->StreamFinished(Framing::kRpc,
+                                         finish_status.error_code());
     }
-    Finish(finish_status);  // Last use of `this` on this path.
+    this->Finish(finish_status);  // Last use of `this` on this path.
   }
 }
 
-void ClassifyStreamReactor::OnWriteDone(bool ok) {
+template <typename Framing>
+void StreamReactor<Framing>::OnWriteDone(bool ok) {
   {
     std::lock_guard lock(mu_);
     write_in_flight_ = false;
+    unanswered_ -= static_cast<size_t>(outgoing_documents_.front());
+    outgoing_documents_.pop_front();
     outgoing_.pop_front();
     if (!ok) broken_ = true;
   }
@@ -169,7 +210,8 @@ void ClassifyStreamReactor::OnWriteDone(bool ok) {
   Pump();
 }
 
-void ClassifyStreamReactor::OnCancel() {
+template <typename Framing>
+void StreamReactor<Framing>::OnCancel() {
   {
     std::lock_guard lock(mu_);
     broken_ = true;
@@ -177,11 +219,15 @@ void ClassifyStreamReactor::OnCancel() {
   Pump();
 }
 
-void ClassifyStreamReactor::OnDone() {
+template <typename Framing>
+void StreamReactor<Framing>::OnDone() {
   if (engine_->metrics() != nullptr) engine_->metrics()->StreamClosed();
   CallTracker* calls = calls_;
   delete this;
   calls->End();  // Last: shutdown may go on once every call has ended.
 }
+
+template class StreamReactor<SingleDocuments>;
+template class StreamReactor<DocumentBatches>;
 
 }  // namespace classifyd
