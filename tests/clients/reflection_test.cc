@@ -72,6 +72,9 @@ TEST_F(ReflectionClientTest, DescribesTheClassifierFromItsDescriptor) {
                   "returns (stream classifyd.v1.ClassifyResponse)",
                   "rpc ClassifyBatch(classifyd.v1.ClassifyBatchRequest) "
                   "returns (classifyd.v1.ClassifyBatchResponse)",
+                  "rpc ClassifyBatchStream(stream "
+                  "classifyd.v1.ClassifyBatchRequest) returns (stream "
+                  "classifyd.v1.ClassifyBatchResponse)",
                   "rpc ListPlugins(classifyd.v1.ListPluginsRequest) returns "
                   "(classifyd.v1.ListPluginsResponse)"));
 }
