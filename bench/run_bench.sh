@@ -12,13 +12,20 @@
 #   --inputs "..."    subset of: headline 1k 10k (default all)
 #   --scenarios "..." subset of: inprocess unary-c1 unary-c16 stream-x1
 #                     stream-x4 batch-64 http-unary-c1 http-unary-c16
-#                     http-batch-64 (default all)
+#                     http-batch-64 client-ctl client-python client-node
+#                     client-go (default all). client-*: a shipped client's
+#                     streaming helper (classifyctl stream, the Python, Node
+#                     and Go examples) run by `classifyd-bench client` on
+#                     --client-docs documents, headlines only; client-node
+#                     and client-go are skipped, saying why, without node
+#                     or the Go client built
 #   --plugin-dir DIR  manifests (default models/plugins.d)
 #   --classifier NAME classifier to benchmark (default news-topics)
 #   --model FILE      benchmark this .ftz instead: a private manifest is
 #                     written, copying the options of the real one if any
 #   --server-core N   core for the daemon and the in-process run (default 1)
 #   --client-core N   core for the load generator (default 0)
+#   --client-docs N   documents per client-* run (default 20000)
 #   --build-dir DIR   (default build/release)
 #   --no-build        use the binaries already built
 #   --out DIR         where results go (default <build-dir>/bench-results/<time>)
@@ -42,6 +49,8 @@ reps=3
 inputs="headline 1k 10k"
 scenarios="inprocess unary-c1 unary-c16 stream-x1 stream-x4 batch-64"
 scenarios+=" http-unary-c1 http-unary-c16 http-batch-64"
+scenarios+=" client-ctl client-python client-node client-go"
+client_docs=20000
 plugin_dir=$root/models/plugins.d
 classifier=news-topics
 model=""
@@ -52,12 +61,13 @@ build=1
 out=""
 peers="sync python"
 
-usage() { sed -n '2,32p' "$0" >&2; exit 2; }
+usage() { sed -n '2,39p' "$0" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case $1 in
     --duration) duration=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
     --reps) reps=$2; shift 2 ;;
+    --client-docs) client_docs=$2; shift 2 ;;
     --inputs) inputs=$2; shift 2 ;;
     --scenarios) scenarios=$2; shift 2 ;;
     --plugin-dir) plugin_dir=$(cd "$2" && pwd); shift 2 ;;
@@ -84,10 +94,16 @@ if [[ $build -eq 1 ]]; then
   fi
   log "building classifyd, fasttext plugin, classifyd-bench in $build_dir"
   ninja -C "$build_dir" -j2 classifyd fasttext classifyd-bench \
-    classifyd-peer-sync classifyd_python_client >&2
+    classifyd-peer-sync classifyd_python_client classifyctl >&2
+  if ninja -C "$build_dir" -t targets all | grep -q '^classifyd_go_client:'; then
+    ninja -C "$build_dir" -j2 classifyd_go_client >&2
+  fi
 fi
 daemon=$build_dir/bin/classifyd
 bench=$build_dir/bin/classifyd-bench
+classifyctl=$build_dir/bin/classifyctl
+go_client=$build_dir/clients/go/classify_stream
+node_modules=$build_dir/clients/node/node_modules
 plugin_lib_dir=$build_dir/lib/classifyd/plugins
 sync_peer=$build_dir/bin/classifyd-peer-sync
 python_stubs=$build_dir/clients/python
@@ -102,6 +118,34 @@ done
 for f in "${needed[@]}"; do
   [[ -e $f ]] || { echo "run_bench.sh: missing $f (build first)" >&2; exit 1; }
 done
+
+# Shipped clients the client-* scenarios can run; the others are dropped,
+# saying why.
+declare -A client_missing=()
+command -v node >/dev/null || client_missing[client-node]="node is not installed"
+if [[ -z ${client_missing[client-node]:-} && ! -d $node_modules ]]; then
+  if [[ $build -eq 1 && -f $build_dir/clients/node/package-lock.json ]] &&
+     command -v npm >/dev/null; then
+    log "installing the Node client's packages (npm ci) in $build_dir/clients/node"
+    (cd "$build_dir/clients/node" &&
+     npm ci --prefer-offline --no-audit --no-fund --loglevel=error >&2) ||
+      client_missing[client-node]="npm ci failed in $build_dir/clients/node"
+  else
+    client_missing[client-node]="no $node_modules (run the tests or npm ci there)"
+  fi
+fi
+[[ -x $go_client ]] ||
+  client_missing[client-go]="no Go client $go_client (go, protoc-gen-go or protoc-gen-go-grpc missing at configure time)"
+[[ -x $classifyctl ]] || client_missing[client-ctl]="no $classifyctl"
+kept=""
+for scenario in $scenarios; do
+  if [[ -n ${client_missing[$scenario]:-} ]]; then
+    log "skipping $scenario: ${client_missing[$scenario]}"
+  else
+    kept+=" $scenario"
+  fi
+done
+scenarios=$kept
 
 cores=$(nproc)
 if (( server_core >= cores || client_core >= cores )); then
@@ -230,6 +274,22 @@ for peer in $peers; do
 done
 
 # --- Scenarios --------------------------------------------------------------
+# Sets client_cmd to the command line of a shipped client (scenario
+# client-*) streaming to address $2.
+client_command() {  # scenario address
+  local args=(--addr "$2" --text-lines --plugin "$classifier")
+  case $1 in
+    client-ctl) client_cmd=("$classifyctl" --addr "$2" stream --text-lines
+                            --plugin "$classifier") ;;
+    client-python) client_cmd=(env "PYTHONPATH=$python_stubs" /usr/bin/python3
+                               "$root/clients/python/classify_stream.py" "${args[@]}") ;;
+    client-node) client_cmd=(env "NODE_PATH=$node_modules" node
+                             "$root/clients/node/classify_stream.js" "${args[@]}") ;;
+    client-go) client_cmd=("$go_client" -addr "$2" -text-lines -plugin "$classifier") ;;
+    *) echo "run_bench.sh: unknown scenario '$1'" >&2; return 1 ;;
+  esac
+}
+
 run() {  # scenario input server
   local label=$1
   [[ $3 == classifyd ]] || label=$1@$3
@@ -260,6 +320,12 @@ run() {  # scenario input server
       taskset -c "$client_core" "$bench" http-batch "${common[@]}" \
         "${http_load[@]}" --batch "${1#http-batch-}" \
         --concurrency 2 ;;
+    client-*)
+      # The client as a user runs it on a file; the run is its whole life.
+      client_command "$1" "${server_addr[$3]}" || return 1
+      taskset -c "$client_core" "$bench" client --input "$2" --tsv "$results" \
+        --label "$label" --server-pid "${server_pid[$3]}" \
+        --count "$client_docs" -- "${client_cmd[@]}" ;;
     *) echo "run_bench.sh: unknown scenario '$1'" >&2; return 1 ;;
   esac
 }
@@ -280,8 +346,10 @@ for rep in $(seq "$reps"); do
   for input in $inputs; do
     for scenario in $scenarios; do
       on=("${servers[@]}")
-      # In-process and HTTP/JSON runs are classifyd's alone.
+      # In-process and HTTP/JSON runs are classifyd's alone; the shipped
+      # clients stream the headline file.
       [[ $scenario == inprocess || $scenario == http-* ]] && on=(classifyd)
+      [[ $scenario == client-* && $input != headline ]] && continue
       for server in "${on[@]}"; do
         log "rep $rep/$reps: $scenario on $input ($server)"
         result=$out/$scenario.$input.$server.$rep.txt

@@ -69,6 +69,11 @@ def serve(args):
             for request in requests:
                 yield answer(request)
 
+        def ClassifyBatchStream(self, requests, context):
+            for request in requests:
+                yield classifier_pb2.ClassifyBatchResponse(
+                    results=[answer(d) for d in request.documents])
+
         def ListPlugins(self, request, context):
             info = classifier_pb2.PluginInfo(
                 name=args.classifier, plugin="fasttext",

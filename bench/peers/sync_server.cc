@@ -56,6 +56,22 @@ class SyncPeer final : public v1::Classifier::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status ClassifyBatchStream(
+      grpc::ServerContext*,
+      grpc::ServerReaderWriter<v1::ClassifyBatchResponse,
+                               v1::ClassifyBatchRequest>* stream) override {
+    v1::ClassifyBatchRequest request;
+    v1::ClassifyBatchResponse response;
+    while (stream->Read(&request)) {
+      response.Clear();
+      for (const v1::ClassifyRequest& document : request.documents()) {
+        Answer(document, response.add_results());
+      }
+      if (!stream->Write(response)) break;
+    }
+    return grpc::Status::OK;
+  }
+
   grpc::Status ListPlugins(grpc::ServerContext*, const v1::ListPluginsRequest*,
                            v1::ListPluginsResponse* response) override {
     v1::PluginInfo* info = response->add_plugins();

@@ -2,7 +2,7 @@
 // Streams a file of documents to classifyd and prints the labels of each.
 //
 //   node classify_stream.js [--addr HOST:PORT] [--text-lines] [--batch N]
-//                           [--linger-ms MS] [FILE]
+//                           [--linger-ms MS] [--plugin NAME]... [FILE]
 //
 // Each input line is one document: a JSON object {"id": "...", "text": "..."}
 // (JSON Lines), or, if it does not start with "{" or with --text-lines, the
@@ -130,6 +130,7 @@ function main() {
       'connect-timeout': { type: 'string', default: '10' },
       batch: { type: 'string', default: '64' },
       'linger-ms': { type: 'string', default: '1' },
+      plugin: { type: 'string', multiple: true, default: [] },
     },
     allowPositionals: true,
   });
@@ -146,11 +147,12 @@ function main() {
       maxBatch: Math.max(1, Number(values.batch)),
       lingerMs: Math.max(0, Number(values['linger-ms'])),
     };
-    stream(client, input, values['text-lines'], batching);
+    const plugins = values.plugin.flatMap((p) => p.split(',')).filter((p) => p !== '');
+    stream(client, input, values['text-lines'], plugins, batching);
   });
 }
 
-function stream(client, input, textLines, batching) {
+function stream(client, input, textLines, plugins, batching) {
   // One entry per input line, in order: null for a line sent to the server,
   // the output itself for a line answered here.
   const entries = [];
@@ -191,6 +193,7 @@ function stream(client, input, textLines, batching) {
       return;
     }
     entries.push(null);
+    request.plugins = plugins;
     // Backpressure: stop reading until gRPC has sent what it holds. Lines
     // readline had already split still arrive after pause(), hence the flag.
     if (!batcher.add(request) && !waitingForDrain) {

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Streams a file of documents to classifyd and prints the labels of each.
 
-    classify_stream.py [--addr HOST:PORT] [--text-lines] [FILE]
+    classify_stream.py [--addr HOST:PORT] [--text-lines] [--batch N]
+                       [--linger-ms MS] [--plugin NAME]... [FILE]
 
 Each input line is one document: a JSON object {"id": "...", "text": "..."}
 (JSON Lines), or, if it does not start with "{" or with --text-lines, the
@@ -135,7 +136,12 @@ def main():
     parser.add_argument("--linger-ms", type=float, default=1.0,
                         help="how long a line waits for others to share its "
                              "message (default 1)")
+    parser.add_argument("--plugin", action="append", default=[],
+                        metavar="NAME",
+                        help="classifier to run; repeat or separate with "
+                             "commas for several (default: every ready one)")
     args = parser.parse_args()
+    plugins = [name for arg in args.plugin for name in arg.split(",") if name]
     source = (sys.stdin if args.file == "-"
               else open(args.file, encoding="utf-8", errors="replace"))
 
@@ -159,6 +165,7 @@ def main():
                 else:
                     in_flight.append(("sent", None))
             if request is not None:
+                request.plugins.extend(plugins)
                 yield request
 
     errors = 0

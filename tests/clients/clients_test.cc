@@ -302,6 +302,26 @@ TEST_P(StreamClientTest, StreamsTwoThousandHeadlinesInOrder) {
   }
 }
 
+TEST_P(StreamClientTest, PluginFlagAsksOnlyThatClassifier) {
+  const std::string file = files_.WriteFile("two.txt", "四川地震\nA股收盘\n");
+  // Go's flag package takes one value per flag: separate with commas.
+  const ProgramResult run = Run({GetParam().name == "go" ? "-plugin=rules"
+                                                         : "--plugin=rules",
+                                 file});
+  EXPECT_EQ(run.exit_code, 0) << run.Show();
+  const std::vector<std::string> out = run.OutLines();
+  ASSERT_EQ(out.size(), 2u) << run.Show();
+  const std::string want[] = {"disaster", "finance"};
+  for (size_t i = 0; i < 2; ++i) {
+    const Struct line = ParseLine(out[i]);
+    const auto& labels = Field(line, "labels").list_value();
+    ASSERT_EQ(labels.values_size(), 1) << out[i];  // No news-topics label.
+    const Struct& label = labels.values(0).struct_value();
+    EXPECT_EQ(Field(label, "plugin").string_value(), "rules");
+    EXPECT_EQ(Field(label, "name").string_value(), want[i]);
+  }
+}
+
 TEST_P(StreamClientTest, FlagsABestGuessUnderMinScore) {
   // A daemon of its own, whose only classifier scores under the default
   // min_score (0.1): each label it gives is a best guess.

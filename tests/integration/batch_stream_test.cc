@@ -116,5 +116,26 @@ TEST_F(BatchStreamTest, BadDocumentsAndOversizedMessagesDoNotEndTheStream) {
   EXPECT_EQ(answers[3].results(1).labels(0).name(), "disaster");
 }
 
+// Strings that are not UTF-8 fail only their document, as on ClassifyStream.
+TEST_F(BatchStreamTest, InvalidUtf8FailsOnlyItsDocument) {
+  std::vector<v1::ClassifyBatchRequest> messages = {Message(0, 4), Message(4, 1)};
+  messages[0].mutable_documents(1)->set_text("A\xe4\xb8");
+  messages[0].mutable_documents(2)->set_id("\xff");
+  grpc::Status status;
+  const auto answers = Run(messages, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(answers.size(), 2u);
+  ASSERT_EQ(answers[0].results_size(), 4);
+  EXPECT_EQ(answers[0].results(0).error().code(), 0);
+  EXPECT_EQ(answers[0].results(1).error().code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(answers[0].results(1).error().message(),
+              HasSubstr("text is not valid UTF-8"));
+  EXPECT_EQ(answers[0].results(2).error().code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(answers[0].results(2).id(), "");  // Not echoed.
+  EXPECT_EQ(answers[0].results(3).error().code(), 0);
+  ASSERT_EQ(answers[1].results_size(), 1);
+  EXPECT_EQ(answers[1].results(0).labels(0).name(), "finance");
+}
+
 }  // namespace
 }  // namespace classifyd

@@ -1,7 +1,7 @@
 // Command classify_stream streams a file of documents to classifyd and
 // prints the labels of each.
 //
-//	classify_stream [-addr HOST:PORT] [-text-lines] [-batch N] [-linger D] [FILE]
+//	classify_stream [-addr HOST:PORT] [-text-lines] [-batch N] [-linger D] [-plugin NAME,...] [FILE]
 //
 // Each input line is one document: a JSON object {"id": "...", "text":
 // "..."} (JSON Lines), or, if it does not start with "{" or with
@@ -144,7 +144,14 @@ func run() int {
 	connectTimeout := flag.Duration("connect-timeout", 10*time.Second, "how long to wait for the daemon")
 	maxBatch := flag.Int("batch", 64, "most documents per message")
 	linger := flag.Duration("linger", time.Millisecond, "how long a line waits for others to share its message")
+	pluginList := flag.String("plugin", "", "classifiers to run, separated by commas (default: every ready one)")
 	flag.Parse()
+	var plugins []string
+	for _, name := range strings.Split(*pluginList, ",") {
+		if name != "" {
+			plugins = append(plugins, name)
+		}
+	}
 	if *maxBatch < 1 {
 		*maxBatch = 1
 	}
@@ -206,6 +213,7 @@ func run() int {
 				continue
 			}
 			entries <- entry{}
+			request.Plugins = plugins
 			requests <- request
 		}
 		if err := scanner.Err(); err != nil {
