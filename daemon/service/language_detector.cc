@@ -125,6 +125,21 @@ std::string CjkLanguage(const ScriptCounts& counts, CLD2::Language cld2) {
   return traditional ? "zh-Hant" : "zh-Hans";
 }
 
+// Whether CjkLanguage() could answer differently depending on CLD2's guess
+// for text it is given: only when hangul or kana are present without
+// deciding, or the share of Traditional forms is in the band where CLD2
+// breaks the tie. Most Chinese text is decided by its script alone, and
+// skipping CLD2 for it saves a third of the detection's time.
+bool CjkNeedsCld2(const ScriptCounts& counts) {
+  const size_t cjk = counts.cjk();
+  if (counts.hangul > 0 && !AtLeast(counts.hangul, cjk, 0.2)) return true;
+  if (AtLeast(counts.hangul, cjk, 0.2)) return false;  // "ko" either way.
+  if (counts.kana > 0 && !AtLeast(counts.kana, cjk, 0.2)) return true;
+  if (AtLeast(counts.kana, cjk, 0.2) || counts.han == 0) return false;
+  return AtLeast(counts.traditional, counts.han, 0.05) &&
+         !AtLeast(counts.traditional, counts.han, 0.10);
+}
+
 // CLD2's code as a BCP 47 tag; "und" for its pseudo-languages.
 std::string ToBcp47(CLD2::Language language) {
   const std::string code = CLD2::LanguageCode(language);
@@ -144,6 +159,12 @@ std::string ToBcp47(CLD2::Language language) {
 std::string DetectLanguage(std::string_view utf8) {
   const std::string_view sample = Sample(utf8, kLanguageSampleBytes);
   const ScriptCounts counts = CountScripts(sample);
+  // Text of more CJK characters than other words is CJK whatever CLD2
+  // says; then CLD2 is asked only if it could change the answer.
+  if (counts.cjk() > 0 && counts.cjk() >= counts.other_words &&
+      !CjkNeedsCld2(counts)) {
+    return CjkLanguage(counts, CLD2::UNKNOWN_LANGUAGE);
+  }
   const Cld2Guess cld2 = AskCld2(sample);
   const bool cld2_cjk = IsCjk(cld2.language);
   // A CJK character carries about as much as a word of other scripts. A

@@ -65,6 +65,13 @@ TEST(LanguageDetectorTest, ChineseHeadlinesWithMoreLatinWordsThanCharacters) {
   }
 }
 
+// Under a fifth of kana: the script alone does not decide, CLD2 does.
+TEST(LanguageDetectorTest, KanjiTextWithAFewKanaAsksCld2) {
+  EXPECT_EQ(DetectLanguage("国際連合安全保障理事会常任理事国会議で日本政府代表"
+                           "が演説し、経済制裁決議案採択を要請した"),
+            "ja");
+}
+
 TEST(LanguageDetectorTest, TextWithoutLettersIsUndetermined) {
   EXPECT_EQ(DetectLanguage("12345 67.8%"), "und");
   EXPECT_EQ(DetectLanguage("!!! ???"), "und");
