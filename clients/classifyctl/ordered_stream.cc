@@ -49,8 +49,12 @@ void OrderedStream::LingerLoop() {
 }
 
 bool OrderedStream::MessageDueLocked() const {
-  return to_write_.size() >= limits_.max_batch || input_closed_ ||
-         slots_.size() >= limits_.window ||
+  // A window smaller than a message fills before the message does. A
+  // window that is full of earlier documents is not a reason to go: their
+  // answers soon make room, and a document sent alone each time one is
+  // taken would undo the batching.
+  const size_t full = std::min(limits_.max_batch, limits_.window);
+  return to_write_.size() >= full || input_closed_ ||
          Clock::now() >= first_queued_ + limits_.linger;
 }
 

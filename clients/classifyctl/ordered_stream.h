@@ -7,8 +7,8 @@
 // that sends one document at a time gets the server's batch efficiency
 // (one message, one read, one plugin call for many documents) at the cost
 // of at most `linger` of latency. A message goes out at once when it is
-// full, when the input is closed, and when the window is full (nothing more
-// can come).
+// full (`max_batch` documents, or `window` if that is smaller) and when the
+// input is closed.
 //
 // Why a reactor and not the blocking stream API: writes and reads proceed
 // independently on gRPC's threads, so the input side never waits for
