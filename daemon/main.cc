@@ -14,13 +14,18 @@
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
-  auto parsed = classifyd::ParseOptions(args);
-  if (auto* exit = std::get_if<classifyd::ParseExit>(&parsed)) {
-    std::fputs(exit->message.c_str(), exit->code == 0 ? stdout : stderr);
-    std::fputc('\n', exit->code == 0 ? stdout : stderr);
-    return exit->code;
+  const absl::StatusOr<classifyd::DaemonOptions> parsed =
+      classifyd::ParseOptions(args);
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "%s\n",
+                 std::string(parsed.status().message()).c_str());
+    return 2;
   }
-  const auto& options = std::get<classifyd::DaemonOptions>(parsed);
+  const classifyd::DaemonOptions& options = *parsed;
+  if (!options.print_and_exit.empty()) {
+    std::printf("%s\n", options.print_and_exit.c_str());
+    return 0;
+  }
 
   // gRPC's Abseil mutexes run a deadlock detector on every lock in
   // Debian's build: about 1% of the CPU per streamed document, for a check

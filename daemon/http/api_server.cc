@@ -28,20 +28,20 @@ constexpr int kListenBacklog = 1024;
 // The gRPC listener's TLS settings on an OpenSSL context: TLS 1.2 or
 // later, the same certificate, key, client CA and client-certificate
 // policy. Files are read once, at start.
-bool SetUpTls(const TlsSettings& tls, SSL_CTX& ctx, std::string* error) {
+absl::Status SetUpTls(const TlsSettings& tls, SSL_CTX& ctx) {
   SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
   if (SSL_CTX_use_certificate_chain_file(&ctx, tls.cert_file.c_str()) != 1 ||
       SSL_CTX_use_PrivateKey_file(&ctx, tls.key_file.c_str(),
                                   SSL_FILETYPE_PEM) != 1 ||
       SSL_CTX_check_private_key(&ctx) != 1) {
-    *error = "cannot use --tls-cert/--tls-key for the HTTP listener";
-    return false;
+    return absl::FailedPreconditionError(
+        "cannot use --tls-cert/--tls-key for the HTTP listener");
   }
   if (!tls.client_ca_file.empty()) {
     if (SSL_CTX_load_verify_locations(&ctx, tls.client_ca_file.c_str(),
                                       nullptr) != 1) {
-      *error = "cannot read --tls-client-ca for the HTTP listener";
-      return false;
+      return absl::FailedPreconditionError(
+          "cannot read --tls-client-ca for the HTTP listener");
     }
     SSL_CTX_set_client_CA_list(&ctx,
                                SSL_load_client_CA_file(tls.client_ca_file.c_str()));
@@ -52,7 +52,7 @@ bool SetUpTls(const TlsSettings& tls, SSL_CTX& ctx, std::string* error) {
                    : auth == "request" ? SSL_VERIFY_PEER
                                        : SSL_VERIFY_NONE;
   SSL_CTX_set_verify(&ctx, mode, nullptr);
-  return true;
+  return absl::OkStatus();
 }
 
 // The error body for what httplib refuses by itself (unknown path, body
@@ -84,13 +84,21 @@ void DefaultErrorBody(const httplib::Request& req, httplib::Response& res) {
 
 }  // namespace
 
-std::unique_ptr<httplib::Server> HttpApi::MakeServer(const TlsSettings& tls,
-                                                     std::string* error) const {
+absl::StatusOr<std::unique_ptr<httplib::Server>> HttpApi::MakeServer(
+    const TlsSettings& tls) const {
   std::unique_ptr<httplib::Server> server;
   if (tls.enabled()) {
-    auto ssl = std::make_unique<httplib::SSLServer>(
-        [&tls, error](SSL_CTX& ctx) { return SetUpTls(tls, ctx, error); });
-    if (!ssl->is_valid()) return nullptr;
+    absl::Status set_up;
+    auto ssl =
+        std::make_unique<httplib::SSLServer>([&tls, &set_up](SSL_CTX& ctx) {
+          set_up = SetUpTls(tls, ctx);
+          return set_up.ok();
+        });
+    if (!ssl->is_valid()) {
+      return set_up.ok() ? absl::FailedPreconditionError(
+                               "cannot set up TLS for the HTTP listener")
+                         : set_up;
+    }
     server = std::move(ssl);
   } else {
     server = std::make_unique<httplib::Server>();

@@ -21,6 +21,8 @@
 #ifndef CLASSIFYD_DAEMON_HTTP_HTTP_API_H_
 #define CLASSIFYD_DAEMON_HTTP_HTTP_API_H_
 
+#include <absl/status/statusor.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -66,9 +68,9 @@ class HttpApi {
 
   // A server with the API's routes, thread pool, timeouts and limits,
   // speaking TLS when `tls` is enabled (same files as the gRPC listener;
-  // read once at start). Null and `*error` set if TLS cannot be set up.
-  std::unique_ptr<httplib::Server> MakeServer(const TlsSettings& tls,
-                                              std::string* error) const;
+  // read once at start). FAILED_PRECONDITION if TLS cannot be set up.
+  absl::StatusOr<std::unique_ptr<httplib::Server>> MakeServer(
+      const TlsSettings& tls) const;
 
   // Call once the server made by MakeServer() listens: lets more
   // connections wait for accept() than httplib's default allows.

@@ -3,32 +3,11 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
-#include <charconv>
 #include <chrono>
 
-namespace classifyd {
+#include "config/host_port.h"
 
-std::variant<HostPort, std::string> ParseHostPort(const std::string& address) {
-  const size_t colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    return "'" + address + "' is not HOST:PORT";
-  }
-  HostPort result;
-  result.host = address.substr(0, colon);
-  if (result.host.front() == '[' && result.host.back() == ']') {
-    result.host = result.host.substr(1, result.host.size() - 2);
-  } else if (result.host.find(':') != std::string::npos) {
-    return "'" + address + "': write an IPv6 address in brackets, [::1]:PORT";
-  }
-  const std::string port = address.substr(colon + 1);
-  const auto [end, ec] =
-      std::from_chars(port.data(), port.data() + port.size(), result.port);
-  if (port.empty() || ec != std::errc() || end != port.data() + port.size() ||
-      result.port < 0 || result.port > 65535) {
-    return "'" + address + "': port must be a number from 0 to 65535";
-  }
-  return result;
-}
+namespace classifyd {
 
 HttpServer::HttpServer(std::unique_ptr<httplib::Server> server)
     : server_(std::move(server)) {}
@@ -42,10 +21,8 @@ HttpServer::~HttpServer() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::unique_ptr<HttpServer> HttpServer::Start(const std::string& address,
-                                              const std::string& path,
-                                              PageHandler handler,
-                                              std::string* error) {
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
+    const std::string& address, const std::string& path, PageHandler handler) {
   auto http = std::make_unique<httplib::Server>();
   // Scrapes are rare and cheap: two threads are plenty, and httplib's
   // default (one per core, at least 8) would only idle.
@@ -65,18 +42,14 @@ std::unique_ptr<HttpServer> HttpServer::Start(const std::string& address,
                       "text/html; charset=utf-8");
     });
   }
-  return Start(std::move(http), address, error);
+  return Start(std::move(http), address);
 }
 
-std::unique_ptr<HttpServer> HttpServer::Start(
-    std::unique_ptr<httplib::Server> http, const std::string& address,
-    std::string* error) {
-  auto parsed = ParseHostPort(address);
-  if (auto* problem = std::get_if<std::string>(&parsed)) {
-    *error = *problem;
-    return nullptr;
-  }
-  const HostPort& where = std::get<HostPort>(parsed);
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
+    std::unique_ptr<httplib::Server> http, const std::string& address) {
+  absl::StatusOr<HostPort> parsed = ParseHostPort(address);
+  if (!parsed.ok()) return parsed.status();
+  const HostPort& where = *parsed;
   std::unique_ptr<HttpServer> server(new HttpServer(std::move(http)));
   httplib::Server& bound = *server->server_;
   if (where.port == 0) {
@@ -85,8 +58,8 @@ std::unique_ptr<HttpServer> HttpServer::Start(
     server->port_ = where.port;
   }
   if (server->port_ <= 0) {
-    *error = "cannot listen on '" + address + "' (address in use or invalid?)";
-    return nullptr;
+    return absl::UnavailableError("cannot listen on '" + address +
+                                  "' (address in use or invalid?)");
   }
   server->thread_ = std::thread([&bound, s = server.get()] {
     if (!bound.listen_after_bind()) spdlog::error("HTTP listener failed");

@@ -7,26 +7,19 @@
 #ifndef CLASSIFYD_DAEMON_HTTP_HTTP_SERVER_H_
 #define CLASSIFYD_DAEMON_HTTP_HTTP_SERVER_H_
 
+#include <absl/status/statusor.h>
+
 #include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
-#include <variant>
 
 namespace httplib {
 class Server;
 }
 
 namespace classifyd {
-
-// HOST and PORT of "HOST:PORT" or "[IPv6]:PORT"; an error message if it is
-// not of that form.
-struct HostPort {
-  std::string host;
-  int port = 0;
-};
-std::variant<HostPort, std::string> ParseHostPort(const std::string& address);
 
 class HttpServer {
  public:
@@ -38,18 +31,15 @@ class HttpServer {
   using PageHandler = std::function<Page()>;
 
   // Binds `address` (HOST:PORT; port 0 picks a free one) and serves GET
-  // `path` with `handler`. Null and `*error` set if it cannot bind.
-  static std::unique_ptr<HttpServer> Start(const std::string& address,
-                                           const std::string& path,
-                                           PageHandler handler,
-                                           std::string* error);
+  // `path` with `handler`. INVALID_ARGUMENT for an address that is not
+  // HOST:PORT, UNAVAILABLE if it cannot bind.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
+      const std::string& address, const std::string& path, PageHandler handler);
 
   // Binds `address` and serves with `server`, already given its routes,
-  // thread pool and socket options. Null and `*error` set if it cannot
-  // bind.
-  static std::unique_ptr<HttpServer> Start(
-      std::unique_ptr<httplib::Server> server, const std::string& address,
-      std::string* error);
+  // thread pool and socket options. Fails like the Start above.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
+      std::unique_ptr<httplib::Server> server, const std::string& address);
   ~HttpServer();
 
   int port() const { return port_; }

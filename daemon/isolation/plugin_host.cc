@@ -117,9 +117,7 @@ absl::Status PluginHost::LoadLibrary(int library_fd, const Init& init) {
     return absl::FailedPreconditionError("plugin '" + init.library_path() +
                                          "' threw from its entry point");
   }
-  std::string problem = CheckPluginApi(api_, init.library_path());
-  if (!problem.empty()) return absl::FailedPreconditionError(problem);
-  return absl::OkStatus();
+  return CheckPluginApi(api_, init.library_path());
 }
 
 absl::Status PluginHost::CreateInstance(const Init& init, Ready* ready) {

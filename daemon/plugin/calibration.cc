@@ -63,8 +63,8 @@ std::string ParseKnots(std::string_view text, std::vector<Knot>* knots) {
 
 }  // namespace
 
-std::variant<Calibration, std::string> Calibration::Parse(
-    std::string_view text, const std::string& path) {
+absl::StatusOr<Calibration> Calibration::Parse(std::string_view text,
+                                               const std::string& path) {
   Calibration calibration;
   std::map<std::string, size_t, std::less<>> first_line;  // label -> line
   size_t number = 0;
@@ -77,7 +77,8 @@ std::variant<Calibration, std::string> Calibration::Parse(
         "calibration '" + path + "' line " + std::to_string(++number) + ": ";
     if (number == 1) {
       if (line != kHeader) {
-        return where + "expected the header '" + std::string(kHeader) + "'";
+        return absl::InvalidArgumentError(where + "expected the header '" +
+                                          std::string(kHeader) + "'");
       }
       continue;
     }
@@ -86,18 +87,20 @@ std::variant<Calibration, std::string> Calibration::Parse(
     const std::string_view label = line.substr(0, tab);
     if (tab == std::string_view::npos || label.empty() ||
         label.find(' ') != std::string_view::npos) {
-      return where + "expected label<TAB>raw:calibrated raw:calibrated ...";
+      return absl::InvalidArgumentError(
+          where + "expected label<TAB>raw:calibrated raw:calibrated ...");
     }
     if (auto seen = first_line.find(label); seen != first_line.end()) {
-      return where + "label '" + std::string(label) +
-             "' already has a line (line " + std::to_string(seen->second) +
-             ")";
+      return absl::InvalidArgumentError(where + "label '" + std::string(label) +
+                                        "' already has a line (line " +
+                                        std::to_string(seen->second) + ")");
     }
     first_line.emplace(std::string(label), number);
     Curve curve;
     std::string problem = ParseKnots(line.substr(tab + 1), &curve);
     if (!problem.empty()) {
-      return where + "label '" + std::string(label) + "': " + problem;
+      return absl::InvalidArgumentError(where + "label '" + std::string(label) +
+                                        "': " + problem);
     }
     if (label == "*") {
       calibration.fallback_ = std::move(curve);
@@ -108,19 +111,24 @@ std::variant<Calibration, std::string> Calibration::Parse(
   return calibration;
 }
 
-std::variant<Calibration, std::string> Calibration::Load(
-    const std::string& path) {
+absl::StatusOr<Calibration> Calibration::Load(const std::string& path) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return "cannot read calibration '" + path + "': " + ec.message();
+  if (ec) {
+    return absl::NotFoundError("cannot read calibration '" + path +
+                               "': " + ec.message());
+  }
   if (size > kMaxFileBytes) {
-    return "calibration '" + path + "' is over " +
-           std::to_string(kMaxFileBytes >> 20) + " MiB";
+    return absl::InvalidArgumentError("calibration '" + path + "' is over " +
+                                      std::to_string(kMaxFileBytes >> 20) +
+                                      " MiB");
   }
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
-  if (!in || in.bad()) return "cannot read calibration '" + path + "'";
+  if (!in || in.bad()) {
+    return absl::NotFoundError("cannot read calibration '" + path + "'");
+  }
   return Parse(text.str(), path);
 }
 

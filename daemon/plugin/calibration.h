@@ -24,12 +24,13 @@
 #ifndef CLASSIFYD_DAEMON_PLUGIN_CALIBRATION_H_
 #define CLASSIFYD_DAEMON_PLUGIN_CALIBRATION_H_
 
+#include <absl/status/statusor.h>
+
 #include <cstddef>
 #include <functional>
 #include <map>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 namespace classifyd {
@@ -42,12 +43,12 @@ class Calibration {
   static constexpr size_t kMaxFileBytes = 16 << 20;
 
   // Parses the text of the calibration file at `path` (named in messages).
-  // Returns the calibration, or what is wrong with it, naming the file and
-  // the line.
-  static std::variant<Calibration, std::string> Parse(std::string_view text,
-                                                      const std::string& path);
-  // Reads and parses the file at `path`.
-  static std::variant<Calibration, std::string> Load(const std::string& path);
+  // Returns the calibration, or INVALID_ARGUMENT saying what is wrong with
+  // it, naming the file and the line.
+  static absl::StatusOr<Calibration> Parse(std::string_view text,
+                                           const std::string& path);
+  // Reads and parses the file at `path`; NOT_FOUND if it cannot be read.
+  static absl::StatusOr<Calibration> Load(const std::string& path);
 
   // The calibrated score of `raw` for `label`, in [0, 1].
   float Apply(std::string_view label, float raw) const;

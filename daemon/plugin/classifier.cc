@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "isolation/isolated_process.h"
+#include "plugin/plugin_status.h"
 
 namespace classifyd {
 namespace {
@@ -218,7 +219,7 @@ Classifier::Classifier(const Manifest& manifest,
   host_api_.log = &HostLog;
 }
 
-std::variant<std::unique_ptr<Classifier>, std::string> Classifier::Create(
+absl::StatusOr<std::unique_ptr<Classifier>> Classifier::Create(
     const Manifest& manifest, std::shared_ptr<PluginLibrary> library,
     uint64_t generation) {
   std::unique_ptr<Classifier> c(
@@ -246,15 +247,17 @@ std::variant<std::unique_ptr<Classifier>, std::string> Classifier::Create(
   try {
     status = api.create(&config, &sink, &instance);
   } catch (...) {
-    return "plugin '" + c->library_->name() +
-           "' let an exception escape from create()";
+    return absl::FailedPreconditionError(
+        "plugin '" + c->library_->name() +
+        "' let an exception escape from create()");
   }
   if (status != CLASSIFYD_OK || instance == nullptr) {
-    return "plugin '" + c->library_->name() + "' could not create classifier '" +
-           manifest.name + "': " +
-           (error.empty() ? "no reason given (status " +
-                                std::to_string(static_cast<int>(status)) + ")"
-                          : error);
+    return absl::FailedPreconditionError(
+        "plugin '" + c->library_->name() + "' could not create classifier '" +
+        manifest.name + "': " +
+        (error.empty() ? "no reason given (status " +
+                             std::to_string(static_cast<int>(status)) + ")"
+                       : error));
   }
   c->instance_ = instance;
 
@@ -266,26 +269,28 @@ std::variant<std::unique_ptr<Classifier>, std::string> Classifier::Create(
     status = CLASSIFYD_INTERNAL;
   }
   if (status != CLASSIFYD_OK) {
-    return "classifier '" + manifest.name + "' could not list its labels";
+    return absl::FailedPreconditionError("classifier '" + manifest.name +
+                                         "' could not list its labels");
   }
   if (!listed.problem.empty()) {
-    return "classifier '" + manifest.name + "' listed " + listed.problem;
+    return absl::FailedPreconditionError("classifier '" + manifest.name +
+                                         "' listed " + listed.problem);
   }
   return c;
 }
 
-std::variant<std::unique_ptr<Classifier>, std::string>
-Classifier::CreateIsolated(const Manifest& manifest, int library_fd,
-                           const isolation::IsolationSettings& settings,
-                           uint64_t generation) {
+absl::StatusOr<std::unique_ptr<Classifier>> Classifier::CreateIsolated(
+    const Manifest& manifest, int library_fd,
+    const isolation::IsolationSettings& settings, uint64_t generation) {
   auto process =
       isolation::IsolatedProcess::Start(manifest, library_fd, settings);
   if (!process.ok()) {
     if (absl::IsFailedPrecondition(process.status())) {
-      return std::string(process.status().message());
+      return process.status();
     }
-    return "classifier '" + manifest.name +
-           "' could not start: " + std::string(process.status().message());
+    return absl::FailedPreconditionError(
+        "classifier '" + manifest.name +
+        "' could not start: " + std::string(process.status().message()));
   }
   const isolation::Ready& ready = (*process)->ready();
   // Shown by ListPlugins, so they must be fit for a response.
@@ -293,9 +298,10 @@ Classifier::CreateIsolated(const Manifest& manifest, int library_fd,
        {ready.plugin_name(), ready.plugin_version()}) {
     if (text.empty() || text.size() > kMaxLabelBytes ||
         !Utf8Problem(text).empty()) {
-      return "plugin '" + manifest.library_path +
-             "' reported a name or version that is empty, longer than " +
-             std::to_string(kMaxLabelBytes) + " bytes or not UTF-8";
+      return absl::FailedPreconditionError(
+          "plugin '" + manifest.library_path +
+          "' reported a name or version that is empty, longer than " +
+          std::to_string(kMaxLabelBytes) + " bytes or not UTF-8");
     }
   }
   std::unique_ptr<Classifier> c(new Classifier(
@@ -307,7 +313,8 @@ Classifier::CreateIsolated(const Manifest& manifest, int library_fd,
   for (const std::string& label : ready.labels()) {
     std::string problem = c->declared_labels_.Add(label.data(), label.size());
     if (!problem.empty()) {
-      return "classifier '" + manifest.name + "' listed " + problem;
+      return absl::FailedPreconditionError("classifier '" + manifest.name +
+                                           "' listed " + problem);
     }
   }
   c->isolated_ = *std::move(process);
@@ -355,7 +362,7 @@ void Classifier::ClassifyIsolated(
   for (size_t i = 0; i < texts.size(); ++i) {
     const absl::Status& refused = answer.refused[i];
     if (refused.ok()) continue;
-    (*outcomes)[i].code = static_cast<classifyd_status>(refused.code());
+    (*outcomes)[i].code = FromAbslCode(refused.code());
     (*outcomes)[i].message = std::string(refused.message());
   }
   if (answer.sent.empty()) return;

@@ -11,6 +11,7 @@
 #ifndef CLASSIFYD_DAEMON_PLUGIN_CLASSIFIER_H_
 #define CLASSIFYD_DAEMON_PLUGIN_CLASSIFIER_H_
 
+#include <absl/status/statusor.h>
 #include <classifyd/plugin.h>
 
 #include <atomic>
@@ -20,7 +21,6 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "plugin/calibration.h"
@@ -53,15 +53,16 @@ struct DocumentOutcome {
 class Classifier {
  public:
   // Builds an instance of `library` configured by `manifest`. Control
-  // thread only. Returns the classifier or why the plugin refused.
-  static std::variant<std::unique_ptr<Classifier>, std::string> Create(
+  // thread only. Returns the classifier, or FAILED_PRECONDITION saying why
+  // the plugin refused.
+  static absl::StatusOr<std::unique_ptr<Classifier>> Create(
       const Manifest& manifest, std::shared_ptr<PluginLibrary> library,
       uint64_t generation);
 
   // Like Create, but the plugin runs in a child process started from
   // `settings`, loading the library open at `library_fd` (taken over).
   // Control thread only.
-  static std::variant<std::unique_ptr<Classifier>, std::string> CreateIsolated(
+  static absl::StatusOr<std::unique_ptr<Classifier>> CreateIsolated(
       const Manifest& manifest, int library_fd,
       const isolation::IsolationSettings& settings, uint64_t generation);
 

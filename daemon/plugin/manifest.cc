@@ -217,17 +217,19 @@ std::string QuotedClassifierName(std::string_view name) {
          " bytes)";
 }
 
-std::variant<Manifest, std::string> ParseManifest(
-    std::string_view text, const std::string& manifest_path,
-    const std::string& plugin_lib_dir) {
+absl::StatusOr<Manifest> ParseManifest(std::string_view text,
+                                       const std::string& manifest_path,
+                                       const std::string& plugin_lib_dir) {
   Manifest m;
   const fs::path path = fs::absolute(manifest_path).lexically_normal();
   m.manifest_path = path.string();
   m.name = path.stem().string();
   const std::string where = "manifest '" + m.manifest_path + "'";
   if (!IsValidClassifierName(m.name)) {
-    return where + ": the file name must be <name>.toml where <name> is 1-64 "
-                   "letters, digits, '.', '_' or '-'";
+    return absl::InvalidArgumentError(
+        where +
+        ": the file name must be <name>.toml where <name> is 1-64 letters, "
+        "digits, '.', '_' or '-'");
   }
 
   toml::table table;
@@ -237,7 +239,7 @@ std::variant<Manifest, std::string> ParseManifest(
     std::ostringstream out;
     out << where << ": invalid TOML at line " << e.source().begin.line
         << ", column " << e.source().begin.column << ": " << e.description();
-    return out.str();
+    return absl::InvalidArgumentError(out.str());
   }
 
   std::string problem = CheckKeys(table);
@@ -245,17 +247,19 @@ std::variant<Manifest, std::string> ParseManifest(
     problem = ParseFiles(table, path.parent_path(), plugin_lib_dir, &m);
   }
   if (problem.empty()) problem = ParseSettings(table, &m);
-  if (!problem.empty()) return where + ": " + problem;
+  if (!problem.empty())
+    return absl::InvalidArgumentError(where + ": " + problem);
   return m;
 }
 
-std::variant<Manifest, std::string> LoadManifest(
-    const std::string& path, const std::string& plugin_lib_dir) {
+absl::StatusOr<Manifest> LoadManifest(const std::string& path,
+                                      const std::string& plugin_lib_dir) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return "cannot read manifest '" + path + "'";
+  if (!in) return absl::NotFoundError("cannot read manifest '" + path + "'");
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) return "cannot read manifest '" + path + "'";
+  if (in.bad())
+    return absl::NotFoundError("cannot read manifest '" + path + "'");
   return ParseManifest(text.str(), path, plugin_lib_dir);
 }
 

@@ -24,11 +24,12 @@
 #ifndef CLASSIFYD_DAEMON_PLUGIN_MANIFEST_H_
 #define CLASSIFYD_DAEMON_PLUGIN_MANIFEST_H_
 
+#include <absl/status/statusor.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 namespace classifyd {
@@ -72,15 +73,16 @@ struct Manifest {
 
 // Parses the text of the manifest at `manifest_path` (used for the name and
 // to resolve relative paths). Bare plugin names resolve inside
-// `plugin_lib_dir`. Returns the manifest or a message naming the file and
-// what is wrong with it. Files are not opened.
-std::variant<Manifest, std::string> ParseManifest(
-    std::string_view text, const std::string& manifest_path,
-    const std::string& plugin_lib_dir);
+// `plugin_lib_dir`. Returns the manifest or INVALID_ARGUMENT naming the file
+// and what is wrong with it. Files are not opened.
+absl::StatusOr<Manifest> ParseManifest(std::string_view text,
+                                       const std::string& manifest_path,
+                                       const std::string& plugin_lib_dir);
 
-// Reads and parses the manifest file at `path`.
-std::variant<Manifest, std::string> LoadManifest(
-    const std::string& path, const std::string& plugin_lib_dir);
+// Reads and parses the manifest file at `path`; NOT_FOUND if it cannot be
+// read.
+absl::StatusOr<Manifest> LoadManifest(const std::string& path,
+                                      const std::string& plugin_lib_dir);
 
 // True if `name` is usable as a classifier name: 1-64 characters of
 // [A-Za-z0-9._-], starting with a letter or digit.

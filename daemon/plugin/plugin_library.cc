@@ -20,23 +20,25 @@ constexpr size_t kMinimumApiSize =
     offsetof(classifyd_plugin_api, classify_batch) +
     sizeof(classifyd_plugin_api::classify_batch);
 
+absl::Status Refused(const std::string& message) {
+  return absl::FailedPreconditionError(message);
+}
+
 // Copies `path` to a new file in `dir`; returns its path or an error.
-std::variant<std::string, std::string> CopyToPrivateFile(
-    const std::string& path, const std::string& dir) {
+absl::StatusOr<std::string> CopyToPrivateFile(const std::string& path,
+                                              const std::string& dir) {
   const int in = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) {
-    return std::variant<std::string, std::string>(
-        std::in_place_index<1>,
-        "cannot read plugin library '" + path + "': " + strerror(errno));
+    return Refused("cannot read plugin library '" + path +
+                   "': " + strerror(errno));
   }
   std::string copy = dir + "/plugin-XXXXXX.so";
   const int out = mkostemps(copy.data(), 3, O_CLOEXEC);
   if (out < 0) {
     const int err = errno;
     close(in);
-    return std::variant<std::string, std::string>(
-        std::in_place_index<1>, "cannot create a private copy of '" + path +
-                                    "' in '" + dir + "': " + strerror(err));
+    return Refused("cannot create a private copy of '" + path + "' in '" + dir +
+                   "': " + strerror(err));
   }
   char buffer[1 << 16];
   bool ok = true;
@@ -64,77 +66,81 @@ std::variant<std::string, std::string> CopyToPrivateFile(
   if (close(out) != 0) ok = false;
   if (!ok) {
     unlink(copy.c_str());
-    return std::variant<std::string, std::string>(
-        std::in_place_index<1>, "cannot copy plugin library '" + path +
-                                    "' to '" + dir + "': " + strerror(err));
+    return Refused("cannot copy plugin library '" + path + "' to '" + dir +
+                   "': " + strerror(err));
   }
-  return std::variant<std::string, std::string>(std::in_place_index<0>, copy);
+  return copy;
 }
 
 }  // namespace
 
-std::string CheckPluginApi(const classifyd_plugin_api* api,
-                           const std::string& path) {
+absl::Status CheckPluginApi(const classifyd_plugin_api* api,
+                            const std::string& path) {
   if (api == nullptr) {
-    return "plugin '" + path + "' refused to load: its entry point returned " +
-           "no function table for host ABI " +
-           std::to_string(CLASSIFYD_ABI_MAJOR) + "." +
-           std::to_string(CLASSIFYD_ABI_MINOR);
+    return Refused("plugin '" + path +
+                   "' refused to load: its entry point returned " +
+                   "no function table for host ABI " +
+                   std::to_string(CLASSIFYD_ABI_MAJOR) + "." +
+                   std::to_string(CLASSIFYD_ABI_MINOR));
   }
   if (api->abi_major != CLASSIFYD_ABI_MAJOR) {
-    return "plugin '" + path + "' was built for plugin ABI " +
-           std::to_string(api->abi_major) + "." +
-           std::to_string(api->abi_minor) + " but this classifyd speaks ABI " +
-           std::to_string(CLASSIFYD_ABI_MAJOR) + "." +
-           std::to_string(CLASSIFYD_ABI_MINOR) +
-           " (the major version must match); rebuild the plugin against "
-           "this version's classifyd/plugin.h";
+    return Refused(
+        "plugin '" + path + "' was built for plugin ABI " +
+        std::to_string(api->abi_major) + "." + std::to_string(api->abi_minor) +
+        " but this classifyd speaks ABI " +
+        std::to_string(CLASSIFYD_ABI_MAJOR) + "." +
+        std::to_string(CLASSIFYD_ABI_MINOR) +
+        " (the major version must match); rebuild the plugin against "
+        "this version's classifyd/plugin.h");
   }
   if (api->abi_minor > CLASSIFYD_ABI_MINOR) {
-    return "plugin '" + path + "' needs plugin ABI " +
-           std::to_string(api->abi_major) + "." +
-           std::to_string(api->abi_minor) + " but this classifyd provides " +
-           std::to_string(CLASSIFYD_ABI_MAJOR) + "." +
-           std::to_string(CLASSIFYD_ABI_MINOR) + "; upgrade classifyd";
+    return Refused(
+        "plugin '" + path + "' needs plugin ABI " +
+        std::to_string(api->abi_major) + "." + std::to_string(api->abi_minor) +
+        " but this classifyd provides " + std::to_string(CLASSIFYD_ABI_MAJOR) +
+        "." + std::to_string(CLASSIFYD_ABI_MINOR) + "; upgrade classifyd");
   }
   if (api->struct_size < kMinimumApiSize) {
-    return "plugin '" + path + "' returned a function table of " +
-           std::to_string(api->struct_size) + " bytes, smaller than ABI " +
-           std::to_string(CLASSIFYD_ABI_MAJOR) + ".0 requires (" +
-           std::to_string(kMinimumApiSize) + ")";
+    return Refused("plugin '" + path + "' returned a function table of " +
+                   std::to_string(api->struct_size) +
+                   " bytes, smaller than ABI " +
+                   std::to_string(CLASSIFYD_ABI_MAJOR) + ".0 requires (" +
+                   std::to_string(kMinimumApiSize) + ")");
   }
   if (api->name == nullptr || api->name[0] == '\0' ||
       api->version == nullptr) {
-    return "plugin '" + path + "' does not declare its name and version";
+    return Refused("plugin '" + path +
+                   "' does not declare its name and version");
   }
   if (api->create == nullptr || api->destroy == nullptr ||
       api->list_labels == nullptr || api->classify_batch == nullptr) {
-    return "plugin '" + path + "' leaves a required function empty";
+    return Refused("plugin '" + path + "' leaves a required function empty");
   }
-  return "";
+  return absl::OkStatus();
 }
 
-std::variant<std::shared_ptr<PluginLibrary>, std::string> PluginLibrary::Open(
+absl::StatusOr<std::shared_ptr<PluginLibrary>> PluginLibrary::Open(
     const std::string& path, const std::string& private_dir) {
   std::string load_path = path;
   if (!private_dir.empty()) {
-    auto copy = CopyToPrivateFile(path, private_dir);
-    if (auto* error = std::get_if<1>(&copy)) return *error;
-    load_path = std::get<0>(copy);
+    absl::StatusOr<std::string> copy = CopyToPrivateFile(path, private_dir);
+    if (!copy.ok()) return copy.status();
+    load_path = *std::move(copy);
   }
   dlerror();
   void* handle = dlopen(load_path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (load_path != path) unlink(load_path.c_str());
   if (handle == nullptr) {
     const char* why = dlerror();
-    return "cannot load plugin library '" + path +
-           "': " + (why != nullptr ? why : "unknown dlopen error");
+    return Refused("cannot load plugin library '" + path +
+                   "': " + (why != nullptr ? why : "unknown dlopen error"));
   }
   void* symbol = dlsym(handle, CLASSIFYD_PLUGIN_ENTRY_SYMBOL);
   if (symbol == nullptr) {
     dlclose(handle);
-    return "'" + path + "' is not a classifyd plugin: it does not export '" +
-           CLASSIFYD_PLUGIN_ENTRY_SYMBOL + "'";
+    return Refused("'" + path +
+                   "' is not a classifyd plugin: it does not export '" +
+                   CLASSIFYD_PLUGIN_ENTRY_SYMBOL + "'");
   }
   auto entry = reinterpret_cast<classifyd_plugin_entry_fn>(symbol);
   const classifyd_plugin_api* api = nullptr;
@@ -151,13 +157,12 @@ std::variant<std::shared_ptr<PluginLibrary>, std::string> PluginLibrary::Open(
   }
   if (!thrown.empty()) {
     dlclose(handle);
-    return "plugin '" + path + "' threw from its entry point (" + thrown +
-           ")";
+    return Refused("plugin '" + path + "' threw from its entry point (" +
+                   thrown + ")");
   }
-  std::string problem = CheckPluginApi(api, path);
-  if (!problem.empty()) {
+  if (absl::Status usable = CheckPluginApi(api, path); !usable.ok()) {
     dlclose(handle);
-    return problem;
+    return usable;
   }
   return std::shared_ptr<PluginLibrary>(new PluginLibrary(path, handle, api));
 }
@@ -188,19 +193,20 @@ PluginLibrary::~PluginLibrary() {
   if (handle_ != nullptr) dlclose(handle_);
 }
 
-std::variant<int, std::string> OpenLibraryForChild(
-    const std::string& path, const std::string& private_dir) {
+absl::StatusOr<int> OpenLibraryForChild(const std::string& path,
+                                        const std::string& private_dir) {
   std::string open_path = path;
   if (!private_dir.empty()) {
-    auto copy = CopyToPrivateFile(path, private_dir);
-    if (auto* error = std::get_if<1>(&copy)) return *error;
-    open_path = std::get<0>(copy);
+    absl::StatusOr<std::string> copy = CopyToPrivateFile(path, private_dir);
+    if (!copy.ok()) return copy.status();
+    open_path = *std::move(copy);
   }
   const int fd = open(open_path.c_str(), O_RDONLY | O_CLOEXEC);
   const int err = errno;
   if (open_path != path) unlink(open_path.c_str());
   if (fd < 0) {
-    return "cannot read plugin library '" + path + "': " + strerror(err);
+    return Refused("cannot read plugin library '" + path +
+                   "': " + strerror(err));
   }
   return fd;
 }

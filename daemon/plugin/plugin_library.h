@@ -5,11 +5,12 @@
 #ifndef CLASSIFYD_DAEMON_PLUGIN_PLUGIN_LIBRARY_H_
 #define CLASSIFYD_DAEMON_PLUGIN_PLUGIN_LIBRARY_H_
 
+#include <absl/status/status.h>
+#include <absl/status/statusor.h>
 #include <classifyd/plugin.h>
 
 #include <memory>
 #include <string>
-#include <variant>
 
 namespace classifyd {
 
@@ -18,8 +19,8 @@ class PluginLibrary {
   // Loads the library at `path` (RTLD_NOW | RTLD_LOCAL), calls its entry
   // point and checks the table: ABI major equal to the host's, minor not
   // newer, struct large enough, every function present. Returns the library
-  // or a message that says what is wrong. The caller shares ownership; the
-  // library is dlclosed when the last owner lets go, which must be after
+  // or FAILED_PRECONDITION saying what is wrong. The caller shares ownership;
+  // the library is dlclosed when the last owner lets go, which must be after
   // every instance it created is destroyed.
   //
   // dlopen() of a path that is already loaded returns the code already in
@@ -28,7 +29,7 @@ class PluginLibrary {
   // there, loaded from the copy, and the copy is unlinked: every Open() gets
   // the code that is on disk now, and later writes to `path` cannot touch
   // the loaded code. `private_dir` must allow execution (not noexec).
-  static std::variant<std::shared_ptr<PluginLibrary>, std::string> Open(
+  static absl::StatusOr<std::shared_ptr<PluginLibrary>> Open(
       const std::string& path, const std::string& private_dir = "");
 
   // A library that is loaded in another process (an isolated classifier's
@@ -68,13 +69,13 @@ class PluginLibrary {
 // private copy made in `private_dir` and unlinked at once (see Open), or
 // `path` itself when `private_dir` is empty. Returns the descriptor
 // (close-on-exec; the caller owns it) or why it could not.
-std::variant<int, std::string> OpenLibraryForChild(
-    const std::string& path, const std::string& private_dir);
+absl::StatusOr<int> OpenLibraryForChild(const std::string& path,
+                                        const std::string& private_dir);
 
-// Checks a plugin's table against this host's ABI. Returns an empty string
-// if the host can use it, or why not. Exposed for tests.
-std::string CheckPluginApi(const classifyd_plugin_api* api,
-                           const std::string& path);
+// Checks a plugin's table against this host's ABI. Returns OK if the host
+// can use it, else FAILED_PRECONDITION saying why not. Exposed for tests.
+absl::Status CheckPluginApi(const classifyd_plugin_api* api,
+                            const std::string& path);
 
 }  // namespace classifyd
 

@@ -19,8 +19,9 @@ std::string Refusing(const std::string& what, const std::string& path) {
   return "refusing " + what + " '" + path + "': ";
 }
 
-std::string CannotCheck(const std::string& what, const std::string& path) {
-  return "cannot check " + what + " '" + path + "': " + strerror(errno);
+absl::Status CannotCheck(const std::string& what, const std::string& path) {
+  return absl::FailedPreconditionError("cannot check " + what + " '" + path +
+                                       "': " + strerror(errno));
 }
 
 const char* TypeName(mode_t mode) {
@@ -42,22 +43,22 @@ FileFacts FactsOf(const struct stat& st, bool pseudo_file) {
 }
 
 // lstat + statfs of `path`, which must not be a symlink: opens nothing.
-std::string LookWithoutOpening(const std::string& path,
-                               const std::string& what, FileFacts* facts) {
+absl::Status LookWithoutOpening(const std::string& path,
+                                const std::string& what, FileFacts* facts) {
   struct stat st;
   struct statfs fs;
   if (lstat(path.c_str(), &st) != 0 || statfs(path.c_str(), &fs) != 0) {
     return CannotCheck(what, path);
   }
   *facts = FactsOf(st, IsPseudoFileSystem(fs));
-  return "";
+  return absl::OkStatus();
 }
 
 // Opens `path` (a regular file a moment ago) without blocking or following
 // a symlink, and describes what was opened: if the name was swapped for a
 // FIFO since, the open still returns at once and fstat shows it.
-std::string LookThroughDescriptor(const std::string& path,
-                                  const std::string& what, FileFacts* facts) {
+absl::Status LookThroughDescriptor(const std::string& path,
+                                   const std::string& what, FileFacts* facts) {
   const int fd =
       open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC |
                              O_NOCTTY);
@@ -72,16 +73,16 @@ std::string LookThroughDescriptor(const std::string& path,
     return CannotCheck(what, path);
   }
   *facts = FactsOf(st, IsPseudoFileSystem(fs));
-  return "";
+  return absl::OkStatus();
 }
 
-std::string ResolvedPath(const std::string& path, const std::string& what,
-                         std::string* resolved) {
+absl::Status ResolvedPath(const std::string& path, const std::string& what,
+                          std::string* resolved) {
   std::unique_ptr<char, decltype(&free)> real(realpath(path.c_str(), nullptr),
                                                &free);
   if (real == nullptr) return CannotCheck(what, path);
   *resolved = real.get();
-  return "";
+  return absl::OkStatus();
 }
 
 std::string ParentOf(const std::string& path) {
@@ -90,77 +91,78 @@ std::string ParentOf(const std::string& path) {
 
 }  // namespace
 
-std::string CheckOwnerAndMode(const FileFacts& facts, uid_t daemon_uid,
-                              const std::string& path,
-                              const std::string& what) {
-  if (facts.owner != 0 && facts.owner != daemon_uid) {
-    return Refusing(what, path) + "it is owned by uid " +
-           std::to_string(facts.owner) +
-           ", not by root or the daemon's user (uid " +
-           std::to_string(daemon_uid) + ") (disable with --strict-modes=false)";
-  }
-  if ((facts.mode & S_IWOTH) != 0) {
-    return Refusing(what, path) +
-           "it is writable by every user (fix with chmod o-w, or disable "
-           "the check with --strict-modes=false)";
-  }
-  if ((facts.mode & S_IWGRP) != 0) {
-    return Refusing(what, path) +
-           "it is writable by its group (fix with chmod g-w, or disable "
-           "the check with --strict-modes=false)";
-  }
-  return "";
-}
-
-std::string CheckDataFileFacts(const FileFacts& facts, int64_t max_bytes,
+absl::Status CheckOwnerAndMode(const FileFacts& facts, uid_t daemon_uid,
                                const std::string& path,
                                const std::string& what) {
-  if (facts.pseudo_file) {
-    return Refusing(what, path) +
-           "it is on /proc or /sys, not a file on disk";
+  if (facts.owner != 0 && facts.owner != daemon_uid) {
+    return absl::FailedPreconditionError(
+        Refusing(what, path) + "it is owned by uid " +
+        std::to_string(facts.owner) +
+        ", not by root or the daemon's user (uid " +
+        std::to_string(daemon_uid) + ") (disable with --strict-modes=false)");
   }
-  if (!S_ISREG(facts.mode)) {
-    return Refusing(what, path) + "it is " + TypeName(facts.mode) +
-           ", not a regular file";
+  if ((facts.mode & S_IWOTH) != 0) {
+    return absl::FailedPreconditionError(
+        Refusing(what, path) +
+        "it is writable by every user (fix with chmod o-w, or disable "
+        "the check with --strict-modes=false)");
   }
-  if (facts.size > max_bytes) {
-    return Refusing(what, path) + "it is " + std::to_string(facts.size) +
-           " bytes, over the manifest's limit of " +
-           std::to_string(max_bytes) + " bytes (`max_model_bytes`)";
+  if ((facts.mode & S_IWGRP) != 0) {
+    return absl::FailedPreconditionError(
+        Refusing(what, path) +
+        "it is writable by its group (fix with chmod g-w, or disable "
+        "the check with --strict-modes=false)");
   }
-  return "";
+  return absl::OkStatus();
 }
 
-std::string CheckTrustedPath(const std::string& path,
-                             const std::string& what) {
+absl::Status CheckDataFileFacts(const FileFacts& facts, int64_t max_bytes,
+                                const std::string& path,
+                                const std::string& what) {
+  if (facts.pseudo_file) {
+    return absl::FailedPreconditionError(
+        Refusing(what, path) + "it is on /proc or /sys, not a file on disk");
+  }
+  if (!S_ISREG(facts.mode)) {
+    return absl::FailedPreconditionError(Refusing(what, path) + "it is " +
+                                         TypeName(facts.mode) +
+                                         ", not a regular file");
+  }
+  if (facts.size > max_bytes) {
+    return absl::FailedPreconditionError(
+        Refusing(what, path) + "it is " + std::to_string(facts.size) +
+        " bytes, over the manifest's limit of " + std::to_string(max_bytes) +
+        " bytes (`max_model_bytes`)");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTrustedPath(const std::string& path,
+                              const std::string& what) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) return CannotCheck(what, path);
   return CheckOwnerAndMode(FactsOf(st, false), geteuid(), path, what);
 }
 
-std::string CheckTrustedDataFile(const std::string& path,
-                                 const std::string& what, int64_t max_bytes,
-                                 bool strict_modes) {
+absl::Status CheckTrustedDataFile(const std::string& path,
+                                  const std::string& what, int64_t max_bytes,
+                                  bool strict_modes) {
   std::string real;
-  std::string problem = ResolvedPath(path, what, &real);
   FileFacts facts;
-  if (problem.empty()) problem = LookWithoutOpening(real, what, &facts);
-  if (problem.empty()) {
-    problem = CheckDataFileFacts(facts, max_bytes, path, what);
+  absl::Status status = ResolvedPath(path, what, &real);
+  if (status.ok()) status = LookWithoutOpening(real, what, &facts);
+  if (status.ok()) status = CheckDataFileFacts(facts, max_bytes, path, what);
+  if (status.ok()) status = LookThroughDescriptor(real, what, &facts);
+  if (status.ok()) status = CheckDataFileFacts(facts, max_bytes, path, what);
+  if (!status.ok() || !strict_modes) return status;
+  status = CheckOwnerAndMode(facts, geteuid(), path, what);
+  if (status.ok()) {
+    status = CheckTrustedPath(ParentOf(real), "directory of the " + what);
   }
-  if (problem.empty()) problem = LookThroughDescriptor(real, what, &facts);
-  if (problem.empty()) {
-    problem = CheckDataFileFacts(facts, max_bytes, path, what);
+  if (status.ok() && ParentOf(real) != ParentOf(path)) {
+    status = CheckTrustedPath(ParentOf(path), "directory of the " + what);
   }
-  if (!problem.empty() || !strict_modes) return problem;
-  problem = CheckOwnerAndMode(facts, geteuid(), path, what);
-  if (problem.empty()) {
-    problem = CheckTrustedPath(ParentOf(real), "directory of the " + what);
-  }
-  if (problem.empty() && ParentOf(real) != ParentOf(path)) {
-    problem = CheckTrustedPath(ParentOf(path), "directory of the " + what);
-  }
-  return problem;
+  return status;
 }
 
 }  // namespace classifyd

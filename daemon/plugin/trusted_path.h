@@ -14,6 +14,7 @@
 #ifndef CLASSIFYD_DAEMON_PLUGIN_TRUSTED_PATH_H_
 #define CLASSIFYD_DAEMON_PLUGIN_TRUSTED_PATH_H_
 
+#include <absl/status/status.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -31,21 +32,22 @@ struct FileFacts {
 };
 
 // The strict-modes rule for `facts` of `path`: owned by root or by
-// `daemon_uid`, not writable by group or others. Returns "" if it passes,
-// or why it is refused; `what` names the file ("model file", ...).
-std::string CheckOwnerAndMode(const FileFacts& facts, uid_t daemon_uid,
-                              const std::string& path,
-                              const std::string& what);
-
-// The rule for a file a plugin reads: a regular file, not on /proc or
-// /sys, of at most `max_bytes`. "" or why it is refused.
-std::string CheckDataFileFacts(const FileFacts& facts, int64_t max_bytes,
+// `daemon_uid`, not writable by group or others. Returns OK if it passes,
+// else FAILED_PRECONDITION saying why it is refused; `what` names the file
+// ("model file", ...).
+absl::Status CheckOwnerAndMode(const FileFacts& facts, uid_t daemon_uid,
                                const std::string& path,
                                const std::string& what);
 
+// The rule for a file a plugin reads: a regular file, not on /proc or
+// /sys, of at most `max_bytes`. OK or why it is refused.
+absl::Status CheckDataFileFacts(const FileFacts& facts, int64_t max_bytes,
+                                const std::string& path,
+                                const std::string& what);
+
 // CheckOwnerAndMode for the file or directory at `path` (followed if a
 // symlink), as the daemon's effective user.
-std::string CheckTrustedPath(const std::string& path, const std::string& what);
+absl::Status CheckTrustedPath(const std::string& path, const std::string& what);
 
 // Checks the file a plugin will read at `path`: CheckDataFileFacts on the
 // file it names (symlinks resolved), and, when `strict_modes`,
@@ -53,10 +55,10 @@ std::string CheckTrustedPath(const std::string& path, const std::string& what);
 // the directory that holds `path` itself (where a symlink would be
 // replaced). Never blocks: the file is examined with lstat and opened with
 // O_NONBLOCK | O_NOFOLLOW only once it is known to be a regular file, and
-// fstat of that descriptor is what is checked. "" or why it is refused.
-std::string CheckTrustedDataFile(const std::string& path,
-                                 const std::string& what, int64_t max_bytes,
-                                 bool strict_modes);
+// fstat of that descriptor is what is checked. OK or why it is refused.
+absl::Status CheckTrustedDataFile(const std::string& path,
+                                  const std::string& what, int64_t max_bytes,
+                                  bool strict_modes);
 
 }  // namespace classifyd
 

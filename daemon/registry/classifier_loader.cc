@@ -18,23 +18,6 @@
 
 namespace classifyd {
 namespace fs = std::filesystem;
-namespace {
-
-// `result` (a value or a message) as a StatusOr.
-template <typename T>
-absl::StatusOr<T> FromVariant(std::variant<T, std::string> result) {
-  if (auto* error = std::get_if<std::string>(&result)) {
-    return absl::FailedPreconditionError(*error);
-  }
-  return std::get<T>(std::move(result));
-}
-
-absl::Status FromProblem(const std::string& problem) {
-  return problem.empty() ? absl::OkStatus()
-                         : absl::FailedPreconditionError(problem);
-}
-
-}  // namespace
 
 ClassifierLoader::ClassifierLoader(Options options, Retirer* control)
     : options_(std::move(options)), control_(control) {}
@@ -48,8 +31,7 @@ absl::Status ClassifierLoader::CheckDataFile(const Manifest& manifest,
         absl::StrCat(what, " '", path, "' named by '", manifest.manifest_path,
                      "' does not exist"));
   }
-  return FromProblem(
-      CheckTrustedDataFile(path, what, max_bytes, options_.strict_modes));
+  return CheckTrustedDataFile(path, what, max_bytes, options_.strict_modes);
 }
 
 absl::StatusOr<std::shared_ptr<const Calibration>>
@@ -62,7 +44,7 @@ ClassifierLoader::LoadCalibration(const Manifest& manifest) const {
                     manifest.max_model_bytes);
   if (!trusted.ok()) return trusted;
   absl::StatusOr<Calibration> loaded =
-      FromVariant(Calibration::Load(manifest.calibration_path));
+      Calibration::Load(manifest.calibration_path);
   if (!loaded.ok()) return loaded.status();
   return std::make_shared<const Calibration>(*std::move(loaded));
 }
@@ -98,17 +80,16 @@ absl::StatusOr<std::unique_ptr<Classifier>> ClassifierLoader::Create(
   if (manifest.isolation == Isolation::kProcess) {
     return CreateIsolated(manifest, generation);
   }
-  absl::StatusOr<std::shared_ptr<PluginLibrary>> library = FromVariant(
-      PluginLibrary::Open(manifest.library_path, options_.private_lib_dir));
+  absl::StatusOr<std::shared_ptr<PluginLibrary>> library =
+      PluginLibrary::Open(manifest.library_path, options_.private_lib_dir);
   if (!library.ok()) return library.status();
-  return FromVariant(
-      Classifier::Create(manifest, *std::move(library), generation));
+  return Classifier::Create(manifest, *std::move(library), generation);
 }
 
 absl::StatusOr<std::unique_ptr<Classifier>> ClassifierLoader::CreateIsolated(
     const Manifest& manifest, uint64_t generation) const {
-  absl::StatusOr<int> library = FromVariant(
-      OpenLibraryForChild(manifest.library_path, options_.private_lib_dir));
+  absl::StatusOr<int> library =
+      OpenLibraryForChild(manifest.library_path, options_.private_lib_dir);
   if (!library.ok()) return library.status();
   isolation::IsolationSettings settings;
   settings.host_path = options_.plugin_host_path.empty()
@@ -117,8 +98,7 @@ absl::StatusOr<std::unique_ptr<Classifier>> ClassifierLoader::CreateIsolated(
   settings.call_timeout = std::chrono::milliseconds(
       manifest.timeout_ms >= 0 ? manifest.timeout_ms
                                : options_.default_timeout_ms);
-  return FromVariant(
-      Classifier::CreateIsolated(manifest, *library, settings, generation));
+  return Classifier::CreateIsolated(manifest, *library, settings, generation);
 }
 
 std::shared_ptr<const Classifier> ClassifierLoader::Adopt(
@@ -178,9 +158,9 @@ absl::StatusOr<std::shared_ptr<const Classifier>> ClassifierLoader::Load(
   if (options_.strict_modes && !options_.factory) {
     const std::string dir = fs::path(manifest.library_path).parent_path();
     absl::Status trusted =
-        FromProblem(CheckTrustedPath(manifest.library_path, "plugin library"));
+        CheckTrustedPath(manifest.library_path, "plugin library");
     if (trusted.ok()) {
-      trusted = FromProblem(CheckTrustedPath(dir, "plugin library directory"));
+      trusted = CheckTrustedPath(dir, "plugin library directory");
     }
     if (!trusted.ok()) return trusted;
   }

@@ -15,11 +15,7 @@ namespace {
 // The manifest at `path`, or why not (plugin/manifest.h's message).
 absl::StatusOr<Manifest> ReadManifest(const std::string& path,
                                       const std::string& plugin_lib_dir) {
-  auto parsed = LoadManifest(path, plugin_lib_dir);
-  if (auto* error = std::get_if<std::string>(&parsed)) {
-    return absl::InvalidArgumentError(*error);
-  }
-  return std::get<Manifest>(std::move(parsed));
+  return LoadManifest(path, plugin_lib_dir);
 }
 
 // Whether `entry` may be a manifest: a visible regular *.toml file.
@@ -67,9 +63,9 @@ bool ManifestSource::StillDisabled(const std::string& name,
 
 absl::StatusOr<std::vector<ManifestVersion>> ManifestSource::Scan() {
   if (options_.strict_modes) {
-    std::string problem =
+    absl::Status trusted =
         CheckTrustedPath(options_.plugin_dir, "plugin directory");
-    if (!problem.empty()) return absl::FailedPreconditionError(problem);
+    if (!trusted.ok()) return trusted;
   }
   std::map<std::string, std::string> present;  // Name -> manifest path.
   std::error_code ec;
@@ -96,11 +92,11 @@ ManifestVersion ManifestSource::Read(const std::string& name,
   version.name = name;
   version.manifest_path = path;
   version.stamps.push_back(StampFile(path));
-  std::string problem;
-  if (options_.strict_modes) problem = CheckTrustedPath(path, "manifest");
-  version.manifest = problem.empty()
-                         ? ReadManifest(path, options_.plugin_lib_dir)
-                         : absl::FailedPreconditionError(problem);
+  absl::Status trusted = options_.strict_modes
+                             ? CheckTrustedPath(path, "manifest")
+                             : absl::OkStatus();
+  version.manifest = trusted.ok() ? ReadManifest(path, options_.plugin_lib_dir)
+                                  : absl::StatusOr<Manifest>(trusted);
   if (version.manifest.ok()) {
     const Manifest& m = *version.manifest;
     version.files = {m.library_path, m.model_path, m.calibration_path,

@@ -53,14 +53,14 @@ SettingsReload MergeSettings(const DaemonOptions& running,
 }
 
 SettingsReload ReloadSettings(const DaemonOptions& running) {
-  auto parsed = ParseOptions(running.command_line);
-  if (auto* exit = std::get_if<ParseExit>(&parsed)) {
+  absl::StatusOr<DaemonOptions> parsed = ParseOptions(running.command_line);
+  if (!parsed.ok()) {
     SettingsReload failed;
     failed.options = running;
-    failed.error = exit->message;
+    failed.error = std::string(parsed.status().message());
     return failed;
   }
-  return MergeSettings(running, std::get<DaemonOptions>(parsed));
+  return MergeSettings(running, *parsed);
 }
 
 bool ApplySettingsReload(DaemonOptions* running, ClassifierService* service) {

@@ -87,16 +87,17 @@ std::unique_ptr<grpc::Server> StartAdminServer(const std::string& socket_path,
 // failure.
 std::unique_ptr<HttpServer> StartHttpApi(const HttpApi& api,
                                          const DaemonOptions& options) {
-  std::string error;
-  std::unique_ptr<httplib::Server> engine = api.MakeServer(options.tls, &error);
-  std::unique_ptr<HttpServer> server;
-  if (engine != nullptr) {
-    server = HttpServer::Start(std::move(engine), options.http_listen, &error);
-  }
-  if (server == nullptr) {
-    spdlog::critical("--http-listen: {}", error);
+  absl::StatusOr<std::unique_ptr<httplib::Server>> engine =
+      api.MakeServer(options.tls);
+  absl::StatusOr<std::unique_ptr<HttpServer>> started =
+      engine.ok() ? HttpServer::Start(*std::move(engine), options.http_listen)
+                  : engine.status();
+  if (!started.ok()) {
+    spdlog::critical("--http-listen: {}",
+                     std::string(started.status().message()));
     return nullptr;
   }
+  std::unique_ptr<HttpServer> server = *std::move(started);
   api.RaiseBacklog();
   spdlog::info("HTTP/JSON API and console on {} port {} ({})",
                options.http_listen, server->port(),
@@ -141,13 +142,13 @@ DaemonExit RunDaemon(const DaemonOptions& options) {
     return {2};
   }
 
-  std::string runtime_error;
-  const std::unique_ptr<RuntimeDir> runtime_dir = RuntimeDir::Create(
-      options.runtime_dir, SystemdRuntimeDirectory(), &runtime_error);
-  if (runtime_dir == nullptr) {
-    spdlog::critical("{}", runtime_error);
+  absl::StatusOr<std::unique_ptr<RuntimeDir>> made_dir =
+      RuntimeDir::Create(options.runtime_dir, SystemdRuntimeDirectory());
+  if (!made_dir.ok()) {
+    spdlog::critical("{}", std::string(made_dir.status().message()));
     return {1};
   }
+  const std::unique_ptr<RuntimeDir> runtime_dir = *std::move(made_dir);
   const std::string admin_socket = options.admin_socket.empty()
                                        ? runtime_dir->admin_socket()
                                        : options.admin_socket;
@@ -258,18 +259,18 @@ DaemonExit RunDaemon(const DaemonOptions& options) {
   }
   std::unique_ptr<HttpServer> metrics_server;
   if (!options.metrics_listen.empty()) {
-    std::string error;
-    metrics_server = HttpServer::Start(
+    auto started = HttpServer::Start(
         options.metrics_listen, "/metrics",
         [m = metrics.get(), r = registry.get()] {
           return HttpServer::Page{m->Expose(r->List(), ReadProcessStats()),
                                   Metrics::kContentType};
-        },
-        &error);
-    if (metrics_server == nullptr) {
-      spdlog::critical("--metrics-listen: {}", error);
+        });
+    if (!started.ok()) {
+      spdlog::critical("--metrics-listen: {}",
+                       std::string(started.status().message()));
       return {1};
     }
+    metrics_server = *std::move(started);
     spdlog::info("Prometheus metrics on {} port {}, path /metrics",
                  options.metrics_listen, metrics_server->port());
     if (!options.metrics_port_file.empty()) {

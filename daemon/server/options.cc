@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "config/host_port.h"
 #include "config/toml_text.h"
-#include "http/http_server.h"
 #include "server/runtime_dir.h"
 
 // The install layout of the configured prefix (daemon/CMakeLists.txt).
@@ -35,9 +35,8 @@ std::string DefaultRuntimeDir() {
 
 // CLI11 validator: "" for a HOST:PORT, else what is wrong with it.
 std::string HostPortProblem(const std::string& value) {
-  auto parsed = ParseHostPort(value);
-  auto* problem = std::get_if<std::string>(&parsed);
-  return problem != nullptr ? *problem : std::string();
+  absl::StatusOr<HostPort> parsed = ParseHostPort(value);
+  return parsed.ok() ? std::string() : std::string(parsed.status().message());
 }
 
 void Define(CLI::App& app, DaemonOptions& o) {
@@ -209,7 +208,78 @@ void Define(CLI::App& app, DaemonOptions& o) {
 
 }  // namespace
 
-std::variant<DaemonOptions, ParseExit> ParseOptions(
+namespace {
+
+// The --config file named in `args`, or "".
+std::string ConfigFileOf(const std::vector<std::string>& args) {
+  std::string config_file;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      config_file = args[i + 1];
+    } else if (args[i].rfind("--config=", 0) == 0) {
+      config_file = args[i].substr(9);
+    }
+  }
+  return config_file;
+}
+
+// The settings of `config_file` as flags of `app` ("--key=value").
+absl::StatusOr<std::vector<std::string>> ConfigFileFlags(
+    const std::string& config_file, const CLI::App& app) {
+  toml::table table;
+  try {
+    table = toml::parse_file(config_file);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream out;
+    out << "config file '" << config_file << "': ";
+    if (e.source().begin.line > 0) {
+      out << "line " << e.source().begin.line << ", column "
+          << e.source().begin.column << ": ";
+    }
+    out << e.description();
+    return absl::InvalidArgumentError(out.str());
+  }
+  std::vector<std::string> flags;
+  for (const auto& [key, node] : table) {
+    std::string flag = "--" + std::string(key.str());
+    std::replace(flag.begin() + 2, flag.end(), '_', '-');
+    if (flag == "--config" || app.get_option_no_throw(flag) == nullptr) {
+      return absl::InvalidArgumentError("config file '" + config_file +
+                                        "': unknown setting '" +
+                                        std::string(key.str()) + "'");
+    }
+    auto value = TomlScalarText(node);
+    if (!value) {
+      return absl::InvalidArgumentError(
+          "config file '" + config_file + "': setting '" +
+          std::string(key.str()) + "' must be a string, number or boolean");
+    }
+    if (value->empty()) {
+      // "--flag=" would make CLI11 take the next argument as the value.
+      flags.push_back(flag);
+      flags.push_back("");
+    } else {
+      flags.push_back(flag + "=" + *value);
+    }
+  }
+  return flags;
+}
+
+// Every setting's value as text, by config key, into `options->settings`.
+void RecordSettings(const CLI::App& app, DaemonOptions* options) {
+  for (const CLI::Option* option : app.get_options()) {
+    if (option->get_lnames().empty()) continue;
+    std::string key = option->get_lnames().front();
+    std::replace(key.begin(), key.end(), '-', '_');
+    std::string value;
+    for (const std::string& r : option->reduced_results()) value += r;
+    options->settings[key] = value;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<DaemonOptions> ParseOptions(
     const std::vector<std::string>& args) {
   DaemonOptions options;
   options.plugin_dir = CLASSIFYD_DEFAULT_PLUGIN_DIR;
@@ -223,51 +293,13 @@ std::variant<DaemonOptions, ParseExit> ParseOptions(
 
   // The config file is read first and fed in as flags placed before the
   // real ones, so the command line wins.
-  std::string config_file;
-  for (size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "--config" && i + 1 < args.size()) {
-      config_file = args[i + 1];
-    } else if (args[i].rfind("--config=", 0) == 0) {
-      config_file = args[i].substr(9);
-    }
-  }
+  const std::string config_file = ConfigFileOf(args);
   std::vector<std::string> merged{args.empty() ? "classifyd" : args[0]};
   if (!config_file.empty()) {
-    toml::table table;
-    try {
-      table = toml::parse_file(config_file);
-    } catch (const toml::parse_error& e) {
-      std::ostringstream out;
-      out << "config file '" << config_file << "': ";
-      if (e.source().begin.line > 0) {
-        out << "line " << e.source().begin.line << ", column "
-            << e.source().begin.column << ": ";
-      }
-      out << e.description();
-      return ParseExit{2, out.str()};
-    }
-    for (const auto& [key, node] : table) {
-      std::string flag = "--" + std::string(key.str());
-      std::replace(flag.begin() + 2, flag.end(), '_', '-');
-      if (flag == "--config" || app.get_option_no_throw(flag) == nullptr) {
-        return ParseExit{2, "config file '" + config_file +
-                                "': unknown setting '" +
-                                std::string(key.str()) + "'"};
-      }
-      auto value = TomlScalarText(node);
-      if (!value) {
-        return ParseExit{2, "config file '" + config_file + "': setting '" +
-                                std::string(key.str()) +
-                                "' must be a string, number or boolean"};
-      }
-      if (value->empty()) {
-        // "--flag=" would make CLI11 take the next argument as the value.
-        merged.push_back(flag);
-        merged.push_back("");
-      } else {
-        merged.push_back(flag + "=" + *value);
-      }
-    }
+    absl::StatusOr<std::vector<std::string>> flags =
+        ConfigFileFlags(config_file, app);
+    if (!flags.ok()) return flags.status();
+    merged.insert(merged.end(), flags->begin(), flags->end());
   }
   merged.insert(merged.end(), args.begin() + (args.empty() ? 0 : 1),
                 args.end());
@@ -276,25 +308,21 @@ std::variant<DaemonOptions, ParseExit> ParseOptions(
     std::vector<std::string> reversed(merged.rbegin(), merged.rend() - 1);
     app.parse(reversed);  // CLI11 takes arguments in reverse order.
   } catch (const CLI::CallForHelp&) {
-    return ParseExit{0, app.help()};
+    options.print_and_exit = app.help();
+    return options;
   } catch (const CLI::CallForVersion& e) {
-    return ParseExit{0, e.what()};
+    options.print_and_exit = e.what();
+    return options;
   } catch (const CLI::ParseError& e) {
     std::string where;
     if (!config_file.empty())
       where = " (flags and config '" + config_file + "')";
-    return ParseExit{2, std::string(e.what()) + where +
-                            "\nRun with --help for more information."};
+    return absl::InvalidArgumentError(
+        std::string(e.what()) + where +
+        "\nRun with --help for more information.");
   }
   options.command_line = args;
-  for (const CLI::Option* option : app.get_options()) {
-    if (option->get_lnames().empty()) continue;
-    std::string key = option->get_lnames().front();
-    std::replace(key.begin(), key.end(), '-', '_');
-    std::string value;
-    for (const std::string& r : option->reduced_results()) value += r;
-    options.settings[key] = value;
-  }
+  RecordSettings(app, &options);
   if (options.runtime_dir.empty()) options.runtime_dir = DefaultRuntimeDir();
   return options;
 }

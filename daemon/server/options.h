@@ -4,9 +4,10 @@
 #ifndef CLASSIFYD_DAEMON_SERVER_OPTIONS_H_
 #define CLASSIFYD_DAEMON_SERVER_OPTIONS_H_
 
+#include <absl/status/statusor.h>
+
 #include <map>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "invoker/invoker_options.h"
@@ -57,17 +58,16 @@ struct DaemonOptions {
   // value of every setting as text by config key ("" when not given).
   std::vector<std::string> command_line;
   std::map<std::string, std::string> settings;
-};
 
-// Outcome of parsing: options to run with, or an exit code after --help,
-// --version or an error (the text to print is in `message`).
-struct ParseExit {
-  int code = 0;
-  std::string message;
+  // Set by --help and --version: the text to print to stdout before
+  // exiting with status 0, instead of running.
+  std::string print_and_exit;
 };
 
 // Parses `args` (args[0] is the program name) and the config file it names.
-std::variant<DaemonOptions, ParseExit> ParseOptions(
+// INVALID_ARGUMENT, with the text to print (exit status 2), for a mistake
+// in either.
+absl::StatusOr<DaemonOptions> ParseOptions(
     const std::vector<std::string>& args);
 
 }  // namespace classifyd

@@ -177,9 +177,8 @@ int RemoveStaleRuntimeDirs(const std::string& base) {
   return removed;
 }
 
-std::unique_ptr<RuntimeDir> RuntimeDir::Create(const std::string& base,
-                                               const std::string& systemd_dir,
-                                               std::string* error) {
+absl::StatusOr<std::unique_ptr<RuntimeDir>> RuntimeDir::Create(
+    const std::string& base, const std::string& systemd_dir) {
   RemoveStaleRuntimeDirs(base);
   std::unique_ptr<RuntimeDir> dir;
   if (!systemd_dir.empty() && SamePath(base, systemd_dir)) {
@@ -206,23 +205,22 @@ std::unique_ptr<RuntimeDir> RuntimeDir::Create(const std::string& base,
     std::string path =
         base + "/" + kNamePrefix + std::to_string(geteuid()) + "-XXXXXX";
     if (mkdtemp(path.data()) == nullptr) {
-      *error = "cannot create a directory in --runtime-dir '" + base +
-               "': " + strerror(errno);
-      return nullptr;
+      return absl::FailedPreconditionError(
+          "cannot create a directory in --runtime-dir '" + base +
+          "': " + strerror(errno));
     }
     dir.reset(new RuntimeDir(path, /*owned=*/true));
     if (std::string why = PrivateDirProblem(path); !why.empty()) {
-      *error = "runtime directory '" + path + "': " + why;
-      return nullptr;
+      return absl::FailedPreconditionError("runtime directory '" + path +
+                                           "': " + why);
     }
   }
   if (std::string why = WritePidFile(dir->path()); !why.empty()) {
-    *error = why;
-    return nullptr;
+    return absl::FailedPreconditionError(why);
   }
   if (mkdir(dir->plugin_copies().c_str(), 0700) != 0) {
-    *error = "cannot create '" + dir->plugin_copies() + "': " + strerror(errno);
-    return nullptr;
+    return absl::FailedPreconditionError(
+        "cannot create '" + dir->plugin_copies() + "': " + strerror(errno));
   }
   spdlog::debug("runtime directory '{}'", dir->path());
   return dir;

@@ -18,6 +18,7 @@
 #ifndef CLASSIFYD_DAEMON_SERVER_RUNTIME_DIR_H_
 #define CLASSIFYD_DAEMON_SERVER_RUNTIME_DIR_H_
 
+#include <absl/status/statusor.h>
 #include <sys/types.h>
 
 #include <memory>
@@ -44,10 +45,9 @@ class RuntimeDir {
   // and is private (owned by the daemon's user, closed to others, no other
   // live daemon's pid file in it), else a new directory in `base`. Writes
   // the pid file and creates plugins/.
-  // Returns null, with the reason in `error`, when nothing can be made.
-  static std::unique_ptr<RuntimeDir> Create(const std::string& base,
-                                            const std::string& systemd_dir,
-                                            std::string* error);
+  // Returns FAILED_PRECONDITION, saying why, when nothing can be made.
+  static absl::StatusOr<std::unique_ptr<RuntimeDir>> Create(
+      const std::string& base, const std::string& systemd_dir);
   ~RuntimeDir();  // Remove().
   RuntimeDir(const RuntimeDir&) = delete;
   RuntimeDir& operator=(const RuntimeDir&) = delete;

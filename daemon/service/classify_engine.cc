@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "plugin/manifest.h"
+#include "plugin/plugin_status.h"
 #include "service/label_merge.h"
 #include "service/language_detector.h"
 #include "service/request_validation.h"
@@ -276,7 +277,7 @@ class Call : public std::enable_shared_from_this<Call> {
       }
       const DocumentOutcome& outcome = outcomes_[d * count_ + c];
       if (outcome.code != CLASSIFYD_OK) {
-        run->mutable_status()->set_code(outcome.code);
+        run->mutable_status()->set_code(ToGrpcCode(outcome.code));
         run->mutable_status()->set_message(outcome.message);
         if (first_failure == nullptr) first_failure = &outcome;
         continue;
@@ -285,7 +286,8 @@ class Call : public std::enable_shared_from_this<Call> {
                          classifier.manifest().weight, &outcome.labels});
     }
     if (sources.empty() && first_failure != nullptr) {
-      SetError(response, first_failure->code, first_failure->message);
+      SetError(response, ToGrpcCode(first_failure->code),
+               first_failure->message);
       return;
     }
     const uint32_t top_k =

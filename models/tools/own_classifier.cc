@@ -294,15 +294,14 @@ int RunOwnClassifier(const OwnClassifierOptions& o) {
   const std::string calibration_text =
       FitCalibration(scorer, splits.calibration);
   auto parsed = Calibration::Parse(calibration_text, facts.calibration_file);
-  if (auto* error = std::get_if<std::string>(&parsed)) {
+  if (!parsed.ok()) {
     throw std::runtime_error(
-        "internal error: the calibration written does "
-        "not parse: " +
-        *error);
+        "internal error: the calibration written does not parse: " +
+        std::string(parsed.status().message()));
   }
   WriteAtomically(home / facts.calibration_file, calibration_text);
-  const HoldoutEvaluation eval = EvaluateHoldout(
-      scorer, std::get<Calibration>(parsed), splits.test, o.min_score);
+  const HoldoutEvaluation eval =
+      EvaluateHoldout(scorer, parsed.value(), splits.test, o.min_score);
   WriteAtomically(home / "MODEL.md", ModelCard(facts, eval));
   WriteAtomically(home / facts.reliability_svg, ReliabilitySvg(eval));
   WriteAtomically(home / facts.confusion_svg, ConfusionSvg(eval));

@@ -25,11 +25,14 @@ std::string FirstLabel(std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto result = classifyd::Calibration::Parse(text, "/fuzz/cal.tsv");
-  if (auto* error = std::get_if<std::string>(&result)) {
-    if (error->find("calibration '/fuzz/cal.tsv' line ") != 0) std::abort();
+  if (!result.ok()) {
+    if (result.status().message().find("calibration '/fuzz/cal.tsv' line ") !=
+        0) {
+      std::abort();
+    }
     return 0;
   }
-  const auto& calibration = std::get<classifyd::Calibration>(result);
+  const auto& calibration = result.value();
   for (const std::string& label : {FirstLabel(text), std::string("other")}) {
     float previous = -1.0f;
     for (int i = 0; i <= 100; ++i) {

@@ -13,11 +13,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto result = classifyd::ParseManifest(
       text, "/etc/classifyd/plugins.d/fuzz.toml", "/usr/lib/classifyd/plugins");
-  if (auto* error = std::get_if<std::string>(&result)) {
-    if (error->empty()) std::abort();  // An error must say something.
+  if (!result.ok()) {
+    // An error must say something.
+    if (result.status().message().empty()) std::abort();
     return 0;
   }
-  const auto& m = std::get<classifyd::Manifest>(result);
+  const auto& m = result.value();
   if (m.name != "fuzz" || m.plugin.empty() || m.library_path.empty() ||
       m.library_path[0] != '/' || !(m.weight > 0.0 && m.weight <= 10.0) ||
       (!m.model_path.empty() && m.model_path[0] != '/') ||

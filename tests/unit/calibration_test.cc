@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "testing/failure_of.h"
 #include "testing/temp_dir.h"
 
 namespace classifyd {
@@ -25,18 +26,19 @@ constexpr char kExample[] =
 
 Calibration Parsed(const std::string& text) {
   auto result = Calibration::Parse(text, "/m/cal.tsv");
-  if (auto* error = std::get_if<std::string>(&result)) {
+  if (const std::optional<std::string> error = testing::FailureOf(result)) {
     ADD_FAILURE() << *error;
-    return std::get<Calibration>(Calibration::Parse(
-        std::string(Calibration::kHeader) + "\n", "/m/cal.tsv"));
+    return Calibration::Parse(std::string(Calibration::kHeader) + "\n",
+                              "/m/cal.tsv")
+        .value();
   }
-  return std::get<Calibration>(std::move(result));
+  return std::move(result).value();
 }
 
 std::string ErrorOf(const std::string& text) {
   auto result = Calibration::Parse(text, "/m/cal.tsv");
-  const auto* error = std::get_if<std::string>(&result);
-  return error != nullptr ? *error : "<parsed fine>";
+  const std::optional<std::string> error = testing::FailureOf(result);
+  return error.has_value() ? *error : "<parsed fine>";
 }
 
 TEST(CalibrationTest, InterpolatesLinearlyBetweenKnots) {
@@ -118,19 +120,20 @@ TEST(CalibrationTest, LoadsAFileAndSaysWhyItCannot) {
   testing::TempDir dir;
   const std::string path = dir.WriteFile("cal.tsv", kExample);
   auto loaded = Calibration::Load(path);
-  ASSERT_TRUE(std::holds_alternative<Calibration>(loaded))
-      << std::get<std::string>(loaded);
-  EXPECT_FLOAT_EQ(std::get<Calibration>(loaded).Apply("finance", 1.0f), 0.97f);
+  ASSERT_TRUE(loaded.ok()) << std::string(loaded.status().message());
+  EXPECT_FLOAT_EQ(loaded.value().Apply("finance", 1.0f), 0.97f);
 
   auto missing = Calibration::Load(dir.path() + "/nope.tsv");
-  ASSERT_TRUE(std::holds_alternative<std::string>(missing));
-  EXPECT_THAT(std::get<std::string>(missing),
-              AllOf(HasSubstr("cannot read calibration"), HasSubstr("nope.tsv")));
+  ASSERT_TRUE(!missing.ok());
+  EXPECT_THAT(
+      std::string(missing.status().message()),
+      AllOf(HasSubstr("cannot read calibration"), HasSubstr("nope.tsv")));
 
   std::string huge(Calibration::kMaxFileBytes + 1, '#');
   auto too_big = Calibration::Load(dir.WriteFile("big.tsv", huge));
-  ASSERT_TRUE(std::holds_alternative<std::string>(too_big));
-  EXPECT_THAT(std::get<std::string>(too_big), HasSubstr("is over 16 MiB"));
+  ASSERT_TRUE(!too_big.ok());
+  EXPECT_THAT(std::string(too_big.status().message()),
+              HasSubstr("is over 16 MiB"));
 }
 
 TEST(CalibrationTest, ConcurrentAppliesAgree) {

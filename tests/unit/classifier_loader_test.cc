@@ -29,12 +29,13 @@ class RegistryLoaderTest : public ::testing::Test {
   // The manifest `text`, parsed as <dir>/k.toml.
   Manifest Parse(const std::string& text) {
     const std::string path = dir_.WriteFile("k.toml", text);
-    auto parsed = LoadManifest(path, testing::TestPluginDir());
-    if (auto* error = std::get_if<std::string>(&parsed)) {
-      ADD_FAILURE() << *error;
+    absl::StatusOr<Manifest> parsed =
+        LoadManifest(path, testing::TestPluginDir());
+    if (!parsed.ok()) {
+      ADD_FAILURE() << parsed.status();
       return Manifest();
     }
-    return std::get<Manifest>(parsed);
+    return *std::move(parsed);
   }
 
   std::unique_ptr<ClassifierLoader> MakeLoader(

@@ -25,10 +25,8 @@ class RegistryManagerTest : public ::testing::Test {
         -> absl::StatusOr<std::unique_ptr<Classifier>> {
       if (refuse_) return absl::FailedPreconditionError("refused for test");
       auto library = PluginLibrary::Open(manifest.library_path);
-      auto created = Classifier::Create(
-          manifest, std::get<std::shared_ptr<PluginLibrary>>(library),
-          generation);
-      return std::get<std::unique_ptr<Classifier>>(std::move(created));
+      if (!library.ok()) return library.status();
+      return Classifier::Create(manifest, *library, generation);
     };
     loader_ = std::make_unique<ClassifierLoader>(options, &control_);
     manager_ = std::make_unique<ClassifierManager>(loader_.get());
@@ -40,7 +38,7 @@ class RegistryManagerTest : public ::testing::Test {
     const std::string path =
         dir_.WriteFile(name + ".toml", KeywordManifest(rules));
     auto parsed = LoadManifest(path, testing::TestPluginDir());
-    ManifestVersion v{name, path, std::get<Manifest>(parsed), {}, {}};
+    ManifestVersion v{name, path, parsed, {}, {}};
     v.stamps.resize(5);
     v.stamps[0].size = stamp;
     v.files = {v.manifest->library_path, "", "", ""};

@@ -11,6 +11,7 @@
 #include "plugin/classifier.h"
 #include "plugin/plugin_library.h"
 #include "testing/daemon_process.h"
+#include "testing/failure_of.h"
 
 namespace classifyd {
 namespace {
@@ -20,17 +21,17 @@ using ::testing::IsEmpty;
 
 std::shared_ptr<PluginLibrary> BadOutputLibrary() {
   auto r = PluginLibrary::Open(testing::TestPluginDir() + "/bad_output.so", "");
-  if (const auto* e = std::get_if<std::string>(&r)) {
+  if (const std::optional<std::string> e = testing::FailureOf(r)) {
     ADD_FAILURE() << *e;
     return nullptr;
   }
-  return std::get<std::shared_ptr<PluginLibrary>>(r);
+  return r.value();
 }
 
-std::variant<std::unique_ptr<Classifier>, std::string> Create(
+absl::StatusOr<std::unique_ptr<Classifier>> Create(
     std::vector<std::pair<std::string, std::string>> options = {}) {
   auto library = BadOutputLibrary();
-  if (library == nullptr) return std::string("no library");
+  if (library == nullptr) return absl::NotFoundError("no library");
   Manifest m;
   m.name = "bad";
   m.manifest_path = "/bad.toml";
@@ -41,9 +42,8 @@ std::variant<std::unique_ptr<Classifier>, std::string> Create(
 
 TEST(ClassifierOutputTest, ABadResultFailsItsDocumentAndNoOther) {
   auto created = Create();
-  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Classifier>>(created))
-      << std::get<std::string>(created);
-  const Classifier& c = *std::get<std::unique_ptr<Classifier>>(created);
+  ASSERT_TRUE(created.ok()) << std::string(created.status().message());
+  const Classifier& c = *created.value();
   EXPECT_THAT(c.labels(), ::testing::ElementsAre("ok"));
 
   std::string_view texts[] = {"a",
@@ -94,8 +94,8 @@ TEST(ClassifierOutputTest, ABadResultFailsItsDocumentAndNoOther) {
 
 TEST(ClassifierOutputTest, ABatchFailedWithABadMessageIsInternal) {
   auto created = Create();
-  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Classifier>>(created));
-  const Classifier& c = *std::get<std::unique_ptr<Classifier>>(created);
+  ASSERT_TRUE(created.ok());
+  const Classifier& c = *created.value();
   std::string_view texts[] = {"a", "BAD_CALL_MESSAGE"};
   std::vector<DocumentOutcome> out;
   c.ClassifyBatch(texts, 5, 0.0f, &out);
@@ -111,8 +111,8 @@ TEST(ClassifierOutputTest, ABatchFailedWithABadMessageIsInternal) {
 
 TEST(ClassifierOutputTest, AClassifierThatListsABadLabelIsRefused) {
   auto created = Create({{"bad_declared_label", "true"}});
-  ASSERT_TRUE(std::holds_alternative<std::string>(created));
-  EXPECT_EQ(std::get<std::string>(created),
+  ASSERT_TRUE(!created.ok());
+  EXPECT_EQ(std::string(created.status().message()),
             "classifier 'bad' listed a label that is not valid UTF-8 (bad "
             "byte sequence at offset 0)");
 }

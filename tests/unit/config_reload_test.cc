@@ -17,16 +17,20 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+
+bool IsParseError(const absl::StatusOr<DaemonOptions>& r) {
+  return absl::IsInvalidArgument(r.status());
+}
 using ::testing::IsEmpty;
 
 DaemonOptions MustParse(std::vector<std::string> args) {
   args.insert(args.begin(), "classifyd");
   auto r = ParseOptions(args);
-  if (auto* e = std::get_if<ParseExit>(&r)) {
-    ADD_FAILURE() << "parse failed: " << e->message;
+  if (!r.ok()) {
+    ADD_FAILURE() << "parse failed: " << r.status().message();
     return DaemonOptions();
   }
-  return std::get<DaemonOptions>(r);
+  return *r;
 }
 
 TEST(ConfigReloadTest, AppliesReloadableSettingsAndReportsTheRest) {
@@ -105,9 +109,9 @@ TEST(ConfigReloadTest, NewSettingsAreValidated) {
         std::string("[limits]\ndefault_top_k = 1\n")}) {
     auto r =
         ParseOptions({"classifyd", "--config", dir.WriteFile("bad.toml", bad)});
-    ASSERT_TRUE(std::holds_alternative<ParseExit>(r)) << bad;
-    EXPECT_EQ(std::get<ParseExit>(r).code, 2) << bad;
-    EXPECT_THAT(std::get<ParseExit>(r).message, HasSubstr("bad.toml")) << bad;
+    ASSERT_TRUE(IsParseError(r)) << bad;
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(r.status().message(), HasSubstr("bad.toml")) << bad;
   }
 }
 

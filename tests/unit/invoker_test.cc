@@ -22,6 +22,7 @@
 
 #include "plugin/plugin_library.h"
 #include "testing/daemon_process.h"
+#include "testing/failure_of.h"
 #include "testing/temp_dir.h"
 
 namespace classifyd {
@@ -81,7 +82,7 @@ class InvokerTest : public ::testing::Test {
   std::shared_ptr<const Classifier> Make(uint64_t generation = 1) {
     auto library =
         PluginLibrary::Open(testing::TestPluginDir() + "/crash_hang.so", "");
-    if (auto* e = std::get_if<std::string>(&library)) {
+    if (const std::optional<std::string> e = testing::FailureOf(library)) {
       ADD_FAILURE() << *e;
       return nullptr;
     }
@@ -93,16 +94,14 @@ class InvokerTest : public ::testing::Test {
                  {"hang_marker", "HANG"},
                  {"release_file", files_.path() + "/release"},
                  {"entered_file", files_.path() + "/entered"}};
-    auto created = Classifier::Create(
-        m, std::get<std::shared_ptr<PluginLibrary>>(std::move(library)),
-        generation);
-    if (auto* e = std::get_if<std::string>(&created)) {
+    auto created =
+        Classifier::Create(m, std::move(library).value(), generation);
+    if (const std::optional<std::string> e = testing::FailureOf(created)) {
       ADD_FAILURE() << *e;
       return nullptr;
     }
     return std::shared_ptr<const Classifier>(
-        std::get<std::unique_ptr<Classifier>>(std::move(created)).release(),
-        [this](const Classifier* c) {
+        std::move(created).value().release(), [this](const Classifier* c) {
           delete c;
           ++destroyed_;
         });

@@ -49,9 +49,8 @@ TEST(IsotonicTest, LinesParseWithTheDaemonsCalibration) {
       CalibrationLine("*", FitIsotonic(raw, outcome)) + "\n" +
       CalibrationLine("sports", FitIsotonic(raw, outcome)) + "\n";
   auto parsed = Calibration::Parse(text, "test.tsv");
-  ASSERT_TRUE(std::holds_alternative<Calibration>(parsed))
-      << std::get<std::string>(parsed);
-  const Calibration& c = std::get<Calibration>(parsed);
+  ASSERT_TRUE(parsed.ok()) << std::string(parsed.status().message());
+  const Calibration& c = parsed.value();
   EXPECT_LE(c.Apply("sports", 0.05f), c.Apply("sports", 0.5f));
 }
 

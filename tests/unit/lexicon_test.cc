@@ -17,6 +17,7 @@
 #include "plugin/manifest.h"
 #include "plugin/plugin_library.h"
 #include "testing/daemon_process.h"
+#include "testing/failure_of.h"
 #include "testing/temp_dir.h"
 
 namespace classifyd {
@@ -36,11 +37,11 @@ std::string BundledRules() {
 
 std::shared_ptr<PluginLibrary> OpenLexicon() {
   auto r = PluginLibrary::Open(PluginLibDir() + "/lexicon.so", "");
-  if (const auto* e = std::get_if<std::string>(&r)) {
+  if (const std::optional<std::string> e = testing::FailureOf(r)) {
     ADD_FAILURE() << *e;
     return nullptr;
   }
-  return std::get<std::shared_ptr<PluginLibrary>>(r);
+  return r.value();
 }
 
 Manifest ManifestFor(
@@ -60,11 +61,11 @@ Manifest ManifestFor(
 std::unique_ptr<Classifier> Create(const Manifest& manifest,
                                    std::shared_ptr<PluginLibrary> lib) {
   auto created = Classifier::Create(manifest, std::move(lib), 1);
-  if (auto* e = std::get_if<std::string>(&created)) {
+  if (const std::optional<std::string> e = testing::FailureOf(created)) {
     ADD_FAILURE() << *e;
     return nullptr;
   }
-  return std::move(std::get<std::unique_ptr<Classifier>>(created));
+  return std::move(created.value());
 }
 
 // Why create() refused `rules` (the text of a rules file).
@@ -76,8 +77,8 @@ std::string CreateError(
   const std::string path = dir.WriteFile("rules.toml", rules_text);
   auto created =
       Classifier::Create(ManifestFor(lib, path, std::move(opts)), lib, 1);
-  const auto* e = std::get_if<std::string>(&created);
-  return e != nullptr ? *e : "<created>";
+  const std::optional<std::string> e = testing::FailureOf(created);
+  return e.has_value() ? *e : "<created>";
 }
 
 std::vector<DocumentOutcome> Classify(const Classifier& c,
@@ -127,9 +128,8 @@ TEST(LexiconPluginTest, LoadsThroughTheLoaderAndDeclaresEvidence) {
 TEST(LexiconPluginTest, TheBundledManifestNamesTheBundledRules) {
   auto parsed = LoadManifest(SourceDir() + "/models/plugins.d/lexicon.toml",
                              PluginLibDir());
-  ASSERT_TRUE(std::holds_alternative<Manifest>(parsed))
-      << std::get<std::string>(parsed);
-  const Manifest& m = std::get<Manifest>(parsed);
+  ASSERT_TRUE(parsed.ok()) << std::string(parsed.status().message());
+  const Manifest& m = parsed.value();
   EXPECT_EQ(m.name, "lexicon");
   EXPECT_EQ(m.library_path, PluginLibDir() + "/lexicon.so");
   EXPECT_EQ(m.model_path, BundledRules());
@@ -384,8 +384,8 @@ TEST(LexiconPluginTest, RefusesBadManifestSettings) {
   ASSERT_NE(lib, nullptr);
   auto error = [&](const Manifest& m) {
     auto created = Classifier::Create(m, lib, 1);
-    const auto* e = std::get_if<std::string>(&created);
-    return e != nullptr ? *e : "<created>";
+    const std::optional<std::string> e = testing::FailureOf(created);
+    return e.has_value() ? *e : "<created>";
   };
   EXPECT_THAT(error(ManifestFor(lib, "")), HasSubstr("needs its rules file"));
   EXPECT_THAT(error(ManifestFor(lib, "/nonexistent/rules.toml")),

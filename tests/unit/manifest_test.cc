@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "testing/failure_of.h"
+
 namespace classifyd {
 namespace {
 
@@ -11,15 +13,15 @@ using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
 
-std::variant<Manifest, std::string> Parse(const std::string& text,
-                                          const std::string& path =
-                                              "/etc/cd/plugins.d/news.toml") {
+absl::StatusOr<Manifest> Parse(
+    const std::string& text,
+    const std::string& path = "/etc/cd/plugins.d/news.toml") {
   return ParseManifest(text, path, "/usr/lib/classifyd/plugins");
 }
 
-std::string ErrorOf(const std::variant<Manifest, std::string>& r) {
-  const auto* e = std::get_if<std::string>(&r);
-  return e != nullptr ? *e : "<parsed fine>";
+std::string ErrorOf(const absl::StatusOr<Manifest>& r) {
+  const std::optional<std::string> e = testing::FailureOf(r);
+  return e.has_value() ? *e : "<parsed fine>";
 }
 
 TEST(ManifestTest, ParsesAFullManifest) {
@@ -33,8 +35,8 @@ threshold = 0.25
 label_prefix = "__label__"
 lowercase = true
 )");
-  ASSERT_TRUE(std::holds_alternative<Manifest>(r)) << ErrorOf(r);
-  const Manifest& m = std::get<Manifest>(r);
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  const Manifest& m = r.value();
   EXPECT_EQ(m.name, "news");
   EXPECT_EQ(m.manifest_path, "/etc/cd/plugins.d/news.toml");
   EXPECT_EQ(m.library_path, "/usr/lib/classifyd/plugins/fasttext.so");
@@ -49,11 +51,10 @@ lowercase = true
 
 TEST(ManifestTest, ResolvesPluginPathsRelativeToTheManifest) {
   auto r = Parse("plugin = \"./lib/custom.so\"\n");
-  ASSERT_TRUE(std::holds_alternative<Manifest>(r)) << ErrorOf(r);
-  EXPECT_EQ(std::get<Manifest>(r).library_path,
-            "/etc/cd/plugins.d/lib/custom.so");
-  EXPECT_EQ(std::get<Manifest>(r).model_path, "");
-  EXPECT_DOUBLE_EQ(std::get<Manifest>(r).weight, 1.0);
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  EXPECT_EQ(r.value().library_path, "/etc/cd/plugins.d/lib/custom.so");
+  EXPECT_EQ(r.value().model_path, "");
+  EXPECT_DOUBLE_EQ(r.value().weight, 1.0);
 }
 
 TEST(ManifestTest, RejectsUnknownKeysByName) {
@@ -81,11 +82,11 @@ TEST(ManifestTest, ValidatesWeight) {
 
 TEST(ManifestTest, ReadsAndValidatesTimeout) {
   auto unset = Parse("plugin = \"x\"\n");
-  EXPECT_EQ(std::get<Manifest>(unset).timeout_ms, -1);
+  EXPECT_EQ(unset.value().timeout_ms, -1);
   auto set = Parse("plugin = \"x\"\ntimeout_ms = 250\n");
-  EXPECT_EQ(std::get<Manifest>(set).timeout_ms, 250);
+  EXPECT_EQ(set.value().timeout_ms, 250);
   auto off = Parse("plugin = \"x\"\ntimeout_ms = 0\n");
-  EXPECT_EQ(std::get<Manifest>(off).timeout_ms, 0);
+  EXPECT_EQ(off.value().timeout_ms, 0);
   for (const char* bad : {"-1", "1.5", "\"1s\"", "3600001"}) {
     EXPECT_THAT(
         ErrorOf(Parse(std::string("plugin = \"x\"\ntimeout_ms = ") + bad)),
@@ -96,11 +97,11 @@ TEST(ManifestTest, ReadsAndValidatesTimeout) {
 
 TEST(ManifestTest, ReadsIsolationAndRefusesOtherValues) {
   auto unset = Parse("plugin = \"x\"\n");
-  EXPECT_EQ(std::get<Manifest>(unset).isolation, Isolation::kInProcess);
+  EXPECT_EQ(unset.value().isolation, Isolation::kInProcess);
   auto process = Parse("plugin = \"x\"\nisolation = \"process\"\n");
-  EXPECT_EQ(std::get<Manifest>(process).isolation, Isolation::kProcess);
+  EXPECT_EQ(process.value().isolation, Isolation::kProcess);
   auto in = Parse("plugin = \"x\"\nisolation = \"in-process\"\n");
-  EXPECT_EQ(std::get<Manifest>(in).isolation, Isolation::kInProcess);
+  EXPECT_EQ(in.value().isolation, Isolation::kInProcess);
   for (const char* bad : {"\"Process\"", "\"container\"", "true", "1"}) {
     EXPECT_EQ(ErrorOf(Parse(std::string("plugin = \"x\"\nisolation = ") + bad)),
               "manifest '/etc/cd/plugins.d/news.toml': `isolation` must be "
@@ -111,13 +112,11 @@ TEST(ManifestTest, ReadsIsolationAndRefusesOtherValues) {
 
 TEST(ManifestTest, ResolvesTheCalibrationLikeTheModel) {
   auto r = Parse("plugin = \"x\"\ncalibration = \"../models/news/cal.tsv\"\n");
-  ASSERT_TRUE(std::holds_alternative<Manifest>(r)) << ErrorOf(r);
-  EXPECT_EQ(std::get<Manifest>(r).calibration_path,
-            "/etc/cd/models/news/cal.tsv");
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  EXPECT_EQ(r.value().calibration_path, "/etc/cd/models/news/cal.tsv");
   r = Parse("plugin = \"x\"\ncalibration = \"/abs/cal.tsv\"\n");
-  EXPECT_EQ(std::get<Manifest>(r).calibration_path, "/abs/cal.tsv");
-  EXPECT_EQ(std::get<Manifest>(Parse("plugin = \"x\"\n")).calibration_path,
-            "");
+  EXPECT_EQ(r.value().calibration_path, "/abs/cal.tsv");
+  EXPECT_EQ(Parse("plugin = \"x\"\n").value().calibration_path, "");
   EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\ncalibration = \"\"\n")),
               HasSubstr("`calibration` must be a non-empty string path"));
   EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\ncalibration = 1\n")),
@@ -128,17 +127,17 @@ TEST(ManifestTest, ReadsTheWarmUpDocumentInlineOrAsAFile) {
   auto inline_text = Parse("plugin = \"x\"\nwarmup = \"台风预警\"\n");
   ASSERT_TRUE(std::holds_alternative<Manifest>(inline_text))
       << ErrorOf(inline_text);
-  EXPECT_EQ(std::get<Manifest>(inline_text).warmup_text, "台风预警");
-  EXPECT_EQ(std::get<Manifest>(inline_text).warmup_path, "");
+  EXPECT_EQ(inline_text.value().warmup_text, "台风预警");
+  EXPECT_EQ(inline_text.value().warmup_path, "");
 
   auto file = Parse("plugin = \"x\"\nwarmup_file = \"../warm/doc.txt\"\n");
   ASSERT_TRUE(std::holds_alternative<Manifest>(file)) << ErrorOf(file);
-  EXPECT_EQ(std::get<Manifest>(file).warmup_path, "/etc/cd/warm/doc.txt");
+  EXPECT_EQ(file.value().warmup_path, "/etc/cd/warm/doc.txt");
 
   auto neither = Parse("plugin = \"x\"\n");
   ASSERT_TRUE(std::holds_alternative<Manifest>(neither));
-  EXPECT_EQ(std::get<Manifest>(neither).warmup_text, "");
-  EXPECT_EQ(std::get<Manifest>(neither).warmup_path, "");
+  EXPECT_EQ(neither.value().warmup_text, "");
+  EXPECT_EQ(neither.value().warmup_path, "");
 }
 
 TEST(ManifestTest, RejectsBadWarmUpKeys) {
@@ -155,13 +154,12 @@ TEST(ManifestTest, RejectsBadWarmUpKeys) {
 
 TEST(ManifestTest, ReadsLanguagesAsPrimarySubtags) {
   auto r = Parse("plugin = \"x\"\nlanguages = [\"zh\", \"EN\", \"yue\"]\n");
-  ASSERT_TRUE(std::holds_alternative<Manifest>(r)) << ErrorOf(r);
-  EXPECT_THAT(std::get<Manifest>(r).languages,
-              ::testing::ElementsAre("zh", "en", "yue"));
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  EXPECT_THAT(r.value().languages, ::testing::ElementsAre("zh", "en", "yue"));
   // Absent: every language.
   r = Parse("plugin = \"x\"\n");
-  ASSERT_TRUE(std::holds_alternative<Manifest>(r)) << ErrorOf(r);
-  EXPECT_TRUE(std::get<Manifest>(r).languages.empty());
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  EXPECT_TRUE(r.value().languages.empty());
 }
 
 TEST(ManifestTest, RejectsBadLanguages) {
@@ -206,10 +204,10 @@ TEST(ManifestTest, ReportsUnreadableFile) {
 
 TEST(ManifestTest, ModelSizeLimitDefaultsTo2GiBAndCanBeSet) {
   auto unset = Parse("plugin = \"x\"\n");
-  EXPECT_EQ(std::get<Manifest>(unset).max_model_bytes, int64_t{2} << 30);
+  EXPECT_EQ(unset.value().max_model_bytes, int64_t{2} << 30);
   auto set = Parse("plugin = \"x\"\nmax_model_bytes = 4096\n");
-  ASSERT_TRUE(std::holds_alternative<Manifest>(set)) << ErrorOf(set);
-  EXPECT_EQ(std::get<Manifest>(set).max_model_bytes, 4096);
+  ASSERT_TRUE(set.ok()) << ErrorOf(set);
+  EXPECT_EQ(set.value().max_model_bytes, 4096);
   EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\nmax_model_bytes = 0\n")),
               HasSubstr("`max_model_bytes` must be a positive integer"));
   EXPECT_THAT(ErrorOf(Parse("plugin = \"x\"\nmax_model_bytes = \"1G\"\n")),

@@ -9,8 +9,6 @@
 #include <thread>
 #include <vector>
 
-#include "http/http_server.h"
-
 namespace classifyd {
 namespace {
 
@@ -235,25 +233,6 @@ TEST(MetricsTest, ConcurrentCountingIsExact) {
                                 "count{classifier=\"c\"} " +
                                 std::to_string(kThreads * kPerThread) + "\n"));
   }
-}
-
-TEST(HostPortTest, ParsesAndExplainsMistakes) {
-  auto ok = ParseHostPort("127.0.0.1:9100");
-  ASSERT_TRUE(std::holds_alternative<HostPort>(ok));
-  EXPECT_EQ(std::get<HostPort>(ok).host, "127.0.0.1");
-  EXPECT_EQ(std::get<HostPort>(ok).port, 9100);
-  auto v6 = ParseHostPort("[::1]:0");
-  ASSERT_TRUE(std::holds_alternative<HostPort>(v6));
-  EXPECT_EQ(std::get<HostPort>(v6).host, "::1");
-  EXPECT_EQ(std::get<HostPort>(v6).port, 0);
-  EXPECT_EQ(std::get<std::string>(ParseHostPort("9100")),
-            "'9100' is not HOST:PORT");
-  EXPECT_THAT(std::get<std::string>(ParseHostPort("::1:80")),
-              HasSubstr("brackets"));
-  EXPECT_THAT(std::get<std::string>(ParseHostPort("host:http")),
-              HasSubstr("port must be a number"));
-  EXPECT_THAT(std::get<std::string>(ParseHostPort("host:")),
-              HasSubstr("port must be a number"));
 }
 
 }  // namespace

@@ -10,18 +10,22 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::variant<DaemonOptions, ParseExit> Parse(std::vector<std::string> args) {
+bool IsParseError(const absl::StatusOr<DaemonOptions>& r) {
+  return absl::IsInvalidArgument(r.status());
+}
+
+absl::StatusOr<DaemonOptions> Parse(std::vector<std::string> args) {
   args.insert(args.begin(), "classifyd");
   return ParseOptions(args);
 }
 
-const DaemonOptions& Ok(const std::variant<DaemonOptions, ParseExit>& r) {
-  if (const auto* e = std::get_if<ParseExit>(&r)) {
-    ADD_FAILURE() << "parse failed: " << e->message;
+const DaemonOptions& Ok(const absl::StatusOr<DaemonOptions>& r) {
+  if (!r.ok()) {
+    ADD_FAILURE() << "parse failed: " << r.status().message();
     static DaemonOptions defaults;
     return defaults;
   }
-  return std::get<DaemonOptions>(r);
+  return *r;
 }
 
 TEST(OptionsTest, Defaults) {
@@ -65,25 +69,24 @@ TEST(OptionsTest, ConfigFileErrorsNameTheFileAndKey) {
   testing::TempDir dir;
   const auto unknown = Parse(
       {"--config", dir.WriteFile("a.toml", "plugin_dri = \"/typo\"\n")});
-  ASSERT_TRUE(std::holds_alternative<ParseExit>(unknown));
-  EXPECT_EQ(std::get<ParseExit>(unknown).code, 2);
-  EXPECT_THAT(std::get<ParseExit>(unknown).message,
+  ASSERT_TRUE(IsParseError(unknown));
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(unknown.status().message(),
               HasSubstr("unknown setting 'plugin_dri'"));
 
   const auto syntax =
       Parse({"--config", dir.WriteFile("b.toml", "listen = \n")});
-  ASSERT_TRUE(std::holds_alternative<ParseExit>(syntax));
-  EXPECT_THAT(std::get<ParseExit>(syntax).message, HasSubstr("b.toml"));
+  ASSERT_TRUE(IsParseError(syntax));
+  EXPECT_THAT(syntax.status().message(), HasSubstr("b.toml"));
 
   const auto value = Parse(
       {"--config", dir.WriteFile("c.toml", "max_document_bytes = \"big\"\n")});
-  ASSERT_TRUE(std::holds_alternative<ParseExit>(value));
-  EXPECT_THAT(std::get<ParseExit>(value).message,
-              HasSubstr("max-document-bytes"));
+  ASSERT_TRUE(IsParseError(value));
+  EXPECT_THAT(value.status().message(), HasSubstr("max-document-bytes"));
 
   const auto missing = Parse({"--config", dir.path() + "/none.toml"});
-  ASSERT_TRUE(std::holds_alternative<ParseExit>(missing));
-  EXPECT_EQ(std::get<ParseExit>(missing).code, 2);
+  ASSERT_TRUE(IsParseError(missing));
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(OptionsTest, EmptyStringInConfigDoesNotSwallowTheNextSetting) {
@@ -103,8 +106,8 @@ TEST(OptionsTest, RejectsBadValuesAndUnknownFlags) {
            {"--default-min-score", "2"},
            {"--no-such-flag"}}) {
     const auto r = Parse(args);
-    ASSERT_TRUE(std::holds_alternative<ParseExit>(r)) << args[0];
-    EXPECT_EQ(std::get<ParseExit>(r).code, 2) << args[0];
+    ASSERT_TRUE(IsParseError(r)) << args[0];
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << args[0];
   }
 }
 
@@ -123,41 +126,37 @@ TEST(OptionsTest, TlsAndTimeoutSettingsFromFlagsAndConfig) {
   EXPECT_EQ(o.tls.client_auth, "request");
   EXPECT_EQ(o.tls.reload_interval_seconds, 5u);
   EXPECT_EQ(o.limits.plugin_timeout_ms, 750);
-  EXPECT_TRUE(std::holds_alternative<ParseExit>(
-      Parse({"--tls-client-auth", "sometimes"})));
+  EXPECT_TRUE(IsParseError(Parse({"--tls-client-auth", "sometimes"})));
   EXPECT_EQ(Ok(Parse({})).limits.plugin_timeout_ms, 10'000);  // On by default.
   EXPECT_EQ(Ok(Parse({"--plugin-workers", "2", "--plugin-queue", "9"}))
                 .invoker.workers_per_classifier,
             2u);
   EXPECT_EQ(Ok(Parse({"--plugin-queue", "9"})).invoker.max_queued_calls, 9u);
-  EXPECT_TRUE(
-      std::holds_alternative<ParseExit>(Parse({"--plugin-workers", "0"})));
+  EXPECT_TRUE(IsParseError(Parse({"--plugin-workers", "0"})));
   for (const char* bad : {"-1", "3600001", "1.5", "soon"}) {
     const auto refused = Parse({"--plugin-timeout-ms", bad});
-    ASSERT_TRUE(std::holds_alternative<ParseExit>(refused)) << bad;
-    EXPECT_EQ(std::get<ParseExit>(refused).code, 2) << bad;
-    EXPECT_THAT(std::get<ParseExit>(refused).message,
-                HasSubstr("--plugin-timeout-ms"))
+    ASSERT_TRUE(IsParseError(refused)) << bad;
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument)
+        << bad;
+    EXPECT_THAT(refused.status().message(), HasSubstr("--plugin-timeout-ms"))
         << bad;
   }
   const auto from_config = Parse(
       {"--config", dir.WriteFile("bad.toml", "plugin_timeout_ms = -5\n")});
-  ASSERT_TRUE(std::holds_alternative<ParseExit>(from_config));
-  EXPECT_EQ(std::get<ParseExit>(from_config).code, 2);
-  EXPECT_THAT(std::get<ParseExit>(from_config).message,
-              HasSubstr("plugin-timeout-ms"));
+  ASSERT_TRUE(IsParseError(from_config));
+  EXPECT_EQ(from_config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(from_config.status().message(), HasSubstr("plugin-timeout-ms"));
 }
 
 TEST(OptionsTest, HelpDocumentsEveryFlag) {
   const auto r = Parse({"--help"});
-  ASSERT_TRUE(std::holds_alternative<ParseExit>(r));
-  const ParseExit& e = std::get<ParseExit>(r);
-  EXPECT_EQ(e.code, 0);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->print_and_exit, HasSubstr("Usage"));
   for (const char* flag :
        {"--listen", "--config", "--plugin-dir", "--plugin-lib-dir",
         "--log-level", "--max-document-bytes", "--drain-timeout",
         "--plugin-timeout-ms"}) {
-    EXPECT_THAT(e.message, HasSubstr(flag));
+    EXPECT_THAT(r->print_and_exit, HasSubstr(flag));
   }
 }
 

@@ -13,6 +13,7 @@
 
 #include "plugin/classifier.h"
 #include "testing/daemon_process.h"
+#include "testing/failure_of.h"
 #include "testing/temp_dir.h"
 
 namespace classifyd {
@@ -30,18 +31,18 @@ std::string TestPlugin(const std::string& name) {
 std::string OpenError(const std::string& path,
                       const std::string& private_dir = "") {
   auto r = PluginLibrary::Open(path, private_dir);
-  const auto* e = std::get_if<std::string>(&r);
-  return e != nullptr ? *e : "<loaded>";
+  const std::optional<std::string> e = testing::FailureOf(r);
+  return e.has_value() ? *e : "<loaded>";
 }
 
 std::shared_ptr<PluginLibrary> OpenOk(const std::string& path,
                                       const std::string& private_dir = "") {
   auto r = PluginLibrary::Open(path, private_dir);
-  if (const auto* e = std::get_if<std::string>(&r)) {
+  if (const std::optional<std::string> e = testing::FailureOf(r)) {
     ADD_FAILURE() << *e;
     return nullptr;
   }
-  return std::get<std::shared_ptr<PluginLibrary>>(r);
+  return r.value();
 }
 
 Manifest ManifestFor(const std::string& library, const std::string& model,
@@ -103,15 +104,17 @@ TEST(PluginLibraryTest, ReportsMissingAndNonLibraryFiles) {
 }
 
 TEST(PluginLibraryTest, CheckPluginApiRejectsIncompleteTables) {
-  EXPECT_THAT(CheckPluginApi(nullptr, "p"), HasSubstr("no function table"));
+  EXPECT_THAT(CheckPluginApi(nullptr, "p").message(),
+              HasSubstr("no function table"));
   classifyd_plugin_api api{};
   api.struct_size = sizeof(api);
   api.abi_major = CLASSIFYD_ABI_MAJOR;
   api.name = "x";
   api.version = "1";
-  EXPECT_THAT(CheckPluginApi(&api, "p"), HasSubstr("required function"));
+  EXPECT_THAT(CheckPluginApi(&api, "p").message(),
+              HasSubstr("required function"));
   api.struct_size = 8;
-  EXPECT_THAT(CheckPluginApi(&api, "p"), HasSubstr("smaller"));
+  EXPECT_THAT(CheckPluginApi(&api, "p").message(), HasSubstr("smaller"));
 }
 
 TEST(PluginLibraryTest, PrivateCopiesLoadTheCodeOnDiskNowAndLeaveNoFiles) {
@@ -142,9 +145,8 @@ TEST(ClassifierTest, CreatesAndClassifiesWithTheKeywordPlugin) {
   auto created = Classifier::Create(
       ManifestFor(lib->path(), "", {{"rules", "地震=disaster;股=finance"}}),
       lib, 7);
-  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Classifier>>(created))
-      << std::get<std::string>(created);
-  auto& c = std::get<std::unique_ptr<Classifier>>(created);
+  ASSERT_TRUE(created.ok()) << std::string(created.status().message());
+  auto& c = created.value();
   EXPECT_EQ(c->generation(), 7u);
   EXPECT_THAT(c->labels(), ::testing::ElementsAre("disaster", "finance"));
 
@@ -168,7 +170,7 @@ TEST(ClassifierTest, AFailedBatchFailsEveryDocumentWithTheReason) {
   ASSERT_NE(lib, nullptr);
   auto created =
       Classifier::Create(ManifestFor(lib->path(), "", {{"rules", "a=b"}}), lib, 1);
-  auto& c = std::get<std::unique_ptr<Classifier>>(created);
+  auto& c = created.value();
   std::vector<DocumentOutcome> out;
   std::string_view failing[] = {"fine", "FAILALL"};
   c->ClassifyBatch(failing, 5, 0.0f, &out);
@@ -187,15 +189,15 @@ TEST(ClassifierTest, ReportsCreateFailuresWithThePluginsMessage) {
   auto lib = OpenOk(TestPlugin("bad_create_fails"));
   ASSERT_NE(lib, nullptr);
   auto created = Classifier::Create(ManifestFor(lib->path(), "", {}), lib, 1);
-  ASSERT_TRUE(std::holds_alternative<std::string>(created));
-  EXPECT_THAT(std::get<std::string>(created),
+  ASSERT_TRUE(!created.ok());
+  EXPECT_THAT(std::string(created.status().message()),
               HasSubstr("model checksum mismatch"));
 
   auto keyword = OpenOk(TestPlugin("keyword"));
   auto bad_option = Classifier::Create(
       ManifestFor(keyword->path(), "", {{"score", "high"}}), keyword, 1);
-  ASSERT_TRUE(std::holds_alternative<std::string>(bad_option));
-  EXPECT_THAT(std::get<std::string>(bad_option),
+  ASSERT_TRUE(!bad_option.ok());
+  EXPECT_THAT(std::string(bad_option.status().message()),
               HasSubstr("option 'score' must be a number"));
 }
 
@@ -205,9 +207,8 @@ TEST(ClassifierTest, FastTextPluginClassifiesWithTheBundledModel) {
   auto created = Classifier::Create(
       ManifestFor(lib->path(), testing::BundledModelPath(), {{"top_k", "3"}}),
       lib, 1);
-  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Classifier>>(created))
-      << std::get<std::string>(created);
-  auto& c = std::get<std::unique_ptr<Classifier>>(created);
+  ASSERT_TRUE(created.ok()) << std::string(created.status().message());
+  auto& c = created.value();
   EXPECT_THAT(c->labels(), ::testing::Contains("finance"));
   EXPECT_THAT(c->labels(), ::testing::Contains("sports"));
 
@@ -256,14 +257,14 @@ TEST(ClassifierTest, FastTextPluginRejectsMissingAndCorruptModels) {
   for (const Case& c : cases) {
     auto created =
         Classifier::Create(ManifestFor(lib->path(), c.model, {}), lib, 1);
-    ASSERT_TRUE(std::holds_alternative<std::string>(created)) << c.model;
-    EXPECT_THAT(std::get<std::string>(created), HasSubstr(c.expected));
+    ASSERT_TRUE(!created.ok()) << c.model;
+    EXPECT_THAT(std::string(created.status().message()), HasSubstr(c.expected));
   }
   auto bad_option = Classifier::Create(
       ManifestFor(lib->path(), testing::BundledModelPath(), {{"top_k", "0"}}),
       lib, 1);
-  ASSERT_TRUE(std::holds_alternative<std::string>(bad_option));
-  EXPECT_THAT(std::get<std::string>(bad_option), HasSubstr("top_k"));
+  ASSERT_TRUE(!bad_option.ok());
+  EXPECT_THAT(std::string(bad_option.status().message()), HasSubstr("top_k"));
 }
 
 }  // namespace

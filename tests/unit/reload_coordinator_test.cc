@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "testing/daemon_process.h"
+#include "testing/failure_of.h"
 #include "testing/temp_dir.h"
 
 namespace classifyd {
@@ -31,16 +32,8 @@ class GatedLoader {
         open_cv_.wait(lock, [this] { return open_; });
       }
       auto library = PluginLibrary::Open(manifest.library_path);
-      if (auto* e = std::get_if<std::string>(&library)) {
-        return absl::FailedPreconditionError(*e);
-      }
-      auto created = Classifier::Create(
-          manifest, std::get<std::shared_ptr<PluginLibrary>>(library),
-          generation);
-      if (auto* e = std::get_if<std::string>(&created)) {
-        return absl::FailedPreconditionError(*e);
-      }
-      return std::get<std::unique_ptr<Classifier>>(std::move(created));
+      if (!library.ok()) return library.status();
+      return Classifier::Create(manifest, *library, generation);
     };
   }
   void WaitUntilEntered() {

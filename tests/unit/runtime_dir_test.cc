@@ -22,6 +22,18 @@ namespace fs = std::filesystem;
 using testing::DirectoryNames;
 using ::testing::MatchesRegex;
 
+// RuntimeDir::Create's directory, or null with its status's message in
+// `error`.
+std::unique_ptr<RuntimeDir> CreateOrExplain(const std::string& base,
+                                            const std::string& systemd_dir,
+                                            std::string* error) {
+  absl::StatusOr<std::unique_ptr<RuntimeDir>> dir =
+      RuntimeDir::Create(base, systemd_dir);
+  if (dir.ok()) return *std::move(dir);
+  *error = std::string(dir.status().message());
+  return nullptr;
+}
+
 std::string Read(const std::string& path) {
   std::ifstream in(path);
   std::ostringstream out;
@@ -68,7 +80,7 @@ class RuntimeDirTest : public ::testing::Test {
 
 TEST_F(RuntimeDirTest, MakesAPrivateDirectoryAndRemovesItOnExit) {
   std::string error;
-  auto dir = RuntimeDir::Create(base_.path(), "", &error);
+  auto dir = CreateOrExplain(base_.path(), "", &error);
   ASSERT_NE(dir, nullptr) << error;
   EXPECT_THAT(dir->path(), MatchesRegex(base_.path() + "/classifyd-" + uid_ +
                                         "-[A-Za-z0-9]{6}"));
@@ -84,8 +96,8 @@ TEST_F(RuntimeDirTest, MakesAPrivateDirectoryAndRemovesItOnExit) {
 
 TEST_F(RuntimeDirTest, TwoDaemonsGetTwoDirectories) {
   std::string error;
-  auto a = RuntimeDir::Create(base_.path(), "", &error);
-  auto b = RuntimeDir::Create(base_.path(), "", &error);
+  auto a = CreateOrExplain(base_.path(), "", &error);
+  auto b = CreateOrExplain(base_.path(), "", &error);
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
   EXPECT_NE(a->path(), b->path());
@@ -97,14 +109,14 @@ TEST_F(RuntimeDirTest, AnotherUsersDirectoryOfTheOldNameIsNoObstacle) {
   const std::string taken = base_.path() + "/classifyd-" + uid_;
   std::ofstream(taken) << "not a directory";
   std::string error;
-  auto dir = RuntimeDir::Create(base_.path(), "", &error);
+  auto dir = CreateOrExplain(base_.path(), "", &error);
   ASSERT_NE(dir, nullptr) << error;
   EXPECT_NE(dir->path(), taken);
 }
 
 TEST_F(RuntimeDirTest, NoBaseDirectoryIsAnError) {
   std::string error;
-  EXPECT_EQ(RuntimeDir::Create(base_.path() + "/missing", "", &error), nullptr);
+  EXPECT_EQ(CreateOrExplain(base_.path() + "/missing", "", &error), nullptr);
   EXPECT_THAT(error, ::testing::HasSubstr("cannot create a directory in "
                                           "--runtime-dir"));
 }
@@ -116,7 +128,7 @@ TEST_F(RuntimeDirTest, SystemdsDirectoryIsUsedAsItIsAndLeftInPlace) {
   fs::create_directory(base_.path() + "/plugins");
   std::ofstream(base_.path() + "/plugins/plugin-old.so") << "stale";
   std::string error;
-  auto dir = RuntimeDir::Create(base_.path(), base_.path() + "/", &error);
+  auto dir = CreateOrExplain(base_.path(), base_.path() + "/", &error);
   ASSERT_NE(dir, nullptr) << error;
   EXPECT_EQ(fs::path(dir->path()), fs::path(base_.path()));
   EXPECT_EQ(dir->admin_socket(), base_.path() + "/admin.sock");
@@ -132,7 +144,7 @@ TEST_F(RuntimeDirTest, SystemdsDirectoryOpenToOthersGetsAPrivateOneInside) {
                                     fs::perms::others_read |
                                     fs::perms::others_exec);
   std::string error;
-  auto dir = RuntimeDir::Create(base_.path(), base_.path(), &error);
+  auto dir = CreateOrExplain(base_.path(), base_.path(), &error);
   ASSERT_NE(dir, nullptr) << error;
   EXPECT_EQ(fs::path(dir->path()).parent_path(), fs::path(base_.path()));
   EXPECT_EQ(Mode(dir->path()), 0700u);
@@ -141,13 +153,13 @@ TEST_F(RuntimeDirTest, SystemdsDirectoryOpenToOthersGetsAPrivateOneInside) {
 TEST_F(RuntimeDirTest, SystemdsDirectoryInUseByALiveDaemonIsNotShared) {
   fs::permissions(base_.path(), fs::perms::owner_all);
   std::string error;
-  auto first = RuntimeDir::Create(base_.path(), base_.path(), &error);
+  auto first = CreateOrExplain(base_.path(), base_.path(), &error);
   ASSERT_NE(first, nullptr) << error;
   // The pid file names a live process other than the caller's.
   const pid_t parent = getppid();
   std::ofstream(base_.path() + "/classifyd.pid")
       << PidLine(parent, ProcessStartTime(parent).value());
-  auto second = RuntimeDir::Create(base_.path(), base_.path(), &error);
+  auto second = CreateOrExplain(base_.path(), base_.path(), &error);
   ASSERT_NE(second, nullptr) << error;
   EXPECT_NE(fs::path(second->path()), fs::path(base_.path()));
 }
@@ -193,7 +205,7 @@ TEST_F(RuntimeDirTest, AStartCleansUpAfterACrashedDaemon) {
   const std::string gone = MakeLeftover(
       base_.path(), "classifyd-" + uid_ + "-iiiiii", PidLine(DeadPid(), 1));
   std::string error;
-  auto dir = RuntimeDir::Create(base_.path(), "", &error);
+  auto dir = CreateOrExplain(base_.path(), "", &error);
   ASSERT_NE(dir, nullptr) << error;
   EXPECT_FALSE(fs::exists(gone));
   EXPECT_EQ(DirectoryNames(base_.path()),

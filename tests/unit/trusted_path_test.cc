@@ -20,47 +20,55 @@ using testing::TempDir;
 constexpr int64_t kLimit = 1 << 20;
 constexpr uid_t kDaemonUid = 1000;
 
+// The status's message: "" when the check passed.
+std::string Why(const absl::Status& status) {
+  return std::string(status.message());
+}
+
 FileFacts RegularFile(uid_t owner, mode_t permissions) {
   return {static_cast<mode_t>(S_IFREG | permissions), owner, 10, false};
 }
 
 TEST(CheckOwnerAndModeTest, AcceptsRootOrTheDaemonUserWithoutGroupWrite) {
-  EXPECT_THAT(CheckOwnerAndMode(RegularFile(0, 0644), kDaemonUid, "/m", "x"),
-              IsEmpty());
   EXPECT_THAT(
-      CheckOwnerAndMode(RegularFile(kDaemonUid, 0600), kDaemonUid, "/m", "x"),
+      Why(CheckOwnerAndMode(RegularFile(0, 0644), kDaemonUid, "/m", "x")),
       IsEmpty());
+  EXPECT_THAT(Why(CheckOwnerAndMode(RegularFile(kDaemonUid, 0600), kDaemonUid,
+                                    "/m", "x")),
+              IsEmpty());
 }
 
 TEST(CheckOwnerAndModeTest, RefusesAFileOwnedByAnotherUser) {
-  EXPECT_EQ(CheckOwnerAndMode(RegularFile(1001, 0644), kDaemonUid,
-                              "/srv/m.ftz", "model file"),
+  EXPECT_EQ(Why(CheckOwnerAndMode(RegularFile(1001, 0644), kDaemonUid,
+                                  "/srv/m.ftz", "model file")),
             "refusing model file '/srv/m.ftz': it is owned by uid 1001, not "
             "by root or the daemon's user (uid 1000) (disable with "
             "--strict-modes=false)");
 }
 
 TEST(CheckOwnerAndModeTest, RefusesGroupOrWorldWritable) {
-  EXPECT_THAT(CheckOwnerAndMode(RegularFile(0, 0646), kDaemonUid, "/m", "x"),
-              HasSubstr("writable by every user"));
-  EXPECT_THAT(CheckOwnerAndMode(RegularFile(0, 0664), kDaemonUid, "/m", "x"),
-              HasSubstr("writable by its group"));
+  EXPECT_THAT(
+      Why(CheckOwnerAndMode(RegularFile(0, 0646), kDaemonUid, "/m", "x")),
+      HasSubstr("writable by every user"));
+  EXPECT_THAT(
+      Why(CheckOwnerAndMode(RegularFile(0, 0664), kDaemonUid, "/m", "x")),
+      HasSubstr("writable by its group"));
 }
 
 TEST(CheckDataFileFactsTest, RefusesAnythingButABoundedRegularFile) {
-  EXPECT_THAT(CheckDataFileFacts(RegularFile(0, 0644), kLimit, "/m", "x"),
+  EXPECT_THAT(Why(CheckDataFileFacts(RegularFile(0, 0644), kLimit, "/m", "x")),
               IsEmpty());
-  EXPECT_THAT(CheckDataFileFacts({S_IFIFO | 0644, 0, 0, false}, kLimit, "/m",
-                                 "model file"),
+  EXPECT_THAT(Why(CheckDataFileFacts({S_IFIFO | 0644, 0, 0, false}, kLimit,
+                                     "/m", "model file")),
               HasSubstr("it is a FIFO (named pipe), not a regular file"));
   EXPECT_THAT(
-      CheckDataFileFacts({S_IFCHR | 0666, 0, 0, false}, kLimit, "/m", "x"),
+      Why(CheckDataFileFacts({S_IFCHR | 0666, 0, 0, false}, kLimit, "/m", "x")),
       HasSubstr("it is a character device, not a regular file"));
-  EXPECT_THAT(CheckDataFileFacts({S_IFREG | 0444, 0, 0, true}, kLimit, "/m",
-                                 "x"),
-              HasSubstr("on /proc or /sys"));
-  EXPECT_THAT(CheckDataFileFacts({S_IFREG | 0644, 0, kLimit + 1, false},
-                                 kLimit, "/m", "x"),
+  EXPECT_THAT(
+      Why(CheckDataFileFacts({S_IFREG | 0444, 0, 0, true}, kLimit, "/m", "x")),
+      HasSubstr("on /proc or /sys"));
+  EXPECT_THAT(Why(CheckDataFileFacts({S_IFREG | 0644, 0, kLimit + 1, false},
+                                     kLimit, "/m", "x")),
               HasSubstr("over the manifest's limit of 1048576 bytes "
                         "(`max_model_bytes`)"));
 }
@@ -70,7 +78,7 @@ TEST(CheckDataFileFactsTest, RefusesAnythingButABoundedRegularFile) {
 class TrustedDataFileTest : public ::testing::Test {
  protected:
   std::string Check(const std::string& path, bool strict = true) {
-    return CheckTrustedDataFile(path, "model file", kLimit, strict);
+    return Why(CheckTrustedDataFile(path, "model file", kLimit, strict));
   }
 
   TempDir dir_;
