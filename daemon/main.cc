@@ -38,7 +38,16 @@ int main(int argc, char** argv) {
   // From here on, an exit the daemon did not choose (a plugin's exit(0))
   // ends with a failure status.
   classifyd::InstallExitGuard();
-  const classifyd::DaemonExit exit = classifyd::RunDaemon(options);
+  absl::StatusOr<std::unique_ptr<classifyd::Daemon>> daemon =
+      classifyd::Daemon::Start(options);
+  if (!daemon.ok()) {
+    spdlog::critical("{}", std::string(daemon.status().message()));
+    classifyd::AllowExit();
+    return absl::IsInvalidArgument(daemon.status()) ? 2 : 1;
+  }
+  (*daemon)->Serve();
+  const classifyd::DaemonExit exit = (*daemon)->Drain();
+  daemon->reset();
   classifyd::AllowExit();
   if (exit.quick) {
     spdlog::default_logger()->flush();

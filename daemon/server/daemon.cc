@@ -35,7 +35,6 @@
 #include "service/classifier_service.h"
 
 namespace classifyd {
-namespace {
 
 // Re-evaluates health when a plugin call gets stuck or recovers. Created
 // before the invoker (which reports to it) and attached to the health
@@ -58,14 +57,13 @@ class StuckCallsToHealth final : public InvokerObserver {
   HealthPublisher* health_ = nullptr;
 };
 
-// Builds the admin listener on a Unix socket; null (logged) on failure.
-std::unique_ptr<grpc::Server> StartAdminServer(const std::string& socket_path,
-                                               AdminService* service) {
+namespace {
+
+// The admin listener on a Unix socket, listening.
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartAdminServer(
+    const std::string& socket_path, AdminService* service) {
   std::string problem = PrepareAdminSocketDir(socket_path);
-  if (!problem.empty()) {
-    spdlog::critical("{}", problem);
-    return nullptr;
-  }
+  if (!problem.empty()) return absl::FailedPreconditionError(problem);
   grpc::ServerBuilder builder;
   int bound = 0;
   builder.AddListeningPort("unix:" + socket_path,
@@ -76,26 +74,25 @@ std::unique_ptr<grpc::Server> StartAdminServer(const std::string& socket_path,
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   umask(old_umask);
   if (server == nullptr || bound == 0) {
-    spdlog::critical("cannot listen on admin socket '{}'", socket_path);
-    return nullptr;
+    return absl::UnavailableError("cannot listen on admin socket '" +
+                                  socket_path + "'");
   }
   spdlog::info("admin API (PluginAdmin) on unix:{}", socket_path);
   return server;
 }
 
-// Starts the HTTP/JSON API listener of --http-listen; null (logged) on
-// failure.
-std::unique_ptr<HttpServer> StartHttpApi(const HttpApi& api,
-                                         const DaemonOptions& options) {
+// The HTTP/JSON API listener of --http-listen, listening.
+absl::StatusOr<std::unique_ptr<HttpServer>> ListenHttpApi(
+    const HttpApi& api, const DaemonOptions& options) {
   absl::StatusOr<std::unique_ptr<httplib::Server>> engine =
       api.MakeServer(options.tls);
   absl::StatusOr<std::unique_ptr<HttpServer>> started =
       engine.ok() ? HttpServer::Start(*std::move(engine), options.http_listen)
                   : engine.status();
   if (!started.ok()) {
-    spdlog::critical("--http-listen: {}",
-                     std::string(started.status().message()));
-    return nullptr;
+    return absl::Status(
+        started.status().code(),
+        "--http-listen: " + std::string(started.status().message()));
   }
   std::unique_ptr<HttpServer> server = *std::move(started);
   api.RaiseBacklog();
@@ -121,273 +118,335 @@ std::string ServingStatus(const ClassifierRegistry& registry, int port) {
          std::to_string(failed) + " failed";
 }
 
+// Counts every change to the served set, by what asked for it.
+ReloadCoordinator::Observer CountReloads(Metrics* metrics) {
+  if (metrics == nullptr) return {};
+  return [metrics](ReloadCoordinator::Kind kind,
+                   const ReloadCoordinator::Outcome& o) {
+    using Kind = ReloadCoordinator::Kind;
+    const ReloadTrigger trigger =
+        kind == Kind::kRescan   ? ReloadTrigger::kRescan
+        : kind == Kind::kReload ? ReloadTrigger::kReload
+        : kind == Kind::kLoad   ? ReloadTrigger::kLoad
+                                : ReloadTrigger::kUnload;
+    metrics->ReloadFinished(trigger, o.result);
+  };
+}
+
+std::chrono::milliseconds Milliseconds(double seconds) {
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
 }  // namespace
 
-DaemonExit RunDaemon(const DaemonOptions& options) {
+Daemon::Daemon(const DaemonOptions& options) : running_(options) {}
+
+Daemon::~Daemon() {
+  // A Start that failed part way: no stuck-call report may reach the
+  // health publisher while it goes.
+  if (stuck_calls_to_health_ != nullptr)
+    stuck_calls_to_health_->Attach(nullptr);
+}
+
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
+    const DaemonOptions& options) {
+  std::unique_ptr<Daemon> daemon(new Daemon(options));
   // Signals are taken synchronously by this thread with sigwait(); every
   // thread started from here on inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  sigemptyset(&daemon->signals_);
+  sigaddset(&daemon->signals_, SIGTERM);
+  sigaddset(&daemon->signals_, SIGINT);
+  sigaddset(&daemon->signals_, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &daemon->signals_, nullptr);
   // A client that goes away while its HTTPS response is written must cost
   // an EPIPE, not the process: OpenSSL writes with write(), which raises
   // SIGPIPE (gRPC and plain HTTP send with MSG_NOSIGNAL).
   signal(SIGPIPE, SIG_IGN);
 
   if (std::string problem = CheckTlsSettings(options.tls); !problem.empty()) {
-    spdlog::critical("TLS: {}", problem);
-    return {2};
+    return absl::InvalidArgumentError("TLS: " + problem);
   }
+  if (absl::Status made = daemon->MakeRuntimeDir(); !made.ok()) return made;
+  daemon->MakeClassifying();
+  if (absl::Status grpc = daemon->StartGrpc(); !grpc.ok()) return grpc;
+  daemon->StartControl();
+  if (absl::Status admin = daemon->StartAdmin(); !admin.ok()) return admin;
+  daemon->LoadClassifiers();
+  if (absl::Status m = daemon->StartMetricsListener(); !m.ok()) return m;
+  if (absl::Status http = daemon->StartHttpApi(); !http.ok()) return http;
+  daemon->ReportReady();
+  return daemon;
+}
 
-  absl::StatusOr<std::unique_ptr<RuntimeDir>> made_dir =
-      RuntimeDir::Create(options.runtime_dir, SystemdRuntimeDirectory());
-  if (!made_dir.ok()) {
-    spdlog::critical("{}", std::string(made_dir.status().message()));
-    return {1};
-  }
-  const std::unique_ptr<RuntimeDir> runtime_dir = *std::move(made_dir);
-  const std::string admin_socket = options.admin_socket.empty()
-                                       ? runtime_dir->admin_socket()
-                                       : options.admin_socket;
+absl::Status Daemon::MakeRuntimeDir() {
+  absl::StatusOr<std::unique_ptr<RuntimeDir>> made =
+      RuntimeDir::Create(running_.runtime_dir, SystemdRuntimeDirectory());
+  if (!made.ok()) return made.status();
+  runtime_dir_ = *std::move(made);
+  admin_socket_ = running_.admin_socket.empty() ? runtime_dir_->admin_socket()
+                                                : running_.admin_socket;
+  return absl::OkStatus();
+}
 
-  Retirer retirer;
-  StuckCallsToHealth stuck_calls_to_health;
-  auto invoker =
-      std::make_unique<Invoker>(options.invoker, &stuck_calls_to_health);
+// The parts that classify: the invoker's workers, the registry of loaded
+// classifiers and the service in front of them.
+void Daemon::MakeClassifying() {
+  retirer_ = std::make_unique<Retirer>();
+  stuck_calls_to_health_ = std::make_unique<StuckCallsToHealth>();
+  invoker_ =
+      std::make_unique<Invoker>(running_.invoker, stuck_calls_to_health_.get());
   ClassifierRegistry::Options registry_options;
-  registry_options.plugin_dir = options.plugin_dir;
-  registry_options.plugin_lib_dir = options.plugin_lib_dir;
-  registry_options.private_lib_dir = runtime_dir->plugin_copies();
-  registry_options.strict_modes = options.strict_modes;
-  registry_options.default_timeout_ms = options.limits.plugin_timeout_ms;
-  registry_options.invoker = invoker.get();
-  auto registry =
-      std::make_unique<ClassifierRegistry>(registry_options, &retirer);
+  registry_options.plugin_dir = running_.plugin_dir;
+  registry_options.plugin_lib_dir = running_.plugin_lib_dir;
+  registry_options.private_lib_dir = runtime_dir_->plugin_copies();
+  registry_options.strict_modes = running_.strict_modes;
+  registry_options.default_timeout_ms = running_.limits.plugin_timeout_ms;
+  registry_options.invoker = invoker_.get();
+  registry_ =
+      std::make_unique<ClassifierRegistry>(registry_options, retirer_.get());
   // Without --metrics-listen (or the console of --http-listen, which shows
   // call figures) nothing is counted: the hooks see null.
-  std::unique_ptr<Metrics> metrics;
-  if (!options.metrics_listen.empty() || !options.http_listen.empty()) {
-    metrics = std::make_unique<Metrics>();
+  if (!running_.metrics_listen.empty() || !running_.http_listen.empty()) {
+    metrics_ = std::make_unique<Metrics>();
   }
-  auto service = std::make_unique<ClassifierService>(
-      registry.get(), invoker.get(), options.limits, metrics.get());
+  service_ = std::make_unique<ClassifierService>(
+      registry_.get(), invoker_.get(), running_.limits, metrics_.get());
+}
 
+absl::Status Daemon::StartGrpc() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort(options.listen, MakeServerCredentials(options.tls),
-                           &port);
-  builder.RegisterService(service.get());
-  builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
-  builder.SetMaxSendMessageSize(static_cast<int>(options.max_message_bytes));
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) {
-    spdlog::critical("cannot listen on '{}' (address in use or invalid?)",
-                     options.listen);
-    return {1};
+  builder.AddListeningPort(running_.listen, MakeServerCredentials(running_.tls),
+                           &port_);
+  builder.RegisterService(service_.get());
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(running_.max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(running_.max_message_bytes));
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return absl::UnavailableError("cannot listen on '" + running_.listen +
+                                  "' (address in use or invalid?)");
   }
-  HealthPublisher health(server->GetHealthCheckService(), registry.get());
-  health.Update();  // NOT_SERVING until classifiers load.
-  stuck_calls_to_health.Attach(&health);
-  spdlog::info("listening on {} (port {}, {})", options.listen, port,
-               options.tls.enabled() ? "TLS, client certificates: " +
-                                           EffectiveClientAuth(options.tls)
-                                     : std::string("plaintext"));
+  health_ = std::make_unique<HealthPublisher>(server_->GetHealthCheckService(),
+                                              registry_.get());
+  health_->Update();  // NOT_SERVING until classifiers load.
+  stuck_calls_to_health_->Attach(health_.get());
+  spdlog::info("listening on {} (port {}, {})", running_.listen, port_,
+               running_.tls.enabled() ? "TLS, client certificates: " +
+                                            EffectiveClientAuth(running_.tls)
+                                      : std::string("plaintext"));
+  return absl::OkStatus();
+}
 
-  // Every change to the served set runs on the coordinator's thread.
-  ReloadCoordinator::Observer count_reloads;
-  if (metrics != nullptr) {
-    count_reloads = [m = metrics.get()](ReloadCoordinator::Kind kind,
-                                        const ReloadCoordinator::Outcome& o) {
-      using Kind = ReloadCoordinator::Kind;
-      const ReloadTrigger trigger =
-          kind == Kind::kRescan   ? ReloadTrigger::kRescan
-          : kind == Kind::kReload ? ReloadTrigger::kReload
-          : kind == Kind::kLoad   ? ReloadTrigger::kLoad
-                                  : ReloadTrigger::kUnload;
-      m->ReloadFinished(trigger, o.result);
-    };
-  }
-  auto coordinator = std::make_unique<ReloadCoordinator>(
-      registry.get(), [&health] { health.Update(); }, std::move(count_reloads));
-  auto admin_service =
-      std::make_unique<AdminService>(registry.get(), coordinator.get());
-  // systemd's watchdog (WatchdogSec=): pings only while reloads finish and
-  // the server answers a probe; runs from the start, so a load that hangs
-  // at startup is caught too.
-  std::unique_ptr<LivenessProbe> liveness;
-  std::unique_ptr<Watchdog> watchdog;
+// The reload coordinator, through which every change to the served set
+// runs, and systemd's watchdog (WatchdogSec=): it pings only while reloads
+// finish and the server answers a probe, from the start, so a load that
+// hangs at startup is caught too.
+void Daemon::StartControl() {
+  coordinator_ = std::make_unique<ReloadCoordinator>(
+      registry_.get(), [health = health_.get()] { health->Update(); },
+      CountReloads(metrics_.get()));
+  admin_service_ =
+      std::make_unique<AdminService>(registry_.get(), coordinator_.get());
   if (const auto timeout = WatchdogTimeout()) {
-    liveness = std::make_unique<LivenessProbe>(
-        server.get(), coordinator.get(),
-        std::chrono::milliseconds(
-            static_cast<int64_t>(options.reload_stuck_timeout_seconds * 1000)));
-    watchdog = std::make_unique<Watchdog>(
-        *timeout, [&liveness](std::chrono::milliseconds budget) {
-          return liveness->Problem(budget);
+    liveness_ = std::make_unique<LivenessProbe>(
+        server_.get(), coordinator_.get(),
+        Milliseconds(running_.reload_stuck_timeout_seconds));
+    watchdog_ = std::make_unique<Watchdog>(
+        *timeout, [liveness = liveness_.get()](std::chrono::milliseconds b) {
+          return liveness->Problem(b);
         });
   }
-  std::unique_ptr<grpc::Server> admin_server;
-  if (admin_socket != "none") {
-    admin_server = StartAdminServer(admin_socket, admin_service.get());
-    if (admin_server == nullptr) return {1};
-    // Tells classifyctl whose socket this is (which --addr it belongs to).
-    const std::string problem =
-        WriteAdminSocketOwner(admin_socket, options.listen, port);
-    if (!problem.empty()) spdlog::warn("admin socket: {}", problem);
-  }
+}
 
-  spdlog::info("loading classifiers from '{}'", options.plugin_dir);
+absl::Status Daemon::StartAdmin() {
+  if (admin_socket_ == "none") return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<grpc::Server>> started =
+      StartAdminServer(admin_socket_, admin_service_.get());
+  if (!started.ok()) return started.status();
+  admin_server_ = *std::move(started);
+  // Tells classifyctl whose socket this is (which --addr it belongs to).
+  const std::string problem =
+      WriteAdminSocketOwner(admin_socket_, running_.listen, port_);
+  if (!problem.empty()) spdlog::warn("admin socket: {}", problem);
+  return absl::OkStatus();
+}
+
+// The first scan of the plugin directory, waited for; then the watcher
+// that follows its changes.
+void Daemon::LoadClassifiers() {
+  spdlog::info("loading classifiers from '{}'", running_.plugin_dir);
   std::promise<void> loaded;
-  coordinator->RequestRescan(
-      "startup", [&](const ReloadCoordinator::Outcome&) { loaded.set_value(); });
+  coordinator_->RequestRescan(
+      "startup",
+      [&](const ReloadCoordinator::Outcome&) { loaded.set_value(); });
   loaded.get_future().wait();
-  if (!registry->HasReady()) {
+  if (!registry_->HasReady()) {
     spdlog::warn("no classifier is ready; health reports NOT_SERVING until "
                  "one loads");
   }
-  std::unique_ptr<PluginWatcher> watcher;
-  if (options.watch) {
-    watcher = PluginWatcher::Start(
-        registry.get(), coordinator.get(),
-        std::chrono::milliseconds(options.reload_debounce_ms),
-        std::chrono::milliseconds(options.reload_debounce_ms * 4));
+  if (running_.watch) {
+    watcher_ = PluginWatcher::Start(
+        registry_.get(), coordinator_.get(),
+        std::chrono::milliseconds(running_.reload_debounce_ms),
+        std::chrono::milliseconds(running_.reload_debounce_ms * 4));
   }
-  std::unique_ptr<HttpServer> metrics_server;
-  if (!options.metrics_listen.empty()) {
-    auto started = HttpServer::Start(
-        options.metrics_listen, "/metrics",
-        [m = metrics.get(), r = registry.get()] {
-          return HttpServer::Page{m->Expose(r->List(), ReadProcessStats()),
-                                  Metrics::kContentType};
-        });
-    if (!started.ok()) {
-      spdlog::critical("--metrics-listen: {}",
-                       std::string(started.status().message()));
-      return {1};
-    }
-    metrics_server = *std::move(started);
-    spdlog::info("Prometheus metrics on {} port {}, path /metrics",
-                 options.metrics_listen, metrics_server->port());
-    if (!options.metrics_port_file.empty()) {
-      std::ofstream(options.metrics_port_file)
-          << metrics_server->port() << "\n";
-    }
+}
+
+absl::Status Daemon::StartMetricsListener() {
+  if (running_.metrics_listen.empty()) return absl::OkStatus();
+  auto started = HttpServer::Start(
+      running_.metrics_listen, "/metrics",
+      [m = metrics_.get(), r = registry_.get()] {
+        return HttpServer::Page{m->Expose(r->List(), ReadProcessStats()),
+                                Metrics::kContentType};
+      });
+  if (!started.ok()) {
+    return absl::Status(
+        started.status().code(),
+        "--metrics-listen: " + std::string(started.status().message()));
   }
-  std::unique_ptr<HttpApi> http_api;
-  std::unique_ptr<HttpServer> http_server;
-  if (!options.http_listen.empty()) {
-    http_api = std::make_unique<HttpApi>(
-        service->engine(), registry.get(), metrics.get(),
-        HttpApiOptions{.max_body_bytes = options.max_message_bytes,
-                       .threads = options.http_threads,
-                       .read_timeout = std::chrono::milliseconds(
-                           static_cast<int64_t>(
-                               options.http_read_timeout_seconds * 1000)),
-                       .max_streams = std::max(1, options.http_threads / 2)});
-    http_server = StartHttpApi(*http_api, options);
-    if (http_server == nullptr) return {1};
+  metrics_server_ = *std::move(started);
+  spdlog::info("Prometheus metrics on {} port {}, path /metrics",
+               running_.metrics_listen, metrics_server_->port());
+  if (!running_.metrics_port_file.empty()) {
+    std::ofstream(running_.metrics_port_file)
+        << metrics_server_->port() << "\n";
   }
-  if (!options.port_file.empty()) {
+  return absl::OkStatus();
+}
+
+absl::Status Daemon::StartHttpApi() {
+  if (running_.http_listen.empty()) return absl::OkStatus();
+  http_api_ = std::make_unique<HttpApi>(
+      service_->engine(), registry_.get(), metrics_.get(),
+      HttpApiOptions{
+          .max_body_bytes = running_.max_message_bytes,
+          .threads = running_.http_threads,
+          .read_timeout = Milliseconds(running_.http_read_timeout_seconds),
+          .max_streams = std::max(1, running_.http_threads / 2)});
+  absl::StatusOr<std::unique_ptr<HttpServer>> started =
+      ListenHttpApi(*http_api_, running_);
+  if (!started.ok()) return started.status();
+  http_server_ = *std::move(started);
+  return absl::OkStatus();
+}
+
+void Daemon::ReportReady() {
+  if (!running_.port_file.empty()) {
     // Written last: tests and scripts read it as "ready for traffic".
-    std::ofstream(options.port_file) << port << "\n";
+    std::ofstream(running_.port_file) << port_ << "\n";
   }
   spdlog::info("classifyd ready");
-  NotifyReady(ServingStatus(*registry, port));
+  NotifyReady(ServingStatus(*registry_, port_));
+}
 
-  DaemonOptions running = options;  // SIGHUP may change some settings.
-
+void Daemon::Serve() {
   for (;;) {
     int signal = 0;
-    if (sigwait(&signals, &signal) != 0) continue;
+    if (sigwait(&signals_, &signal) != 0) continue;
     if (signal == SIGHUP) {
-      NotifyReloading("reloading (SIGHUP)");
-      if (!running.config_file.empty()) {
-        const bool taken = ApplySettingsReload(&running, service.get());
-        if (metrics != nullptr) metrics->ConfigReloaded(taken);
-      }
-      coordinator->RequestRescan(
-          "SIGHUP", [&registry, port](const ReloadCoordinator::Outcome&) {
-            NotifyReady(ServingStatus(*registry, port));
-          });
+      ReloadOnSighup();
       continue;
     }
     spdlog::info("{}: draining for up to {}s, then exiting", strsignal(signal),
-                 running.drain_timeout_seconds);
-    break;
+                 running_.drain_timeout_seconds);
+    return;
   }
+}
 
-  NotifyStopping("draining for up to " +
-                 std::to_string(running.drain_timeout_seconds) + "s");
-  watchdog.reset();
-  liveness.reset();
-  watcher.reset();
-  stuck_calls_to_health.Attach(nullptr);  // Health is shut down next.
-  server->GetHealthCheckService()->Shutdown();
-  const auto drain_time = std::chrono::milliseconds(
-      static_cast<int64_t>(running.drain_timeout_seconds * 1000));
-  const auto deadline = std::chrono::system_clock::now() + drain_time;
-  // Plugin calls still running shortly before the end of the drain are
-  // abandoned, so that their requests are answered (UNAVAILABLE) before
-  // the server's own deadline cancels them, however long plugins hang.
-  invoker->AbandonAt(std::chrono::steady_clock::now() + drain_time -
-                     std::min<std::chrono::milliseconds>(
-                         drain_time / 10, std::chrono::seconds(1)));
-  // First the streams in flight end on a server that runs as usual (new
-  // streams are refused): see service/call_tracker.h for why gRPC's own
-  // drain is not enough for streams. Then the server shuts down: no new
-  // calls, and the unary calls in flight (and streams still open) get the
-  // rest of the drain time, at least a reserve of half of it up to 2 s,
-  // so that a stream that never ends does not leave a unary call that
-  // just started no time at all.
-  const auto reserve = std::min<std::chrono::milliseconds>(
-      drain_time / 2, std::chrono::seconds(2));
-  service->StartDraining();
-  if (http_api != nullptr) http_api->StartDraining();
-  spdlog::info("new streams refused; waiting for the streams in flight");
-  if (const int left = service->WaitForStreams(
-          std::chrono::steady_clock::now() + drain_time - reserve);
-      left > 0) {
-    spdlog::warn("{} stream(s) still open; cancelled if not done in {} ms",
-                 left, reserve.count());
+void Daemon::ReloadOnSighup() {
+  NotifyReloading("reloading (SIGHUP)");
+  if (!running_.config_file.empty()) {
+    const bool taken = ApplySettingsReload(&running_, service_.get());
+    if (metrics_ != nullptr) metrics_->ConfigReloaded(taken);
   }
-  if (admin_server != nullptr) admin_server->Shutdown(deadline);
-  server->Shutdown(deadline);
-  server->Wait();
-  if (admin_server != nullptr) admin_server->Wait();
-  http_server.reset();  // Its calls in flight finish first.
-  http_api.reset();
-  metrics_server.reset();  // Scrapable while draining.
-  coordinator.reset();
-  admin_server.reset();
-  admin_service.reset();
-  server.reset();
-  service.reset();
+  coordinator_->RequestRescan(
+      "SIGHUP", [registry = registry_.get(),
+                 port = port_](const ReloadCoordinator::Outcome&) {
+        NotifyReady(ServingStatus(*registry, port));
+      });
+}
+
+DaemonExit Daemon::Drain() {
+  NotifyStopping("draining for up to " +
+                 std::to_string(running_.drain_timeout_seconds) + "s");
+  watchdog_.reset();
+  liveness_.reset();
+  watcher_.reset();
+  stuck_calls_to_health_->Attach(nullptr);  // Health is shut down next.
+  server_->GetHealthCheckService()->Shutdown();
+  FinishStreamsAndCalls();
   // Workers still inside a plugin keep their classifier referenced for
   // good from here on, so the registry and the Retirer may go.
-  const int abandoned = invoker->Stop();
-  invoker.reset();
-  registry.reset();  // Queues the retirement of every classifier.
-  retirer.Drain();
-  if (admin_socket != "none") {
-    unlink(admin_socket.c_str());
-    unlink(AdminSocketOwnerFile(admin_socket).c_str());
-  }
+  const int abandoned = invoker_->Stop();
+  Release();
   if (abandoned > 0) {
     spdlog::warn(
         "{} plugin call(s) that timed out are still running; exiting "
         "without waiting for them (status {})",
         abandoned, kAbandonedCallsExitStatus);
-    runtime_dir->Remove();  // The mapped library copies stay usable.
+    runtime_dir_->Remove();  // The mapped library copies stay usable.
     spdlog::info("classifyd stopped");
     return {kAbandonedCallsExitStatus, /*quick=*/true};
   }
   spdlog::info("classifyd stopped");
   return {0};
+}
+
+// First the streams in flight end on a server that runs as usual (new
+// streams are refused): see service/call_tracker.h for why gRPC's own
+// drain is not enough for streams. Then the server shuts down: no new
+// calls, and the unary calls in flight (and streams still open) get the
+// rest of the drain time, at least a reserve of half of it up to 2 s, so
+// that a stream that never ends does not leave a unary call that just
+// started no time at all.
+void Daemon::FinishStreamsAndCalls() {
+  const auto drain_time = Milliseconds(running_.drain_timeout_seconds);
+  const auto deadline = std::chrono::system_clock::now() + drain_time;
+  // Plugin calls still running shortly before the end of the drain are
+  // abandoned, so that their requests are answered (UNAVAILABLE) before
+  // the server's own deadline cancels them, however long plugins hang.
+  invoker_->AbandonAt(std::chrono::steady_clock::now() + drain_time -
+                      std::min<std::chrono::milliseconds>(
+                          drain_time / 10, std::chrono::seconds(1)));
+  const auto reserve = std::min<std::chrono::milliseconds>(
+      drain_time / 2, std::chrono::seconds(2));
+  service_->StartDraining();
+  if (http_api_ != nullptr) http_api_->StartDraining();
+  spdlog::info("new streams refused; waiting for the streams in flight");
+  if (const int left = service_->WaitForStreams(
+          std::chrono::steady_clock::now() + drain_time - reserve);
+      left > 0) {
+    spdlog::warn("{} stream(s) still open; cancelled if not done in {} ms",
+                 left, reserve.count());
+  }
+  if (admin_server_ != nullptr) admin_server_->Shutdown(deadline);
+  server_->Shutdown(deadline);
+  server_->Wait();
+  if (admin_server_ != nullptr) admin_server_->Wait();
+}
+
+// Releases the parts in the order their users go first; the runtime
+// directory stays for the caller.
+void Daemon::Release() {
+  http_server_.reset();  // Its calls in flight finish first.
+  http_api_.reset();
+  metrics_server_.reset();  // Scrapable while draining.
+  coordinator_.reset();
+  admin_server_.reset();
+  admin_service_.reset();
+  health_.reset();
+  server_.reset();
+  service_.reset();
+  invoker_.reset();
+  registry_.reset();  // Queues the retirement of every classifier.
+  retirer_->Drain();
+  if (admin_socket_ != "none") {
+    unlink(admin_socket_.c_str());
+    unlink(AdminSocketOwnerFile(admin_socket_).c_str());
+  }
 }
 
 }  // namespace classifyd

@@ -39,8 +39,8 @@ std::string HostPortProblem(const std::string& value) {
   return parsed.ok() ? std::string() : std::string(parsed.status().message());
 }
 
-void Define(CLI::App& app, DaemonOptions& o) {
-  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+// The daemon's addresses, directories, logging and reloading.
+void DefineBasics(CLI::App& app, DaemonOptions& o) {
   app.add_option("--listen", o.listen,
                  "Address of the public gRPC listener, HOST:PORT (port 0 "
                  "picks a free port)")
@@ -91,6 +91,10 @@ void Define(CLI::App& app, DaemonOptions& o) {
       ->capture_default_str();
   app.add_option("--port-file", o.port_file,
                  "Write the bound port number to this file once listening");
+}
+
+// The optional HTTP listeners: Prometheus metrics, the JSON API.
+void DefineHttpListeners(CLI::App& app, DaemonOptions& o) {
   app.add_option("--metrics-listen", o.metrics_listen,
                  "Serve Prometheus metrics at http://HOST:PORT/metrics (port "
                  "0 picks a free port). Off unless set; binds exactly the "
@@ -120,6 +124,10 @@ void Define(CLI::App& app, DaemonOptions& o) {
                  "is closed")
       ->check(CLI::Range(0.1, 3600.0))
       ->capture_default_str();
+}
+
+// Time and size limits of the daemon and of requests.
+void DefineLimits(CLI::App& app, DaemonOptions& o) {
   app.add_option("--drain-timeout", o.drain_timeout_seconds,
                  "Seconds SIGTERM waits for in-flight calls and streams "
                  "before cancelling them")
@@ -168,6 +176,10 @@ void Define(CLI::App& app, DaemonOptions& o) {
                  "Minimum label score when a request sets none")
       ->check(CLI::Range(0.0f, 1.0f))
       ->capture_default_str();
+}
+
+// How plugin calls are run.
+void DefinePluginCalls(CLI::App& app, DaemonOptions& o) {
   app.add_option("--plugin-timeout-ms", o.limits.plugin_timeout_ms,
                  "How long a request waits for one classifier call when its "
                  "manifest sets no timeout_ms; past it the classifier is "
@@ -185,6 +197,10 @@ void Define(CLI::App& app, DaemonOptions& o) {
                  "beyond it the classifier answers UNAVAILABLE")
       ->check(CLI::Range(size_t{1}, size_t{100'000}))
       ->capture_default_str();
+}
+
+// TLS of the listeners, and --version.
+void DefineTls(CLI::App& app, DaemonOptions& o) {
   app.add_option("--tls-cert", o.tls.cert_file,
                  "PEM certificate chain for TLS on --listen (with "
                  "--tls-key); re-read when it changes");
@@ -204,6 +220,15 @@ void Define(CLI::App& app, DaemonOptions& o) {
       ->capture_default_str();
   app.set_version_flag("--version",
                        std::string("classifyd ") + CLASSIFYD_VERSION);
+}
+
+void Define(CLI::App& app, DaemonOptions& o) {
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  DefineBasics(app, o);
+  DefineHttpListeners(app, o);
+  DefineLimits(app, o);
+  DefinePluginCalls(app, o);
+  DefineTls(app, o);
 }
 
 }  // namespace
