@@ -155,16 +155,20 @@ absl::Status PluginHost::CreateInstance(const Init& init, Ready* ready) {
                              std::to_string(static_cast<int>(status)) + ")"
                        : error));
   }
-  classifyd_label_sink labels{ready, &AddListedLabel};
+  std::string list_error;
+  classifyd_label_sink labels{
+      ready, &AddListedLabel, {&list_error, &CopyError}};
   try {
     status = api_->list_labels(instance_, &labels);
   } catch (...) {
     status = CLASSIFYD_INTERNAL;
   }
   if (status != CLASSIFYD_OK) {
-    return absl::FailedPreconditionError("classifier '" + init.name() +
-                                         "' could not list its labels");
+    return absl::FailedPreconditionError(
+        "classifier '" + init.name() + "' could not list its labels" +
+        (list_error.empty() ? "" : ": " + list_error));
   }
+  ready->set_capabilities(api_->capabilities);
   ready->set_plugin_name(api_->name);
   ready->set_plugin_version(api_->version);
   ready->set_abi_major(api_->abi_major);

@@ -70,6 +70,11 @@ classifyd_status AddLabel(void* context, size_t index, const char* label,
   std::string problem =
       CheckLabel(label, label_size, score, evidence, evidence_count,
                  state->classifier->declared_labels(), &state->tallies[index]);
+  if (problem.empty() && evidence_count > 0 &&
+      (state->classifier->capabilities() & CLASSIFYD_CAP_EVIDENCE) == 0) {
+    problem =
+        "evidence, though the plugin does not declare CLASSIFYD_CAP_EVIDENCE";
+  }
   if (!problem.empty()) {
     BreakDocument(state, index, problem);
     return CLASSIFYD_INVALID_ARGUMENT;
@@ -119,6 +124,7 @@ void SetCallError(void* context, const char* message, size_t size) {
 struct ListedLabels {
   DeclaredLabels* labels;
   std::string problem;
+  std::string error;  // From the sink's error sink (ABI 1.1), checked.
 };
 
 void AddListedLabel(void* context, const char* label, size_t size) {
@@ -211,7 +217,8 @@ Classifier::Classifier(const Manifest& manifest,
                        uint64_t generation)
     : manifest_(manifest),
       library_(std::move(library)),
-      generation_(generation) {
+      generation_(generation),
+      capabilities_(library_->has_api() ? library_->api().capabilities : 0) {
   host_api_.struct_size = sizeof(host_api_);
   host_api_.abi_major = CLASSIFYD_ABI_MAJOR;
   host_api_.abi_minor = CLASSIFYD_ABI_MINOR;
@@ -261,16 +268,18 @@ absl::StatusOr<std::unique_ptr<Classifier>> Classifier::Create(
   }
   c->instance_ = instance;
 
-  ListedLabels listed{&c->declared_labels_, {}};
-  classifyd_label_sink labels{&listed, &AddListedLabel};
+  ListedLabels listed{&c->declared_labels_, {}, {}};
+  classifyd_label_sink labels{
+      &listed, &AddListedLabel, {&listed.error, &CopyError}};
   try {
     status = api.list_labels(instance, &labels);
   } catch (...) {
     status = CLASSIFYD_INTERNAL;
   }
   if (status != CLASSIFYD_OK) {
-    return absl::FailedPreconditionError("classifier '" + manifest.name +
-                                         "' could not list its labels");
+    return absl::FailedPreconditionError(
+        "classifier '" + manifest.name + "' could not list its labels" +
+        (listed.error.empty() ? "" : ": " + listed.error));
   }
   if (!listed.problem.empty()) {
     return absl::FailedPreconditionError("classifier '" + manifest.name +
@@ -317,6 +326,7 @@ absl::StatusOr<std::unique_ptr<Classifier>> Classifier::CreateIsolated(
                                            "' listed " + problem);
     }
   }
+  c->capabilities_ = ready.capabilities();
   c->isolated_ = *std::move(process);
   return c;
 }

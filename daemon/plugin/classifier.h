@@ -100,6 +100,8 @@ class Classifier {
   }
   const DeclaredLabels& declared_labels() const { return declared_labels_; }
   const PluginLibrary& library() const { return *library_; }
+  // The plugin's CLASSIFYD_CAP_* bits.
+  uint64_t capabilities() const { return capabilities_; }
   // The child process of an isolated classifier, else null.
   const isolation::IsolatedProcess* isolated() const { return isolated_.get(); }
   // Timeouts of this instance's calls; mutable state of a const classifier.
@@ -121,6 +123,7 @@ class Classifier {
   // Declared before instance_ users: the library must outlive destroy().
   std::shared_ptr<PluginLibrary> library_;
   uint64_t generation_;
+  uint64_t capabilities_;
   classifyd_host_api host_api_{};
   classifyd_instance* instance_ = nullptr;
   std::unique_ptr<isolation::IsolatedProcess> isolated_;  // Or instance_.

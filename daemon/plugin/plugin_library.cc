@@ -112,6 +112,12 @@ absl::Status CheckPluginApi(const classifyd_plugin_api* api,
     return Refused("plugin '" + path +
                    "' does not declare its name and version");
   }
+  if ((api->capabilities & ~static_cast<uint64_t>(CLASSIFYD_CAP_ALL)) != 0) {
+    return Refused("plugin '" + path +
+                   "' declares capability bits this classifyd does not "
+                   "know (capabilities " +
+                   std::to_string(api->capabilities) + ")");
+  }
   if (api->create == nullptr || api->destroy == nullptr ||
       api->list_labels == nullptr || api->classify_batch == nullptr) {
     return Refused("plugin '" + path + "' leaves a required function empty");

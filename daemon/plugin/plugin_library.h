@@ -18,7 +18,8 @@ class PluginLibrary {
  public:
   // Loads the library at `path` (RTLD_NOW | RTLD_LOCAL), calls its entry
   // point and checks the table: ABI major equal to the host's, minor not
-  // newer, struct large enough, every function present. Returns the library
+  // newer, struct large enough, no unknown capability bit, every function
+  // present. Returns the library
   // or FAILED_PRECONDITION saying what is wrong. The caller shares ownership;
   // the library is dlclosed when the last owner lets go, which must be after
   // every instance it created is destroyed.
@@ -45,6 +46,8 @@ class PluginLibrary {
   PluginLibrary(const PluginLibrary&) = delete;
   PluginLibrary& operator=(const PluginLibrary&) = delete;
 
+  // False for a Describe()d library.
+  bool has_api() const { return api_ != nullptr; }
   const classifyd_plugin_api& api() const { return *api_; }
   const std::string& path() const { return path_; }
   const std::string& name() const { return name_; }

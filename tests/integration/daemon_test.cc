@@ -273,7 +273,7 @@ TEST_F(DaemonTest, RefusesBadPluginsWithClearLogsAndServesTheGoodOnes) {
       EXPECT_EQ(p.state(), v1::PluginInfo::READY);
       EXPECT_EQ(p.plugin(), "keyword");
       EXPECT_EQ(p.version(), "1.2.3");
-      EXPECT_EQ(p.abi_version(), "1.0");
+      EXPECT_EQ(p.abi_version(), "1.1");  // Built against this header.
       EXPECT_THAT(p.labels(), Contains("ex"));
       EXPECT_GT(p.generation(), 0u);
       EXPECT_THAT(p.manifest_path(), HasSubstr("good.toml"));

@@ -120,7 +120,7 @@ TEST(LexiconPluginTest, LoadsThroughTheLoaderAndDeclaresEvidence) {
   auto lib = OpenLexicon();
   ASSERT_NE(lib, nullptr);
   EXPECT_EQ(lib->name(), "lexicon");
-  EXPECT_EQ(lib->abi_version(), "1.0");
+  EXPECT_EQ(lib->abi_version(), "1.1");
   EXPECT_EQ(lib->api().capabilities & CLASSIFYD_CAP_EVIDENCE,
             CLASSIFYD_CAP_EVIDENCE);
 }

@@ -60,7 +60,7 @@ TEST(PluginLibraryTest, LoadsTheBundledFastTextPlugin) {
   auto lib = OpenOk(PluginLibDir() + "/fasttext.so");
   ASSERT_NE(lib, nullptr);
   EXPECT_EQ(lib->name(), "fasttext");
-  EXPECT_EQ(lib->abi_version(), "1.0");
+  EXPECT_EQ(lib->abi_version(), "1.1");
   EXPECT_FALSE(lib->version().empty());
 }
 
@@ -183,6 +183,66 @@ TEST(ClassifierTest, AFailedBatchFailsEveryDocumentWithTheReason) {
   c->ClassifyBatch(throwing, 5, 0.0f, &out);
   EXPECT_EQ(out[0].code, CLASSIFYD_INTERNAL);
   EXPECT_THAT(out[0].message, HasSubstr("asked to throw"));
+}
+
+TEST(PluginAbiTest, LoadsAndRunsAPluginBuiltAgainstAbi10) {
+  auto lib = OpenOk(TestPlugin("abi_1_0"));
+  ASSERT_NE(lib, nullptr);
+  EXPECT_EQ(lib->abi_version(), "1.0");
+  auto created = Classifier::Create(ManifestFor(lib->path(), "", {}), lib, 1);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_THAT((*created)->labels(), ::testing::ElementsAre("old"));
+  std::vector<DocumentOutcome> out;
+  std::string_view texts[] = {"a document"};
+  (*created)->ClassifyBatch(texts, 0, 0.0f, &out);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].code, CLASSIFYD_OK) << out[0].message;
+  ASSERT_EQ(out[0].labels.size(), 1u);
+  EXPECT_EQ(out[0].labels[0].name, "old");
+  EXPECT_THAT(out[0].labels[0].evidence, ::testing::ElementsAre("1.0"));
+}
+
+TEST(PluginAbiTest, RefusesAPluginWithAnUnknownCapabilityBit) {
+  EXPECT_THAT(OpenError(TestPlugin("bad_capabilities")),
+              HasSubstr("capability bits this classifyd does not know"));
+}
+
+TEST(PluginAbiTest, ShowsListLabelsErrorMessageInTheLoadError) {
+  auto lib = OpenOk(TestPlugin("abi_1_1_rules"));
+  ASSERT_NE(lib, nullptr);
+  auto created = Classifier::Create(
+      ManifestFor(lib->path(), "", {{"break", "list_labels"}}), lib, 1);
+  ASSERT_FALSE(created.ok());
+  EXPECT_THAT(std::string(created.status().message()),
+              HasSubstr("could not list its labels: label table not built "
+                        "(on purpose)"));
+}
+
+TEST(PluginAbiTest, EvidenceWithoutTheCapabilityFailsTheDocument) {
+  auto lib = OpenOk(TestPlugin("abi_1_1_rules"));
+  ASSERT_NE(lib, nullptr);
+  for (const bool with_evidence : {false, true}) {
+    auto created = Classifier::Create(
+        ManifestFor(lib->path(), "",
+                    {{"break", with_evidence ? "evidence" : "none"}}),
+        lib, 1);
+    ASSERT_TRUE(created.ok()) << created.status();
+    std::vector<DocumentOutcome> out;
+    std::string_view texts[] = {"one", "two"};
+    (*created)->ClassifyBatch(texts, 0, 0.0f, &out);
+    ASSERT_EQ(out.size(), 2u);
+    for (const DocumentOutcome& o : out) {
+      if (with_evidence) {
+        EXPECT_EQ(o.code, CLASSIFYD_INTERNAL);
+        EXPECT_THAT(o.message, HasSubstr("does not declare "
+                                         "CLASSIFYD_CAP_EVIDENCE"));
+        EXPECT_TRUE(o.labels.empty());
+      } else {
+        EXPECT_EQ(o.code, CLASSIFYD_OK) << o.message;
+        EXPECT_EQ(o.labels.size(), 1u);
+      }
+    }
+  }
 }
 
 TEST(ClassifierTest, ReportsCreateFailuresWithThePluginsMessage) {

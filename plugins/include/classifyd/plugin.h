@@ -24,10 +24,27 @@
  * The ABI version is MAJOR.MINOR.
  *  - MAJOR must be equal on both sides; the host refuses any other major.
  *  - MINOR only grows by appending fields to the end of structs. A host with
- *    minor H accepts a plugin with minor P if P <= H. Every struct that
- *    crosses the boundary starts with `struct_size`; a reader never touches a
- *    field that lies beyond the struct_size the writer set.
+ *    minor H accepts a plugin with minor P if P <= H.
+ *  - The structs that grow by writer carry `struct_size` first: the table a
+ *    plugin returns (classifyd_plugin_api) and what the host hands to
+ *    create() and classify_batch() (classifyd_host_api,
+ *    classifyd_instance_config, classifyd_classify_options). The host never
+ *    reads a field of the plugin's table beyond its struct_size, and
+ *    refuses a table smaller than ABI 1.0's.
+ *  - The sinks (classifyd_error_sink, classifyd_result_sink,
+ *    classifyd_label_sink) have no struct_size: the host writes them and is
+ *    never older than the plugin, so every field of the plugin's header
+ *    version is there. Fields a minor adds to a sink are named with the
+ *    minor that added them ("Since 1.1"); a plugin may use them only when it
+ *    was built against that minor or later.
+ *  - The value structs (classifyd_string, classifyd_option,
+ *    classifyd_document) never change within a major.
  *  - Fields are never reordered, removed or re-typed within a major.
+ *
+ * Changes in 1.1: classifyd_label_sink gained an error sink for
+ * list_labels(); the host reads the capability bits (an unknown bit is
+ * refused; evidence from a plugin without CLASSIFYD_CAP_EVIDENCE fails
+ * the document). A 1.0 plugin loads and runs unchanged.
  *
  * ---------------------------------------------------------------------------
  * Ownership
@@ -38,8 +55,14 @@
  *    the plugin keeps ownership of everything it passes to a callback.
  *  - Memory is freed only by the side that allocated it. The host never
  *    frees plugin memory and vice versa.
- *  - Strings are (pointer, length) pairs of UTF-8 bytes and need not be
- *    NUL-terminated, except where a comment says "NUL-terminated".
+ *  - Strings: every text that comes from a document, a manifest's options
+ *    or a plugin's results (documents, labels, evidence, messages, option
+ *    keys and values) is a (pointer, length) pair of UTF-8 bytes, as two
+ *    parameters or as a classifyd_string, and is not NUL-terminated. The
+ *    only NUL-terminated strings are identifiers fixed for the life of a
+ *    library or instance, marked "NUL-terminated" where they are declared:
+ *    the plugin's name and version, the classifier's name and the model
+ *    path (a file name the plugin passes on to the C library).
  *
  * ---------------------------------------------------------------------------
  * Threading
@@ -78,7 +101,7 @@ extern "C" {
 #endif
 
 #define CLASSIFYD_ABI_MAJOR 1
-#define CLASSIFYD_ABI_MINOR 0
+#define CLASSIFYD_ABI_MINOR 1
 
 /* The one symbol a plugin library exports. */
 #define CLASSIFYD_PLUGIN_ENTRY_SYMBOL "classifyd_plugin_entry"
@@ -118,9 +141,13 @@ typedef enum classifyd_log_level {
   CLASSIFYD_LOG_ERROR = 3
 } classifyd_log_level;
 
-/* Capability bits in classifyd_plugin_api.capabilities. */
-/* The plugin reports evidence (matched terms) with its labels. */
+/* Capability bits in classifyd_plugin_api.capabilities. The host refuses
+ * to load a plugin that sets a bit not defined here. */
+/* The plugin reports evidence (matched terms) with its labels. Without it,
+ * a label that comes with evidence fails its document (INTERNAL). */
 #define CLASSIFYD_CAP_EVIDENCE ((uint64_t)1 << 0)
+/* Every bit defined by this version of the header. */
+#define CLASSIFYD_CAP_ALL CLASSIFYD_CAP_EVIDENCE
 
 /* Opaque per-instance state, allocated by create() and freed by destroy(). */
 typedef struct classifyd_instance classifyd_instance;
@@ -230,10 +257,14 @@ typedef struct classifyd_result_sink {
   classifyd_error_sink error;
 } classifyd_result_sink;
 
-/* Receives the labels an instance can emit, one call per label. */
+/* Receives the labels an instance can emit, one call per label. Borrowed
+ * for the call; its functions copy their arguments. */
 typedef struct classifyd_label_sink {
   void* context;
   void (*add)(void* context, const char* label, size_t label_size);
+  /* Since 1.1: message for a non-OK return of list_labels(); the host
+   * shows it in the classifier's load error. */
+  classifyd_error_sink error;
 } classifyd_label_sink;
 
 /* The table a plugin's entry point returns. Static in the plugin, so it
@@ -244,7 +275,7 @@ typedef struct classifyd_plugin_api {
   uint16_t abi_minor;   /* CLASSIFYD_ABI_MINOR the plugin was built with */
   const char* name;     /* plugin name, e.g. "fasttext"; NUL-terminated */
   const char* version;  /* plugin version, e.g. "1.2.0"; NUL-terminated */
-  uint64_t capabilities; /* CLASSIFYD_CAP_* bits */
+  uint64_t capabilities; /* CLASSIFYD_CAP_* bits; no others */
 
   /* Builds an instance. On success stores it in *out and returns OK; on
    * failure returns non-OK, stores nothing, and reports why through `error`.
@@ -259,8 +290,9 @@ typedef struct classifyd_plugin_api {
 
   /* Reports every label the instance can emit: classify_batch() may give
    * no other. Each is valid UTF-8 of 1..64 bytes; at most 4096 distinct
-   * labels. The host refuses to load an instance that breaks this.
-   * Thread-safe. */
+   * labels. The host refuses to load an instance that breaks this, or
+   * whose list_labels() returns non-OK (with the message given to
+   * sink->error, since 1.1). Thread-safe. */
   classifyd_status (*list_labels)(classifyd_instance* instance,
                                   const classifyd_label_sink* sink);
 

@@ -200,7 +200,7 @@ inline void Destroy(classifyd_instance* instance) noexcept {
 
 inline classifyd_status ListLabels(classifyd_instance* instance,
                                    const classifyd_label_sink* sink) noexcept {
-  return Guard(nullptr, [&] {
+  return Guard(&sink->error, [&] {
     for (const std::string& label :
          reinterpret_cast<Classifier*>(instance)->Labels()) {
       sink->add(sink->context, label.data(), label.size());
