@@ -6,8 +6,6 @@
 #include <string>
 
 #include "metrics/families.h"
-#include "plugin/classifier.h"
-#include "plugin/plugin_library.h"
 
 namespace classifyd {
 namespace {
@@ -30,17 +28,15 @@ MetricFamily PerClassifierGauge(std::string name, std::string help,
 }
 
 MetricFamily StateFamily(
-    const std::map<std::string, std::set<ClassifierState>>& states) {
+    const std::map<std::string, std::set<std::string>>& states) {
   MetricFamily state = Family(
       "classifyd_classifier_state",
       "1 for each state a classifier entry is in (LOADING, READY, FAILED, "
       "UNLOADING), else 0.",
       MetricType::Gauge);
   for (const auto& [name, present] : states) {
-    for (ClassifierState s :
-         {ClassifierState::kLoading, ClassifierState::kReady,
-          ClassifierState::kFailed, ClassifierState::kUnloading}) {
-      AddGauge(state, {{"classifier", name}, {"state", ClassifierStateName(s)}},
+    for (const char* s : kClassifierStateNames) {
+      AddGauge(state, {{"classifier", name}, {"state", s}},
                present.count(s) ? 1 : 0);
     }
   }
@@ -50,7 +46,7 @@ MetricFamily StateFamily(
 // Always 1; joins (`* on(classifier) group_left(version)`) put the plugin
 // version or model beside any per-classifier series.
 MetricFamily InfoFamily(
-    const std::map<std::string, const Classifier*>& newest) {
+    const std::map<std::string, const ClassifierSample*>& newest) {
   MetricFamily info = Family(
       "classifyd_classifier_info",
       "The version of each classifier now serving: its plugin library "
@@ -59,11 +55,11 @@ MetricFamily InfoFamily(
   for (const auto& [name, c] : newest) {
     AddGauge(info,
              {{"classifier", name},
-              {"generation", std::to_string(c->generation())},
-              {"library", c->library().path()},
-              {"model", c->manifest().model_path},
-              {"plugin", c->library().name()},
-              {"version", c->library().version()}},
+              {"generation", std::to_string(c->generation)},
+              {"library", c->library_path},
+              {"model", c->model_path},
+              {"plugin", c->plugin_name},
+              {"version", c->plugin_version}},
              1);
   }
   return info;
@@ -71,26 +67,23 @@ MetricFamily InfoFamily(
 
 }  // namespace
 
-void AppendClassifierStateFamilies(
-    const std::vector<ClassifierStatus>& statuses,
-    std::vector<MetricFamily>* out) {
-  // A name may appear twice in `statuses` (a retiring old version beside
+void AppendClassifierStateFamilies(const std::vector<ClassifierSample>& samples,
+                                   std::vector<MetricFamily>* out) {
+  // A name may appear twice in `samples` (a retiring old version beside
   // its replacement), so gather the states present per name first.
-  std::map<std::string, std::set<ClassifierState>> states;
-  std::map<std::string, const Classifier*> newest;
+  std::map<std::string, std::set<std::string>> states;
+  std::map<std::string, const ClassifierSample*> newest;
   std::map<std::string, uint64_t> generations;
   // Stuck calls of every version still loaded, the retiring ones included:
   // each holds a thread.
   std::map<std::string, int> stuck;
-  for (const ClassifierStatus& s : statuses) {
+  for (const ClassifierSample& s : samples) {
     states[s.name].insert(s.state);
-    if (s.serving == nullptr) continue;
-    const Classifier*& c = newest[s.name];
-    if (c == nullptr || s.serving->generation() > c->generation()) {
-      c = s.serving.get();
-    }
-    generations[s.name] = c->generation();
-    stuck[s.name] += s.serving->call_health().stuck_calls.load();
+    if (!s.serving) continue;
+    const ClassifierSample*& c = newest[s.name];
+    if (c == nullptr || s.generation > c->generation) c = &s;
+    generations[s.name] = c->generation;
+    stuck[s.name] += s.stuck_calls;
   }
   out->push_back(StateFamily(states));
   out->push_back(PerClassifierGauge(

@@ -177,8 +177,7 @@ void Metrics::LabelEmitted(std::string_view classifier,
   static_cast<metrics::Counter*>(it->second)->Add();
 }
 
-void Metrics::ReloadFinished(ReloadTrigger trigger,
-                             const ClassifierRegistry::ReconcileResult& r) {
+void Metrics::ReloadFinished(ReloadTrigger trigger, const ReloadCounts& r) {
   ReloadOutcome outcome = kUnchanged;
   if (r.not_found) {
     outcome = kNotFound;
@@ -192,7 +191,7 @@ void Metrics::ReloadFinished(ReloadTrigger trigger,
 }
 
 std::vector<MetricFamily> Metrics::Collect(
-    const std::vector<ClassifierStatus>& statuses,
+    const std::vector<ClassifierSample>& classifiers,
     const ProcessStats& process) const {
   std::vector<MetricFamily> out;
   MetricFamily build =
@@ -203,7 +202,7 @@ std::vector<MetricFamily> Metrics::Collect(
   CollectRpcs(&out);
   CollectGrpcSeries(&out);
   CollectClassifierCells(&out);
-  AppendClassifierStateFamilies(statuses, &out);
+  AppendClassifierStateFamilies(classifiers, &out);
   CollectReloads(&out);
   AppendProcessFamilies(process, &out);
   return out;
@@ -390,9 +389,9 @@ void Metrics::CollectReloads(std::vector<MetricFamily>* out) const {
   out->push_back(std::move(config_at));
 }
 
-std::string Metrics::Expose(const std::vector<ClassifierStatus>& statuses,
+std::string Metrics::Expose(const std::vector<ClassifierSample>& classifiers,
                             const ProcessStats& process) const {
-  return prometheus::TextSerializer().Serialize(Collect(statuses, process));
+  return prometheus::TextSerializer().Serialize(Collect(classifiers, process));
 }
 
 }  // namespace classifyd

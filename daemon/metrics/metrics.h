@@ -29,9 +29,9 @@
 #include <string_view>
 #include <vector>
 
+#include "metrics/classifier_series.h"
 #include "metrics/instruments.h"
 #include "metrics/process_stats.h"
-#include "registry/classifier_registry.h"
 
 namespace classifyd {
 
@@ -51,6 +51,15 @@ inline constexpr size_t kCodeCount = 17;
 
 // What a reload was asked for (ReloadCoordinator::Kind, as a label).
 enum class ReloadTrigger { kRescan, kReload, kLoad, kUnload };
+
+// What a registry change did (ClassifierRegistry::ReconcileResult, as the
+// metrics count it).
+struct ReloadCounts {
+  int loaded = 0;          // New or changed classifiers now serving.
+  int failed = 0;          // Loads that failed.
+  int removed = 0;         // Classifiers that stopped serving.
+  bool not_found = false;  // A named classifier did not exist.
+};
 
 class Metrics {
  public:
@@ -97,22 +106,21 @@ class Metrics {
 
   // A registry change finished: `trigger` asked for it, `result` says
   // what happened.
-  void ReloadFinished(ReloadTrigger trigger,
-                      const ClassifierRegistry::ReconcileResult& result);
+  void ReloadFinished(ReloadTrigger trigger, const ReloadCounts& result);
 
   // The settings file was re-read (SIGHUP): `ok` false when it was refused.
   // A new Metrics counts as one successful load, at its construction: the
   // daemon does not start with a settings file it cannot read.
   void ConfigReloaded(bool ok);
 
-  // Every metric family, with the state gauges taken from `statuses`
-  // (ClassifierRegistry::List()) and `process`.
+  // Every metric family, with the state gauges taken from `classifiers`
+  // (one sample per entry of ClassifierRegistry::List()) and `process`.
   std::vector<prometheus::MetricFamily> Collect(
-      const std::vector<ClassifierStatus>& statuses,
+      const std::vector<ClassifierSample>& classifiers,
       const ProcessStats& process) const;
 
   // Collect() in Prometheus text format 0.0.4.
-  std::string Expose(const std::vector<ClassifierStatus>& statuses,
+  std::string Expose(const std::vector<ClassifierSample>& classifiers,
                      const ProcessStats& process) const;
 
   // Content-Type of Expose()'s output.

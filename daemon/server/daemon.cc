@@ -18,13 +18,14 @@
 #include "health/health_publisher.h"
 #include "http/http_api.h"
 #include "http/http_server.h"
-#include "metrics/metrics.h"
 #include "invoker/invoker.h"
+#include "metrics/metrics.h"
 #include "registry/classifier_registry.h"
 #include "registry/plugin_watcher.h"
 #include "registry/reload_coordinator.h"
 #include "registry/retirer.h"
 #include "server/admin_socket.h"
+#include "server/classifier_samples.h"
 #include "server/config_reload.h"
 #include "server/liveness_probe.h"
 #include "server/runtime_dir.h"
@@ -129,7 +130,7 @@ ReloadCoordinator::Observer CountReloads(Metrics* metrics) {
         : kind == Kind::kReload ? ReloadTrigger::kReload
         : kind == Kind::kLoad   ? ReloadTrigger::kLoad
                                 : ReloadTrigger::kUnload;
-    metrics->ReloadFinished(trigger, o.result);
+    metrics->ReloadFinished(trigger, CountsOf(o.result));
   };
 }
 
@@ -299,8 +300,9 @@ absl::Status Daemon::StartMetricsListener() {
   auto started = HttpServer::Start(
       running_.metrics_listen, "/metrics",
       [m = metrics_.get(), r = registry_.get()] {
-        return HttpServer::Page{m->Expose(r->List(), ReadProcessStats()),
-                                Metrics::kContentType};
+        return HttpServer::Page{
+            m->Expose(SampleClassifiers(r->List()), ReadProcessStats()),
+            Metrics::kContentType};
       });
   if (!started.ok()) {
     return absl::Status(

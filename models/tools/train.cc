@@ -41,7 +41,7 @@
 #include "fasttext_training.h"
 #include "own_classifier.h"
 #include "scored_model.h"
-#include "tokenizer.h"
+#include "text/tokenizer.h"
 #include "tool_format.h"
 #include "tsv_data.h"
 

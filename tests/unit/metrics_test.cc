@@ -76,13 +76,13 @@ TEST(MetricsTest, LabelValuesAreEscaped) {
 
 TEST(MetricsTest, ClassifierStatesMergeARetiringVersionWithItsSuccessor) {
   Metrics m;
-  std::vector<ClassifierStatus> statuses(3);
+  std::vector<ClassifierSample> statuses(3);
   statuses[0].name = "a";
-  statuses[0].state = ClassifierState::kReady;
+  statuses[0].state = "READY";
   statuses[1].name = "a";  // The old version, finishing its requests.
-  statuses[1].state = ClassifierState::kUnloading;
+  statuses[1].state = "UNLOADING";
   statuses[2].name = "b";
-  statuses[2].state = ClassifierState::kFailed;
+  statuses[2].state = "FAILED";
   const std::string text = m.Expose(statuses, NoProcess());
   const std::string g = "classifyd_classifier_state";
   EXPECT_THAT(text, HasSubstr(g + "{classifier=\"a\",state=\"READY\"} 1\n"));
@@ -110,12 +110,12 @@ TEST(MetricsTest, TimedOutCallsAreCountedPerClassifier) {
 
 TEST(MetricsTest, ReloadOutcomes) {
   Metrics m;
-  ClassifierRegistry::ReconcileResult changed;
+  ReloadCounts changed;
   changed.loaded = 1;
-  ClassifierRegistry::ReconcileResult failed;
+  ReloadCounts failed;
   failed.loaded = 1;
   failed.failed = 2;
-  ClassifierRegistry::ReconcileResult missing;
+  ReloadCounts missing;
   missing.not_found = true;
   m.ReloadFinished(ReloadTrigger::kRescan, changed);
   m.ReloadFinished(ReloadTrigger::kRescan, {});
