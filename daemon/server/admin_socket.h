@@ -4,14 +4,16 @@
 #ifndef CLASSIFYD_DAEMON_SERVER_ADMIN_SOCKET_H_
 #define CLASSIFYD_DAEMON_SERVER_ADMIN_SOCKET_H_
 
+#include <absl/status/status.h>
+
 #include <string>
 
 namespace classifyd {
 
 // Creates the socket's directory (mode 0700) if missing, and checks that it
-// is owned by the daemon's user and closed to everyone else. Returns an
-// empty string, or why the socket cannot be used.
-std::string PrepareAdminSocketDir(const std::string& socket_path);
+// is owned by the daemon's user and closed to everyone else. Returns OK, or
+// FAILED_PRECONDITION saying why the socket cannot be used.
+absl::Status PrepareAdminSocketDir(const std::string& socket_path);
 
 // The file beside an admin socket, `<socket>.listen`, that names the public
 // gRPC listener of the daemon serving the socket: "HOST:PORT" with the
@@ -20,9 +22,9 @@ std::string PrepareAdminSocketDir(const std::string& socket_path);
 std::string AdminSocketOwnerFile(const std::string& socket_path);
 
 // Writes AdminSocketOwnerFile: `listen` (HOST:PORT as configured; port 0
-// allowed) with `bound_port`. Returns an empty string, or why not.
-std::string WriteAdminSocketOwner(const std::string& socket_path,
-                                  const std::string& listen, int bound_port);
+// allowed) with `bound_port`. Returns OK, or UNAVAILABLE saying why not.
+absl::Status WriteAdminSocketOwner(const std::string& socket_path,
+                                   const std::string& listen, int bound_port);
 
 }  // namespace classifyd
 

@@ -52,25 +52,22 @@ SettingsReload MergeSettings(const DaemonOptions& running,
   return reload;
 }
 
-SettingsReload ReloadSettings(const DaemonOptions& running) {
+absl::StatusOr<SettingsReload> ReloadSettings(const DaemonOptions& running) {
   absl::StatusOr<DaemonOptions> parsed = ParseOptions(running.command_line);
-  if (!parsed.ok()) {
-    SettingsReload failed;
-    failed.options = running;
-    failed.error = std::string(parsed.status().message());
-    return failed;
-  }
+  if (!parsed.ok()) return parsed.status();
   return MergeSettings(running, *parsed);
 }
 
 bool ApplySettingsReload(DaemonOptions* running, ClassifierService* service) {
-  SettingsReload reload = ReloadSettings(*running);
-  if (!reload.error.empty()) {
-    std::replace(reload.error.begin(), reload.error.end(), '\n', ' ');
+  absl::StatusOr<SettingsReload> reloaded = ReloadSettings(*running);
+  if (!reloaded.ok()) {
+    std::string why(reloaded.status().message());
+    std::replace(why.begin(), why.end(), '\n', ' ');
     spdlog::error("SIGHUP: config not reloaded, the running settings stay: {}",
-                  reload.error);
+                  why);
     return false;
   }
+  SettingsReload& reload = *reloaded;
   for (const std::string& key : reload.restart_needed) {
     spdlog::warn(
         "SIGHUP: setting '{}' changed; it takes effect only after a "

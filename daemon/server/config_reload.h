@@ -5,6 +5,8 @@
 #ifndef CLASSIFYD_DAEMON_SERVER_CONFIG_RELOAD_H_
 #define CLASSIFYD_DAEMON_SERVER_CONFIG_RELOAD_H_
 
+#include <absl/status/statusor.h>
+
 #include <string>
 #include <vector>
 
@@ -18,10 +20,8 @@ bool IsReloadableSetting(const std::string& key);
 
 struct SettingsReload {
   // The options to run with from now on: `running` with the reloadable
-  // settings of the new parse. Equal to `running` when `error` is set.
+  // settings of the new parse.
   DaemonOptions options;
-  // Why the config could not be parsed; nothing was applied.
-  std::string error;
   // Reloadable settings whose value changed (now applied).
   std::vector<std::string> applied;
   // Settings whose value changed but need a restart (not applied).
@@ -30,7 +30,9 @@ struct SettingsReload {
 
 // Parses `running.command_line` again, i.e. the same flags over the config
 // file's current contents, and merges what may change while running.
-SettingsReload ReloadSettings(const DaemonOptions& running);
+// INVALID_ARGUMENT, saying why, when the config cannot be parsed: nothing
+// is to be applied.
+absl::StatusOr<SettingsReload> ReloadSettings(const DaemonOptions& running);
 
 // The merge step of ReloadSettings, for a given new parse.
 SettingsReload MergeSettings(const DaemonOptions& running,

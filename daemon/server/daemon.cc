@@ -63,8 +63,9 @@ namespace {
 // The admin listener on a Unix socket, listening.
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartAdminServer(
     const std::string& socket_path, AdminService* service) {
-  std::string problem = PrepareAdminSocketDir(socket_path);
-  if (!problem.empty()) return absl::FailedPreconditionError(problem);
+  if (absl::Status usable = PrepareAdminSocketDir(socket_path); !usable.ok()) {
+    return usable;
+  }
   grpc::ServerBuilder builder;
   int bound = 0;
   builder.AddListeningPort("unix:" + socket_path,
@@ -164,8 +165,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   // SIGPIPE (gRPC and plain HTTP send with MSG_NOSIGNAL).
   signal(SIGPIPE, SIG_IGN);
 
-  if (std::string problem = CheckTlsSettings(options.tls); !problem.empty()) {
-    return absl::InvalidArgumentError("TLS: " + problem);
+  if (absl::Status tls = CheckTlsSettings(options.tls); !tls.ok()) {
+    return absl::InvalidArgumentError("TLS: " + std::string(tls.message()));
   }
   if (absl::Status made = daemon->MakeRuntimeDir(); !made.ok()) return made;
   daemon->MakeClassifying();
@@ -268,9 +269,11 @@ absl::Status Daemon::StartAdmin() {
   if (!started.ok()) return started.status();
   admin_server_ = *std::move(started);
   // Tells classifyctl whose socket this is (which --addr it belongs to).
-  const std::string problem =
-      WriteAdminSocketOwner(admin_socket_, running_.listen, port_);
-  if (!problem.empty()) spdlog::warn("admin socket: {}", problem);
+  if (absl::Status written =
+          WriteAdminSocketOwner(admin_socket_, running_.listen, port_);
+      !written.ok()) {
+    spdlog::warn("admin socket: {}", std::string(written.message()));
+  }
   return absl::OkStatus();
 }
 

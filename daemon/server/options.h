@@ -39,7 +39,7 @@ struct DaemonOptions {
   double http_read_timeout_seconds = 10;
   // Unix socket of the admin listener (PluginAdmin); "none" disables it.
   // Empty (the default): admin.sock in the daemon's private directory,
-  // known once RunDaemon has made it.
+  // known once Daemon::Start has made it.
   std::string admin_socket;
   bool watch = true;         // Reload on file changes (inotify).
   bool strict_modes = true;  // Refuse world-writable/foreign plugin files.

@@ -67,59 +67,70 @@ std::string EffectiveClientAuth(const TlsSettings& settings) {
   return settings.client_ca_file.empty() ? "none" : "require";
 }
 
-std::string CheckTlsSettings(const TlsSettings& settings) {
+absl::Status CheckTlsSettings(const TlsSettings& settings) {
   const bool has_ca = !settings.client_ca_file.empty();
   const std::string auth = EffectiveClientAuth(settings);
   if (!settings.enabled()) {
-    if (has_ca) return "--tls-client-ca needs --tls-cert and --tls-key";
+    if (has_ca)
+      return absl::InvalidArgumentError(
+          "--tls-client-ca needs --tls-cert and --tls-key");
     if (auth != "none") {
-      return "--tls-client-auth " + auth + " needs --tls-cert and --tls-key";
+      return absl::InvalidArgumentError("--tls-client-auth " + auth +
+                                        " needs --tls-cert and --tls-key");
     }
-    return "";
+    return absl::OkStatus();
   }
-  if (settings.cert_file.empty()) return "--tls-key needs --tls-cert";
-  if (settings.key_file.empty()) return "--tls-cert needs --tls-key";
+  if (settings.cert_file.empty())
+    return absl::InvalidArgumentError("--tls-key needs --tls-cert");
+  if (settings.key_file.empty())
+    return absl::InvalidArgumentError("--tls-cert needs --tls-key");
   if (auth != "none" && !has_ca) {
-    return "--tls-client-auth " + auth +
-           " needs --tls-client-ca (the CA that signs client certificates)";
+    return absl::InvalidArgumentError(
+        "--tls-client-auth " + auth +
+        " needs --tls-client-ca (the CA that signs client certificates)");
   }
   if (auth == "none" && has_ca) {
-    return "--tls-client-ca is set but --tls-client-auth is none";
+    return absl::InvalidArgumentError(
+        "--tls-client-ca is set but --tls-client-auth is none");
   }
 
   std::string problem;
   auto cert_pem = ReadFile("--tls-cert", settings.cert_file, &problem);
-  if (!cert_pem) return problem;
+  if (!cert_pem) return absl::InvalidArgumentError(problem);
   auto key_pem = ReadFile("--tls-key", settings.key_file, &problem);
-  if (!key_pem) return problem;
+  if (!key_pem) return absl::InvalidArgumentError(problem);
   std::unique_ptr<X509, X509Deleter> leaf;
   if (CountCertificates(*cert_pem, &leaf) == 0) {
-    return "--tls-cert '" + settings.cert_file + "' holds no PEM certificate";
+    return absl::InvalidArgumentError("--tls-cert '" + settings.cert_file +
+                                      "' holds no PEM certificate");
   }
   auto key_bio = Bio(*key_pem);
   std::unique_ptr<EVP_PKEY, KeyDeleter> key(
       PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
   ERR_clear_error();
   if (key == nullptr) {
-    return "--tls-key '" + settings.key_file +
-           "' holds no PEM private key (or it is encrypted)";
+    return absl::InvalidArgumentError(
+        "--tls-key '" + settings.key_file +
+        "' holds no PEM private key (or it is encrypted)");
   }
   if (X509_check_private_key(leaf.get(), key.get()) != 1) {
     ERR_clear_error();
-    return "--tls-key '" + settings.key_file +
-           "' does not match the certificate in --tls-cert '" +
-           settings.cert_file + "'";
+    return absl::InvalidArgumentError(
+        "--tls-key '" + settings.key_file +
+        "' does not match the certificate in --tls-cert '" +
+        settings.cert_file + "'");
   }
   if (has_ca) {
     auto ca_pem =
         ReadFile("--tls-client-ca", settings.client_ca_file, &problem);
-    if (!ca_pem) return problem;
+    if (!ca_pem) return absl::InvalidArgumentError(problem);
     if (CountCertificates(*ca_pem, nullptr) == 0) {
-      return "--tls-client-ca '" + settings.client_ca_file +
-             "' holds no PEM certificate";
+      return absl::InvalidArgumentError("--tls-client-ca '" +
+                                        settings.client_ca_file +
+                                        "' holds no PEM certificate");
     }
   }
-  return "";
+  return absl::OkStatus();
 }
 
 std::shared_ptr<grpc::ServerCredentials> MakeServerCredentials(

@@ -8,6 +8,7 @@
 #ifndef CLASSIFYD_DAEMON_SERVER_TLS_CREDENTIALS_H_
 #define CLASSIFYD_DAEMON_SERVER_TLS_CREDENTIALS_H_
 
+#include <absl/status/status.h>
 #include <grpcpp/security/server_credentials.h>
 
 #include <memory>
@@ -28,13 +29,13 @@ struct TlsSettings {
 };
 
 // Checks that the settings fit together and that the files are readable
-// PEM with a key that belongs to the certificate. Returns the problem, or
-// an empty string when the settings can be used.
-std::string CheckTlsSettings(const TlsSettings& settings);
+// PEM with a key that belongs to the certificate. Returns OK when the
+// settings can be used, else INVALID_ARGUMENT saying what is wrong.
+absl::Status CheckTlsSettings(const TlsSettings& settings);
 
 // Credentials for the public listener: insecure when TLS is off, otherwise
 // TLS (1.2 or later) with the client-certificate policy of `settings`.
-// REQUIRES: CheckTlsSettings(settings) returned "".
+// REQUIRES: CheckTlsSettings(settings) returned OK.
 std::shared_ptr<grpc::ServerCredentials> MakeServerCredentials(
     const TlsSettings& settings);
 

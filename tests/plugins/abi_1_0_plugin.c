@@ -5,6 +5,8 @@
 #include <classifyd/plugin.h>
 #include <string.h>
 
+#include "test_plugin_util.h"
+
 #if CLASSIFYD_ABI_MINOR != 0
 #error "abi_1_0_plugin.c must be built against the ABI 1.0 header"
 #endif
@@ -52,9 +54,4 @@ static const classifyd_plugin_api kApi = {sizeof(classifyd_plugin_api),
                                           ListLabels,
                                           ClassifyBatch};
 
-CLASSIFYD_EXPORT const classifyd_plugin_api* classifyd_plugin_entry(
-    uint16_t host_abi_major, uint16_t host_abi_minor) {
-  (void)host_abi_major;
-  (void)host_abi_minor;
-  return &kApi;
-}
+CLASSIFYD_TEST_PLUGIN_ENTRY(kApi)

@@ -10,6 +10,8 @@
 #include <classifyd/plugin.h>
 #include <string.h>
 
+#include "test_plugin_util.h"
+
 #ifdef UNKNOWN_CAPABILITY
 #define CAPABILITIES ((uint64_t)1 << 63)
 #else
@@ -22,14 +24,6 @@ struct classifyd_instance {
 static struct classifyd_instance kListLabels = {"list_labels"};
 static struct classifyd_instance kEvidence = {"evidence"};
 static struct classifyd_instance kPlain = {"plain"};
-
-static int OptionIs(const classifyd_option* o, const char* key,
-                    const char* value) {
-  return o->key.size == strlen(key) &&
-         memcmp(o->key.data, key, o->key.size) == 0 &&
-         o->value.size == strlen(value) &&
-         memcmp(o->value.data, value, o->value.size) == 0;
-}
 
 static classifyd_status Create(const classifyd_instance_config* config,
                                const classifyd_error_sink* error,
@@ -83,9 +77,4 @@ static const classifyd_plugin_api kApi = {sizeof(classifyd_plugin_api),
                                           ListLabels,
                                           ClassifyBatch};
 
-CLASSIFYD_EXPORT const classifyd_plugin_api* classifyd_plugin_entry(
-    uint16_t host_abi_major, uint16_t host_abi_minor) {
-  (void)host_abi_major;
-  (void)host_abi_minor;
-  return &kApi;
-}
+CLASSIFYD_TEST_PLUGIN_ENTRY(kApi)

@@ -131,9 +131,4 @@ static const classifyd_plugin_api kApi = {sizeof(classifyd_plugin_api),
                                           ListLabels,
                                           ClassifyBatch};
 
-CLASSIFYD_EXPORT const classifyd_plugin_api* classifyd_plugin_entry(
-    uint16_t host_abi_major, uint16_t host_abi_minor) {
-  (void)host_abi_major;
-  (void)host_abi_minor;
-  return &kApi;
-}
+CLASSIFYD_TEST_PLUGIN_ENTRY(kApi)

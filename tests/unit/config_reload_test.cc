@@ -39,7 +39,6 @@ TEST(ConfigReloadTest, AppliesReloadableSettingsAndReportsTheRest) {
       MustParse({"--default-top-k", "1", "--listen", "127.0.0.1:7000",
                  "--log-level", "debug", "--default-deadline-ms", "50"});
   const SettingsReload reload = MergeSettings(running, fresh);
-  EXPECT_TRUE(reload.error.empty());
   EXPECT_THAT(reload.restart_needed, ElementsAre("listen"));
   EXPECT_THAT(reload.applied,
               ::testing::UnorderedElementsAre("default_top_k", "log_level",
@@ -67,10 +66,10 @@ TEST(ConfigReloadTest, UnchangedFileChangesNothing) {
   const std::string config =
       dir.WriteFile("c.toml", "default_top_k = 2\nlisten = \"127.0.0.1:0\"\n");
   const DaemonOptions running = MustParse({"--config", config});
-  const SettingsReload reload = ReloadSettings(running);
-  EXPECT_TRUE(reload.error.empty()) << reload.error;
-  EXPECT_THAT(reload.applied, IsEmpty());
-  EXPECT_THAT(reload.restart_needed, IsEmpty());
+  const absl::StatusOr<SettingsReload> reload = ReloadSettings(running);
+  ASSERT_TRUE(reload.ok()) << reload.status();
+  EXPECT_THAT(reload->applied, IsEmpty());
+  EXPECT_THAT(reload->restart_needed, IsEmpty());
 }
 
 TEST(ConfigReloadTest, RereadsTheFileAndFlagsStillWin) {
@@ -80,11 +79,11 @@ TEST(ConfigReloadTest, RereadsTheFileAndFlagsStillWin) {
   const DaemonOptions running =
       MustParse({"--config", config, "--max-document-bytes", "200"});
   dir.WriteFile("c.toml", "default_top_k = 4\nmax_document_bytes = 300\n");
-  const SettingsReload reload = ReloadSettings(running);
-  ASSERT_TRUE(reload.error.empty()) << reload.error;
-  EXPECT_THAT(reload.applied, ElementsAre("default_top_k"));
-  EXPECT_EQ(reload.options.limits.default_top_k, 4u);
-  EXPECT_EQ(reload.options.limits.max_document_bytes, 200u);
+  const absl::StatusOr<SettingsReload> reload = ReloadSettings(running);
+  ASSERT_TRUE(reload.ok()) << reload.status();
+  EXPECT_THAT(reload->applied, ElementsAre("default_top_k"));
+  EXPECT_EQ(reload->options.limits.default_top_k, 4u);
+  EXPECT_EQ(reload->options.limits.max_document_bytes, 200u);
 }
 
 TEST(ConfigReloadTest, ABrokenFileIsRefusedWhole) {
@@ -92,11 +91,11 @@ TEST(ConfigReloadTest, ABrokenFileIsRefusedWhole) {
   const std::string config = dir.WriteFile("c.toml", "default_top_k = 2\n");
   const DaemonOptions running = MustParse({"--config", config});
   dir.WriteFile("c.toml", "default_top_k = 4\nlog_level = \"loud\"\n");
-  const SettingsReload reload = ReloadSettings(running);
-  EXPECT_THAT(reload.error, HasSubstr("log-level"));
-  EXPECT_EQ(reload.options.limits.default_top_k, 2u);
+  const absl::StatusOr<SettingsReload> reload = ReloadSettings(running);
+  EXPECT_TRUE(absl::IsInvalidArgument(reload.status()));
+  EXPECT_THAT(reload.status().message(), HasSubstr("log-level"));
   dir.WriteFile("c.toml", "default_top_k = 4\nno_such_key = 1\n");
-  EXPECT_THAT(ReloadSettings(running).error,
+  EXPECT_THAT(ReloadSettings(running).status().message(),
               HasSubstr("unknown setting 'no_such_key'"));
 }
 
