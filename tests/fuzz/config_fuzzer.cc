@@ -1,11 +1,11 @@
 // Fuzzes the daemon's config file parser (daemon/server/options.* with
 // daemon/config/toml_text.*): arbitrary bytes as the --config file must give
-// options or an exit code with a message, never a crash or an exception.
+// options, text to print (--help), or INVALID_ARGUMENT with a message, never
+// a crash or an exception.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "memfd_file.h"
@@ -14,15 +14,17 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const classifyd::fuzz::MemfdFile file(data, size);
   const std::vector<std::string> args = {"classifyd", "--config", file.path()};
-  auto result = classifyd::ParseOptions(args);
-  if (auto* exit = std::get_if<classifyd::ParseExit>(&result)) {
-    // --help / --version (as `help = true` in the file) exit 0; errors 2.
-    if (exit->message.empty() || (exit->code != 0 && exit->code != 2)) {
+  const auto result = classifyd::ParseOptions(args);
+  if (!result.ok()) {
+    if (result.status().code() != absl::StatusCode::kInvalidArgument ||
+        result.status().message().empty()) {
       std::abort();
     }
     return 0;
   }
-  const auto& options = std::get<classifyd::DaemonOptions>(result);
+  const classifyd::DaemonOptions& options = *result;
+  // --help / --version (as `help = true` in the file) print and exit.
+  if (!options.print_and_exit.empty()) return 0;
   // (An empty admin_socket is valid: the socket goes in the daemon's own
   // runtime directory.)
   if (options.reload_debounce_ms < 10 || options.reload_debounce_ms > 10000 ||
