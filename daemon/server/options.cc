@@ -1,14 +1,14 @@
 #include "server/options.h"
 
-#include <toml++/toml.h>
-
 #include <CLI/CLI.hpp>
+
+#include <algorithm>
 #include <cstdlib>
-#include <sstream>
+#include <memory>
 
 #include "config/host_port.h"
-#include "config/toml_text.h"
 #include "server/runtime_dir.h"
+#include "server/toml_settings.h"
 
 // The install layout of the configured prefix (daemon/CMakeLists.txt).
 #ifndef CLASSIFYD_DEFAULT_PLUGIN_DIR
@@ -45,9 +45,10 @@ void DefineBasics(CLI::App& app, DaemonOptions& o) {
                  "Address of the public gRPC listener, HOST:PORT (port 0 "
                  "picks a free port)")
       ->capture_default_str();
-  app.add_option("--config", o.config_file,
+  app.set_config("--config", "",
                  "TOML file with any of these settings; key `plugin_dir` "
                  "sets --plugin-dir. Flags override the file");
+  app.config_formatter(std::make_shared<TomlSettings>(&app));
   app.add_option("--plugin-dir", o.plugin_dir,
                  "Directory of classifier manifests (<name>.toml)")
       ->capture_default_str();
@@ -235,59 +236,12 @@ void Define(CLI::App& app, DaemonOptions& o) {
 
 namespace {
 
-// The --config file named in `args`, or "".
-std::string ConfigFileOf(const std::vector<std::string>& args) {
-  std::string config_file;
-  for (size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "--config" && i + 1 < args.size()) {
-      config_file = args[i + 1];
-    } else if (args[i].rfind("--config=", 0) == 0) {
-      config_file = args[i].substr(9);
-    }
-  }
-  return config_file;
-}
-
-// The settings of `config_file` as flags of `app` ("--key=value").
-absl::StatusOr<std::vector<std::string>> ConfigFileFlags(
-    const std::string& config_file, const CLI::App& app) {
-  toml::table table;
-  try {
-    table = toml::parse_file(config_file);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream out;
-    out << "config file '" << config_file << "': ";
-    if (e.source().begin.line > 0) {
-      out << "line " << e.source().begin.line << ", column "
-          << e.source().begin.column << ": ";
-    }
-    out << e.description();
-    return absl::InvalidArgumentError(out.str());
-  }
-  std::vector<std::string> flags;
-  for (const auto& [key, node] : table) {
-    std::string flag = "--" + std::string(key.str());
-    std::replace(flag.begin() + 2, flag.end(), '_', '-');
-    if (flag == "--config" || app.get_option_no_throw(flag) == nullptr) {
-      return absl::InvalidArgumentError("config file '" + config_file +
-                                        "': unknown setting '" +
-                                        std::string(key.str()) + "'");
-    }
-    auto value = TomlScalarText(node);
-    if (!value) {
-      return absl::InvalidArgumentError(
-          "config file '" + config_file + "': setting '" +
-          std::string(key.str()) + "' must be a string, number or boolean");
-    }
-    if (value->empty()) {
-      // "--flag=" would make CLI11 take the next argument as the value.
-      flags.push_back(flag);
-      flags.push_back("");
-    } else {
-      flags.push_back(flag + "=" + *value);
-    }
-  }
-  return flags;
+// " (flags and config 'FILE')" when the settings came from a file too, so
+// an error says where to look.
+std::string ConfigFileNote(const CLI::App& app) {
+  const CLI::Option* config = app.get_config_ptr();
+  if (config == nullptr || config->count() == 0) return "";
+  return " (flags and config '" + config->as<std::string>() + "')";
 }
 
 // Every setting's value as text, by config key, into `options->settings`.
@@ -316,35 +270,30 @@ absl::StatusOr<DaemonOptions> ParseOptions(
       "classifyd");
   Define(app, options);
 
-  // The config file is read first and fed in as flags placed before the
-  // real ones, so the command line wins.
-  const std::string config_file = ConfigFileOf(args);
-  std::vector<std::string> merged{args.empty() ? "classifyd" : args[0]};
-  if (!config_file.empty()) {
-    absl::StatusOr<std::vector<std::string>> flags =
-        ConfigFileFlags(config_file, app);
-    if (!flags.ok()) return flags.status();
-    merged.insert(merged.end(), flags->begin(), flags->end());
-  }
-  merged.insert(merged.end(), args.begin() + (args.empty() ? 0 : 1),
-                args.end());
-
   try {
-    std::vector<std::string> reversed(merged.rbegin(), merged.rend() - 1);
-    app.parse(reversed);  // CLI11 takes arguments in reverse order.
+    // CLI11 takes arguments in reverse order, without the program name.
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    if (!reversed.empty()) reversed.pop_back();
+    app.parse(reversed);
   } catch (const CLI::CallForHelp&) {
     options.print_and_exit = app.help();
     return options;
   } catch (const CLI::CallForVersion& e) {
     options.print_and_exit = e.what();
     return options;
+  } catch (const CLI::ConfigError& e) {  // Thrown by TomlSettings.
+    return absl::InvalidArgumentError("config file '" +
+                                      app.get_config_ptr()->as<std::string>() +
+                                      "': " + e.what());
+  } catch (const CLI::FileError& e) {
+    return absl::InvalidArgumentError(std::string("config file ") + e.what());
   } catch (const CLI::ParseError& e) {
-    std::string where;
-    if (!config_file.empty())
-      where = " (flags and config '" + config_file + "')";
     return absl::InvalidArgumentError(
-        std::string(e.what()) + where +
+        std::string(e.what()) + ConfigFileNote(app) +
         "\nRun with --help for more information.");
+  }
+  if (app.get_config_ptr()->count() > 0) {
+    options.config_file = app.get_config_ptr()->as<std::string>();
   }
   options.command_line = args;
   RecordSettings(app, &options);

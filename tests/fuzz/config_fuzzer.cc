@@ -1,7 +1,7 @@
 // Fuzzes the daemon's config file parser (daemon/server/options.* with
-// daemon/config/toml_text.*): arbitrary bytes as the --config file must give
-// options, text to print (--help), or INVALID_ARGUMENT with a message, never
-// a crash or an exception.
+// daemon/server/toml_settings.*): arbitrary bytes as the --config file must
+// give options, text to print (--help), or INVALID_ARGUMENT with a message,
+// never a crash or an exception.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

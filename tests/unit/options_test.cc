@@ -84,6 +84,20 @@ TEST(OptionsTest, ConfigFileErrorsNameTheFileAndKey) {
   ASSERT_TRUE(IsParseError(value));
   EXPECT_THAT(value.status().message(), HasSubstr("max-document-bytes"));
 
+  const auto array =
+      Parse({"--config", dir.WriteFile("d.toml", "listen = [\"a\"]\n")});
+  ASSERT_TRUE(IsParseError(array));
+  EXPECT_THAT(array.status().message(),
+              HasSubstr("config file '" + dir.path() +
+                        "/d.toml': setting 'listen' must be a string, "
+                        "number or boolean"));
+
+  // A file cannot name another.
+  const auto nested = Parse(
+      {"--config", dir.WriteFile("n.toml", "config = \"other.toml\"\n")});
+  ASSERT_TRUE(IsParseError(nested));
+  EXPECT_THAT(nested.status().message(), HasSubstr("unknown setting 'config'"));
+
   const auto missing = Parse({"--config", dir.path() + "/none.toml"});
   ASSERT_TRUE(IsParseError(missing));
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
