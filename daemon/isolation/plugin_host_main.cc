@@ -35,9 +35,9 @@ bool Start(PluginHost* host, const Init& init) {
   absl::Status loaded = host->LoadLibrary(kLibraryFd, init);
   std::vector<std::string> readable(init.readable_dirs().begin(),
                                     init.readable_dirs().end());
-  std::string files_notice;
+  absl::Status files_restricted;
   if (loaded.ok()) {
-    files_notice = RestrictFiles(readable);
+    files_restricted = RestrictFiles(readable);
     loaded = host->CreateInstance(init, answer.mutable_ready());
   }
   if (!loaded.ok()) {
@@ -46,9 +46,8 @@ bool Start(PluginHost* host, const Init& init) {
     return false;
   }
   Ready* ready = answer.mutable_ready();
-  if (!files_notice.empty()) ready->add_sandbox_notices(files_notice);
-  if (std::string n = RestrictSystemCalls(); !n.empty()) {
-    ready->add_sandbox_notices(n);
+  for (const absl::Status& notice : {files_restricted, RestrictSystemCalls()}) {
+    if (!notice.ok()) ready->add_sandbox_notices(std::string(notice.message()));
   }
   return Send(answer);
 }

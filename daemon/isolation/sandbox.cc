@@ -97,31 +97,38 @@ absl::Status EnterProcessLimits(pid_t parent) {
   return absl::OkStatus();
 }
 
-std::string RestrictFiles(const std::vector<std::string>& readable_dirs) {
+absl::Status RestrictFiles(const std::vector<std::string>& readable_dirs) {
   const long abi = syscall(SYS_landlock_create_ruleset, nullptr, 0,
                            LANDLOCK_CREATE_RULESET_VERSION);
   if (abi < 1) {
-    return "Landlock is not available on this kernel (" +
-           std::string(strerror(errno)) +
-           "): the plugin's file access is not restricted beyond the "
-           "daemon's own";
+    return absl::UnavailableError(
+        "Landlock is not available on this kernel (" +
+        std::string(strerror(errno)) +
+        "): the plugin's file access is not restricted beyond the "
+        "daemon's own");
   }
   landlock_ruleset_attr attr{};
   attr.handled_access_fs = HandledAccess(static_cast<int>(abi));
   const int ruleset = static_cast<int>(
       syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0));
-  if (ruleset < 0) return Why("Landlock: creating the ruleset");
+  if (ruleset < 0) {
+    return absl::InternalError(Why("Landlock: creating the ruleset"));
+  }
   for (const std::string& dir : readable_dirs) AllowRead(ruleset, dir);
   for (const char* dir : kSystemDirs) AllowRead(ruleset, dir);
   const long applied = syscall(SYS_landlock_restrict_self, ruleset, 0);
-  const std::string why = applied != 0 ? Why("Landlock: restricting") : "";
+  const absl::Status status =
+      applied != 0 ? absl::InternalError(Why("Landlock: restricting"))
+                   : absl::OkStatus();
   close(ruleset);
-  return why;
+  return status;
 }
 
-std::string RestrictSystemCalls() {
+absl::Status RestrictSystemCalls() {
   scmp_filter_ctx filter = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-  if (filter == nullptr) return "seccomp: cannot build the filter";
+  if (filter == nullptr) {
+    return absl::InternalError("seccomp: cannot build the filter");
+  }
   int rc = 0;
   for (int call : kAllowedCalls) {
     if (rc == 0) rc = seccomp_rule_add(filter, SCMP_ACT_ALLOW, call, 0);
@@ -139,10 +146,11 @@ std::string RestrictSystemCalls() {
   if (rc == 0) rc = seccomp_load(filter);
   seccomp_release(filter);
   if (rc != 0) {
-    return "seccomp: the system call filter was not applied (" +
-           std::string(strerror(-rc)) + ")";
+    return absl::InternalError(
+        "seccomp: the system call filter was not applied (" +
+        std::string(strerror(-rc)) + ")");
   }
-  return "";
+  return absl::OkStatus();
 }
 
 }  // namespace classifyd::isolation

@@ -43,11 +43,15 @@ namespace classifyd::isolation {
 // be made safe to continue (then the child must exit).
 absl::Status EnterProcessLimits(pid_t parent);
 
-// Step 2. Returns an empty string, or a notice saying what was not applied.
-std::string RestrictFiles(const std::vector<std::string>& readable_dirs);
+// Step 2. Not OK when the restriction could not be applied; the child
+// still serves (it is no worse off than the daemon) and reports the
+// message as a sandbox notice. UNAVAILABLE when the kernel has no
+// Landlock.
+absl::Status RestrictFiles(const std::vector<std::string>& readable_dirs);
 
-// Step 3. Returns an empty string, or a notice saying what was not applied.
-std::string RestrictSystemCalls();
+// Step 3. Not OK, with a notice to report, when the filter was not
+// applied.
+absl::Status RestrictSystemCalls();
 
 }  // namespace classifyd::isolation
 

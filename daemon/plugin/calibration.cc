@@ -29,9 +29,10 @@ bool IsBlank(std::string_view line) {
   return line.find_first_not_of(" \t") == std::string_view::npos;
 }
 
-// The knots of one label's line, after the tab; "" or what is wrong.
+// The knots of one label's line, after the tab; INVALID_ARGUMENT saying
+// what is wrong.
 template <typename Knot>
-std::string ParseKnots(std::string_view text, std::vector<Knot>* knots) {
+absl::Status ParseKnots(std::string_view text, std::vector<Knot>* knots) {
   size_t index = 0;
   while (true) {
     const size_t start = text.find_first_not_of(" \t");
@@ -47,18 +48,23 @@ std::string ParseKnots(std::string_view text, std::vector<Knot>* knots) {
     if (colon == std::string_view::npos ||
         !ParseUnit(token.substr(0, colon), &knot.raw) ||
         !ParseUnit(token.substr(colon + 1), &knot.calibrated)) {
-      return where + " is not raw:calibrated with both numbers in [0, 1]";
+      return absl::InvalidArgumentError(
+          where + " is not raw:calibrated with both numbers in [0, 1]");
     }
     if (!knots->empty() && knot.raw <= knots->back().raw) {
-      return where + ": raw values must be strictly ascending";
+      return absl::InvalidArgumentError(
+          where + ": raw values must be strictly ascending");
     }
     if (!knots->empty() && knot.calibrated < knots->back().calibrated) {
-      return where + ": calibrated values must not decrease";
+      return absl::InvalidArgumentError(
+          where + ": calibrated values must not decrease");
     }
     knots->push_back(knot);
   }
-  if (knots->empty()) return "no knots after the label";
-  return "";
+  if (knots->empty()) {
+    return absl::InvalidArgumentError("no knots after the label");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -97,10 +103,10 @@ absl::StatusOr<Calibration> Calibration::Parse(std::string_view text,
     }
     first_line.emplace(std::string(label), number);
     Curve curve;
-    std::string problem = ParseKnots(line.substr(tab + 1), &curve);
-    if (!problem.empty()) {
+    absl::Status knots = ParseKnots(line.substr(tab + 1), &curve);
+    if (!knots.ok()) {
       return absl::InvalidArgumentError(where + "label '" + std::string(label) +
-                                        "': " + problem);
+                                        "': " + std::string(knots.message()));
     }
     if (label == "*") {
       calibration.fallback_ = std::move(curve);

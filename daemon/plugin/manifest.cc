@@ -25,170 +25,180 @@ bool IsPrimaryLanguage(std::string_view s) {
                      [](char c) { return c >= 'a' && c <= 'z'; });
 }
 
-// `languages = ["zh", "en"]` into *out, lower-cased; what is wrong, or "".
-std::string ParseLanguages(const toml::node& node,
-                           std::vector<std::string>* out) {
+// `languages = ["zh", "en"]` into *out, lower-cased. The errors here and
+// below are INVALID_ARGUMENT saying what is wrong, without the manifest's
+// name: ParseManifest() puts it in front.
+absl::Status ParseLanguages(const toml::node& node,
+                            std::vector<std::string>* out) {
   const char* kExpected =
       "`languages` must be a non-empty array of primary language subtags "
       "such as [\"zh\", \"en\"] (leave it out to cover every language)";
   const toml::array* array = node.as_array();
-  if (array == nullptr || array->empty()) return kExpected;
+  if (array == nullptr || array->empty())
+    return absl::InvalidArgumentError(kExpected);
   for (const toml::node& item : *array) {
     auto value = item.value_exact<std::string>();
-    if (!value) return kExpected;
+    if (!value) return absl::InvalidArgumentError(kExpected);
     std::string tag = *value;
     for (char& c : tag) {
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     }
     if (!IsPrimaryLanguage(tag)) {
-      return "`languages`: '" + *value +
-             "' is not a primary language subtag (2 or 3 letters, e.g. "
-             "\"zh\" for both zh-Hans and zh-Hant)";
+      return absl::InvalidArgumentError(
+          "`languages`: '" + *value +
+          "' is not a primary language subtag (2 or 3 letters, e.g. "
+          "\"zh\" for both zh-Hans and zh-Hant)");
     }
     if (std::find(out->begin(), out->end(), tag) != out->end()) {
-      return "`languages` lists '" + tag + "' twice";
+      return absl::InvalidArgumentError("`languages` lists '" + tag +
+                                        "' twice");
     }
     out->push_back(std::move(tag));
   }
-  return "";
+  return absl::OkStatus();
 }
 
-
-// "" if every key of `table` is one a manifest may have.
-std::string CheckKeys(const toml::table& table) {
+// OK if every key of `table` is one a manifest may have.
+absl::Status CheckKeys(const toml::table& table) {
   for (const auto& [key, node] : table) {
     const std::string_view k = key.str();
     if (k != "plugin" && k != "model" && k != "calibration" &&
         k != "weight" && k != "timeout_ms" && k != "max_model_bytes" &&
         k != "languages" && k != "isolation" && k != "warmup" &&
         k != "warmup_file" && k != "options") {
-      return "unknown key '" + std::string(k) +
-             "' (expected plugin, model, calibration, weight, timeout_ms, "
-             "max_model_bytes, languages, isolation, warmup, warmup_file, "
-             "[options])";
+      return absl::InvalidArgumentError(
+          "unknown key '" + std::string(k) +
+          "' (expected plugin, model, calibration, weight, timeout_ms, "
+          "max_model_bytes, languages, isolation, warmup, warmup_file, "
+          "[options])");
     }
   }
-  return "";
+  return absl::OkStatus();
 }
 
 // A file path key, relative to the manifest's directory `dir`, into *out
 // (left empty when the key is absent). `quoted_key` is the key in
 // backquotes, for the message.
-std::string ParsePath(const toml::table& table, std::string_view quoted_key,
-                      const fs::path& dir, std::string* out) {
+absl::Status ParsePath(const toml::table& table, std::string_view quoted_key,
+                       const fs::path& dir, std::string* out) {
   const toml::node* node =
       table.get(quoted_key.substr(1, quoted_key.size() - 2));
-  if (node == nullptr) return "";
+  if (node == nullptr) return absl::OkStatus();
   auto value = node->value_exact<std::string>();
   if (!value || value->empty()) {
-    return std::string(quoted_key) + " must be a non-empty string path";
+    return absl::InvalidArgumentError(std::string(quoted_key) +
+                                      " must be a non-empty string path");
   }
   *out = Resolve(dir, *value);
-  return "";
+  return absl::OkStatus();
 }
 
 // `plugin`, `model` and `calibration`.
-std::string ParseFiles(const toml::table& table, const fs::path& dir,
-                       const std::string& plugin_lib_dir, Manifest* m) {
+absl::Status ParseFiles(const toml::table& table, const fs::path& dir,
+                        const std::string& plugin_lib_dir, Manifest* m) {
   auto plugin = table["plugin"].value_exact<std::string>();
   if (!plugin || plugin->empty()) {
-    return "missing `plugin = \"<name or path>\"`";
+    return absl::InvalidArgumentError("missing `plugin = \"<name or path>\"`");
   }
   m->plugin = *plugin;
   if (m->plugin.find('/') == std::string::npos) {
     if (!IsValidClassifierName(m->plugin)) {
-      return "plugin name '" + m->plugin + "' is not a valid name";
+      return absl::InvalidArgumentError("plugin name '" + m->plugin +
+                                        "' is not a valid name");
     }
     m->library_path = Resolve(fs::absolute(plugin_lib_dir), m->plugin + ".so");
   } else {
     m->library_path = Resolve(dir, m->plugin);
   }
-  std::string problem = ParsePath(table, "`model`", dir, &m->model_path);
-  if (problem.empty()) {
-    problem = ParsePath(table, "`calibration`", dir, &m->calibration_path);
+  absl::Status status = ParsePath(table, "`model`", dir, &m->model_path);
+  if (status.ok()) {
+    status = ParsePath(table, "`calibration`", dir, &m->calibration_path);
   }
-  if (problem.empty()) {
-    problem = ParsePath(table, "`warmup_file`", dir, &m->warmup_path);
+  if (status.ok()) {
+    status = ParsePath(table, "`warmup_file`", dir, &m->warmup_path);
   }
-  return problem;
+  return status;
 }
 
 // `warmup`, which excludes `warmup_file`.
-std::string ParseWarmUp(const toml::table& table, Manifest* m) {
+absl::Status ParseWarmUp(const toml::table& table, Manifest* m) {
   const toml::node* node = table.get("warmup");
-  if (node == nullptr) return "";
+  if (node == nullptr) return absl::OkStatus();
   auto value = node->value_exact<std::string>();
   if (!value || value->empty()) {
-    return "`warmup` must be a non-empty string (the warm-up document)";
+    return absl::InvalidArgumentError(
+        "`warmup` must be a non-empty string (the warm-up document)");
   }
   if (!m->warmup_path.empty()) {
-    return "set `warmup` or `warmup_file`, not both";
+    return absl::InvalidArgumentError(
+        "set `warmup` or `warmup_file`, not both");
   }
   m->warmup_text = *value;
-  return "";
+  return absl::OkStatus();
 }
 
 // `isolation`.
-std::string ParseIsolation(const toml::table& table, Manifest* m) {
+absl::Status ParseIsolation(const toml::table& table, Manifest* m) {
   const toml::node* node = table.get("isolation");
-  if (node == nullptr) return "";
+  if (node == nullptr) return absl::OkStatus();
   auto value = node->value_exact<std::string>();
   if (value && *value == "in-process") {
     m->isolation = Isolation::kInProcess;
   } else if (value && *value == "process") {
     m->isolation = Isolation::kProcess;
   } else {
-    return "`isolation` must be \"in-process\" (the default) or \"process\"";
+    return absl::InvalidArgumentError(
+        "`isolation` must be \"in-process\" (the default) or \"process\"");
   }
-  return "";
+  return absl::OkStatus();
 }
 
 // `weight`, `timeout_ms`, `languages`, `isolation` and `[options]`.
-std::string ParseSettings(const toml::table& table, Manifest* m) {
-  if (std::string problem = ParseIsolation(table, m); !problem.empty()) {
-    return problem;
-  }
-  if (std::string problem = ParseWarmUp(table, m); !problem.empty()) {
-    return problem;
-  }
+absl::Status ParseSettings(const toml::table& table, Manifest* m) {
+  if (absl::Status s = ParseIsolation(table, m); !s.ok()) return s;
+  if (absl::Status s = ParseWarmUp(table, m); !s.ok()) return s;
   if (const toml::node* weight = table.get("weight")) {
     auto value = weight->value<double>();
     if (!value || !(*value > 0.0 && *value <= 10.0)) {
-      return "`weight` must be a number in (0, 10]";
+      return absl::InvalidArgumentError("`weight` must be a number in (0, 10]");
     }
     m->weight = *value;
   }
   if (const toml::node* timeout = table.get("timeout_ms")) {
     auto value = timeout->value_exact<int64_t>();
     if (!value || *value < 0 || *value > 3'600'000) {
-      return "`timeout_ms` must be an integer in [0, 3600000] (0: none)";
+      return absl::InvalidArgumentError(
+          "`timeout_ms` must be an integer in [0, 3600000] (0: none)");
     }
     m->timeout_ms = static_cast<int>(*value);
   }
   if (const toml::node* limit = table.get("max_model_bytes")) {
     auto value = limit->value_exact<int64_t>();
     if (!value || *value < 1) {
-      return "`max_model_bytes` must be a positive integer (bytes)";
+      return absl::InvalidArgumentError(
+          "`max_model_bytes` must be a positive integer (bytes)");
     }
     m->max_model_bytes = *value;
   }
   if (const toml::node* languages = table.get("languages")) {
-    std::string problem = ParseLanguages(*languages, &m->languages);
-    if (!problem.empty()) return problem;
+    absl::Status s = ParseLanguages(*languages, &m->languages);
+    if (!s.ok()) return s;
   }
   if (const toml::node* options = table.get("options")) {
     const toml::table* t = options->as_table();
-    if (t == nullptr) return "`options` must be a table";
+    if (t == nullptr)
+      return absl::InvalidArgumentError("`options` must be a table");
     for (const auto& [key, node] : *t) {
       auto text_value = TomlScalarText(node);
       if (!text_value) {
-        return "option '" + std::string(key.str()) +
-               "' must be a string, number or boolean";
+        return absl::InvalidArgumentError(
+            "option '" + std::string(key.str()) +
+            "' must be a string, number or boolean");
       }
       m->options.emplace_back(std::string(key.str()), *text_value);
     }
   }
-  return "";
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -242,13 +252,15 @@ absl::StatusOr<Manifest> ParseManifest(std::string_view text,
     return absl::InvalidArgumentError(out.str());
   }
 
-  std::string problem = CheckKeys(table);
-  if (problem.empty()) {
-    problem = ParseFiles(table, path.parent_path(), plugin_lib_dir, &m);
+  absl::Status status = CheckKeys(table);
+  if (status.ok()) {
+    status = ParseFiles(table, path.parent_path(), plugin_lib_dir, &m);
   }
-  if (problem.empty()) problem = ParseSettings(table, &m);
-  if (!problem.empty())
-    return absl::InvalidArgumentError(where + ": " + problem);
+  if (status.ok()) status = ParseSettings(table, &m);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(where + ": " +
+                                      std::string(status.message()));
+  }
   return m;
 }
 

@@ -38,22 +38,28 @@ bool IsRuntimeDirName(const std::string& name) {
   return true;
 }
 
-// Empty if `dir` is a directory (not a symlink) of the daemon's user that
-// no one else may enter; else why not.
-std::string PrivateDirProblem(const std::string& dir) {
+// OK if `dir` is a directory (not a symlink) of the daemon's user that no
+// one else may enter; else FAILED_PRECONDITION saying why not.
+absl::Status CheckPrivateDir(const std::string& dir) {
   struct stat st;
-  if (lstat(dir.c_str(), &st) != 0) return strerror(errno);
-  if (!S_ISDIR(st.st_mode)) return "not a directory";
+  if (lstat(dir.c_str(), &st) != 0) {
+    return absl::FailedPreconditionError(strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError("not a directory");
+  }
   if (st.st_uid != geteuid()) {
-    return "owned by uid " + std::to_string(st.st_uid) + ", not " +
-           std::to_string(geteuid());
+    return absl::FailedPreconditionError("owned by uid " +
+                                         std::to_string(st.st_uid) + ", not " +
+                                         std::to_string(geteuid()));
   }
   if ((st.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%03o", st.st_mode & 0777);
-    return std::string("open to other users (mode ") + mode + ")";
+    return absl::FailedPreconditionError(
+        std::string("open to other users (mode ") + mode + ")");
   }
-  return "";
+  return absl::OkStatus();
 }
 
 struct PidRecord {
@@ -93,7 +99,7 @@ bool IsAlive(const PidRecord& record) {
   return kill(record.pid, 0) == 0 || errno == EPERM;
 }
 
-std::string WritePidFile(const std::string& dir) {
+absl::Status WritePidFile(const std::string& dir) {
   const std::string path = dir + "/" + kPidFileName;
   const pid_t pid = getpid();
   const std::string text = std::to_string(pid) + " " +
@@ -102,14 +108,30 @@ std::string WritePidFile(const std::string& dir) {
   const int fd =
       open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
            0600);
-  if (fd < 0) return "cannot create '" + path + "': " + strerror(errno);
+  if (fd < 0) {
+    return absl::FailedPreconditionError("cannot create '" + path +
+                                         "': " + strerror(errno));
+  }
   const bool ok =
       write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   const int err = errno;
   if (close(fd) != 0 || !ok) {
-    return "cannot write '" + path + "': " + strerror(ok ? errno : err);
+    return absl::FailedPreconditionError("cannot write '" + path +
+                                         "': " + strerror(ok ? errno : err));
   }
-  return "";
+  return absl::OkStatus();
+}
+
+// OK if `base`, the directory systemd made for the daemon, can be used as
+// it is: private, and no other live daemon's.
+absl::Status CheckUsableAsIs(const std::string& base) {
+  if (absl::Status s = CheckPrivateDir(base); !s.ok()) return s;
+  const auto record = ReadPidFile(base);
+  if (record.has_value() && record->pid != getpid() && IsAlive(*record)) {
+    return absl::FailedPreconditionError("it is in use by classifyd pid " +
+                                         std::to_string(record->pid));
+  }
+  return absl::OkStatus();
 }
 
 bool SamePath(const std::string& a, const std::string& b) {
@@ -182,14 +204,8 @@ absl::StatusOr<std::unique_ptr<RuntimeDir>> RuntimeDir::Create(
   RemoveStaleRuntimeDirs(base);
   std::unique_ptr<RuntimeDir> dir;
   if (!systemd_dir.empty() && SamePath(base, systemd_dir)) {
-    std::string why = PrivateDirProblem(base);
-    if (why.empty()) {
-      const auto record = ReadPidFile(base);
-      if (record.has_value() && record->pid != getpid() && IsAlive(*record)) {
-        why = "it is in use by classifyd pid " + std::to_string(record->pid);
-      }
-    }
-    if (why.empty()) {
+    const absl::Status usable = CheckUsableAsIs(base);
+    if (usable.ok()) {
       dir.reset(new RuntimeDir(base, /*owned=*/false));
       // Copies left by a run that did not exit cleanly.
       std::error_code ec;
@@ -198,7 +214,7 @@ absl::StatusOr<std::unique_ptr<RuntimeDir>> RuntimeDir::Create(
       spdlog::info(
           "$RUNTIME_DIRECTORY '{}' is not used as it is ({}): "
           "making a private directory in it",
-          base, why);
+          base, std::string(usable.message()));
     }
   }
   if (dir == nullptr) {
@@ -210,14 +226,12 @@ absl::StatusOr<std::unique_ptr<RuntimeDir>> RuntimeDir::Create(
           "': " + strerror(errno));
     }
     dir.reset(new RuntimeDir(path, /*owned=*/true));
-    if (std::string why = PrivateDirProblem(path); !why.empty()) {
+    if (absl::Status s = CheckPrivateDir(path); !s.ok()) {
       return absl::FailedPreconditionError("runtime directory '" + path +
-                                           "': " + why);
+                                           "': " + std::string(s.message()));
     }
   }
-  if (std::string why = WritePidFile(dir->path()); !why.empty()) {
-    return absl::FailedPreconditionError(why);
-  }
+  if (absl::Status s = WritePidFile(dir->path()); !s.ok()) return s;
   if (mkdir(dir->plugin_copies().c_str(), 0700) != 0) {
     return absl::FailedPreconditionError(
         "cannot create '" + dir->plugin_copies() + "': " + strerror(errno));
