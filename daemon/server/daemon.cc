@@ -257,7 +257,7 @@ void Daemon::StartControl() {
         Milliseconds(running_.reload_stuck_timeout_seconds));
     watchdog_ = std::make_unique<Watchdog>(
         *timeout, [liveness = liveness_.get()](std::chrono::milliseconds b) {
-          return liveness->Problem(b);
+          return liveness->Check(b);
         });
   }
 }

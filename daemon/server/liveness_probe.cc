@@ -12,16 +12,16 @@ LivenessProbe::LivenessProbe(grpc::Server* server,
       stub_(v1::Classifier::NewStub(
           server->InProcessChannel(grpc::ChannelArguments()))) {}
 
-std::string LivenessProbe::Problem(std::chrono::milliseconds budget) {
+absl::Status LivenessProbe::Check(std::chrono::milliseconds budget) {
   const auto now = std::chrono::steady_clock::now();
   if (const auto since = coordinator_->busy_since()) {
     const auto busy =
         std::chrono::duration_cast<std::chrono::milliseconds>(now - *since);
     if (busy > reload_limit_) {
-      return fmt::format(
+      return absl::UnavailableError(fmt::format(
           "a plugin reload has been running for {} ms (limit {} ms, "
           "--reload-stuck-timeout)",
-          busy.count(), reload_limit_.count());
+          busy.count(), reload_limit_.count()));
     }
   }
   grpc::ClientContext context;
@@ -40,12 +40,12 @@ std::string LivenessProbe::Problem(std::chrono::milliseconds budget) {
   // (most of) the budget, is silence.
   if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
       took >= budget * 9 / 10) {
-    return fmt::format(
+    return absl::UnavailableError(fmt::format(
         "a probe Classify call got no answer within {} ms (a classifier "
         "hangs or the server is wedged)",
-        budget.count());
+        budget.count()));
   }
-  return "";
+  return absl::OkStatus();
 }
 
 }  // namespace classifyd

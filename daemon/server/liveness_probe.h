@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "classifyd/v1/classifier.grpc.pb.h"
 #include "registry/reload_coordinator.h"
 
@@ -27,8 +28,9 @@ class LivenessProbe {
   LivenessProbe(grpc::Server* server, const ReloadCoordinator* coordinator,
                 std::chrono::milliseconds reload_limit);
 
-  // "" when alive, otherwise what is wrong. Blocks for up to `budget`.
-  std::string Problem(std::chrono::milliseconds budget);
+  // OK when alive, otherwise UNAVAILABLE saying what is wrong. Blocks for
+  // up to `budget`.
+  absl::Status Check(std::chrono::milliseconds budget);
 
  private:
   const ReloadCoordinator* const coordinator_;

@@ -34,8 +34,9 @@ void Watchdog::Run() {
     const auto start = std::chrono::steady_clock::now();
     // The check gets the whole interval: a server that cannot answer a
     // probe within it would miss the ping anyway.
-    const std::string problem = check_(interval_);
-    if (problem.empty()) {
+    const absl::Status status = check_(interval_);
+    const std::string problem(status.message());
+    if (status.ok()) {
       NotifyWatchdog();
       if (!last_problem.empty()) {
         spdlog::info("watchdog: healthy again, pings resumed");

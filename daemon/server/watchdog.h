@@ -14,13 +14,15 @@
 #include <string>
 #include <thread>
 
+#include "absl/status/status.h"
+
 namespace classifyd {
 
 class Watchdog {
  public:
-  // Returns the problem that should withhold the ping, or "" when the
-  // daemon is alive. May block for up to `budget`.
-  using Check = std::function<std::string(std::chrono::milliseconds budget)>;
+  // OK when the daemon is alive, else the problem that withholds the
+  // ping. May block for up to `budget`.
+  using Check = std::function<absl::Status(std::chrono::milliseconds budget)>;
 
   // Starts pinging every `timeout / 2` while `check` passes.
   Watchdog(std::chrono::microseconds timeout, Check check);
