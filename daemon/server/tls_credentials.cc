@@ -60,16 +60,10 @@ int CountCertificates(const std::string& pem,
   return count;
 }
 
-}  // namespace
-
-std::string EffectiveClientAuth(const TlsSettings& settings) {
-  if (!settings.client_auth.empty()) return settings.client_auth;
-  return settings.client_ca_file.empty() ? "none" : "require";
-}
-
-absl::Status CheckTlsSettings(const TlsSettings& settings) {
+// The flags alone agree with each other (no file is read).
+absl::Status CheckTlsFlags(const TlsSettings& settings,
+                           const std::string& auth) {
   const bool has_ca = !settings.client_ca_file.empty();
-  const std::string auth = EffectiveClientAuth(settings);
   if (!settings.enabled()) {
     if (has_ca)
       return absl::InvalidArgumentError(
@@ -93,7 +87,12 @@ absl::Status CheckTlsSettings(const TlsSettings& settings) {
     return absl::InvalidArgumentError(
         "--tls-client-ca is set but --tls-client-auth is none");
   }
+  return absl::OkStatus();
+}
 
+// --tls-cert holds a certificate and --tls-key the private key that matches
+// it.
+absl::Status CheckCertificateAndKey(const TlsSettings& settings) {
   std::string problem;
   auto cert_pem = ReadFile("--tls-cert", settings.cert_file, &problem);
   if (!cert_pem) return absl::InvalidArgumentError(problem);
@@ -120,17 +119,40 @@ absl::Status CheckTlsSettings(const TlsSettings& settings) {
         "' does not match the certificate in --tls-cert '" +
         settings.cert_file + "'");
   }
-  if (has_ca) {
-    auto ca_pem =
-        ReadFile("--tls-client-ca", settings.client_ca_file, &problem);
-    if (!ca_pem) return absl::InvalidArgumentError(problem);
-    if (CountCertificates(*ca_pem, nullptr) == 0) {
-      return absl::InvalidArgumentError("--tls-client-ca '" +
-                                        settings.client_ca_file +
-                                        "' holds no PEM certificate");
-    }
+  return absl::OkStatus();
+}
+
+// --tls-client-ca holds at least one certificate.
+absl::Status CheckClientCa(const TlsSettings& settings) {
+  std::string problem;
+  auto ca_pem = ReadFile("--tls-client-ca", settings.client_ca_file, &problem);
+  if (!ca_pem) return absl::InvalidArgumentError(problem);
+  if (CountCertificates(*ca_pem, nullptr) == 0) {
+    return absl::InvalidArgumentError("--tls-client-ca '" +
+                                      settings.client_ca_file +
+                                      "' holds no PEM certificate");
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string EffectiveClientAuth(const TlsSettings& settings) {
+  if (!settings.client_auth.empty()) return settings.client_auth;
+  return settings.client_ca_file.empty() ? "none" : "require";
+}
+
+absl::Status CheckTlsSettings(const TlsSettings& settings) {
+  if (absl::Status flags =
+          CheckTlsFlags(settings, EffectiveClientAuth(settings));
+      !flags.ok() || !settings.enabled()) {
+    return flags;
+  }
+  if (absl::Status pair = CheckCertificateAndKey(settings); !pair.ok()) {
+    return pair;
+  }
+  if (settings.client_ca_file.empty()) return absl::OkStatus();
+  return CheckClientCa(settings);
 }
 
 std::shared_ptr<grpc::ServerCredentials> MakeServerCredentials(
