@@ -25,6 +25,47 @@ constexpr size_t kMaxPatternBytes = 512;
 constexpr int64_t kMaxRepeat = 32;     // n and m of every {n}, {n,}, {n,m}
 constexpr size_t kMaxPatterns = 1000;  // patterns in one rules file
 
+// Where the escape at pattern[i] (a backslash and the character after it)
+// ends: the index of its last byte, or npos if it opens a brace that never
+// closes.
+size_t EscapeEnd(std::string_view pattern, size_t i) {
+  const char e = pattern[++i];
+  // \x{...}, \p{...}, \N{...}, \o{...}: braces that are no repeat.
+  if (std::string_view("xpPNo").find(e) != std::string_view::npos &&
+      i + 1 < pattern.size() && pattern[i + 1] == '{') {
+    return pattern.find('}', i + 1);
+  }
+  return i;
+}
+
+// Why the repeat that may open at the '{' at pattern[i] is over kMaxRepeat,
+// or empty (also when the brace is literal text).
+std::string RepeatProblem(std::string_view pattern, size_t i) {
+  // {n}, {n,} or {n,m}; anything else is literal text.
+  int64_t bounds[2] = {-1, -1};
+  int which = 0;
+  size_t j = i + 1;
+  for (; j < pattern.size(); ++j) {
+    const char d = pattern[j];
+    if (d >= '0' && d <= '9') {
+      bounds[which] = std::min<int64_t>(
+          (bounds[which] < 0 ? 0 : bounds[which]) * 10 + (d - '0'),
+          kMaxRepeat + 1);
+    } else if (d == ',' && which == 0 && bounds[0] >= 0) {
+      which = 1;
+    } else {
+      break;
+    }
+  }
+  if (j < pattern.size() && pattern[j] == '}' && bounds[0] >= 0 &&
+      std::max(bounds[0], bounds[1]) > kMaxRepeat) {
+    return "repeats more than " + std::to_string(kMaxRepeat) + " times (" +
+           std::string(pattern.substr(i, j + 1 - i)) +
+           "); larger repeats make Hyperscan's compile time explode";
+  }
+  return "";
+}
+
 // Why `pattern` is over the limits above, or empty.
 std::string PatternLimitProblem(std::string_view pattern) {
   if (pattern.size() > kMaxPatternBytes) {
@@ -36,20 +77,15 @@ std::string PatternLimitProblem(std::string_view pattern) {
   for (size_t i = 0; i < pattern.size(); ++i) {
     const char c = pattern[i];
     if (c == '\\' && i + 1 < pattern.size()) {
-      const char e = pattern[++i];
+      const char e = pattern[i + 1];
       if (e == 'w' || e == 'W') {
         return std::string("uses \\") + e +
                ": with Unicode word characters Hyperscan needs seconds to "
                "minutes to compile it (and then refuses it as too large); "
                "name the characters, e.g. \\p{Han} or [a-z0-9]";
       }
-      // \x{...}, \p{...}, \N{...}, \o{...}: braces that are no repeat.
-      if (std::string_view("xpPNo").find(e) != std::string_view::npos &&
-          i + 1 < pattern.size() && pattern[i + 1] == '{') {
-        const size_t close = pattern.find('}', i + 1);
-        if (close == std::string_view::npos) break;
-        i = close;
-      }
+      i = EscapeEnd(pattern, i);
+      if (i == std::string_view::npos) break;
       continue;
     }
     if (in_class) {
@@ -64,27 +100,8 @@ std::string PatternLimitProblem(std::string_view pattern) {
       continue;
     }
     if (c != '{') continue;
-    // {n}, {n,} or {n,m}; anything else is literal text.
-    int64_t bounds[2] = {-1, -1};
-    int which = 0;
-    size_t j = i + 1;
-    for (; j < pattern.size(); ++j) {
-      const char d = pattern[j];
-      if (d >= '0' && d <= '9') {
-        bounds[which] = std::min<int64_t>(
-            (bounds[which] < 0 ? 0 : bounds[which]) * 10 + (d - '0'),
-            kMaxRepeat + 1);
-      } else if (d == ',' && which == 0 && bounds[0] >= 0) {
-        which = 1;
-      } else {
-        break;
-      }
-    }
-    if (j < pattern.size() && pattern[j] == '}' && bounds[0] >= 0 &&
-        std::max(bounds[0], bounds[1]) > kMaxRepeat) {
-      return "repeats more than " + std::to_string(kMaxRepeat) + " times (" +
-             std::string(pattern.substr(i, j + 1 - i)) +
-             "); larger repeats make Hyperscan's compile time explode";
+    if (std::string problem = RepeatProblem(pattern, i); !problem.empty()) {
+      return problem;
     }
   }
   return "";
