@@ -108,6 +108,74 @@ std::string Truncated(const Reader& in, const char* what) {
          "; it is truncated or not a fastText model";
 }
 
+// The norm quantiser of a quantised matrix with `rows` rows: one norm code
+// per row, then a one-dimensional product quantiser.
+std::string CheckNormQuantizer(Reader& in, const std::string& matrix,
+                               int64_t rows) {
+  if (!in.Skip(rows)) return Truncated(in, matrix.c_str());
+  auto n_dim = in.Read<int32_t>();
+  auto n_nsubq = in.Read<int32_t>();
+  auto n_dsub = in.Read<int32_t>();
+  auto n_lastdsub = in.Read<int32_t>();
+  if (!n_dim || !n_nsubq || !n_dsub || !n_lastdsub) {
+    return Truncated(in, matrix.c_str());
+  }
+  if (*n_dim != 1 || *n_nsubq != 1 || *n_dsub != 1 || *n_lastdsub != 1) {
+    return "the " + matrix + "'s norm quantiser is not one-dimensional" +
+           At(in);
+  }
+  bool non_finite = false;
+  if (!in.SkipFiniteFloats(kCentroids, &non_finite)) {
+    return non_finite ? "the " + matrix +
+                            " holds a NaN or infinite norm centroid" + At(in)
+                      : Truncated(in, matrix.c_str());
+  }
+  return "";
+}
+
+// The rest of a quantised matrix (src/quantmatrix.cc) after its shape: the
+// codes, the product quantiser (src/productquantizer.cc) and, if `qnorm`,
+// the norm quantiser.
+std::string CheckQuantizedMatrix(Reader& in, const std::string& matrix,
+                                 int32_t dim, int64_t rows, bool qnorm) {
+  auto code_size = in.Read<int32_t>();
+  if (!code_size) return Truncated(in, matrix.c_str());
+  const int64_t code_offset = static_cast<int64_t>(in.offset());
+  if (!in.Skip(*code_size)) return Truncated(in, matrix.c_str());
+  auto pq_dim = in.Read<int32_t>();
+  auto nsubq = in.Read<int32_t>();
+  auto dsub = in.Read<int32_t>();
+  auto lastdsub = in.Read<int32_t>();
+  if (!pq_dim || !nsubq || !dsub || !lastdsub) {
+    return Truncated(in, matrix.c_str());
+  }
+  // What ProductQuantizer(dim, dsub) computes; anything else indexes past
+  // the centroids.
+  const bool consistent = *pq_dim == dim && *dsub >= 1 && *dsub <= dim &&
+                          *nsubq == (int64_t{dim} + *dsub - 1) / *dsub &&
+                          *lastdsub == dim - (*nsubq - 1) * *dsub;
+  if (!consistent) {
+    return "the " + matrix + "'s product quantiser (dim " +
+           std::to_string(*pq_dim) + ", " + std::to_string(*nsubq) +
+           " sub-quantisers of " + std::to_string(*dsub) +
+           ") does not fit the model's dimension " + std::to_string(dim) +
+           At(in);
+  }
+  if (*code_size != rows * *nsubq) {
+    return "the " + matrix + " has " + std::to_string(*code_size) +
+           " code bytes for " + std::to_string(rows) + " rows of " +
+           std::to_string(*nsubq) + " codes (from byte " +
+           std::to_string(code_offset) + ")";
+  }
+  bool non_finite = false;
+  if (!in.SkipFiniteFloats(int64_t{dim} * kCentroids, &non_finite)) {
+    return non_finite
+               ? "the " + matrix + " holds a NaN or infinite centroid" + At(in)
+               : Truncated(in, matrix.c_str());
+  }
+  return qnorm ? CheckNormQuantizer(in, matrix, rows) : "";
+}
+
 // A matrix as src/densematrix.cc or src/quantmatrix.cc reads it. Its rows
 // must be at least `min_rows` (every index prediction can use), its columns
 // `dim`. `exact_rows` also caps the rows (the output matrix, whose rows are
@@ -134,83 +202,32 @@ std::string CheckMatrix(Reader& in, bool quantized, const char* name,
            " rows; the dictionary needs " + (exact_rows ? "" : "at least ") +
            std::to_string(min_rows) + At(in);
   }
-  bool non_finite = false;
-  if (!quantized) {
-    if (static_cast<uint64_t>(*rows) * static_cast<uint64_t>(dim) >
-        in.remaining() / 4) {
-      return Truncated(in, matrix.c_str());
-    }
-    if (!in.SkipFiniteFloats(*rows * dim, &non_finite)) {
-      return "the " + matrix + " holds a NaN or infinite weight" + At(in);
-    }
-    return "";
-  }
-
-  auto code_size = in.Read<int32_t>();
-  if (!code_size) return Truncated(in, matrix.c_str());
-  const int64_t code_offset = static_cast<int64_t>(in.offset());
-  if (!in.Skip(*code_size)) return Truncated(in, matrix.c_str());
-  // The product quantiser (src/productquantizer.cc).
-  auto pq_dim = in.Read<int32_t>();
-  auto nsubq = in.Read<int32_t>();
-  auto dsub = in.Read<int32_t>();
-  auto lastdsub = in.Read<int32_t>();
-  if (!pq_dim || !nsubq || !dsub || !lastdsub) {
+  if (quantized) return CheckQuantizedMatrix(in, matrix, dim, *rows, *qnorm);
+  if (static_cast<uint64_t>(*rows) * static_cast<uint64_t>(dim) >
+      in.remaining() / 4) {
     return Truncated(in, matrix.c_str());
   }
-  // What ProductQuantizer(dim, dsub) computes; anything else indexes past
-  // the centroids.
-  const bool consistent = *pq_dim == dim && *dsub >= 1 && *dsub <= dim &&
-                          *nsubq == (int64_t{dim} + *dsub - 1) / *dsub &&
-                          *lastdsub == dim - (*nsubq - 1) * *dsub;
-  if (!consistent) {
-    return "the " + matrix + "'s product quantiser (dim " +
-           std::to_string(*pq_dim) + ", " + std::to_string(*nsubq) +
-           " sub-quantisers of " + std::to_string(*dsub) +
-           ") does not fit the model's dimension " + std::to_string(dim) +
-           At(in);
-  }
-  if (*code_size != *rows * *nsubq) {
-    return "the " + matrix + " has " + std::to_string(*code_size) +
-           " code bytes for " + std::to_string(*rows) + " rows of " +
-           std::to_string(*nsubq) + " codes (from byte " +
-           std::to_string(code_offset) + ")";
-  }
-  if (!in.SkipFiniteFloats(int64_t{dim} * kCentroids, &non_finite)) {
-    return non_finite
-               ? "the " + matrix + " holds a NaN or infinite centroid" + At(in)
-               : Truncated(in, matrix.c_str());
-  }
-  if (*qnorm) {
-    if (!in.Skip(*rows)) return Truncated(in, matrix.c_str());
-    auto n_dim = in.Read<int32_t>();
-    auto n_nsubq = in.Read<int32_t>();
-    auto n_dsub = in.Read<int32_t>();
-    auto n_lastdsub = in.Read<int32_t>();
-    if (!n_dim || !n_nsubq || !n_dsub || !n_lastdsub) {
-      return Truncated(in, matrix.c_str());
-    }
-    if (*n_dim != 1 || *n_nsubq != 1 || *n_dsub != 1 || *n_lastdsub != 1) {
-      return "the " + matrix + "'s norm quantiser is not one-dimensional" +
-             At(in);
-    }
-    if (!in.SkipFiniteFloats(kCentroids, &non_finite)) {
-      return non_finite ? "the " + matrix +
-                              " holds a NaN or infinite norm centroid" + At(in)
-                        : Truncated(in, matrix.c_str());
-    }
+  bool non_finite = false;
+  if (!in.SkipFiniteFloats(*rows * dim, &non_finite)) {
+    return "the " + matrix + " holds a NaN or infinite weight" + At(in);
   }
   return "";
 }
 
-}  // namespace
+// What the header and the dictionary say the matrices must hold.
+struct ModelShape {
+  int32_t dim = 0;
+  int32_t bucket = 0;
+  bool hashes = false;  // Character or word n-grams are enabled.
+  int32_t nwords = 0;
+  int32_t nlabels = 0;
+  bool pruned = false;
+  int64_t max_pruned_row = -1;
+};
 
-std::string CheckFastTextModel(std::string_view bytes) {
-  if (bytes.size() < kMinimumSize) {
-    return "too small to be a fastText model (" + std::to_string(bytes.size()) +
-           " bytes)";
-  }
-  Reader in(bytes);
+// The magic number, version and Args (src/args.cc, Args::load). The file is
+// at least kMinimumSize bytes, so these reads cannot fail.
+std::string CheckHeader(Reader& in, ModelShape* shape) {
   const int32_t magic = *in.Read<int32_t>();
   const int32_t version = *in.Read<int32_t>();
   if (magic != kMagic) return "not a fastText model (bad magic number)";
@@ -218,8 +235,6 @@ std::string CheckFastTextModel(std::string_view bytes) {
     return "fastText format version " + std::to_string(version) +
            "; this plugin reads up to " + std::to_string(kVersion);
   }
-
-  // Args (src/args.cc, Args::load).
   int32_t args[12];
   for (int32_t& a : args) a = *in.Read<int32_t>();
   const int32_t dim = args[0];
@@ -242,13 +257,66 @@ std::string CheckFastTextModel(std::string_view bytes) {
   if (bucket < 0) {
     return "negative number of hash buckets (" + std::to_string(bucket) + ")";
   }
-  const bool hashes = (maxn >= 1 && maxn >= minn) || word_ngrams > 1;
-  if (bucket == 0 && hashes) {
+  shape->dim = dim;
+  shape->bucket = bucket;
+  shape->hashes = (maxn >= 1 && maxn >= minn) || word_ngrams > 1;
+  if (bucket == 0 && shape->hashes) {
     return "character or word n-grams are enabled but there are no hash "
            "buckets";
   }
+  return "";
+}
 
-  // Dictionary (src/dictionary.cc, Dictionary::load).
+// The dictionary's `size` entries: words first, then labels, since
+// prediction indexes the input matrix with word ids and the label list with
+// label ids.
+std::string CheckDictionaryEntries(Reader& in, int32_t size, int32_t nwords) {
+  // Each entry takes at least 10 bytes: NUL, count, type.
+  if (static_cast<uint64_t>(size) > in.remaining() / 10) {
+    return Truncated(in, "dictionary");
+  }
+  for (int32_t i = 0; i < size; ++i) {
+    auto word = in.ReadCString();
+    auto count = in.Read<int64_t>();
+    auto type = in.Read<int8_t>();
+    if (!word || !count || !type) return Truncated(in, "dictionary");
+    const int8_t expected = i < nwords ? 0 : 1;
+    if (*type != expected) {
+      return "dictionary entry " + std::to_string(i) + " has type " +
+             std::to_string(*type) + "; entries 0-" +
+             std::to_string(nwords - 1) +
+             " must be words (0), the rest "
+             "labels (1)" +
+             At(in);
+    }
+    if (*count < 0 || *count >= kMaxCount) {
+      return "dictionary entry " + std::to_string(i) + " has count " +
+             std::to_string(*count) + At(in);
+    }
+  }
+  return "";
+}
+
+// The dictionary's `prune_size` (hash bucket, row) pairs; the highest row
+// goes to `shape`, whose input matrix must hold it.
+std::string CheckPrunedNgrams(Reader& in, int64_t prune_size,
+                              ModelShape* shape) {
+  if (static_cast<uint64_t>(prune_size) > in.remaining() / 8) {
+    return Truncated(in, "dictionary's pruned n-grams");
+  }
+  for (int64_t i = 0; i < prune_size; ++i) {
+    in.Read<int32_t>();  // Hash bucket: only compared.
+    const int32_t row = *in.Read<int32_t>();
+    if (row < 0) {
+      return "a pruned n-gram maps to row " + std::to_string(row) + At(in);
+    }
+    shape->max_pruned_row = std::max<int64_t>(shape->max_pruned_row, row);
+  }
+  return "";
+}
+
+// The dictionary (src/dictionary.cc, Dictionary::load).
+std::string CheckDictionary(Reader& in, ModelShape* shape) {
   auto size = in.Read<int32_t>();
   auto nwords = in.Read<int32_t>();
   auto nlabels = in.Read<int32_t>();
@@ -263,66 +331,38 @@ std::string CheckFastTextModel(std::string_view bytes) {
            " entries, " + std::to_string(*nwords) + " words, " +
            std::to_string(*nlabels) + " labels" + At(in);
   }
-  // Each entry takes at least 10 bytes: NUL, count, type.
-  if (static_cast<uint64_t>(*size) > in.remaining() / 10) {
-    return Truncated(in, "dictionary");
-  }
-  for (int32_t i = 0; i < *size; ++i) {
-    auto word = in.ReadCString();
-    auto count = in.Read<int64_t>();
-    auto type = in.Read<int8_t>();
-    if (!word || !count || !type) return Truncated(in, "dictionary");
-    // Words come first, then labels: prediction indexes the input matrix
-    // with word ids and the label list with label ids.
-    const int8_t expected = i < *nwords ? 0 : 1;
-    if (*type != expected) {
-      return "dictionary entry " + std::to_string(i) + " has type " +
-             std::to_string(*type) + "; entries 0-" +
-             std::to_string(*nwords - 1) +
-             " must be words (0), the rest "
-             "labels (1)" +
-             At(in);
-    }
-    if (*count < 0 || *count >= kMaxCount) {
-      return "dictionary entry " + std::to_string(i) + " has count " +
-             std::to_string(*count) + At(in);
-    }
+  if (std::string problem = CheckDictionaryEntries(in, *size, *nwords);
+      !problem.empty()) {
+    return problem;
   }
   if (*prune_size < -1) {
     return "the dictionary's pruned n-gram count is " +
            std::to_string(*prune_size) + At(in);
   }
-  const bool pruned = *prune_size >= 0;
-  int64_t max_pruned_row = -1;
-  if (pruned) {
-    if (static_cast<uint64_t>(*prune_size) > in.remaining() / 8) {
-      return Truncated(in, "dictionary's pruned n-grams");
-    }
-    for (int64_t i = 0; i < *prune_size; ++i) {
-      in.Read<int32_t>();  // Hash bucket: only compared.
-      const int32_t row = *in.Read<int32_t>();
-      if (row < 0) {
-        return "a pruned n-gram maps to row " + std::to_string(row) + At(in);
-      }
-      max_pruned_row = std::max<int64_t>(max_pruned_row, row);
-    }
-  }
+  shape->nwords = *nwords;
+  shape->nlabels = *nlabels;
+  shape->pruned = *prune_size >= 0;
+  return shape->pruned ? CheckPrunedNgrams(in, *prune_size, shape) : "";
+}
 
+// The input matrix, then the output matrix, which ends the file.
+std::string CheckMatrices(Reader& in, const ModelShape& shape) {
   // Input matrix: one row per word, then one per hash bucket (or per kept
   // bucket when pruned); fastText adds the two as int32.
   auto quant_input = in.ReadBool();
   if (!quant_input) return "the input matrix's quantisation flag is not 0 or 1";
-  if (pruned && !*quant_input) {
+  if (shape.pruned && !*quant_input) {
     return "the dictionary is pruned but the input matrix is not quantised";
   }
-  const int64_t extra_rows =
-      pruned ? max_pruned_row + 1 : (hashes ? int64_t{bucket} : 0);
-  const int64_t input_rows = int64_t{*nwords} + extra_rows;
+  const int64_t extra_rows = shape.pruned
+                                 ? shape.max_pruned_row + 1
+                                 : (shape.hashes ? int64_t{shape.bucket} : 0);
+  const int64_t input_rows = int64_t{shape.nwords} + extra_rows;
   if (input_rows > std::numeric_limits<int32_t>::max()) {
     return "too many words and hash buckets (" + std::to_string(input_rows) +
            ")";
   }
-  if (std::string problem = CheckMatrix(in, *quant_input, "input", dim,
+  if (std::string problem = CheckMatrix(in, *quant_input, "input", shape.dim,
                                         input_rows, /*exact_rows=*/false);
       !problem.empty()) {
     return problem;
@@ -332,8 +372,8 @@ std::string CheckFastTextModel(std::string_view bytes) {
   auto qout = in.ReadBool();
   if (!qout) return "the output matrix's quantisation flag is not 0 or 1";
   if (std::string problem =
-          CheckMatrix(in, *quant_input && *qout, "output", dim, *nlabels,
-                      /*exact_rows=*/true);
+          CheckMatrix(in, *quant_input && *qout, "output", shape.dim,
+                      shape.nlabels, /*exact_rows=*/true);
       !problem.empty()) {
     return problem;
   }
@@ -342,6 +382,24 @@ std::string CheckFastTextModel(std::string_view bytes) {
            " unexpected bytes after the output matrix" + At(in);
   }
   return "";
+}
+
+}  // namespace
+
+std::string CheckFastTextModel(std::string_view bytes) {
+  if (bytes.size() < kMinimumSize) {
+    return "too small to be a fastText model (" + std::to_string(bytes.size()) +
+           " bytes)";
+  }
+  Reader in(bytes);
+  ModelShape shape;
+  if (std::string problem = CheckHeader(in, &shape); !problem.empty()) {
+    return problem;
+  }
+  if (std::string problem = CheckDictionary(in, &shape); !problem.empty()) {
+    return problem;
+  }
+  return CheckMatrices(in, shape);
 }
 
 std::string CheckFastTextModelFile(const std::string& path) {
