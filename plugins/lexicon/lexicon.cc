@@ -109,6 +109,74 @@ class OffsetMap {
   bool identity_;
 };
 
+// Counts `rule` in `stats` by what it does.
+void CountRule(const Rule& rule, LexiconStats* stats) {
+  switch (rule.role) {
+    case RuleRole::kScore:
+      ++(rule.kind == RuleKind::kTerm ? stats->terms : stats->patterns);
+      break;
+    case RuleRole::kExclude:
+      ++stats->excludes;
+      break;
+    case RuleRole::kIgnore:
+      ++stats->ignores;
+      break;
+  }
+}
+
+// Prefix maximum (Fenwick tree) over strengths of the earlier matches'
+// ends: FurthestEnd(s) = the furthest end among matches with strength <= s.
+class EndsByStrength {
+ public:
+  explicit EndsByStrength(uint32_t strengths) : ends_(strengths + 1) {}
+
+  void Clear() { std::fill(ends_.begin(), ends_.end(), -1); }
+
+  int64_t FurthestEnd(uint32_t strength) const {
+    int64_t best = -1;
+    for (size_t k = strength + 1; k > 0; k -= k & (~k + 1)) {
+      best = std::max(best, ends_[k]);
+    }
+    return best;
+  }
+
+  void Add(uint32_t strength, int64_t end) {
+    for (size_t k = strength + 1; k < ends_.size(); k += k & (~k + 1)) {
+      ends_[k] = std::max(ends_[k], end);
+    }
+  }
+
+ private:
+  std::vector<int64_t> ends_;
+};
+
+// The scoring matches of one label that lie inside no stronger match.
+struct LabelMatches {
+  uint32_t label = 0;
+  std::vector<uint32_t> rules;  // Each matched rule once, in match order.
+  std::vector<std::pair<uint32_t, uint32_t>> spans;  // In the normalised text.
+};
+
+// Up to `max_evidence` distinct texts of `spans`, taken from the original
+// document where ICU can map them back, else from the normalised `text`.
+std::vector<std::string> Evidence(
+    const std::vector<std::pair<uint32_t, uint32_t>>& spans,
+    const OffsetMap& offsets, std::string_view utf8, const std::string& text,
+    size_t max_evidence) {
+  std::vector<std::string> evidence;
+  for (const auto& [from, to] : spans) {
+    if (evidence.size() >= max_evidence) break;
+    auto [start, end] = offsets.ToOriginal(from, to);
+    std::string piece = start < end && end <= utf8.size()
+                            ? std::string(utf8.substr(start, end - start))
+                            : text.substr(from, to - from);
+    if (std::find(evidence.begin(), evidence.end(), piece) == evidence.end()) {
+      evidence.push_back(std::move(piece));
+    }
+  }
+  return evidence;
+}
+
 }  // namespace
 
 // The database and, for each Hyperscan expression id, its rule.
@@ -130,6 +198,24 @@ struct Lexicon::Compiled {
   hs_database_t* db = nullptr;
 
   ~Compiled() { hs_free_database(db); }
+
+  // Sets each rule's rank and strength, and `strengths`.
+  void RankRules();
+  // Compiles one expression per rule into `db`. Throws RulesError, naming
+  // the rule in `set` that Hyperscan rejects.
+  void Build(const std::vector<std::string>& expressions,
+             const std::vector<unsigned>& flags, const RuleSet& set);
+  // The scoring and ignore matches in `text`; sets vetoed[label] for each
+  // label an exclude rule matched.
+  std::vector<Occurrence> Scan(const std::string& text, ScratchPool* pool,
+                               std::vector<char>* vetoed) const;
+  // Per label: by start, longer first, better rank first.
+  void SortOccurrences(std::vector<Occurrence>* occurrences) const;
+  // The matches of the label of occurrences[*i] (sorted), moving *i past
+  // them. A rule counts once per document: `counted` marks those seen.
+  LabelMatches CollectLabel(const std::vector<Occurrence>& occurrences,
+                            size_t* i, EndsByStrength* ends,
+                            std::vector<char>* counted) const;
 };
 
 // Scratch spaces for concurrent scans. Hyperscan needs one per scanning
@@ -169,6 +255,149 @@ class Lexicon::ScratchPool {
   std::vector<hs_scratch_t*> free_;
 };
 
+void Lexicon::Compiled::RankRules() {
+  // Rank for matches on the same span: ignore rules first, then the higher
+  // weight, then file order.
+  std::vector<uint32_t> order(rules.size());
+  std::iota(order.begin(), order.end(), 0u);
+  auto key = [&](uint32_t id) {
+    const Rule& r = *rules[id].rule;
+    return std::make_tuple(r.role != RuleRole::kIgnore, -r.weight, id);
+  };
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return key(a) < key(b); });
+  for (uint32_t i = 0; i < order.size(); ++i) rules[order[i]].rank = i;
+  std::vector<double> weights;
+  for (const auto& flat : rules) {
+    if (flat.rule->role == RuleRole::kScore) {
+      weights.push_back(flat.rule->weight);
+    }
+  }
+  std::sort(weights.begin(), weights.end(), std::greater<double>());
+  weights.erase(std::unique(weights.begin(), weights.end()), weights.end());
+  for (auto& flat : rules) {
+    if (flat.rule->role == RuleRole::kScore) {
+      flat.strength =
+          1 + static_cast<uint32_t>(
+                  std::find(weights.begin(), weights.end(), flat.rule->weight) -
+                  weights.begin());
+    }
+  }
+  strengths = 1 + static_cast<uint32_t>(weights.size());
+}
+
+void Lexicon::Compiled::Build(const std::vector<std::string>& expressions,
+                              const std::vector<unsigned>& flags,
+                              const RuleSet& set) {
+  std::vector<const char*> pointers;
+  std::vector<unsigned> ids;
+  for (size_t i = 0; i < expressions.size(); ++i) {
+    pointers.push_back(expressions[i].c_str());
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  hs_compile_error_t* error = nullptr;
+  if (hs_compile_multi(pointers.data(), flags.data(), ids.data(),
+                       static_cast<unsigned>(pointers.size()), HS_MODE_BLOCK,
+                       nullptr, &db, &error) == HS_SUCCESS) {
+    return;
+  }
+  std::string message;
+  if (error != nullptr && error->expression >= 0 &&
+      static_cast<size_t>(error->expression) < rules.size()) {
+    const auto& flat = rules[error->expression];
+    message = Where(set.path, flat.rule->line, set.labels[flat.label].label,
+                    flat.rule) +
+              ": Hyperscan rejects it: " + error->message;
+  } else {
+    message = Where(set.path, 0) + ": Hyperscan cannot compile the rules: " +
+              (error != nullptr ? error->message : "unknown error");
+  }
+  hs_free_compile_error(error);
+  throw RulesError(message);
+}
+
+std::vector<Occurrence> Lexicon::Compiled::Scan(
+    const std::string& text, ScratchPool* pool,
+    std::vector<char>* vetoed) const {
+  struct State {
+    const Compiled* compiled;
+    std::vector<Occurrence> occurrences;
+    std::vector<char>* vetoed;
+    bool out_of_memory = false;
+  } state{this, {}, vetoed};
+  // Called from C: must not throw.
+  auto on_match = [](unsigned id, unsigned long long from,
+                     unsigned long long to, unsigned /*flags*/,
+                     void* context) -> int {
+    auto* s = static_cast<State*>(context);
+    const auto& rule = s->compiled->rules[id];
+    if (rule.rule->role == RuleRole::kExclude) {
+      (*s->vetoed)[rule.label] = 1;
+      return 0;
+    }
+    if (rule.literal_length > 0) from = to - rule.literal_length;
+    try {
+      s->occurrences.push_back(
+          {id, static_cast<uint32_t>(from), static_cast<uint32_t>(to)});
+    } catch (...) {
+      s->out_of_memory = true;
+      return 1;  // Stop scanning.
+    }
+    return 0;  // Go on scanning.
+  };
+
+  hs_scratch_t* scratch = pool->Acquire();
+  const hs_error_t status =
+      hs_scan(db, text.data(), static_cast<unsigned>(text.size()), 0, scratch,
+              on_match, &state);
+  pool->Release(scratch);
+  if (state.out_of_memory) throw std::bad_alloc();
+  if (status != HS_SUCCESS) {
+    throw std::runtime_error("Hyperscan scan failed (error " +
+                             std::to_string(status) + ")");
+  }
+  return std::move(state.occurrences);
+}
+
+void Lexicon::Compiled::SortOccurrences(
+    std::vector<Occurrence>* occurrences) const {
+  // In this order a match lies inside another exactly when an earlier match
+  // (same label) ends at or after its end; CollectLabel drops it if that
+  // match's strength is at most its own (an ignore rule, or a weight at
+  // least as high).
+  std::sort(occurrences->begin(), occurrences->end(),
+            [&](const Occurrence& a, const Occurrence& b) {
+              return std::make_tuple(rules[a.rule].label, a.from, b.to,
+                                     rules[a.rule].rank) <
+                     std::make_tuple(rules[b.rule].label, b.from, a.to,
+                                     rules[b.rule].rank);
+            });
+}
+
+LabelMatches Lexicon::Compiled::CollectLabel(
+    const std::vector<Occurrence>& occurrences, size_t* i, EndsByStrength* ends,
+    std::vector<char>* counted) const {
+  LabelMatches matches;
+  matches.label = rules[occurrences[*i].rule].label;
+  ends->Clear();
+  for (; *i < occurrences.size() &&
+         rules[occurrences[*i].rule].label == matches.label;
+       ++*i) {
+    const Occurrence& o = occurrences[*i];
+    const uint32_t strength = rules[o.rule].strength;
+    const bool inside =
+        ends->FurthestEnd(strength) >= static_cast<int64_t>(o.to);
+    ends->Add(strength, o.to);
+    if (inside || rules[o.rule].rule->role != RuleRole::kScore) continue;
+    if (!(*counted)[o.rule]) {
+      (*counted)[o.rule] = 1;
+      matches.rules.push_back(o.rule);
+    }
+    matches.spans.emplace_back(o.from, o.to);
+  }
+  return matches;
+}
+
 Lexicon::Lexicon(RuleSet rules)
     : rules_(std::move(rules)), compiled_(std::make_unique<Compiled>()) {
   if (hs_valid_platform() != HS_SUCCESS) {
@@ -190,77 +419,12 @@ Lexicon::Lexicon(RuleSet rules)
                                 ? EscapeLiteral(rule.match)
                                 : rule.match);
       flags.push_back(FlagsFor(rule));
-      switch (rule.role) {
-        case RuleRole::kScore:
-          ++(rule.kind == RuleKind::kTerm ? stats_.terms : stats_.patterns);
-          break;
-        case RuleRole::kExclude:
-          ++stats_.excludes;
-          break;
-        case RuleRole::kIgnore:
-          ++stats_.ignores;
-          break;
-      }
+      CountRule(rule, &stats_);
     }
   }
   stats_.labels = rules_.labels.size();
-
-  // Rank for matches on the same span: ignore rules first, then the higher
-  // weight, then file order.
-  std::vector<uint32_t> order(compiled_->rules.size());
-  std::iota(order.begin(), order.end(), 0u);
-  auto key = [&](uint32_t id) {
-    const Rule& r = *compiled_->rules[id].rule;
-    return std::make_tuple(r.role != RuleRole::kIgnore, -r.weight, id);
-  };
-  std::sort(order.begin(), order.end(),
-            [&](uint32_t a, uint32_t b) { return key(a) < key(b); });
-  for (uint32_t i = 0; i < order.size(); ++i) {
-    compiled_->rules[order[i]].rank = i;
-  }
-  std::vector<double> weights;
-  for (const auto& flat : compiled_->rules) {
-    if (flat.rule->role == RuleRole::kScore) {
-      weights.push_back(flat.rule->weight);
-    }
-  }
-  std::sort(weights.begin(), weights.end(), std::greater<double>());
-  weights.erase(std::unique(weights.begin(), weights.end()), weights.end());
-  for (auto& flat : compiled_->rules) {
-    if (flat.rule->role == RuleRole::kScore) {
-      flat.strength =
-          1 + static_cast<uint32_t>(
-                  std::find(weights.begin(), weights.end(), flat.rule->weight) -
-                  weights.begin());
-    }
-  }
-  compiled_->strengths = 1 + static_cast<uint32_t>(weights.size());
-
-  std::vector<const char*> pointers;
-  std::vector<unsigned> ids;
-  for (size_t i = 0; i < expressions.size(); ++i) {
-    pointers.push_back(expressions[i].c_str());
-    ids.push_back(static_cast<unsigned>(i));
-  }
-  hs_compile_error_t* error = nullptr;
-  if (hs_compile_multi(pointers.data(), flags.data(), ids.data(),
-                       static_cast<unsigned>(pointers.size()), HS_MODE_BLOCK,
-                       nullptr, &compiled_->db, &error) != HS_SUCCESS) {
-    std::string message;
-    if (error != nullptr && error->expression >= 0 &&
-        static_cast<size_t>(error->expression) < compiled_->rules.size()) {
-      const auto& flat = compiled_->rules[error->expression];
-      message = Where(rules_.path, flat.rule->line,
-                      rules_.labels[flat.label].label, flat.rule) +
-                ": Hyperscan rejects it: " + error->message;
-    } else {
-      message = Where(rules_.path, 0) +
-                ": Hyperscan cannot compile the rules: " +
-                (error != nullptr ? error->message : "unknown error");
-    }
-    hs_free_compile_error(error);
-    throw RulesError(message);
-  }
+  compiled_->RankRules();
+  compiled_->Build(expressions, flags, rules_);
   scratch_ = std::make_unique<ScratchPool>(compiled_->db);
 }
 
@@ -282,117 +446,32 @@ std::vector<LabelResult> Lexicon::Classify(std::string_view utf8,
     throw std::runtime_error("document too large for the lexicon (4 GiB)");
   }
   ReplaceInvalidUtf8(&text);
-
-  struct Scan {
-    const Compiled* compiled;
-    std::vector<Occurrence> occurrences;
-    std::vector<char> vetoed;
-    bool out_of_memory = false;
-  } scan{compiled_.get(), {}, std::vector<char>(rules_.labels.size(), 0)};
-  // Called from C: must not throw.
-  auto on_match = [](unsigned id, unsigned long long from,
-                     unsigned long long to, unsigned /*flags*/,
-                     void* context) -> int {
-    auto* s = static_cast<Scan*>(context);
-    const auto& rule = s->compiled->rules[id];
-    if (rule.rule->role == RuleRole::kExclude) {
-      s->vetoed[rule.label] = 1;
-      return 0;
-    }
-    if (rule.literal_length > 0) from = to - rule.literal_length;
-    try {
-      s->occurrences.push_back(
-          {id, static_cast<uint32_t>(from), static_cast<uint32_t>(to)});
-    } catch (...) {
-      s->out_of_memory = true;
-      return 1;  // Stop scanning.
-    }
-    return 0;  // Go on scanning.
-  };
-
-  hs_scratch_t* scratch = scratch_->Acquire();
-  const hs_error_t status =
-      hs_scan(compiled_->db, text.data(), static_cast<unsigned>(text.size()), 0,
-              scratch, on_match, &scan);
-  scratch_->Release(scratch);
-  if (scan.out_of_memory) throw std::bad_alloc();
-  if (status != HS_SUCCESS) {
-    throw std::runtime_error("Hyperscan scan failed (error " +
-                             std::to_string(status) + ")");
-  }
-  if (scan.occurrences.empty()) return results;
-
-  // Per label: by start, longer first, better rank first. In this order a
-  // match lies inside another exactly when an earlier match (same label)
-  // ends at or after its end; it is dropped if that match's strength is at
-  // most its own (an ignore rule, or a weight at least as high).
-  const auto& flat = compiled_->rules;
-  std::sort(scan.occurrences.begin(), scan.occurrences.end(),
-            [&](const Occurrence& a, const Occurrence& b) {
-              return std::make_tuple(flat[a.rule].label, a.from, b.to,
-                                     flat[a.rule].rank) <
-                     std::make_tuple(flat[b.rule].label, b.from, a.to,
-                                     flat[b.rule].rank);
-            });
+  std::vector<char> vetoed(rules_.labels.size(), 0);
+  std::vector<Occurrence> occurrences =
+      compiled_->Scan(text, scratch_.get(), &vetoed);
+  if (occurrences.empty()) return results;
+  compiled_->SortOccurrences(&occurrences);
 
   const OffsetMap offsets(edits, text == utf8);
+  const auto& flat = compiled_->rules;
   std::vector<char> counted(flat.size(), 0);
-  // Prefix maximum (Fenwick tree) over strengths of the earlier matches'
-  // ends: ends[s] = the furthest end among matches with strength <= s.
-  std::vector<int64_t> ends(compiled_->strengths + 1);
-  auto furthest_end = [&](uint32_t strength) {
-    int64_t best = -1;
-    for (size_t k = strength + 1; k > 0; k -= k & (~k + 1)) {
-      best = std::max(best, ends[k]);
-    }
-    return best;
-  };
-  auto add_end = [&](uint32_t strength, int64_t end) {
-    for (size_t k = strength + 1; k < ends.size(); k += k & (~k + 1)) {
-      ends[k] = std::max(ends[k], end);
-    }
-  };
+  EndsByStrength ends(compiled_->strengths);
   size_t i = 0;
-  while (i < scan.occurrences.size()) {
-    const uint32_t label = flat[scan.occurrences[i].rule].label;
-    const LabelRules& rules = rules_.labels[label];
-    std::vector<uint32_t> matched_rules;
-    std::vector<std::pair<uint32_t, uint32_t>> spans;
-    std::fill(ends.begin(), ends.end(), -1);
-    for (; i < scan.occurrences.size() &&
-           flat[scan.occurrences[i].rule].label == label;
-         ++i) {
-      const Occurrence& o = scan.occurrences[i];
-      const uint32_t strength = flat[o.rule].strength;
-      const bool inside = furthest_end(strength) >= static_cast<int64_t>(o.to);
-      add_end(strength, o.to);
-      if (inside || flat[o.rule].rule->role != RuleRole::kScore) continue;
-      if (!counted[o.rule]) {
-        counted[o.rule] = 1;
-        matched_rules.push_back(o.rule);
-      }
-      spans.emplace_back(o.from, o.to);
-    }
-    if (scan.vetoed[label] || matched_rules.empty()) continue;
+  while (i < occurrences.size()) {
+    const LabelMatches matches =
+        compiled_->CollectLabel(occurrences, &i, &ends, &counted);
+    if (vetoed[matches.label] || matches.rules.empty()) continue;
+    const LabelRules& rules = rules_.labels[matches.label];
     double miss = 1.0;
-    for (uint32_t r : matched_rules) miss *= 1.0 - flat[r].rule->weight;
+    for (uint32_t r : matches.rules) miss *= 1.0 - flat[r].rule->weight;
     const double score = std::clamp(1.0 - miss, 0.0, 1.0);
     if (score + 1e-9 < rules.min_score) continue;
 
     LabelResult result;
     result.label = rules.label;
     result.score = static_cast<float>(score);
-    for (const auto& [from, to] : spans) {
-      if (result.evidence.size() >= max_evidence) break;
-      auto [start, end] = offsets.ToOriginal(from, to);
-      std::string evidence = start < end && end <= utf8.size()
-                                 ? std::string(utf8.substr(start, end - start))
-                                 : text.substr(from, to - from);
-      if (std::find(result.evidence.begin(), result.evidence.end(), evidence) ==
-          result.evidence.end()) {
-        result.evidence.push_back(std::move(evidence));
-      }
-    }
+    result.evidence =
+        Evidence(matches.spans, offsets, utf8, text, max_evidence);
     results.push_back(std::move(result));
   }
   std::sort(results.begin(), results.end(),
