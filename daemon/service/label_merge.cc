@@ -15,20 +15,20 @@ bool Better(const LabelVote& a, const LabelVote& b) {
 // Adds `vote` for `name` to `merged`: a new label, or the better of it and
 // the label's current vote wins, the other kept in `also` if it reaches
 // min_score.
-void AddVote(std::vector<MergedLabel>& merged, const std::string& name,
-             const LabelVote& vote, uint32_t rank, float min_score) {
+void AddVote(const std::string& name, const LabelVote& vote, uint32_t rank,
+             float min_score, std::vector<MergedLabel>* merged) {
   // Documents carry a handful of labels from a handful of classifiers:
   // linear search beats hashing here.
-  auto it = std::find_if(merged.begin(), merged.end(),
+  auto it = std::find_if(merged->begin(), merged->end(),
                          [&](const MergedLabel& m) { return m.name == name; });
-  if (it == merged.end()) {
-    merged.push_back({name,
-                      vote.score,
-                      vote.classifier,
-                      vote.generation,
-                      vote.evidence,
-                      {}});
-    merged.back().rank = rank;
+  if (it == merged->end()) {
+    merged->push_back({name,
+                       vote.score,
+                       vote.classifier,
+                       vote.generation,
+                       vote.evidence,
+                       {}});
+    merged->back().rank = rank;
     return;
   }
   LabelVote current{it->score, it->classifier, it->generation, it->evidence};
@@ -44,11 +44,14 @@ void AddVote(std::vector<MergedLabel>& merged, const std::string& name,
   if (loser.score >= min_score) it->also.push_back(loser);
 }
 
-// Best first; ties go to the better rank within its classifier, then by
-// name, so the order does not depend on the order classifiers ran in.
-void SortMerged(std::vector<MergedLabel>& merged) {
-  for (MergedLabel& m : merged) std::sort(m.also.begin(), m.also.end(), Better);
-  std::sort(merged.begin(), merged.end(),
+// Labels best first, each one's `also` too. Ties go to the label its
+// classifier ranked higher, then by name, so the order does not depend on
+// the order classifiers ran in.
+void SortMerged(std::vector<MergedLabel>* merged) {
+  for (MergedLabel& m : *merged) {
+    std::sort(m.also.begin(), m.also.end(), Better);
+  }
+  std::sort(merged->begin(), merged->end(),
             [](const MergedLabel& a, const MergedLabel& b) {
               if (a.score != b.score) return a.score > b.score;
               if (a.rank != b.rank) return a.rank < b.rank;
@@ -71,10 +74,10 @@ std::vector<MergedLabel> MergeLabels(std::span<const LabelSource> sources,
           static_cast<float>(
               std::min(1.0, static_cast<double>(label.score) * source.weight)),
           source.classifier, source.generation, &label.evidence};
-      AddVote(merged, label.name, vote, rank, min_score);
+      AddVote(label.name, vote, rank, min_score, &merged);
     }
   }
-  SortMerged(merged);
+  SortMerged(&merged);
   // Sorted best first, so the labels under min_score are a suffix.
   auto first_low =
       std::find_if(merged.begin(), merged.end(),
