@@ -98,6 +98,11 @@ if [[ -n "$FUZZ" ]]; then
              -DCLASSIFYD_BUILD_BENCH=OFF)
   TARGET=(--target classifyd_fuzz)
 fi
+if [[ -n "$SANITIZE" ]]; then
+  # No test runs the benchmark tools; an instrumented build of them would
+  # only lengthen CI.
+  CONFIGURE+=(-DCLASSIFYD_BUILD_BENCH=OFF)
+fi
 if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
   cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja \
     -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DCLASSIFYD_SANITIZE="$SANITIZE" \
