@@ -302,22 +302,161 @@ int RunOwn(const CLI::App& app, OwnClassifierOptions own,
   return RunOwnClassifier(own);
 }
 
+constexpr char kDescription[] =
+    "classifyd-train: build your own classifier for classifyd in one "
+    "command, or build, quantise, evaluate and query fastText topic "
+    "models served by the classifyd fastText plugin.\n\n"
+    "Your own classifier:\n"
+    "  classifyd-train --name NAME --install PLUGIN_DIR FILE.tsv...\n"
+    "trains on the TSV files, calibrates its scores, evaluates it on a "
+    "held-out split and installs it where a running classifyd loads it "
+    "(PLUGIN_DIR/NAME.toml and PLUGIN_DIR/NAME/, with a model card "
+    "MODEL.md); --out DIR writes the same files without installing. "
+    "Rerunning replaces the classifier with a new generation, without a "
+    "failed request.\n\n"
+    "Input files are UTF-8 TSV, one document per line: "
+    "label[,label...]<TAB>text. Texts are tokenised with the plugin's "
+    "tokeniser (classifyd::text::ToFastTextLine).";
+
+CLI::App* AddTokenizeCommand(CLI::App* app, TokenizeOptions* tokenize) {
+  CLI::App* cmd = app->add_subcommand(
+      "tokenize", "Write a labelled TSV as a fastText training file");
+  cmd->add_option("-i,--input", tokenize->input, "labelled TSV")->required();
+  cmd->add_option("-o,--output", tokenize->output, "fastText file")->required();
+  return cmd;
+}
+
+// The train subcommand's files: what it reads and writes.
+void AddTrainFileFlags(CLI::App* cmd, TrainOptions* train) {
+  cmd->add_option("-i,--input", train->input, "labelled training TSV")
+      ->required();
+  cmd->add_option("-o,--output", train->output,
+                  "write the full model here (.bin)");
+  cmd->add_option("-q,--quantize-output", train->quantized_output,
+                  "also quantise and write the result here (.ftz)");
+  cmd->add_option("--work-file", train->work_file,
+                  "tokenised training file (default: <output>.train.txt)");
+  cmd->add_flag("--keep-work-file", train->keep_work_file,
+                "keep the tokenised training file");
+}
+
+// fastText's hyper-parameters of the train subcommand.
+void AddTrainHyperParameterFlags(CLI::App* cmd, TrainOptions* train) {
+  cmd->add_option("--lr", train->lr, "learning rate")->capture_default_str();
+  cmd->add_option("--lr-update-rate", train->lr_update_rate,
+                  "tokens between learning-rate updates")
+      ->capture_default_str();
+  cmd->add_option("--epoch", train->epoch, "epochs")->capture_default_str();
+  cmd->add_option("--dim", train->dim, "vector dimension")
+      ->capture_default_str();
+  cmd->add_option("--word-ngrams", train->word_ngrams,
+                  "max length of token n-grams (2 = bigrams)")
+      ->capture_default_str();
+  cmd->add_option("--min-count", train->min_count, "min occurrences of a token")
+      ->capture_default_str();
+  cmd->add_option("--min-count-label", train->min_count_label,
+                  "min occurrences of a label")
+      ->capture_default_str();
+  cmd->add_option("--bucket", train->bucket,
+                  "hash buckets for n-grams (ignored when n-grams and "
+                  "subwords are off)")
+      ->capture_default_str();
+  cmd->add_option("--minn", train->minn, "min char n-gram length (0=off)")
+      ->capture_default_str();
+  cmd->add_option("--maxn", train->maxn, "max char n-gram length (0=off)")
+      ->capture_default_str();
+  cmd->add_option("--neg", train->neg, "negatives sampled (loss ns)")
+      ->capture_default_str();
+  cmd->add_option("--loss", train->loss,
+                  "softmax (scores sum to 1) or ova (one-vs-all: independent "
+                  "sigmoid per label, for multi-label); also hs, ns")
+      ->check(CLI::IsMember({"softmax", "ova", "hs", "ns"}))
+      ->capture_default_str();
+  cmd->add_option("--pretrained-vectors", train->pretrained_vectors,
+                  "start from these word vectors (.vec text, same --dim; "
+                  "e.g. `fasttext skipgram` over tokenised text)")
+      ->check(CLI::ExistingFile);
+}
+
+CLI::App* AddTrainCommand(CLI::App* app, TrainOptions* train) {
+  CLI::App* cmd = app->add_subcommand(
+      "train",
+      "Train a supervised model; optionally quantise it in the same run");
+  AddTrainFileFlags(cmd, train);
+  AddTrainHyperParameterFlags(cmd, train);
+  cmd->add_option("--thread", train->thread,
+                  "training threads; 1 is deterministic")
+      ->capture_default_str();
+  cmd->add_option("--seed", train->seed, "random seed")->capture_default_str();
+  cmd->add_option("--verbose", train->verbose, "fastText verbosity 0-2")
+      ->capture_default_str();
+  AddQuantizeFlags(cmd, &train->quantize);
+  return cmd;
+}
+
+CLI::App* AddQuantizeCommand(CLI::App* app,
+                             StandaloneQuantizeOptions* quantize) {
+  CLI::App* cmd = app->add_subcommand(
+      "quantize", "Quantise a trained .bin model into a small .ftz model");
+  cmd->add_option("-m,--model", quantize->model, "trained .bin model")
+      ->required();
+  cmd->add_option("-o,--output", quantize->output, "output .ftz")->required();
+  cmd->add_option("-i,--input", quantize->input,
+                  "labelled training TSV (for --retrain)");
+  cmd->add_option("--thread", quantize->thread, "retraining threads")
+      ->capture_default_str();
+  cmd->add_option("--verbose", quantize->verbose, "0-2")->capture_default_str();
+  AddQuantizeFlags(cmd, &quantize->quantize);
+  return cmd;
+}
+
+CLI::App* AddEvalCommand(CLI::App* app, EvalOptions* eval) {
+  CLI::App* cmd = app->add_subcommand(
+      "eval",
+      "Evaluate a model on labelled TSVs: top-1 accuracy (top label is any "
+      "of the document's labels), macro-F1 over the labels present, "
+      "per-label precision/recall/F1/support; plus micro and macro scores "
+      "at a top-k/threshold operating point");
+  cmd->add_option("-m,--model", eval->model, "model (.bin or .ftz)")
+      ->required();
+  cmd->add_option("-t,--test", eval->tests,
+                  "test TSV, as PATH or NAME=PATH; repeatable")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->required();
+  cmd->add_option("--json", eval->json, "also write the metrics as JSON");
+  cmd->add_option("-k", eval->k, "operating point: labels per document")
+      ->capture_default_str();
+  cmd->add_option("--threshold", eval->threshold,
+                  "operating point: minimum score")
+      ->capture_default_str();
+  cmd->add_flag("--quiet", eval->quiet,
+                "one summary line per set instead of tables");
+  return cmd;
+}
+
+CLI::App* AddPredictCommand(CLI::App* app, PredictOptions* predict) {
+  CLI::App* cmd = app->add_subcommand(
+      "predict",
+      "Print the labels of texts given as arguments, or of stdin lines");
+  cmd->add_option("-m,--model", predict->model, "model")->required();
+  cmd->add_option("-k", predict->k, "labels per text")->capture_default_str();
+  cmd->add_option("--threshold", predict->threshold, "minimum score")
+      ->capture_default_str();
+  cmd->add_flag("--tokens", predict->show_tokens, "also print the tokens");
+  cmd->add_option("texts", predict->texts, "texts (default: stdin)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  return cmd;
+}
+
+CLI::App* AddInfoCommand(CLI::App* app, std::string* info_model) {
+  CLI::App* cmd = app->add_subcommand(
+      "info", "Print a model's hyper-parameters and labels");
+  cmd->add_option("-m,--model", *info_model, "model")->required();
+  return cmd;
+}
+
 int Main(int argc, char** argv) {
-  CLI::App app{
-      "classifyd-train: build your own classifier for classifyd in one "
-      "command, or build, quantise, evaluate and query fastText topic "
-      "models served by the classifyd fastText plugin.\n\n"
-      "Your own classifier:\n"
-      "  classifyd-train --name NAME --install PLUGIN_DIR FILE.tsv...\n"
-      "trains on the TSV files, calibrates its scores, evaluates it on a "
-      "held-out split and installs it where a running classifyd loads it "
-      "(PLUGIN_DIR/NAME.toml and PLUGIN_DIR/NAME/, with a model card "
-      "MODEL.md); --out DIR writes the same files without installing. "
-      "Rerunning replaces the classifier with a new generation, without a "
-      "failed request.\n\n"
-      "Input files are UTF-8 TSV, one document per line: "
-      "label[,label...]<TAB>text. Texts are tokenised with the plugin's "
-      "tokeniser (classifyd::text::ToFastTextLine)."};
+  CLI::App app{kDescription};
   app.require_subcommand(0, 1);
   // A repeated flag overrides the earlier one ("--epoch 25 ... --epoch 10"),
   // so scripts can append to a base set of flags.
@@ -325,140 +464,18 @@ int Main(int argc, char** argv) {
   OwnClassifierOptions own;
   std::string install_dir, out_dir;
   AddOwnClassifierFlags(&app, &own, &install_dir, &out_dir);
-
   TokenizeOptions tokenize;
-  CLI::App* tokenize_cmd = app.add_subcommand(
-      "tokenize", "Write a labelled TSV as a fastText training file");
-  tokenize_cmd->add_option("-i,--input", tokenize.input, "labelled TSV")
-      ->required();
-  tokenize_cmd->add_option("-o,--output", tokenize.output, "fastText file")
-      ->required();
-
+  CLI::App* tokenize_cmd = AddTokenizeCommand(&app, &tokenize);
   TrainOptions train;
-  CLI::App* train_cmd = app.add_subcommand(
-      "train",
-      "Train a supervised model; optionally quantise it in the same run");
-  train_cmd->add_option("-i,--input", train.input, "labelled training TSV")
-      ->required();
-  train_cmd->add_option("-o,--output", train.output,
-                        "write the full model here (.bin)");
-  train_cmd->add_option("-q,--quantize-output", train.quantized_output,
-                        "also quantise and write the result here (.ftz)");
-  train_cmd->add_option(
-      "--work-file", train.work_file,
-      "tokenised training file (default: <output>.train.txt)");
-  train_cmd->add_flag("--keep-work-file", train.keep_work_file,
-                      "keep the tokenised training file");
-  train_cmd->add_option("--lr", train.lr, "learning rate")
-      ->capture_default_str();
-  train_cmd
-      ->add_option("--lr-update-rate", train.lr_update_rate,
-                   "tokens between learning-rate updates")
-      ->capture_default_str();
-  train_cmd->add_option("--epoch", train.epoch, "epochs")
-      ->capture_default_str();
-  train_cmd->add_option("--dim", train.dim, "vector dimension")
-      ->capture_default_str();
-  train_cmd
-      ->add_option("--word-ngrams", train.word_ngrams,
-                   "max length of token n-grams (2 = bigrams)")
-      ->capture_default_str();
-  train_cmd
-      ->add_option("--min-count", train.min_count, "min occurrences of a token")
-      ->capture_default_str();
-  train_cmd
-      ->add_option("--min-count-label", train.min_count_label,
-                   "min occurrences of a label")
-      ->capture_default_str();
-  train_cmd
-      ->add_option("--bucket", train.bucket,
-                   "hash buckets for n-grams (ignored when n-grams and "
-                   "subwords are off)")
-      ->capture_default_str();
-  train_cmd->add_option("--minn", train.minn, "min char n-gram length (0=off)")
-      ->capture_default_str();
-  train_cmd->add_option("--maxn", train.maxn, "max char n-gram length (0=off)")
-      ->capture_default_str();
-  train_cmd->add_option("--neg", train.neg, "negatives sampled (loss ns)")
-      ->capture_default_str();
-  train_cmd
-      ->add_option("--loss", train.loss,
-                   "softmax (scores sum to 1) or ova (one-vs-all: independent "
-                   "sigmoid per label, for multi-label); also hs, ns")
-      ->check(CLI::IsMember({"softmax", "ova", "hs", "ns"}))
-      ->capture_default_str();
-  train_cmd
-      ->add_option("--pretrained-vectors", train.pretrained_vectors,
-                   "start from these word vectors (.vec text, same --dim; "
-                   "e.g. `fasttext skipgram` over tokenised text)")
-      ->check(CLI::ExistingFile);
-  train_cmd
-      ->add_option("--thread", train.thread,
-                   "training threads; 1 is deterministic")
-      ->capture_default_str();
-  train_cmd->add_option("--seed", train.seed, "random seed")
-      ->capture_default_str();
-  train_cmd->add_option("--verbose", train.verbose, "fastText verbosity 0-2")
-      ->capture_default_str();
-  AddQuantizeFlags(train_cmd, &train.quantize);
-
+  CLI::App* train_cmd = AddTrainCommand(&app, &train);
   StandaloneQuantizeOptions quantize;
-  CLI::App* quantize_cmd = app.add_subcommand(
-      "quantize", "Quantise a trained .bin model into a small .ftz model");
-  quantize_cmd->add_option("-m,--model", quantize.model, "trained .bin model")
-      ->required();
-  quantize_cmd->add_option("-o,--output", quantize.output, "output .ftz")
-      ->required();
-  quantize_cmd->add_option("-i,--input", quantize.input,
-                           "labelled training TSV (for --retrain)");
-  quantize_cmd->add_option("--thread", quantize.thread, "retraining threads")
-      ->capture_default_str();
-  quantize_cmd->add_option("--verbose", quantize.verbose, "0-2")
-      ->capture_default_str();
-  AddQuantizeFlags(quantize_cmd, &quantize.quantize);
-
+  CLI::App* quantize_cmd = AddQuantizeCommand(&app, &quantize);
   EvalOptions eval;
-  CLI::App* eval_cmd = app.add_subcommand(
-      "eval",
-      "Evaluate a model on labelled TSVs: top-1 accuracy (top label is any "
-      "of the document's labels), macro-F1 over the labels present, "
-      "per-label precision/recall/F1/support; plus micro and macro scores "
-      "at a top-k/threshold operating point");
-  eval_cmd->add_option("-m,--model", eval.model, "model (.bin or .ftz)")
-      ->required();
-  eval_cmd
-      ->add_option("-t,--test", eval.tests,
-                   "test TSV, as PATH or NAME=PATH; repeatable")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-      ->required();
-  eval_cmd->add_option("--json", eval.json, "also write the metrics as JSON");
-  eval_cmd->add_option("-k", eval.k, "operating point: labels per document")
-      ->capture_default_str();
-  eval_cmd
-      ->add_option("--threshold", eval.threshold,
-                   "operating point: minimum score")
-      ->capture_default_str();
-  eval_cmd->add_flag("--quiet", eval.quiet,
-                     "one summary line per set instead of tables");
-
+  CLI::App* eval_cmd = AddEvalCommand(&app, &eval);
   PredictOptions predict;
-  CLI::App* predict_cmd = app.add_subcommand(
-      "predict",
-      "Print the labels of texts given as arguments, or of stdin lines");
-  predict_cmd->add_option("-m,--model", predict.model, "model")->required();
-  predict_cmd->add_option("-k", predict.k, "labels per text")
-      ->capture_default_str();
-  predict_cmd->add_option("--threshold", predict.threshold, "minimum score")
-      ->capture_default_str();
-  predict_cmd->add_flag("--tokens", predict.show_tokens,
-                        "also print the tokens");
-  predict_cmd->add_option("texts", predict.texts, "texts (default: stdin)")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-
+  CLI::App* predict_cmd = AddPredictCommand(&app, &predict);
   std::string info_model;
-  CLI::App* info_cmd =
-      app.add_subcommand("info", "Print a model's hyper-parameters and labels");
-  info_cmd->add_option("-m,--model", info_model, "model")->required();
+  CLI::App* info_cmd = AddInfoCommand(&app, &info_model);
 
   CLI11_PARSE(app, argc, argv);
 
