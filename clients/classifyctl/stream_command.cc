@@ -130,6 +130,157 @@ class OutputWriter {
   OutputResult result_;
 };
 
+OrderedStream::Limits LimitsFor(const StreamOptions& options,
+                                const GlobalOptions& global) {
+  OrderedStream::Limits limits;
+  limits.window = options.window;
+  limits.max_batch = options.batch;
+  limits.linger =
+      std::chrono::microseconds(static_cast<int64_t>(options.linger_ms * 1000));
+  limits.idle_timeout = std::chrono::milliseconds(
+      static_cast<int64_t>(global.timeout_seconds * 1000));
+  return limits;
+}
+
+// Turns input lines into requests (or local error answers) on the stream.
+// Runs on the main thread, alongside the writer thread.
+class InputSender {
+ public:
+  InputSender(const StreamOptions& options, OrderedStream* stream)
+      : options_(options), stream_(stream) {}
+
+  // Reads until the input ends, fails, is interrupted or the call breaks.
+  // Returns the errno of a failed read, or 0.
+  int SendAll(LineReader* reader) {
+    for (;;) {
+      std::string_view line;
+      const LineReader::Result result = reader->Next(&line);
+      if (result == LineReader::Result::kEnd ||
+          result == LineReader::Result::kInterrupted) {
+        return 0;  // Interrupted: the writer reports why.
+      }
+      if (result == LineReader::Result::kError) return reader->error();
+      const bool sent = SendLine(result, line, reader->line_number());
+      if (!sent) return 0;  // The call broke; the writer reports why.
+    }
+  }
+
+ private:
+  // Returns false when the call broke.
+  bool SendLine(LineReader::Result result, std::string_view line,
+                uint64_t number) {
+    if (result == LineReader::Result::kTooLong) {
+      return SendInputError(LocalError(
+          number, static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED),
+          "longer than " + std::to_string(kMaxLineBytes) + " bytes; not sent"));
+    }
+    if (options_.text_lines) {
+      ClassifyRequest request;
+      request.set_id(std::to_string(number));
+      request.set_text(line.data(), line.size());
+      ApplyRequestOptions(options_.request, &request);
+      return stream_->Send(std::move(request));
+    }
+    if (IsBlank(line)) {
+      return SendInputError(LocalError(
+          number, static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT),
+          "empty line; expected a JSON object such as "
+          "{\"id\": \"1\", \"text\": \"...\"} (or use --text-lines)"));
+    }
+    return SendJsonLine(line, number);
+  }
+
+  bool SendJsonLine(std::string_view line, uint64_t number) {
+    ClassifyRequest request;
+    const std::string error =
+        FromJson(line, &request, options_.ignore_unknown_fields);
+    if (!error.empty()) {
+      return SendInputError(LocalError(
+          number, static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT),
+          "not a ClassifyRequest in JSON: " + error));
+    }
+    if (request.id().empty()) request.set_id(std::to_string(number));
+    ApplyRequestOptions(options_.request, &request);
+    return stream_->Send(std::move(request));
+  }
+
+  // The answer goes to the output in its place; the first few are also
+  // echoed to stderr, so a user sees at once that the input is wrong.
+  bool SendInputError(ClassifyResponse answer) {
+    ++input_errors_;
+    if (input_errors_ <= kMaxInputErrorsShown) {
+      PrintError(answer.error().message());
+    } else if (input_errors_ == kMaxInputErrorsShown + 1) {
+      PrintError("more input errors: see the output");
+    }
+    return stream_->SendAnswer(std::move(answer));
+  }
+
+  const StreamOptions& options_;
+  OrderedStream* const stream_;
+  int input_errors_ = 0;
+};
+
+void PrintSummary(const OutputResult& output, Clock::time_point start) {
+  const double seconds =
+      std::chrono::duration<double>(Clock::now() - start).count();
+  std::fprintf(stderr,
+               "classifyctl stream: %llu documents, %llu errors, %.0f "
+               "docs/s (%.1f s)\n",
+               static_cast<unsigned long long>(output.documents),
+               static_cast<unsigned long long>(output.errors),
+               seconds > 0 ? output.documents / seconds : 0.0, seconds);
+}
+
+// The call broke, or ended with documents unanswered.
+int ReportBrokenStream(const OutputResult& output, const grpc::Status& status,
+                       const GlobalOptions& global) {
+  grpc::Status reported = status;
+  if (status.ok()) {
+    reported = grpc::Status(grpc::StatusCode::INTERNAL,
+                            "the server ended the stream with documents "
+                            "unanswered");
+  }
+  const std::string why = DescribeRpcError(reported, global, Endpoint::kPublic);
+  if (output.documents == 0) {
+    PrintError(why);
+  } else {
+    PrintError("the stream ended early: " + why + ". The output stops after " +
+               std::to_string(output.documents) + " documents");
+  }
+  return ExitCodeFor(reported);
+}
+
+// Reports the first thing that went wrong, in order of what explains the
+// most, and returns the exit code.
+int ReportOutcome(const OutputResult& output, const grpc::Status& status,
+                  int read_errno, const GlobalOptions& global) {
+  if (output.write_errno != 0) {
+    PrintError(std::string("cannot write the output: ") +
+               std::strerror(output.write_errno));
+    return kExitFailed;
+  }
+  if (output.end == OrderedStream::Next::kIdle) {
+    char seconds_text[32];
+    std::snprintf(seconds_text, sizeof seconds_text, "%g",
+                  global.timeout_seconds);
+    PrintError("no answer from " + global.addr + " for " + seconds_text +
+               " s with documents outstanding: the server is busy or "
+               "stuck; raise --timeout. The output stops after " +
+               std::to_string(output.documents) + " documents");
+    return kExitUnreachable;
+  }
+  if (output.end == OrderedStream::Next::kBroken || !status.ok()) {
+    return ReportBrokenStream(output, status, global);
+  }
+  if (read_errno != 0) {
+    PrintError(std::string("cannot read the input: ") +
+               std::strerror(read_errno));
+    return kExitFailed;
+  }
+  return output.errors > 0 ? kExitFailed : kExitOk;
+}
+
 int Run(const StreamOptions& options, const GlobalOptions& global) {
   int fd = STDIN_FILENO;
   if (options.input != "-") {
@@ -141,14 +292,7 @@ int Run(const StreamOptions& options, const GlobalOptions& global) {
   }
   const Clock::time_point start = Clock::now();
   auto stub = classifyd::v1::Classifier::NewStub(PublicChannel(global));
-  OrderedStream::Limits limits;
-  limits.window = options.window;
-  limits.max_batch = options.batch;
-  limits.linger = std::chrono::microseconds(
-      static_cast<int64_t>(options.linger_ms * 1000));
-  limits.idle_timeout = std::chrono::milliseconds(
-      static_cast<int64_t>(global.timeout_seconds * 1000));
-  OrderedStream stream(stub.get(), limits);
+  OrderedStream stream(stub.get(), LimitsFor(options, global));
 
   // The writer pokes this pipe when it stops before the end (the call
   // broke, or stdout failed), so that reading a quiet input gives up too.
@@ -166,61 +310,7 @@ int Run(const StreamOptions& options, const GlobalOptions& global) {
   });
 
   LineReader reader(fd, kMaxLineBytes, stop_pipe[0]);
-  int input_errors = 0;
-  int read_errno = 0;
-  const auto input_error = [&](ClassifyResponse answer) {
-    ++input_errors;
-    if (input_errors <= kMaxInputErrorsShown) {
-      PrintError(answer.error().message());
-    } else if (input_errors == kMaxInputErrorsShown + 1) {
-      PrintError("more input errors: see the output");
-    }
-    return stream.SendAnswer(std::move(answer));
-  };
-  for (;;) {
-    std::string_view line;
-    const LineReader::Result result = reader.Next(&line);
-    if (result == LineReader::Result::kEnd ||
-        result == LineReader::Result::kInterrupted) {
-      break;  // Interrupted: the writer reports why.
-    }
-    if (result == LineReader::Result::kError) {
-      read_errno = reader.error();
-      break;
-    }
-    const uint64_t number = reader.line_number();
-    bool sent = false;
-    if (result == LineReader::Result::kTooLong) {
-      sent = input_error(LocalError(
-          number, static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED),
-          "longer than " + std::to_string(kMaxLineBytes) + " bytes; not sent"));
-    } else if (options.text_lines) {
-      ClassifyRequest request;
-      request.set_id(std::to_string(number));
-      request.set_text(line.data(), line.size());
-      ApplyRequestOptions(options.request, &request);
-      sent = stream.Send(std::move(request));
-    } else if (IsBlank(line)) {
-      sent = input_error(LocalError(
-          number, static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT),
-          "empty line; expected a JSON object such as "
-          "{\"id\": \"1\", \"text\": \"...\"} (or use --text-lines)"));
-    } else {
-      ClassifyRequest request;
-      const std::string error =
-          FromJson(line, &request, options.ignore_unknown_fields);
-      if (!error.empty()) {
-        sent = input_error(LocalError(
-            number, static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT),
-            "not a ClassifyRequest in JSON: " + error));
-      } else {
-        if (request.id().empty()) request.set_id(std::to_string(number));
-        ApplyRequestOptions(options.request, &request);
-        sent = stream.Send(std::move(request));
-      }
-    }
-    if (!sent) break;  // The call broke; the writer reports why.
-  }
+  const int read_errno = InputSender(options, &stream).SendAll(&reader);
   stream.CloseInput();
   writer.join();
   const grpc::Status status = stream.Finish();
@@ -228,54 +318,8 @@ int Run(const StreamOptions& options, const GlobalOptions& global) {
   close(stop_pipe[0]);
   close(stop_pipe[1]);
 
-  const double seconds =
-      std::chrono::duration<double>(Clock::now() - start).count();
-  std::fprintf(stderr,
-               "classifyctl stream: %llu documents, %llu errors, %.0f "
-               "docs/s (%.1f s)\n",
-               static_cast<unsigned long long>(output.documents),
-               static_cast<unsigned long long>(output.errors),
-               seconds > 0 ? output.documents / seconds : 0.0, seconds);
-
-  if (output.write_errno != 0) {
-    PrintError(std::string("cannot write the output: ") +
-               std::strerror(output.write_errno));
-    return kExitFailed;
-  }
-  if (output.end == OrderedStream::Next::kIdle) {
-    char seconds_text[32];
-    std::snprintf(seconds_text, sizeof seconds_text, "%g",
-                  global.timeout_seconds);
-    PrintError("no answer from " + global.addr + " for " + seconds_text +
-               " s with documents outstanding: the server is busy or "
-               "stuck; raise --timeout. The output stops after " +
-               std::to_string(output.documents) + " documents");
-    return kExitUnreachable;
-  }
-  if (output.end == OrderedStream::Next::kBroken || !status.ok()) {
-    grpc::Status reported = status;
-    if (status.ok()) {
-      reported = grpc::Status(grpc::StatusCode::INTERNAL,
-                              "the server ended the stream with documents "
-                              "unanswered");
-    }
-    const std::string why =
-        DescribeRpcError(reported, global, Endpoint::kPublic);
-    if (output.documents == 0) {
-      PrintError(why);
-    } else {
-      PrintError("the stream ended early: " + why +
-                 ". The output stops after " +
-                 std::to_string(output.documents) + " documents");
-    }
-    return ExitCodeFor(reported);
-  }
-  if (read_errno != 0) {
-    PrintError(std::string("cannot read the input: ") +
-               std::strerror(read_errno));
-    return kExitFailed;
-  }
-  return output.errors > 0 ? kExitFailed : kExitOk;
+  PrintSummary(output, start);
+  return ReportOutcome(output, status, read_errno, global);
 }
 
 }  // namespace
