@@ -2,13 +2,13 @@
 // file. Documents go in ClassifyBatch calls (not one call each), and only
 // the gold labels of the batch in flight are kept, so any file size works.
 #include <fcntl.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -210,30 +210,15 @@ class Evaluator {
   EvalMetrics metrics_;
 };
 
-int Run(const EvalOptions& options, const GlobalOptions& global) {
-  const std::string name = options.file == "-" ? "stdin" : options.file;
-  int fd = STDIN_FILENO;
-  if (options.file != "-") {
-    fd = open(options.file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      PrintError("cannot open " + options.file + ": " + std::strerror(errno));
-      return kExitUsage;
-    }
-  }
-  struct Closer {
-    int fd;
-    ~Closer() {
-      if (fd != STDIN_FILENO) close(fd);
-    }
-  } closer{fd};
-
-  Evaluator evaluator(options, global, name);
+// Feeds each document line of the file to the evaluator. Returns an exit
+// code, or -1 when every line was read and added.
+int AddLines(int fd, const std::string& name, Evaluator* evaluator) {
   LineReader reader(fd, kMaxLineBytes);
   std::vector<std::string> gold;
   for (;;) {
     std::string_view line;
     const LineReader::Result result = reader.Next(&line);
-    if (result == LineReader::Result::kEnd) break;
+    if (result == LineReader::Result::kEnd) return -1;
     const std::string where = name + ":" + std::to_string(reader.line_number());
     if (result == LineReader::Result::kError) {
       PrintError("cannot read " + name + ": " + std::strerror(reader.error()));
@@ -255,13 +240,15 @@ int Run(const EvalOptions& options, const GlobalOptions& global) {
                  "\"finance,economy\\t股市大涨\"");
       return kExitUsage;
     }
-    if (int code = evaluator.Add(reader.line_number(), gold, text); code >= 0) {
+    if (int code = evaluator->Add(reader.line_number(), gold, text);
+        code >= 0) {
       return code;
     }
   }
-  if (int code = evaluator.Flush(); code >= 0) return code;
+}
 
-  const EvalMetrics::Report report = evaluator.metrics().Compute();
+int PrintReport(const EvalOptions& options, const std::string& name,
+                const EvalMetrics::Report& report) {
   if (report.documents + report.errors == 0) {
     PrintError(name +
                " has no documents (label[,label...]<TAB>text "
@@ -279,6 +266,29 @@ int Run(const EvalOptions& options, const GlobalOptions& global) {
     return kExitFailed;
   }
   return kExitOk;
+}
+
+int Run(const EvalOptions& options, const GlobalOptions& global) {
+  const std::string name = options.file == "-" ? "stdin" : options.file;
+  int fd = STDIN_FILENO;
+  if (options.file != "-") {
+    fd = open(options.file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      PrintError("cannot open " + options.file + ": " + std::strerror(errno));
+      return kExitUsage;
+    }
+  }
+  struct Closer {
+    int fd;
+    ~Closer() {
+      if (fd != STDIN_FILENO) close(fd);
+    }
+  } closer{fd};
+
+  Evaluator evaluator(options, global, name);
+  if (int code = AddLines(fd, name, &evaluator); code >= 0) return code;
+  if (int code = evaluator.Flush(); code >= 0) return code;
+  return PrintReport(options, name, evaluator.metrics().Compute());
 }
 
 }  // namespace
