@@ -7,9 +7,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
-#include <string_view>
 #include <stdexcept>
+#include <string_view>
 
 #include "classifier_card.h"
 #include "holdout_eval.h"
@@ -233,6 +234,55 @@ double TrainModel(const std::vector<Example>& examples,
   return seconds;
 }
 
+// The training flags as the model card shows them.
+std::string TrainFlags(const OwnClassifierOptions& o) {
+  const TrainOptions& t = o.train;
+  return "--loss " + t.loss + " --lr " + Fixed(t.lr, 2) + " --epoch " +
+         std::to_string(t.epoch) + " --dim " + std::to_string(t.dim) +
+         " --word-ngrams " + std::to_string(t.word_ngrams) + " --bucket " +
+         std::to_string(t.bucket) +
+         (o.quantize ? " --cutoff " + std::to_string(t.quantize.cutoff)
+                     : std::string(" --no-quantize"));
+}
+
+// What the model card says about a generation before it is trained.
+CardFacts GenerationFacts(const OwnClassifierOptions& o, const Splits& splits,
+                          uint64_t generation) {
+  const std::string g = std::to_string(generation);
+  CardFacts facts;
+  facts.name = o.name;
+  facts.generation = generation;
+  facts.inputs = o.inputs;
+  facts.train_docs = static_cast<int64_t>(splits.train.size());
+  facts.calibration_docs = static_cast<int64_t>(splits.calibration.size());
+  facts.test_docs = static_cast<int64_t>(splits.test.size());
+  facts.model_file = "model-" + g + (o.quantize ? ".ftz" : ".bin");
+  facts.calibration_file = "calibration-" + g + ".tsv";
+  facts.reliability_svg = "reliability.svg";
+  facts.confusion_svg = "confusion.svg";
+  facts.min_score = o.min_score;
+  facts.train_flags = TrainFlags(o);
+  return facts;
+}
+
+// Fits the calibration on its split, writes it to home, and scores the
+// calibrated model on the test split.
+HoldoutEvaluation CalibrateAndEvaluate(const plugins::LabelScorer& scorer,
+                                       const Splits& splits,
+                                       const CardFacts& facts,
+                                       const fs::path& home) {
+  const std::string calibration_text =
+      FitCalibration(scorer, splits.calibration);
+  auto parsed = Calibration::Parse(calibration_text, facts.calibration_file);
+  if (!parsed.ok()) {
+    throw std::runtime_error(
+        "internal error: the calibration written does not parse: " +
+        std::string(parsed.status().message()));
+  }
+  WriteAtomically(home / facts.calibration_file, calibration_text);
+  return EvaluateHoldout(scorer, parsed.value(), splits.test, facts.min_score);
+}
+
 }  // namespace
 
 TrainOptions OwnClassifierOptions::DefaultOwnTrainOptions() {
@@ -252,9 +302,9 @@ TrainOptions OwnClassifierOptions::DefaultOwnTrainOptions() {
 int RunOwnClassifier(const OwnClassifierOptions& o) {
   CheckOptions(o);
   std::vector<Example> all = ReadAll(o.inputs);
-  CardFacts facts;
+  std::map<std::string, int64_t> label_docs;
   for (const Example& e : all) {
-    for (const std::string& l : e.labels) ++facts.label_docs[l];
+    for (const std::string& l : e.labels) ++label_docs[l];
   }
   const Splits splits = Split(std::move(all), o);
   const fs::path home = fs::path(o.dir) / o.name;
@@ -262,46 +312,21 @@ int RunOwnClassifier(const OwnClassifierOptions& o) {
   const std::vector<uint64_t> existing = Generations(home);
   const uint64_t generation = existing.empty() ? 1 : existing.back() + 1;
   const std::string g = std::to_string(generation);
-  facts.name = o.name;
-  facts.generation = generation;
-  facts.inputs = o.inputs;
-  facts.train_docs = static_cast<int64_t>(splits.train.size());
-  facts.calibration_docs = static_cast<int64_t>(splits.calibration.size());
-  facts.test_docs = static_cast<int64_t>(splits.test.size());
-  facts.model_file = "model-" + g + (o.quantize ? ".ftz" : ".bin");
-  facts.calibration_file = "calibration-" + g + ".tsv";
-  facts.reliability_svg = "reliability.svg";
-  facts.confusion_svg = "confusion.svg";
-  facts.min_score = o.min_score;
-  const TrainOptions& t = o.train;
-  facts.train_flags =
-      "--loss " + t.loss + " --lr " + Fixed(t.lr, 2) + " --epoch " +
-      std::to_string(t.epoch) + " --dim " + std::to_string(t.dim) +
-      " --word-ngrams " + std::to_string(t.word_ngrams) + " --bucket " +
-      std::to_string(t.bucket) +
-      (o.quantize ? " --cutoff " + std::to_string(t.quantize.cutoff)
-                  : std::string(" --no-quantize"));
+  CardFacts facts = GenerationFacts(o, splits, generation);
+  facts.label_docs = std::move(label_docs);
 
   std::cerr << "classifyd-train: " << o.name << " generation " << g << ": "
             << splits.train.size() << " train, " << splits.calibration.size()
             << " calibration, " << splits.test.size() << " test documents\n";
   const fs::path model_path = home / facts.model_file;
-  facts.train_seconds = TrainModel(splits.train, t, o.quantize, model_path);
+  facts.train_seconds =
+      TrainModel(splits.train, o.train, o.quantize, model_path);
   facts.model_bytes = static_cast<int64_t>(fs::file_size(model_path));
 
   plugins::LabelScorer scorer;
   scorer.Load(model_path, std::string(kLabelPrefix));
-  const std::string calibration_text =
-      FitCalibration(scorer, splits.calibration);
-  auto parsed = Calibration::Parse(calibration_text, facts.calibration_file);
-  if (!parsed.ok()) {
-    throw std::runtime_error(
-        "internal error: the calibration written does not parse: " +
-        std::string(parsed.status().message()));
-  }
-  WriteAtomically(home / facts.calibration_file, calibration_text);
   const HoldoutEvaluation eval =
-      EvaluateHoldout(scorer, parsed.value(), splits.test, o.min_score);
+      CalibrateAndEvaluate(scorer, splits, facts, home);
   WriteAtomically(home / "MODEL.md", ModelCard(facts, eval));
   WriteAtomically(home / facts.reliability_svg, ReliabilitySvg(eval));
   WriteAtomically(home / facts.confusion_svg, ConfusionSvg(eval));
