@@ -3,64 +3,15 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <sstream>
-#include <stdexcept>
 #include <thread>
 
 #include "classifyd/v1/classifier.grpc.pb.h"
+#include "load_run.h"
 
 namespace classifyd::bench {
-namespace {
-
-enum Phase : int { kRun = 0, kStop = 1 };
-
-std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(const std::string& addr,
-                                                         int count) {
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
-  for (int i = 0; i < count; ++i) {
-    grpc::ChannelArguments args;
-    args.SetMaxReceiveMessageSize(-1);
-    args.SetMaxSendMessageSize(-1);
-    // Distinct channels must not share a connection.
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    args.SetInt("classifyd_bench.channel", i);
-    channels.push_back(grpc::CreateCustomChannel(
-        addr, grpc::InsecureChannelCredentials(), args));
-  }
-  for (auto& channel : channels) {
-    if (!channel->WaitForConnected(std::chrono::system_clock::now() +
-                                   std::chrono::seconds(10))) {
-      throw std::runtime_error("cannot connect to " + addr);
-    }
-  }
-  return channels;
-}
-
-std::vector<v1::ClassifyRequest> MakeRequests(const LoadOptions& o) {
-  std::vector<v1::ClassifyRequest> requests;
-  requests.reserve(o.docs->size());
-  for (size_t i = 0; i < o.docs->size(); ++i) {
-    v1::ClassifyRequest r;
-    r.set_id(std::to_string(i));
-    r.set_text((*o.docs)[i]);
-    if (!o.classifier.empty()) r.add_plugins(o.classifier);
-    requests.push_back(std::move(r));
-  }
-  return requests;
-}
-
-double AverageBytes(const std::vector<std::string>& docs) {
-  double total = 0;
-  for (const auto& d : docs) total += d.size();
-  return docs.empty() ? 0 : total / docs.size();
-}
-
-}  // namespace
 
 size_t EffectiveWindow(const LoadOptions& o) {
   size_t window = static_cast<size_t>(std::max(1, o.window));
@@ -72,89 +23,6 @@ size_t EffectiveWindow(const LoadOptions& o) {
 }
 
 namespace {
-
-// State shared by every call or stream of one run: the phase, the
-// counters, and the count of drivers still running.
-class Shared {
- public:
-  std::atomic<int> phase{kRun};
-  std::atomic<uint64_t> docs{0};
-  std::atomic<uint64_t> errors{0};
-  std::atomic<uint64_t> labelled{0};
-  std::mutex first_error_mu;
-  std::string first_error;
-
-  bool stopping() const { return phase.load(std::memory_order_relaxed) == kStop; }
-
-  void CountDocument(bool has_labels) {
-    docs.fetch_add(1, std::memory_order_relaxed);
-    if (has_labels) labelled.fetch_add(1, std::memory_order_relaxed);
-  }
-
-  void NoteError(const std::string& message) {
-    errors.fetch_add(1, std::memory_order_relaxed);
-    std::lock_guard lock(first_error_mu);
-    if (first_error.empty()) first_error = message;
-  }
-
-  void SetRunning(int n) {
-    std::lock_guard lock(mu_);
-    running_ = n;
-  }
-  void DriverDone() {
-    std::lock_guard lock(mu_);
-    if (--running_ == 0) cv_.notify_all();
-  }
-  // Waits for every driver to finish; false on timeout.
-  bool WaitDrivers(std::chrono::seconds timeout) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, timeout, [this] { return running_ == 0; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int running_ = 0;
-};
-
-std::string DescribeStatus(const grpc::Status& s) {
-  return "status " + std::to_string(s.error_code()) + ": " + s.error_message();
-}
-
-// One measured run: snapshots CPU, starts the drivers, lets them issue work
-// for the duration, tells them to stop (`kick` wakes idle ones), waits
-// until every document sent has been answered, and snapshots CPU again.
-// Every document of the run counts, so the server CPU per document is
-// exact however the server batches its work (a stream's documents complete
-// in bursts of up to a plugin batch); the drain at the end is server time
-// spent at full load too.
-void MeasureRun(const LoadOptions& o, Shared& shared, Result& result,
-                const std::function<void()>& start_drivers,
-                const std::function<void()>& kick) {
-  CpuTimes server0, server1;
-  if (o.server_pid > 0) server0 = ReadProcessCpu(o.server_pid);
-  const CpuTimes client0 = ReadSelfCpu();
-  const Clock::time_point start = Clock::now();
-  start_drivers();
-  std::this_thread::sleep_for(std::chrono::duration<double>(o.duration_seconds));
-  shared.phase.store(kStop);
-  if (kick) kick();
-  if (!shared.WaitDrivers(std::chrono::seconds(120))) {
-    throw std::runtime_error("calls did not finish within 120 s of the end");
-  }
-  const Clock::time_point end = Clock::now();
-  if (o.server_pid > 0) server1 = ReadProcessCpu(o.server_pid);
-  const CpuTimes client1 = ReadSelfCpu();
-  result.seconds = std::chrono::duration<double>(end - start).count();
-  result.have_server_cpu = o.server_pid > 0;
-  result.server_cpu = {server1.user_us - server0.user_us,
-                       server1.system_us - server0.system_us};
-  result.client_cpu = {client1.user_us - client0.user_us,
-                       client1.system_us - client0.system_us};
-  result.docs = shared.docs.load();
-  result.errors = shared.errors.load();
-  result.labelled = shared.labelled.load();
-}
 
 // ---------------------------------------------------------------------------
 // Unary Classify and ClassifyBatch: `concurrency` slots, each with one call
@@ -234,155 +102,11 @@ Result RunUnarySlots(const LoadOptions& o, const std::vector<Request>& requests,
       nullptr);
   LatencySamples all;
   for (auto& slot : slots) all.Merge(slot->latencies());
-  result.p50_us = all.PercentileMicros(50);
-  result.p99_us = all.PercentileMicros(99);
-  if (!shared.first_error.empty()) {
-    std::fprintf(stderr, "classifyd-bench: first error: %s\n",
-                 shared.first_error.c_str());
-  }
+  Summarise(shared, all, result);
   return result;
 }
 
-// ---------------------------------------------------------------------------
-// ClassifyStream: each stream keeps up to `window` documents written but
-// not yet answered. gRPC allows one write and one read in flight per
-// stream; the writer half refills the window on each write or read
-// completion, the reader half matches responses to requests in order.
-
-class StreamDriver final
-    : public grpc::ClientBidiReactor<v1::ClassifyRequest, v1::ClassifyResponse> {
- public:
-  StreamDriver(Shared* shared, v1::Classifier::Stub* stub,
-               const std::vector<v1::ClassifyRequest>* requests, size_t first,
-               size_t window, bool coalesce_writes)
-      : shared_(shared),
-        stub_(stub),
-        requests_(requests),
-        next_(first),
-        window_(window),
-        coalesce_writes_(coalesce_writes) {}
-
-  void Start() {
-    stub_->async()->ClassifyStream(&context_, this);
-    StartRead(&response_);
-    Pump();
-    StartCall();
-  }
-
-  // Called after the stop flag is set, in case the stream is idle.
-  void Kick() { Pump(); }
-
-  void OnWriteDone(bool ok) override {
-    {
-      std::lock_guard lock(mu_);
-      write_in_flight_ = false;
-      if (!ok) write_failed_ = true;
-    }
-    Pump();
-  }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) return;  // The server finished the call; OnDone follows.
-    const Clock::time_point now = Clock::now();
-    Sent sent;
-    bool matched = false;
-    {
-      std::lock_guard lock(mu_);
-      if (!in_flight_.empty()) {
-        sent = in_flight_.front();
-        in_flight_.pop_front();
-        matched = true;
-      }
-    }
-    if (!matched) {
-      shared_->NoteError("stream: response without a request");
-    } else {
-      if (response_.id() != (*requests_)[sent.index].id()) {
-        shared_->NoteError("stream: response out of order: got id '" +
-                           response_.id() + "', expected '" +
-                           (*requests_)[sent.index].id() + "'");
-      }
-      if (response_.error().code() != 0) {
-        shared_->NoteError("stream document: status " +
-                           std::to_string(response_.error().code()) + ": " +
-                           response_.error().message());
-      }
-      latencies_.Add(now - sent.time);
-      shared_->CountDocument(response_.labels_size() > 0);
-    }
-    response_.Clear();
-    StartRead(&response_);
-    Pump();
-  }
-
-  void OnDone(const grpc::Status& status) override {
-    if (!status.ok()) shared_->NoteError("stream ended: " + DescribeStatus(status));
-    if (!in_flight_.empty()) {
-      shared_->NoteError("stream ended with " + std::to_string(in_flight_.size()) +
-                         " documents unanswered");
-    }
-    shared_->DriverDone();  // Last use of `this`.
-  }
-
-  LatencySamples& latencies() { return latencies_; }
-
- private:
-  struct Sent {
-    Clock::time_point time;
-    size_t index = 0;
-  };
-
-  // Starts the next write if the window has room, or half-closes once the
-  // run is stopping.
-  void Pump() {
-    const v1::ClassifyRequest* request = nullptr;
-    bool writes_done = false;
-    bool more = false;
-    {
-      std::lock_guard lock(mu_);
-      if (write_in_flight_ || writes_done_) return;
-      if (shared_->stopping() || write_failed_) {
-        writes_done_ = true;
-        writes_done = true;
-      } else if (in_flight_.size() < window_) {
-        const size_t index = next_++ % requests_->size();
-        request = &(*requests_)[index];
-        in_flight_.push_back({Clock::now(), index});
-        write_in_flight_ = true;
-        more = in_flight_.size() < window_;
-      }
-    }
-    if (writes_done) {
-      StartWritesDone();
-    } else if (request != nullptr) {
-      grpc::WriteOptions options;
-      // The hint lets gRPC hold the message for the next write; only given
-      // when the next write follows at once (the window has room).
-      if (coalesce_writes_ && more) options.set_buffer_hint();
-      StartWrite(request, options);
-    }
-  }
-
-  Shared* const shared_;
-  v1::Classifier::Stub* const stub_;
-  const std::vector<v1::ClassifyRequest>* const requests_;
-  grpc::ClientContext context_;
-  v1::ClassifyResponse response_;  // Target of the read in flight.
-  LatencySamples latencies_;       // Touched by the reader half only.
-
-  std::mutex mu_;
-  size_t next_;
-  const size_t window_;
-  const bool coalesce_writes_;
-  std::deque<Sent> in_flight_;  // Written (or being written), unanswered.
-  bool write_in_flight_ = false;
-  bool write_failed_ = false;
-  bool writes_done_ = false;
-};
-
-}  // namespace
-
-static Result RunUnaryOnce(const LoadOptions& o) {
+Result RunUnaryOnce(const LoadOptions& o) {
   auto channels = MakeChannels(o.addr, std::max(1, o.channels));
   std::vector<std::unique_ptr<v1::Classifier::Stub>> stubs;
   for (auto& c : channels) stubs.push_back(v1::Classifier::NewStub(c));
@@ -412,7 +136,7 @@ static Result RunUnaryOnce(const LoadOptions& o) {
   return result;
 }
 
-static Result RunBatchOnce(const LoadOptions& o) {
+Result RunBatchOnce(const LoadOptions& o) {
   auto channels = MakeChannels(o.addr, std::max(1, o.channels));
   std::vector<std::unique_ptr<v1::Classifier::Stub>> stubs;
   for (auto& c : channels) stubs.push_back(v1::Classifier::NewStub(c));
@@ -465,66 +189,10 @@ static Result RunBatchOnce(const LoadOptions& o) {
   return result;
 }
 
-static Result RunStreamOnce(const LoadOptions& o) {
-  auto channels = MakeChannels(o.addr, std::max(1, o.channels));
-  std::vector<std::unique_ptr<v1::Classifier::Stub>> stubs;
-  for (auto& c : channels) stubs.push_back(v1::Classifier::NewStub(c));
-  const auto requests = MakeRequests(o);
-  Shared shared;
-  const int n = std::max(1, o.streams);
-  const size_t window = EffectiveWindow(o);
-  std::vector<std::unique_ptr<StreamDriver>> streams;
-  for (int i = 0; i < n; ++i) {
-    // Streams start at different points of the input.
-    const size_t first = requests.size() * i / n;
-    streams.push_back(std::make_unique<StreamDriver>(
-        &shared, stubs[i % stubs.size()].get(), &requests, first,
-        window, o.coalesce_writes));
-  }
-  shared.SetRunning(n);
-  Result result;
-  MeasureRun(
-      o, shared, result,
-      [&] {
-        for (auto& s : streams) s->Start();
-      },
-      [&] {
-        for (auto& s : streams) s->Kick();
-      });
-  LatencySamples all;
-  for (auto& s : streams) all.Merge(s->latencies());
-  result.p50_us = all.PercentileMicros(50);
-  result.p99_us = all.PercentileMicros(99);
-  if (!shared.first_error.empty()) {
-    std::fprintf(stderr, "classifyd-bench: first error: %s\n",
-                 shared.first_error.c_str());
-  }
-  result.scenario = "stream-x" + std::to_string(n);
-  if (o.window != 256) result.scenario += "-w" + std::to_string(o.window);
-  result.input = o.input;
-  result.latency_unit = "doc";
-  result.avg_doc_bytes = AverageBytes(*o.docs);
-  return result;
-}
-
-namespace {
-
-// A short run first, discarded: connections, server threads, caches.
-Result WithWarmup(const LoadOptions& o, Result (*run)(const LoadOptions&)) {
-  if (o.warmup_seconds > 0) {
-    LoadOptions warmup = o;
-    warmup.duration_seconds = o.warmup_seconds;
-    warmup.warmup_seconds = 0;
-    run(warmup);
-  }
-  return run(o);
-}
-
 }  // namespace
 
 Result RunUnary(const LoadOptions& o) { return WithWarmup(o, &RunUnaryOnce); }
 Result RunBatch(const LoadOptions& o) { return WithWarmup(o, &RunBatchOnce); }
-Result RunStream(const LoadOptions& o) { return WithWarmup(o, &RunStreamOnce); }
 
 std::string WaitReady(const std::string& addr, const std::string& classifier,
                       double timeout_seconds, std::string* description) {

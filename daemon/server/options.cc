@@ -236,12 +236,18 @@ void Define(CLI::App& app, DaemonOptions& o) {
 
 namespace {
 
-// " (flags and config 'FILE')" when the settings came from a file too, so
-// an error says where to look.
-std::string ConfigFileNote(const CLI::App& app) {
+// The settings file given with --config, or "" when there is none.
+std::string ConfigFilePath(const CLI::App& app) {
   const CLI::Option* config = app.get_config_ptr();
   if (config == nullptr || config->count() == 0) return "";
-  return " (flags and config '" + config->as<std::string>() + "')";
+  return config->as<std::string>();
+}
+
+// " (flags and config 'FILE')" when the settings came from a file too, so
+// an error says where to look.
+std::string ConfigFileNote(const std::string& config_file) {
+  if (config_file.empty()) return "";
+  return " (flags and config '" + config_file + "')";
 }
 
 // Every setting's value as text, by config key, into `options->settings`.
@@ -282,19 +288,16 @@ absl::StatusOr<DaemonOptions> ParseOptions(
     options.print_and_exit = e.what();
     return options;
   } catch (const CLI::ConfigError& e) {  // Thrown by TomlSettings.
-    return absl::InvalidArgumentError("config file '" +
-                                      app.get_config_ptr()->as<std::string>() +
+    return absl::InvalidArgumentError("config file '" + ConfigFilePath(app) +
                                       "': " + e.what());
   } catch (const CLI::FileError& e) {
     return absl::InvalidArgumentError(std::string("config file ") + e.what());
   } catch (const CLI::ParseError& e) {
     return absl::InvalidArgumentError(
-        std::string(e.what()) + ConfigFileNote(app) +
+        std::string(e.what()) + ConfigFileNote(ConfigFilePath(app)) +
         "\nRun with --help for more information.");
   }
-  if (app.get_config_ptr()->count() > 0) {
-    options.config_file = app.get_config_ptr()->as<std::string>();
-  }
+  options.config_file = ConfigFilePath(app);
   options.command_line = args;
   RecordSettings(app, &options);
   if (options.runtime_dir.empty()) options.runtime_dir = DefaultRuntimeDir();

@@ -39,6 +39,7 @@
 
 #include "eval_command.h"
 #include "fasttext_training.h"
+#include "model_query_commands.h"
 #include "own_classifier.h"
 #include "scored_model.h"
 #include "text/tokenizer.h"
@@ -156,67 +157,6 @@ int RunQuantize(const StandaloneQuantizeOptions& options) {
   }
   Quantize(model, work_file, train, options.output);
   if (!work_file.empty()) std::filesystem::remove(work_file);
-  return 0;
-}
-
-// ---------------------------------------------------------------------------
-// predict
-
-struct PredictOptions {
-  std::string model;
-  std::vector<std::string> texts;
-  int k = 5;
-  double threshold = 0.0;
-  bool show_tokens = false;
-};
-
-void PrintPrediction(const Model& model, const PredictOptions& options,
-                     const std::string& text) {
-  std::cout << text;
-  for (const auto& [label, p] :
-       model.Predict(text, options.k, static_cast<float>(options.threshold))) {
-    std::cout << '\t' << label << ' ' << Fixed(p, 7);
-  }
-  std::cout << '\n';
-  if (options.show_tokens) {
-    std::cout << "  tokens: " << text::ToFastTextLine(text) << '\n';
-  }
-}
-
-int RunPredict(const PredictOptions& options) {
-  const Model model(options.model);
-  if (!options.texts.empty()) {
-    for (const std::string& text : options.texts) {
-      PrintPrediction(model, options, text);
-    }
-    return 0;
-  }
-  std::string line;
-  while (std::getline(std::cin, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    PrintPrediction(model, options, line);
-  }
-  return 0;
-}
-
-// ---------------------------------------------------------------------------
-// info
-
-int RunInfo(const std::string& path) {
-  const Model model(path);
-  const fasttext::Args args = model.fasttext().getArgs();
-  auto dictionary = model.fasttext().getDictionary();
-  std::cout << "model      " << path << " (" << FileSize(path) << ")\n"
-            << "quantized  " << (model.fasttext().isQuant() ? "yes" : "no")
-            << "\nloss       " << args.lossToString(args.loss)
-            << "\ndim        " << args.dim << "\nepoch      " << args.epoch
-            << "\nwordNgrams " << args.wordNgrams << "\nminCount   "
-            << args.minCount << "\nbucket     " << args.bucket
-            << "\nwords      " << dictionary->nwords() << "\nlabels     "
-            << dictionary->nlabels() << ":";
-  for (const std::string& label : model.labels()) std::cout << ' ' << label;
-  std::cout << '\n';
   return 0;
 }
 

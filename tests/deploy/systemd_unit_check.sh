@@ -18,12 +18,24 @@ SRC="$1"; DAEMON="$2"; CTL="$3"; LIBDIR="$4"
 UNIT="$SRC/deploy/systemd/classifyd.service"
 WORK="$(mktemp -d)"
 DAEMON_PID=""
+STRACE_PID=""
 cleanup() {
-  if [[ -n "$DAEMON_PID" ]]; then kill -9 "$DAEMON_PID" 2>/dev/null || true; fi
+  # strace keeps running while any tracee lives; neither may outlive us.
+  local pid
+  for pid in "$DAEMON_PID" "$STRACE_PID"; do
+    if [[ -n "$pid" ]]; then kill -9 "$pid" 2>/dev/null || true; fi
+  done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+fail() {
+  echo "FAIL: $*" >&2
+  if [[ -s "$WORK/daemon.log" ]]; then
+    echo "--- daemon log (last 40 lines) ---" >&2
+    tail -n 40 "$WORK/daemon.log" >&2
+  fi
+  exit 1
+}
 
 # 1. Exposure. --threshold is in tenths: 20 means 2.0.
 if ! out="$(systemd-analyze security --offline=true --threshold=20 "$UNIT" 2>&1)"; then
@@ -79,7 +91,7 @@ TMPDIR="$WORK/run" strace -f -qq -o "$WORK/trace" "$DAEMON" \
   --listen 127.0.0.1:0 --port-file "$WORK/port" \
   --plugin-dir "$SRC/models/plugins.d" --plugin-lib-dir "$LIBDIR" \
   --runtime-dir "$WORK/run" --admin-socket "$WORK/run/admin/admin.sock" \
-  2> "$WORK/daemon.log" &
+  > "$WORK/daemon.out" 2> "$WORK/daemon.log" &
 STRACE_PID=$!
 # Signals go to the daemon, strace's child: strace itself would detach.
 for _ in $(seq 600); do
@@ -89,16 +101,17 @@ for _ in $(seq 600); do
 done
 [[ -n "$DAEMON_PID" ]] || fail "no daemon under strace"
 for _ in $(seq 1200); do [[ -s "$WORK/port" ]] && break; sleep 0.1; done
-[[ -s "$WORK/port" ]] || { cat "$WORK/daemon.log" >&2; fail "daemon did not start under strace"; }
+[[ -s "$WORK/port" ]] || fail "daemon did not start under strace"
 addr="127.0.0.1:$(cat "$WORK/port")"
 "$CTL" --addr "$addr" classify "中央气象台:“苏拉”已达强台风级" >/dev/null || fail "classify"
-kill -HUP "$DAEMON_PID"
+kill -HUP "$DAEMON_PID" || fail "daemon gone before SIGHUP"
 for _ in $(seq 600); do grep -q "rescanning plugins (SIGHUP)" "$WORK/daemon.log" && break; sleep 0.1; done
 "$CTL" --addr "$addr" classify "警方破获电信诈骗案" >/dev/null || fail "classify after SIGHUP"
-kill -TERM "$DAEMON_PID"
+kill -TERM "$DAEMON_PID" || fail "daemon gone before SIGTERM"
 # strace exits with the traced program's status.
-wait "$STRACE_PID" || { cat "$WORK/daemon.log" >&2; fail "daemon exited non-zero"; }
+wait "$STRACE_PID" || fail "daemon exited non-zero"
 DAEMON_PID=""
+STRACE_PID=""
 
 # "PID name(" lines; resumed/exit lines carry no new call.
 sed -n 's/^[0-9]\+ \+\([a-z0-9_]\+\)(.*/\1/p' "$WORK/trace" | sort -u > "$WORK/used"
