@@ -211,4 +211,10 @@ std::string ResultText(const Result& r) {
   return out.str();
 }
 
+double AverageBytes(const std::vector<std::string>& docs) {
+  double total = 0;
+  for (const auto& d : docs) total += d.size();
+  return docs.empty() ? 0 : total / docs.size();
+}
+
 }  // namespace classifyd::bench

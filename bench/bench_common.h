@@ -26,6 +26,9 @@ std::vector<std::string> ReadHeadlines(const std::string& path);
 std::vector<std::string> BuildDocuments(const std::vector<std::string>& headlines,
                                         const std::string& kind);
 
+// Mean size of `docs` in bytes; 0 for none.
+double AverageBytes(const std::vector<std::string>& docs);
+
 // Collects latency samples and answers percentiles.
 class LatencySamples {
  public:

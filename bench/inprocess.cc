@@ -3,16 +3,6 @@
 #include "predictor.h"
 
 namespace classifyd::bench {
-namespace {
-
-double AverageBytes(const std::vector<std::string>& docs) {
-  double total = 0;
-  for (const auto& d : docs) total += d.size();
-  return docs.empty() ? 0 : total / docs.size();
-}
-
-}  // namespace
-
 Result RunInProcess(const InProcessOptions& o) {
   const Model model(o.model_path);
   Predictor predictor(&model, o.top_k, o.threshold);

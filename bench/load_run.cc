@@ -42,12 +42,6 @@ std::vector<v1::ClassifyRequest> MakeRequests(const LoadOptions& o) {
   return requests;
 }
 
-double AverageBytes(const std::vector<std::string>& docs) {
-  double total = 0;
-  for (const auto& d : docs) total += d.size();
-  return docs.empty() ? 0 : total / docs.size();
-}
-
 std::string DescribeStatus(const grpc::Status& s) {
   return "status " + std::to_string(s.error_code()) + ": " + s.error_message();
 }

@@ -28,8 +28,6 @@ std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(
 // One ClassifyRequest per document of `o.docs`, ids "0", "1", ...
 std::vector<v1::ClassifyRequest> MakeRequests(const LoadOptions& o);
 
-double AverageBytes(const std::vector<std::string>& docs);
-
 std::string DescribeStatus(const grpc::Status& s);
 
 // State shared by every call or stream of one run: the phase, the

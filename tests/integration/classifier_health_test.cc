@@ -11,6 +11,7 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "testing/daemon_process.h"
+#include "testing/eventually.h"
 #include "testing/temp_dir.h"
 
 namespace classifyd {
@@ -22,7 +23,7 @@ using grpc::health::v1::HealthCheckResponse;
 using testing::DaemonProcess;
 using testing::KeywordManifest;
 
-constexpr auto kPatience = std::chrono::seconds(30);
+using testing::kPatience;
 
 std::string ServiceOf(const std::string& classifier) {
   return "classifyd.v1.Classifier/" + classifier;

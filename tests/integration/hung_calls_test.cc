@@ -29,6 +29,7 @@
 #include "server/daemon.h"
 #include "testing/classify_call.h"
 #include "testing/daemon_process.h"
+#include "testing/eventually.h"
 #include "testing/temp_dir.h"
 
 namespace classifyd {
@@ -38,19 +39,12 @@ using testing::DaemonProcess;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
-constexpr auto kPatience = 60s;
+using testing::kPatience;
 // What "answers at once" is given: far above a call that does not wait for
 // a plugin, far below a hang.
 constexpr auto kPrompt = 5s;
 
-bool Eventually(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + kPatience;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
-}
+using testing::Eventually;
 
 // Threads of process `pid` (/proc/<pid>/status), or -1.
 int Threads(pid_t pid) {

@@ -22,6 +22,7 @@
 #include "classifyd/v1/classifier.grpc.pb.h"
 #include "testing/classify_call.h"
 #include "testing/daemon_process.h"
+#include "testing/eventually.h"
 #include "testing/temp_dir.h"
 
 namespace classifyd {
@@ -31,7 +32,7 @@ using testing::DaemonProcess;
 using ::testing::HasSubstr;
 using testing::KeywordManifest;
 
-constexpr auto kPatience = std::chrono::seconds(60);
+using testing::kPatience;
 constexpr char kIsolated[] = "isolation = \"process\"\n";
 
 // The crash_hang plugin (label "faulty") in the daemon, with `options`
@@ -48,14 +49,7 @@ std::string IsolatedFaultyManifest(const std::string& options,
   return FaultyManifest(options, kIsolated + top);
 }
 
-bool Eventually(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + kPatience;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
-}
+using testing::Eventually;
 
 const v1::ClassifierRun* Run(const v1::ClassifyResponse& response,
                              const std::string& name) {

@@ -16,6 +16,7 @@
 
 #include "classifyd/v1/admin.grpc.pb.h"
 #include "testing/daemon_process.h"
+#include "testing/eventually.h"
 #include "testing/temp_dir.h"
 
 namespace classifyd {
@@ -27,7 +28,7 @@ using testing::TempDir;
 
 // A guard against a hang, not a timing assertion: a refused file answers
 // in milliseconds; before the checks, these calls never returned.
-constexpr auto kPatience = std::chrono::seconds(30);
+using testing::kPatience;
 
 class ModelFilesTest : public ::testing::Test {
  protected:

@@ -28,6 +28,7 @@
 #include "server/daemon.h"
 #include "testing/classify_call.h"
 #include "testing/daemon_process.h"
+#include "testing/eventually.h"
 #include "testing/temp_dir.h"
 
 namespace classifyd {
@@ -38,7 +39,7 @@ using ::testing::HasSubstr;
 using testing::KeywordManifest;
 
 constexpr int kTimeoutMs = 1500;
-constexpr auto kPatience = std::chrono::seconds(60);
+using testing::kPatience;
 
 // A manifest for the crash_hang plugin (label "faulty") with `options`
 // (TOML lines of [options]) and `top` (lines before it).
@@ -53,14 +54,7 @@ std::string TimeoutLine(int ms) {
 }
 
 // Polls `done` every 50 ms for up to a minute.
-bool Eventually(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + kPatience;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
-}
+using testing::Eventually;
 
 bool Exists(const std::string& path) { return std::filesystem::exists(path); }
 

@@ -18,6 +18,7 @@
 #include "classifyd/v1/classifier.grpc.pb.h"
 #include "testing/classify_call.h"
 #include "testing/daemon_process.h"
+#include "testing/eventually.h"
 #include "testing/temp_dir.h"
 
 namespace classifyd {
@@ -27,7 +28,7 @@ using testing::DaemonProcess;
 using ::testing::HasSubstr;
 using testing::KeywordManifest;
 
-constexpr auto kPatience = std::chrono::seconds(60);
+using testing::kPatience;
 
 std::string BadOutputManifest(const std::string& options = "") {
   return "plugin = \"" + testing::TestPluginDir() +

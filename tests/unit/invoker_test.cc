@@ -22,6 +22,7 @@
 
 #include "plugin/plugin_library.h"
 #include "testing/daemon_process.h"
+#include "testing/eventually.h"
 #include "testing/failure_of.h"
 #include "testing/temp_dir.h"
 
@@ -32,14 +33,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
-bool Eventually(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+using testing::Eventually;
 
 // Records what the invoker reports, as "stuck:<generation>" and
 // "recovered:<generation>".

@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 using testing::Eventually;
 using testing::KeywordManifest;
 
-constexpr auto kQuiet = std::chrono::milliseconds(50);
+constexpr auto kQuietPeriod = std::chrono::milliseconds(50);
 
 class PluginWatcherTest : public ::testing::Test {
  protected:
@@ -57,8 +57,8 @@ class PluginWatcherTest : public ::testing::Test {
   }
 
   void StartWatcher() {
-    watcher_ = PluginWatcher::Start(registry_.get(), coordinator_.get(), kQuiet,
-                                    kQuiet * 4);
+    watcher_ = PluginWatcher::Start(registry_.get(), coordinator_.get(),
+                                    kQuietPeriod, kQuietPeriod * 4);
     ASSERT_NE(watcher_, nullptr);
   }
 
@@ -85,7 +85,7 @@ class PluginWatcherTest : public ::testing::Test {
   void WaitForRescanAfter(uint64_t completed) {
     ASSERT_TRUE(
         Eventually([&] { return coordinator_->completed() > completed; }));
-    std::this_thread::sleep_for(kQuiet * 10);
+    std::this_thread::sleep_for(kQuietPeriod * 10);
   }
 
   testing::TempDir root_;
@@ -110,7 +110,7 @@ TEST_F(PluginWatcherTest, ADeletedAndRecreatedDirectoryIsRescanned) {
   const uint64_t settled = coordinator_->completed();
   Write(root_.path(), "unrelated.txt", "x");
   fs::create_directory(root_.path() + "/unrelated.d");
-  std::this_thread::sleep_for(kQuiet * 10);
+  std::this_thread::sleep_for(kQuietPeriod * 10);
   EXPECT_EQ(coordinator_->completed(), settled);
 
   fs::rename(PrepareReplacement(), dir_);
@@ -143,13 +143,13 @@ TEST_F(PluginWatcherTest, ADirectoryRenamedAwayAndReplacedIsRescanned) {
   // the count stays put before taking it.
   uint64_t settled = coordinator_->completed();
   for (int i = 0; i < 20; ++i) {
-    std::this_thread::sleep_for(kQuiet * 10);
+    std::this_thread::sleep_for(kQuietPeriod * 10);
     const uint64_t now = coordinator_->completed();
     if (now == settled) break;
     settled = now;
   }
   Write(root_.path() + "/plugins.old", "d.toml", KeywordManifest("w=wee"));
-  std::this_thread::sleep_for(kQuiet * 10);
+  std::this_thread::sleep_for(kQuietPeriod * 10);
   EXPECT_EQ(coordinator_->completed(), settled);
   EXPECT_EQ(Serving(), (std::set<std::string>{"a"}));
 }
@@ -159,7 +159,7 @@ TEST_F(PluginWatcherTest, ADirectoryThatDidNotExistIsScannedWhenItAppears) {
   registry_->Reconcile();  // Nothing changes: the old set keeps serving.
   ASSERT_NO_FATAL_FAILURE(StartWatcher());
   const uint64_t before = coordinator_->completed();
-  std::this_thread::sleep_for(kQuiet * 10);
+  std::this_thread::sleep_for(kQuietPeriod * 10);
   EXPECT_EQ(coordinator_->completed(), before);
 
   fs::rename(PrepareReplacement(), dir_);
@@ -185,9 +185,9 @@ TEST_F(PluginWatcherTest, ABusyFileBesideAFailedClassifiersModelAsksForNoRescan)
   const uint64_t before = coordinator_->completed();
   for (int i = 0; i < 50; ++i) {
     std::ofstream(models.path() + "/busy.log", std::ios::app) << i << "\n";
-    std::this_thread::sleep_for(kQuiet / 5);
+    std::this_thread::sleep_for(kQuietPeriod / 5);
   }
-  std::this_thread::sleep_for(kQuiet * 10);
+  std::this_thread::sleep_for(kQuietPeriod * 10);
   EXPECT_EQ(coordinator_->completed(), before) << "rescans for busy.log";
 
   // The file it waits for, by name: the classifier loads.
@@ -211,9 +211,9 @@ TEST_F(PluginWatcherTest, AFileInASystemDirectoryIsWatchedByItself) {
   const uint64_t before = coordinator_->completed();
   for (int i = 0; i < 20; ++i) {
     std::ofstream(neighbour, std::ios::app) << i << "\n";
-    std::this_thread::sleep_for(kQuiet / 5);
+    std::this_thread::sleep_for(kQuietPeriod / 5);
   }
-  std::this_thread::sleep_for(kQuiet * 10);
+  std::this_thread::sleep_for(kQuietPeriod * 10);
   fs::remove(neighbour);
   EXPECT_EQ(coordinator_->completed(), before) << "/tmp is watched";
 
