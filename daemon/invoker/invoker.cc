@@ -50,10 +50,6 @@ double SecondsSince(Clock::time_point start) {
 
 }  // namespace
 
-std::vector<std::string_view> PluginBatch::Texts() const {
-  return std::vector<std::string_view>(texts_.begin(), texts_.end());
-}
-
 struct Invoker::Job {
   std::shared_ptr<const Classifier> classifier;
   std::chrono::milliseconds timeout{0};

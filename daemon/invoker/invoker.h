@@ -36,28 +36,10 @@
 
 #include "invoker/invoker_observer.h"
 #include "invoker/invoker_options.h"
+#include "invoker/plugin_batch.h"
 #include "plugin/classifier.h"
 
 namespace classifyd {
-
-// The input of one classify_batch() call. Owns its texts: a caller whose
-// call timed out is answered and gone while the plugin may still read them.
-class PluginBatch {
- public:
-  void Reserve(size_t count) { texts_.reserve(count); }
-  void Add(std::string_view text) { texts_.emplace_back(text); }
-  size_t size() const { return texts_.size(); }
-  std::vector<std::string_view> Texts() const;
-
-  uint32_t top_k = 0;
-  float min_score = 0;
-
- private:
-  // One allocation per text, not one for the batch: a batch of large
-  // documents in one block would raise malloc's mmap threshold for good
-  // and leave megabytes of freed documents in the arenas.
-  std::vector<std::string> texts_;
-};
 
 // How a call ended.
 enum class CallEnd {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 
@@ -38,6 +39,9 @@ void CopyError(void* context, const char* message, size_t size) {
 struct SinkState {
   const Classifier* classifier;
   std::vector<DocumentOutcome>* outcomes;
+  // Room made for a document's labels at its first: the call's top_k
+  // (plugins give at most that many), within reason.
+  size_t label_reserve;
   std::vector<DocumentTally> tallies;
   // Per document: 1 once the plugin broke a rule on it (its error is
   // INTERNAL and stays), or reported an error for it itself.
@@ -79,7 +83,9 @@ classifyd_status AddLabel(void* context, size_t index, const char* label,
     BreakDocument(state, index, problem);
     return CLASSIFYD_INVALID_ARGUMENT;
   }
-  PluginLabel l;
+  std::vector<PluginLabel>& labels = (*state->outcomes)[index].labels;
+  if (labels.empty()) labels.reserve(state->label_reserve);
+  PluginLabel& l = labels.emplace_back();
   l.name.assign(label, label_size);
   l.score = score;
   l.evidence.reserve(evidence_count);
@@ -88,7 +94,6 @@ classifyd_status AddLabel(void* context, size_t index, const char* label,
       l.evidence.emplace_back(evidence[i].data, evidence[i].size);
     }
   }
-  (*state->outcomes)[index].labels.push_back(std::move(l));
   return CLASSIFYD_OK;
 }
 
@@ -198,11 +203,13 @@ classifyd_status Replay(const isolation::ClassifyReply& reply,
   return static_cast<classifyd_status>(reply.status());
 }
 
-SinkState NewSinkState(const Classifier* classifier,
+SinkState NewSinkState(const Classifier* classifier, uint32_t top_k,
                        std::vector<DocumentOutcome>* outcomes) {
   const size_t n = outcomes->size();
+  constexpr uint32_t kMostLabelsReserved = 16;
   return SinkState{classifier,
                    outcomes,
+                   std::min(top_k, kMostLabelsReserved),
                    std::vector<DocumentTally>(n),
                    std::vector<char>(n, 0),
                    std::vector<char>(n, 0),
@@ -347,7 +354,7 @@ void Classifier::ClassifyBatch(std::span<const std::string_view> texts,
   documents.reserve(texts.size());
   for (std::string_view t : texts) documents.push_back({{t.data(), t.size()}});
 
-  SinkState state = NewSinkState(this, outcomes);
+  SinkState state = NewSinkState(this, top_k, outcomes);
   classifyd_result_sink sink{&state, &AddLabel, &SetDocumentError,
                              {&state, &SetCallError}};
   classifyd_classify_options options{sizeof(options), top_k, min_score};
@@ -377,7 +384,7 @@ void Classifier::ClassifyIsolated(
   }
   if (answer.sent.empty()) return;
   std::vector<DocumentOutcome> sent(answer.sent.size());
-  SinkState state = NewSinkState(this, &sent);
+  SinkState state = NewSinkState(this, top_k, &sent);
   const classifyd_status status = Replay(answer.reply, &state);
   if (status != CLASSIFYD_OK) FailCall(*this, status, state, &sent);
   for (size_t j = 0; j < sent.size(); ++j) {

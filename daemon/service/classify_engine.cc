@@ -259,7 +259,8 @@ class Call : public std::enable_shared_from_this<Call> {
   void Answer(size_t d) {
     const v1::ClassifyRequest& request = *requests_[d];
     v1::ClassifyResponse* response = responses_[d];
-    std::vector<LabelSource> sources;
+    std::vector<LabelSource>& sources = sources_;
+    sources.clear();
     const DocumentOutcome* first_failure = nullptr;
     for (size_t c = 0; c < count_; ++c) {
       if (plan(d, c) == Plan::kNotSelected) continue;
@@ -295,22 +296,21 @@ class Call : public std::enable_shared_from_this<Call> {
     const float min_score = request.has_min_score()
                                 ? request.min_score()
                                 : limits_.default_min_score;
-    for (const MergedLabel& m : MergeLabels(sources, top_k, min_score)) {
-      AddLabel(m, response);
-    }
+    MergeLabels(sources, top_k, min_score, &merged_);
+    for (const MergedLabel& m : merged_) AddLabel(m, response);
   }
 
   void AddLabel(const MergedLabel& m, v1::ClassifyResponse* response) {
     v1::Label* label = response->add_labels();
-    label->set_name(m.name);
+    label->set_name(m.name.data(), m.name.size());
     label->set_score(m.score);
-    label->set_plugin(std::string(m.classifier));
+    label->set_plugin(m.classifier.data(), m.classifier.size());
     label->set_generation(m.generation);
     label->set_low_confidence(m.low_confidence);
     for (const std::string& e : *m.evidence) label->add_evidence(e);
     for (const LabelVote& vote : m.also) {
       v1::LabelVote* other = label->add_also_from();
-      other->set_plugin(std::string(vote.classifier));
+      other->set_plugin(vote.classifier.data(), vote.classifier.size());
       other->set_score(vote.score);
       other->set_generation(vote.generation);
       for (const std::string& e : *vote.evidence) other->add_evidence(e);
@@ -334,6 +334,10 @@ class Call : public std::enable_shared_from_this<Call> {
   std::vector<char> valid_;
   // outcomes_[d * count_ + c]: what classifier c said about document d.
   std::vector<DocumentOutcome> outcomes_;
+  // Scratch of Answer(), which answers the documents one after another on
+  // one thread: reused so that a document costs no allocation of its own.
+  std::vector<LabelSource> sources_;
+  std::vector<MergedLabel> merged_;
 };
 
 }  // namespace

@@ -15,7 +15,7 @@ bool Better(const LabelVote& a, const LabelVote& b) {
 // Adds `vote` for `name` to `merged`: a new label, or the better of it and
 // the label's current vote wins, the other kept in `also` if it reaches
 // min_score.
-void AddVote(const std::string& name, const LabelVote& vote, uint32_t rank,
+void AddVote(std::string_view name, const LabelVote& vote, uint32_t rank,
              float min_score, std::vector<MergedLabel>* merged) {
   // Documents carry a handful of labels from a handful of classifiers:
   // linear search beats hashing here.
@@ -62,9 +62,9 @@ void SortMerged(std::vector<MergedLabel>* merged) {
 
 }  // namespace
 
-std::vector<MergedLabel> MergeLabels(std::span<const LabelSource> sources,
-                                     uint32_t top_k, float min_score) {
-  std::vector<MergedLabel> merged;
+void MergeLabels(std::span<const LabelSource> sources, uint32_t top_k,
+                 float min_score, std::vector<MergedLabel>* merged) {
+  merged->clear();
   for (const LabelSource& source : sources) {
     if (source.labels == nullptr) continue;
     uint32_t rank = 0;
@@ -74,22 +74,21 @@ std::vector<MergedLabel> MergeLabels(std::span<const LabelSource> sources,
           static_cast<float>(
               std::min(1.0, static_cast<double>(label.score) * source.weight)),
           source.classifier, source.generation, &label.evidence};
-      AddVote(label.name, vote, rank, min_score, &merged);
+      AddVote(label.name, vote, rank, min_score, merged);
     }
   }
-  SortMerged(&merged);
+  SortMerged(merged);
   // Sorted best first, so the labels under min_score are a suffix.
   auto first_low =
-      std::find_if(merged.begin(), merged.end(),
+      std::find_if(merged->begin(), merged->end(),
                    [&](const MergedLabel& m) { return m.score < min_score; });
-  if (first_low == merged.begin() && !merged.empty()) {
-    merged.resize(1);
-    merged[0].low_confidence = true;
-    return merged;
+  if (first_low == merged->begin() && !merged->empty()) {
+    merged->resize(1);
+    merged->front().low_confidence = true;
+    return;
   }
-  merged.erase(first_low, merged.end());
-  if (merged.size() > top_k) merged.resize(top_k);
-  return merged;
+  merged->erase(first_low, merged->end());
+  if (merged->size() > top_k) merged->resize(top_k);
 }
 
 }  // namespace classifyd
