@@ -1,8 +1,7 @@
 #include "service/language_detector.h"
 
 // compact_lang_det.h uses FILE without including <cstdio>.
-#include <cstdio>
-
+#include <absl/strings/ascii.h>
 #include <cld2/public/compact_lang_det.h>
 #include <cld2/public/encodings.h>
 #include <unicode/uchar.h>
@@ -11,6 +10,7 @@
 
 #include <cctype>
 #include <cstdint>
+#include <cstdio>
 
 #include "text/han_fold.h"
 
@@ -36,6 +36,26 @@ std::string_view Sample(std::string_view utf8, size_t max) {
   return utf8.substr(0, end);
 }
 
+bool InRange(int32_t c, int32_t first, int32_t last) {
+  return c >= first && c <= last;
+}
+
+CharScript ScriptOfByIcu(UChar32 c) {
+  UErrorCode status = U_ZERO_ERROR;
+  switch (uscript_getScript(c, &status)) {
+    case USCRIPT_HAN:
+      return text::ToSimplifiedHan(c) != c ? CharScript::kTraditionalHan
+                                           : CharScript::kHan;
+    case USCRIPT_HIRAGANA:
+    case USCRIPT_KATAKANA:
+      return CharScript::kKana;
+    case USCRIPT_HANGUL:
+      return CharScript::kHangul;
+    default:
+      return u_isalpha(c) ? CharScript::kOtherLetter : CharScript::kOther;
+  }
+}
+
 ScriptCounts CountScripts(std::string_view utf8) {
   ScriptCounts counts;
   bool in_word = false;
@@ -43,23 +63,26 @@ ScriptCounts CountScripts(std::string_view utf8) {
   for (int32_t i = 0; i < length;) {
     UChar32 c;
     U8_NEXT(utf8.data(), i, length, c);
-    UErrorCode status = U_ZERO_ERROR;
-    const UScriptCode script = c < 0 ? USCRIPT_INVALID_CODE
-                                     : uscript_getScript(c, &status);
-    const bool word_letter = c >= 0 && u_isalpha(c);
-    if (script == USCRIPT_HAN) {
-      ++counts.han;
-      if (text::ToSimplifiedHan(c) != c) ++counts.traditional;
-    } else if (script == USCRIPT_HIRAGANA || script == USCRIPT_KATAKANA) {
-      ++counts.kana;
-    } else if (script == USCRIPT_HANGUL) {
-      ++counts.hangul;
-    } else if (word_letter) {
-      if (!in_word) ++counts.other_words;
-      in_word = true;
-      continue;
+    const CharScript script = ScriptOf(c);
+    const bool letter = script == CharScript::kOtherLetter;
+    if (letter && !in_word) ++counts.other_words;
+    in_word = letter;
+    switch (script) {
+      case CharScript::kTraditionalHan:
+        ++counts.traditional;
+        [[fallthrough]];
+      case CharScript::kHan:
+        ++counts.han;
+        break;
+      case CharScript::kKana:
+        ++counts.kana;
+        break;
+      case CharScript::kHangul:
+        ++counts.hangul;
+        break;
+      default:
+        break;
     }
-    in_word = false;
   }
   return counts;
 }
@@ -154,15 +177,39 @@ std::string ToBcp47(CLD2::Language language) {
   return code;
 }
 
+// Text of more CJK characters than words of other scripts is CJK whatever
+// CLD2 says.
+bool MostlyCjk(const ScriptCounts& counts) {
+  return counts.cjk() > 0 && counts.cjk() >= counts.other_words;
+}
+
 }  // namespace
+
+CharScript ScriptOf(int32_t c) {
+  if (c < 0) return CharScript::kOther;
+  if (c < 0x80) {
+    return absl::ascii_isalpha(static_cast<unsigned char>(c))
+               ? CharScript::kOtherLetter
+               : CharScript::kOther;
+  }
+  // Blocks every character of which is of the script (Unicode 15).
+  if (InRange(c, 0x4E00, 0x9FFF) || InRange(c, 0x3400, 0x4DBF)) {
+    return text::ToSimplifiedHan(c) != c ? CharScript::kTraditionalHan
+                                         : CharScript::kHan;
+  }
+  if (InRange(c, 0x3041, 0x3096) || InRange(c, 0x30A1, 0x30FA)) {
+    return CharScript::kKana;
+  }
+  if (InRange(c, 0xAC00, 0xD7A3)) return CharScript::kHangul;
+  return ScriptOfByIcu(c);
+}
 
 std::string DetectLanguage(std::string_view utf8) {
   const std::string_view sample = Sample(utf8, kLanguageSampleBytes);
   const ScriptCounts counts = CountScripts(sample);
-  // Text of more CJK characters than other words is CJK whatever CLD2
-  // says; then CLD2 is asked only if it could change the answer.
-  if (counts.cjk() > 0 && counts.cjk() >= counts.other_words &&
-      !CjkNeedsCld2(counts)) {
+  // CLD2 is asked only if it could change the answer.
+  const bool mostly_cjk = MostlyCjk(counts);
+  if (mostly_cjk && !CjkNeedsCld2(counts)) {
     return CjkLanguage(counts, CLD2::UNKNOWN_LANGUAGE);
   }
   const Cld2Guess cld2 = AskCld2(sample);
@@ -173,8 +220,7 @@ std::string DetectLanguage(std::string_view utf8) {
   // it English much more than CJK, while in English text quoting a Chinese
   // name the name is a small share of the bytes.
   const bool mixed_cjk = counts.cjk() >= 2 && cld2.cjk_percent >= 20;
-  if (counts.cjk() > 0 &&
-      (counts.cjk() >= counts.other_words || cld2_cjk || mixed_cjk)) {
+  if (mostly_cjk || (counts.cjk() > 0 && (cld2_cjk || mixed_cjk))) {
     return CjkLanguage(counts, cld2.language);
   }
   if (!cld2.reliable) return std::string(kUndeterminedLanguage);

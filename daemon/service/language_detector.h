@@ -19,6 +19,7 @@
 #define CLASSIFYD_DAEMON_SERVICE_LANGUAGE_DETECTOR_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,23 @@ inline constexpr std::string_view kUndeterminedLanguage = "und";
 // CLD2 does not know, or an unreliable guess outside CJK). Invalid UTF-8
 // after a valid prefix is ignored.
 std::string DetectLanguage(std::string_view utf8);
+
+// What DetectLanguage()'s script count makes of one character. Exposed
+// for its tests.
+enum class CharScript : uint8_t {
+  kOther,           // Not a letter (digits, punctuation, spaces, marks).
+  kOtherLetter,     // A letter of a script other than the ones below.
+  kHan,             // A Han character the normaliser leaves as it is.
+  kTraditionalHan,  // A Han character it folds (text/han_fold.h).
+  kKana,            // Hiragana or katakana.
+  kHangul,
+};
+
+// ICU's script and letter properties of `c` (a code point, or negative
+// for a byte sequence that is none), read from a few ranges for the
+// characters most text is made of (ASCII, the Han of the Basic
+// Multilingual Plane, kana, hangul syllables) and from ICU for the rest.
+CharScript ScriptOf(int32_t c);
 
 // The primary language subtag of a BCP 47 tag, lower-cased: "zh" for
 // "zh-Hant", "en" for "en".

@@ -2,6 +2,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
 
 #include <filesystem>
 #include <fstream>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "testing/daemon_process.h"
+#include "text/han_fold.h"
 
 namespace classifyd {
 namespace {
@@ -103,6 +106,36 @@ TEST(LanguageDetectorTest, PrimaryLanguageIsTheFirstSubtagInLowerCase) {
   EXPECT_EQ(PrimaryLanguage("EN"), "en");
   EXPECT_EQ(PrimaryLanguage("und"), "und");
   EXPECT_EQ(PrimaryLanguage("sr-ME"), "sr");
+}
+
+// What ICU's properties make of `c`, as the script count reads them.
+CharScript ScriptByIcu(UChar32 c) {
+  UErrorCode status = U_ZERO_ERROR;
+  const UScriptCode script = uscript_getScript(c, &status);
+  if (script == USCRIPT_HAN) {
+    return text::ToSimplifiedHan(c) != c ? CharScript::kTraditionalHan
+                                         : CharScript::kHan;
+  }
+  if (script == USCRIPT_HIRAGANA || script == USCRIPT_KATAKANA) {
+    return CharScript::kKana;
+  }
+  if (script == USCRIPT_HANGUL) return CharScript::kHangul;
+  return u_isalpha(c) ? CharScript::kOtherLetter : CharScript::kOther;
+}
+
+// ScriptOf() reads some ranges without ICU: for every code point it must
+// say what ICU says.
+TEST(LanguageDetectorTest, ScriptOfAgreesWithIcuOnEveryCodePoint) {
+  int wrong = 0;
+  for (UChar32 c = 0; c <= 0x10FFFF; ++c) {
+    if (ScriptOf(c) != ScriptByIcu(c) && ++wrong <= 5) {
+      ADD_FAILURE() << "U+" << std::hex << c << ": "
+                    << static_cast<int>(ScriptOf(c)) << ", ICU says "
+                    << static_cast<int>(ScriptByIcu(c));
+    }
+  }
+  EXPECT_EQ(wrong, 0);
+  EXPECT_EQ(ScriptOf(-1), CharScript::kOther);  // Not a character.
 }
 
 TEST(LanguageDetectorTest, ConcurrentCallsAgree) {

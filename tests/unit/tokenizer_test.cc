@@ -267,5 +267,32 @@ TEST(TokenizerTest, SimplifiedTextAndOtherScriptsDoNotFold) {
   EXPECT_EQ(ToSimplifiedHan(kSimplifiedDian), kSimplifiedDian);
 }
 
+// ToSimplifiedHan() answers most of the Basic Multilingual Plane's Han
+// from a bitmap of the table: it must say what the generator (and ICU)
+// says for every one of them.
+TEST(TokenizerTest, EveryBasicPlaneHanFoldsAsIcuSays) {
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::Transliterator> to_simplified(
+      icu::Transliterator::createInstance("Traditional-Simplified",
+                                          UTRANS_FORWARD, status));
+  ASSERT_TRUE(U_SUCCESS(status)) << u_errorName(status);
+  int wrong = 0;
+  for (UChar32 c = 0x3400; c <= 0x9FFF; ++c) {
+    icu::UnicodeString text(c);
+    to_simplified->transliterate(text);
+    // The generator's rule: one other character, of the same UTF-8 length.
+    UChar32 want = c;
+    if (text.countChar32() == 1 &&
+        U8_LENGTH(text.char32At(0)) == U8_LENGTH(c)) {
+      want = text.char32At(0);
+    }
+    if (ToSimplifiedHan(c) != want && ++wrong <= 5) {
+      ADD_FAILURE() << "U+" << std::hex << c << " folds to U+"
+                    << ToSimplifiedHan(c) << ", ICU says U+" << want;
+    }
+  }
+  EXPECT_EQ(wrong, 0);
+}
+
 }  // namespace
 }  // namespace classifyd::text

@@ -3,6 +3,7 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <iterator>
 
@@ -42,11 +43,34 @@ static_assert(SortedAndLengthPreserving(),
 // Below this nothing folds (CJK Extension A starts here): ASCII, kana and
 // punctuation skip the search.
 constexpr uint32_t kFirstHan = 0x3400;
+static_assert(kHanFold[0].traditional >= kFirstHan);
+
+// Which of the characters from kFirstHan up to kBitsEnd (Extension A and
+// the Unified Ideographs, all but a few of the table's) fold: most Han
+// characters of most text do not, and a bit test answers them without the
+// binary search.
+constexpr uint32_t kBitsEnd = 0xA000;
+using FoldBits = std::array<uint64_t, (kBitsEnd - kFirstHan + 63) / 64>;
+
+constexpr FoldBits BuildFoldBits() {
+  FoldBits bits{};
+  for (const HanFoldPair& pair : kHanFold) {
+    if (pair.traditional >= kBitsEnd) continue;
+    const uint32_t i = pair.traditional - kFirstHan;
+    bits[i / 64] |= uint64_t{1} << (i % 64);
+  }
+  return bits;
+}
+constexpr FoldBits kFoldBits = BuildFoldBits();
 
 }  // namespace
 
 UChar32 ToSimplifiedHan(UChar32 c) {
   if (c < static_cast<UChar32>(kFirstHan)) return c;
+  if (c < static_cast<UChar32>(kBitsEnd)) {
+    const uint32_t i = static_cast<uint32_t>(c) - kFirstHan;
+    if ((kFoldBits[i / 64] >> (i % 64) & 1) == 0) return c;
+  }
   const auto* end = std::end(kHanFold);
   const auto* it = std::lower_bound(
       std::begin(kHanFold), end, static_cast<uint32_t>(c),
