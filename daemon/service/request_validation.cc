@@ -22,12 +22,15 @@ int64_t FirstInvalidUtf8(std::string_view s) {
   return -1;
 }
 
-grpc::Status CheckUtf8(std::string_view value, const std::string& field) {
-  const int64_t at = FirstInvalidUtf8(value);
-  if (at < 0) return grpc::Status::OK;
+grpc::Status BadUtf8(const std::string& field, int64_t at) {
   return {grpc::StatusCode::INVALID_ARGUMENT,
           field + " is not valid UTF-8 (bad byte sequence at offset " +
               std::to_string(at) + ")"};
+}
+
+grpc::Status CheckUtf8(std::string_view value, const std::string& field) {
+  const int64_t at = FirstInvalidUtf8(value);
+  return at < 0 ? grpc::Status::OK : BadUtf8(field, at);
 }
 
 }  // namespace
@@ -38,19 +41,24 @@ grpc::Status ValidateText(std::string_view text) {
   if (text.empty()) {
     return {grpc::StatusCode::INVALID_ARGUMENT, "text is empty"};
   }
-  if (grpc::Status bad = CheckUtf8(text, "text"); !bad.ok()) return bad;
+  // One pass: a bad byte sequence anywhere is reported before a NUL, as a
+  // separate UTF-8 check first would.
   const char* s = text.data();
   const int32_t length = static_cast<int32_t>(text.size());
+  int64_t first_nul = -1;
   bool blank = true;
   for (int32_t i = 0; i < length;) {
     const int32_t at = i;
     UChar32 c;
     U8_NEXT(s, i, length, c);
-    if (c == 0) {
-      return {grpc::StatusCode::INVALID_ARGUMENT,
-              "text contains a NUL character at offset " + std::to_string(at)};
-    }
+    if (c < 0) return BadUtf8("text", at);
+    if (c == 0 && first_nul < 0) first_nul = at;
     if (blank && !u_isUWhiteSpace(c) && !u_iscntrl(c)) blank = false;
+  }
+  if (first_nul >= 0) {
+    return {
+        grpc::StatusCode::INVALID_ARGUMENT,
+        "text contains a NUL character at offset " + std::to_string(first_nul)};
   }
   if (blank) {
     return {grpc::StatusCode::INVALID_ARGUMENT,

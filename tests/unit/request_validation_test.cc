@@ -45,6 +45,14 @@ TEST(RequestValidationTest, RejectsNul) {
   EXPECT_THAT(s.error_message(), HasSubstr("NUL"));
 }
 
+TEST(RequestValidationTest, InvalidUtf8AnywhereIsReportedBeforeANul) {
+  auto s = ValidateRequest(WithText(std::string("a\0b\xFF", 4)), {});
+  EXPECT_THAT(s.error_message(), HasSubstr("UTF-8"));
+  EXPECT_THAT(s.error_message(), HasSubstr("offset 3"));
+  s = ValidateRequest(WithText(std::string("a\0b\0", 4)), {});
+  EXPECT_THAT(s.error_message(), HasSubstr("NUL character at offset 1"));
+}
+
 TEST(RequestValidationTest, SizeLimitIsInclusiveAndNamed) {
   ServiceLimits limits;
   limits.max_document_bytes = 10;
