@@ -105,7 +105,9 @@ ClassifierService::ClassifierService(const ClassifierRegistry* registry,
                                      Metrics* metrics)
     : registry_(registry),
       metrics_(metrics),
-      engine_(registry, invoker, limits, metrics) {}
+      engine_(registry, invoker, limits, metrics) {
+  SetMessageAllocatorFor_ClassifyBatch(&batch_messages_);
+}
 
 grpc::ServerUnaryReactor* ClassifierService::Classify(
     grpc::CallbackServerContext* context, const v1::ClassifyRequest* request,
