@@ -21,6 +21,10 @@ struct SingleDocuments {
   using Out = v1::ClassifyResponse;
   static constexpr Rpc kRpc = Rpc::kClassifyStream;
   static constexpr const char* kName = "ClassifyStream";
+  // First arena blocks of a message read and of its answer
+  // (service/arena_messages.h): about one headline and its answer.
+  static constexpr size_t kInArenaBytes = 512;
+  static constexpr size_t kOutArenaBytes = 1024;
 
   static int Count(const In&) { return 1; }
   static const v1::ClassifyRequest& Document(const In& in, int) { return in; }
@@ -37,6 +41,9 @@ struct DocumentBatches {
   using Out = v1::ClassifyBatchResponse;
   static constexpr Rpc kRpc = Rpc::kClassifyBatchStream;
   static constexpr const char* kName = "ClassifyBatchStream";
+  // About 64 headlines, and their answers.
+  static constexpr size_t kInArenaBytes = 8 * 1024;
+  static constexpr size_t kOutArenaBytes = 16 * 1024;
 
   static int Count(const In& in) { return in.documents_size(); }
   static const v1::ClassifyRequest& Document(const In& in, int i) {

@@ -18,7 +18,20 @@ StreamReactor<Framing>::StreamReactor(const ClassifyEngine* engine,
       window_bytes_(engine->limits()->stream_window_bytes),
       max_batch_documents_(engine->limits()->max_batch_documents) {
   if (engine_->metrics() != nullptr) engine_->metrics()->StreamOpened(Framing::kRpc);
-  this->StartRead(&incoming_);
+  incoming_ = NewIn();
+  this->StartRead(incoming_->get());
+}
+
+template <typename Framing>
+typename StreamReactor<Framing>::InPtr StreamReactor<Framing>::NewIn() {
+  return std::make_unique<ArenaMessage<In>>(
+      ArenaBlocks(Framing::kInArenaBytes));
+}
+
+template <typename Framing>
+typename StreamReactor<Framing>::OutPtr StreamReactor<Framing>::NewOut() {
+  return std::make_unique<ArenaMessage<Out>>(
+      ArenaBlocks(Framing::kOutArenaBytes));
 }
 
 template <typename Framing>
@@ -34,7 +47,7 @@ void StreamReactor<Framing>::ResumeReadIfRoom() {
     if (!read_paused_ || reads_done_ || broken_ || !WindowHasRoom()) return;
     read_paused_ = false;
   }
-  this->StartRead(&incoming_);
+  this->StartRead(incoming_->get());
 }
 
 template <typename Framing>
@@ -45,10 +58,10 @@ void StreamReactor<Framing>::OnReadDone(bool ok) {
     if (!ok) {
       reads_done_ = true;
     } else {
-      pending_bytes_ += incoming_.ByteSizeLong();
-      unanswered_ += Framing::Count(incoming_);
+      pending_bytes_ += (*incoming_)->ByteSizeLong();
+      unanswered_ += Framing::Count(**incoming_);
       pending_.push_back(std::move(incoming_));
-      incoming_.Clear();
+      incoming_ = NewIn();
       if (WindowHasRoom()) {
         read_again = true;
       } else {
@@ -58,7 +71,7 @@ void StreamReactor<Framing>::OnReadDone(bool ok) {
   }
   // Read ahead while the engine classifies: the next messages queue up and
   // form the next batch.
-  if (read_again) this->StartRead(&incoming_);
+  if (read_again) this->StartRead(incoming_->get());
   if (ok) ProcessPending();
   Pump();
 }
@@ -102,19 +115,20 @@ void StreamReactor<Framing>::RefuseOversized(const In& message, Out* out) const 
 
 template <typename Framing>
 void StreamReactor<Framing>::StartBatch() {
-  results_.resize(batch_.size());
+  results_.clear();
   request_ptrs_.clear();
   response_ptrs_.clear();
-  for (size_t m = 0; m < batch_.size(); ++m) {
-    const In& message = batch_[m];
+  for (const InPtr& in : batch_) {
+    const In& message = **in;
+    Out* out = results_.emplace_back(NewOut())->get();
     const int count = Framing::Count(message);
     if (static_cast<size_t>(count) > max_batch_documents_) {
-      RefuseOversized(message, &results_[m]);
+      RefuseOversized(message, out);
       continue;
     }
     for (int i = 0; i < count; ++i) {
       request_ptrs_.push_back(&Framing::Document(message, i));
-      response_ptrs_.push_back(Framing::AddResult(&results_[m]));
+      response_ptrs_.push_back(Framing::AddResult(out));
     }
   }
   // Once handed off, the batch may finish (and the stream end) on another
@@ -132,8 +146,8 @@ void StreamReactor<Framing>::OnClassified() {
   }
   {
     std::lock_guard lock(mu_);
-    for (Out& out : results_) {
-      outgoing_documents_.push_back(Framing::Answers(out));
+    for (OutPtr& out : results_) {
+      outgoing_documents_.push_back(Framing::Answers(**out));
       outgoing_.push_back(std::move(out));
     }
     classifying_bytes_ = 0;
@@ -168,7 +182,7 @@ void StreamReactor<Framing>::Pump() {
     if (finished_) return;
     if (!broken_ && !write_in_flight_ && !outgoing_.empty()) {
       write_in_flight_ = true;
-      to_write = &outgoing_.front();
+      to_write = outgoing_.front()->get();
     } else if (!write_in_flight_ && !processing_ &&
                ((reads_done_ && pending_.empty() && outgoing_.empty()) ||
                 broken_)) {

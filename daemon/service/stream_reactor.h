@@ -30,9 +30,11 @@
 #include <grpcpp/grpcpp.h>
 
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <vector>
 
+#include "service/arena_messages.h"
 #include "service/call_tracker.h"
 #include "service/classify_engine.h"
 #include "service/stream_framing.h"
@@ -77,6 +79,13 @@ class StreamReactor final
   // without mu_ held.
   void ResumeReadIfRoom();
 
+  // Messages read and answers, each on an arena of its own; queues move
+  // these pointers, never the messages.
+  using InPtr = std::unique_ptr<ArenaMessage<In>>;
+  using OutPtr = std::unique_ptr<ArenaMessage<Out>>;
+  static InPtr NewIn();
+  static OutPtr NewOut();
+
   const ClassifyEngine* const engine_;
   CallTracker* const calls_;
   const size_t window_;
@@ -84,8 +93,8 @@ class StreamReactor final
   const size_t max_batch_documents_;
 
   std::mutex mu_;
-  In incoming_;              // Target of the read in flight.
-  std::deque<In> pending_;   // Read, not yet classified.
+  InPtr incoming_;             // Target of the read in flight.
+  std::deque<InPtr> pending_;  // Read, not yet classified.
   // Documents read and not yet answered (written), in pending_, batch_ and
   // outgoing_: what window_ bounds.
   size_t unanswered_ = 0;
@@ -95,13 +104,13 @@ class StreamReactor final
   size_t classifying_bytes_ = 0;
   bool processing_ = false;  // A batch is in flight (batch_, results_).
   // The batch in flight; owned by whoever set processing_.
-  std::vector<In> batch_;
-  std::vector<Out> results_;  // results_[i] answers batch_[i].
+  std::vector<InPtr> batch_;
+  std::vector<OutPtr> results_;  // results_[i] answers batch_[i].
   std::vector<const v1::ClassifyRequest*> request_ptrs_;
   std::vector<v1::ClassifyResponse*> response_ptrs_;
   // Classified, not yet written; front() is being written when
-  // write_in_flight_. Deque references stay valid across push_back.
-  std::deque<Out> outgoing_;
+  // write_in_flight_.
+  std::deque<OutPtr> outgoing_;
   std::deque<int> outgoing_documents_;  // Documents each of outgoing_ answers.
   bool write_in_flight_ = false;
   bool read_paused_ = false;  // Window full; resume the read when it drains.
