@@ -71,9 +71,10 @@ classifyd_status AddLabel(void* context, size_t index, const char* label,
   auto* state = static_cast<SinkState*>(context);
   if (index >= state->outcomes->size()) return CLASSIFYD_OUT_OF_RANGE;
   if (state->failed[index]) return CLASSIFYD_FAILED_PRECONDITION;
-  std::string problem =
-      CheckLabel(label, label_size, score, evidence, evidence_count,
-                 state->classifier->declared_labels(), &state->tallies[index]);
+  std::string_view name;
+  std::string problem = CheckLabel(
+      label, label_size, score, evidence, evidence_count,
+      state->classifier->declared_labels(), &state->tallies[index], &name);
   if (problem.empty() && evidence_count > 0 &&
       (state->classifier->capabilities() & CLASSIFYD_CAP_EVIDENCE) == 0) {
     problem =
@@ -86,7 +87,7 @@ classifyd_status AddLabel(void* context, size_t index, const char* label,
   std::vector<PluginLabel>& labels = (*state->outcomes)[index].labels;
   if (labels.empty()) labels.reserve(state->label_reserve);
   PluginLabel& l = labels.emplace_back();
-  l.name.assign(label, label_size);
+  l.name = name;
   l.score = score;
   l.evidence.reserve(evidence_count);
   for (size_t i = 0; i < evidence_count; ++i) {

@@ -38,7 +38,9 @@ struct IsolationSettings;
 
 // A label as one classifier produced it.
 struct PluginLabel {
-  std::string name;
+  // The classifier's declared copy of the name (Classifier::labels()), so
+  // that no label copies it: valid while the classifier lives.
+  std::string_view name;
   float score = 0;
   std::vector<std::string> evidence;
 };

@@ -99,13 +99,15 @@ std::string DeclaredLabels::Add(const char* data, size_t size) {
   return {};
 }
 
-bool DeclaredLabels::Contains(std::string_view label) const {
-  return std::binary_search(sorted_.begin(), sorted_.end(), label);
+const std::string* DeclaredLabels::Find(std::string_view label) const {
+  auto at = std::lower_bound(sorted_.begin(), sorted_.end(), label);
+  return at != sorted_.end() && *at == label ? &*at : nullptr;
 }
 
 std::string CheckLabel(const char* label, size_t label_size, float score,
                        const classifyd_string* evidence, size_t evidence_count,
-                       const DeclaredLabels& declared, DocumentTally* tally) {
+                       const DeclaredLabels& declared, DocumentTally* tally,
+                       std::string_view* declared_name) {
   if (tally->labels == kMaxLabelsPerDocument) {
     return fmt::format("more than {} labels for one document",
                        kMaxLabelsPerDocument);
@@ -116,7 +118,8 @@ std::string CheckLabel(const char* label, size_t label_size, float score,
   }
   const std::string_view name(label, label_size);
   // The name is short and valid UTF-8 from here on, so messages may quote it.
-  if (!declared.Contains(name)) {
+  const std::string* declared_copy = declared.Find(name);
+  if (declared_copy == nullptr) {
     return fmt::format(
         "label '{}', which it did not declare (list_labels() must report "
         "every label an instance can emit)",
@@ -161,6 +164,7 @@ std::string CheckLabel(const char* label, size_t label_size, float score,
   }
   ++tally->labels;
   tally->evidence_bytes = bytes;
+  *declared_name = *declared_copy;
   return {};
 }
 

@@ -64,7 +64,11 @@ class DeclaredLabels {
   // was added (or was already there).
   std::string Add(const char* data, size_t size);
 
-  bool Contains(std::string_view label) const;
+  bool Contains(std::string_view label) const { return Find(label) != nullptr; }
+  // The declared copy of `label`, or null if it was not declared. Valid
+  // until the next Add() (a classifier declares all its labels before it
+  // serves, so for the classifier's life).
+  const std::string* Find(std::string_view label) const;
   // Every label once, in the order they were declared.
   const std::vector<std::string>& names() const { return names_; }
 
@@ -81,11 +85,13 @@ struct DocumentTally {
 
 // Checks one add_label() call for a document (arguments as the sink got
 // them). Returns empty when the label may be kept, and then counts it in
-// `tally`; else what is wrong, phrased to follow "classifier 'x' returned",
-// e.g. "a score of 7 for label 'ok' (scores must be in [0, 1])".
+// `tally` and points *declared_name at the declared copy of its name; else
+// what is wrong, phrased to follow "classifier 'x' returned", e.g. "a score
+// of 7 for label 'ok' (scores must be in [0, 1])".
 std::string CheckLabel(const char* label, size_t label_size, float score,
                        const classifyd_string* evidence, size_t evidence_count,
-                       const DeclaredLabels& declared, DocumentTally* tally);
+                       const DeclaredLabels& declared, DocumentTally* tally,
+                       std::string_view* declared_name);
 
 // A plugin's error message, made fit for a response.
 struct PluginMessage {

@@ -91,7 +91,7 @@ std::vector<DocumentOutcome> Classify(const Classifier& c,
 
 std::vector<std::string> Names(const DocumentOutcome& o) {
   std::vector<std::string> names;
-  for (const PluginLabel& l : o.labels) names.push_back(l.name);
+  for (const PluginLabel& l : o.labels) names.emplace_back(l.name);
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -279,7 +279,7 @@ TEST_F(BundledLexiconTest, ConcurrentCallsGiveIdenticalResults) {
     for (const DocumentOutcome& o : outcomes) {
       std::string s = std::to_string(o.code) + ":";
       for (const PluginLabel& l : o.labels) {
-        s += l.name + "=" + std::to_string(l.score) + "[";
+        s += std::string(l.name) + "=" + std::to_string(l.score) + "[";
         for (const std::string& e : l.evidence) s += e + "|";
         s += "]";
       }

@@ -32,11 +32,12 @@ class CheckLabelTest : public ::testing::Test {
     for (const std::string& s : evidence) e.push_back(S(s));
     return CheckLabel(label.data(), label.size(), score,
                       e.empty() ? nullptr : e.data(), e.size(), declared_,
-                      &tally_);
+                      &tally_, &name_);
   }
 
   DeclaredLabels declared_;
   DocumentTally tally_;
+  std::string_view name_;  // What the last accepted label was interned as.
 };
 
 TEST(Utf8ProblemTest, AcceptsWellFormedText) {
@@ -104,10 +105,19 @@ TEST_F(CheckLabelTest, AcceptsAGoodLabelAndCountsIt) {
   EXPECT_EQ(tally_.evidence_bytes, 10u);
 }
 
+TEST_F(CheckLabelTest, AnAcceptedLabelIsTheDeclaredCopyOfItsName) {
+  const std::string label = "灾害";  // The plugin's own buffer.
+  ASSERT_THAT(Check(label, 0.5f), IsEmpty());
+  EXPECT_EQ(name_, "灾害");
+  EXPECT_EQ(name_.data(), declared_.Find("灾害")->data());
+  EXPECT_EQ(declared_.Find("none"), nullptr);
+}
+
 TEST_F(CheckLabelTest, RefusesBadNames) {
   EXPECT_EQ(Check("", 0.5f), "an empty label");
-  EXPECT_EQ(CheckLabel(nullptr, 2, 0.5f, nullptr, 0, declared_, &tally_),
-            "a label with a null pointer");
+  EXPECT_EQ(
+      CheckLabel(nullptr, 2, 0.5f, nullptr, 0, declared_, &tally_, &name_),
+      "a label with a null pointer");
   EXPECT_EQ(Check("\xff\xfe", 0.5f),
             "a label that is not valid UTF-8 (bad byte sequence at offset 0)");
   EXPECT_EQ(Check(std::string(65, 'a'), 0.5f),
@@ -140,11 +150,12 @@ TEST_F(CheckLabelTest, BoundsEvidence) {
   EXPECT_EQ(Check("ok", 0.5f, {"fine", "\xe4\xb8"}),
             "an evidence string that is not valid UTF-8 for label 'ok' (bad "
             "byte sequence at offset 0)");
-  EXPECT_EQ(CheckLabel("ok", 2, 0.5f, nullptr, 3, declared_, &tally_),
+  EXPECT_EQ(CheckLabel("ok", 2, 0.5f, nullptr, 3, declared_, &tally_, &name_),
             "a null evidence list of 3 strings for label 'ok'");
   const classifyd_string null_item{nullptr, 5};
-  EXPECT_EQ(CheckLabel("ok", 2, 0.5f, &null_item, 1, declared_, &tally_),
-            "an evidence string with a null pointer for label 'ok'");
+  EXPECT_EQ(
+      CheckLabel("ok", 2, 0.5f, &null_item, 1, declared_, &tally_, &name_),
+      "an evidence string with a null pointer for label 'ok'");
 }
 
 TEST_F(CheckLabelTest, BoundsTheEvidenceOfOneDocument) {
