@@ -107,9 +107,7 @@ Result RunUnarySlots(const LoadOptions& o, const std::vector<Request>& requests,
 }
 
 Result RunUnaryOnce(const LoadOptions& o) {
-  auto channels = MakeChannels(o.addr, std::max(1, o.channels));
-  std::vector<std::unique_ptr<v1::Classifier::Stub>> stubs;
-  for (auto& c : channels) stubs.push_back(v1::Classifier::NewStub(c));
+  const auto stubs = MakeStubs(o);
   const auto requests = MakeRequests(o);
   std::atomic<size_t> round_robin{0};
   auto issue = [&](grpc::ClientContext* ctx, const v1::ClassifyRequest* req,
@@ -129,17 +127,12 @@ Result RunUnaryOnce(const LoadOptions& o) {
   };
   Result result = RunUnarySlots<v1::ClassifyRequest, v1::ClassifyResponse>(
       o, requests, issue, check);
-  result.scenario = "unary-c" + std::to_string(o.concurrency);
-  result.input = o.input;
-  result.latency_unit = "doc";
-  result.avg_doc_bytes = AverageBytes(*o.docs);
+  DescribeRun(o, "unary-c" + std::to_string(o.concurrency), "doc", result);
   return result;
 }
 
 Result RunBatchOnce(const LoadOptions& o) {
-  auto channels = MakeChannels(o.addr, std::max(1, o.channels));
-  std::vector<std::unique_ptr<v1::Classifier::Stub>> stubs;
-  for (auto& c : channels) stubs.push_back(v1::Classifier::NewStub(c));
+  const auto stubs = MakeStubs(o);
   const auto singles = MakeRequests(o);
   // Batches of consecutive documents, cycling through the input.
   const size_t b = static_cast<size_t>(std::max(1, o.batch));
@@ -181,11 +174,9 @@ Result RunBatchOnce(const LoadOptions& o) {
   };
   Result result = RunUnarySlots<v1::ClassifyBatchRequest, v1::ClassifyBatchResponse>(
       o, requests, issue, check);
-  result.scenario = "batch-" + std::to_string(b);
-  if (o.concurrency != 2) result.scenario += "-c" + std::to_string(o.concurrency);
-  result.input = o.input;
-  result.latency_unit = "call";
-  result.avg_doc_bytes = AverageBytes(*o.docs);
+  std::string scenario = "batch-" + std::to_string(b);
+  if (o.concurrency != 2) scenario += "-c" + std::to_string(o.concurrency);
+  DescribeRun(o, std::move(scenario), "call", result);
   return result;
 }
 

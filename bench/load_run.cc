@@ -6,7 +6,9 @@
 #include <thread>
 
 namespace classifyd::bench {
+namespace {
 
+// `count` channels to `addr` that do not share a connection, connected.
 std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(
     const std::string& addr, int count) {
   std::vector<std::shared_ptr<grpc::Channel>> channels;
@@ -27,6 +29,17 @@ std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(
     }
   }
   return channels;
+}
+
+}  // namespace
+
+std::vector<std::unique_ptr<v1::Classifier::Stub>> MakeStubs(
+    const LoadOptions& o) {
+  std::vector<std::unique_ptr<v1::Classifier::Stub>> stubs;
+  for (auto& channel : MakeChannels(o.addr, std::max(1, o.channels))) {
+    stubs.push_back(v1::Classifier::NewStub(channel));  // Keeps the channel.
+  }
+  return stubs;
 }
 
 std::vector<v1::ClassifyRequest> MakeRequests(const LoadOptions& o) {
@@ -83,6 +96,14 @@ void Summarise(const Shared& shared, LatencySamples& latencies,
     std::fprintf(stderr, "classifyd-bench: first error: %s\n",
                  shared.first_error.c_str());
   }
+}
+
+void DescribeRun(const LoadOptions& o, std::string scenario,
+                 const char* latency_unit, Result& result) {
+  result.scenario = std::move(scenario);
+  result.input = o.input;
+  result.latency_unit = latency_unit;
+  result.avg_doc_bytes = AverageBytes(*o.docs);
 }
 
 Result WithWarmup(const LoadOptions& o, Result (*run)(const LoadOptions&)) {

@@ -20,10 +20,11 @@ namespace classifyd::bench {
 
 enum Phase : int { kRun = 0, kStop = 1 };
 
-// `count` channels to `addr` that do not share a connection, connected.
-// Throws std::runtime_error when one cannot connect within 10 s.
-std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(
-    const std::string& addr, int count);
+// One stub per channel to `o.addr` (`o.channels`, at least 1), each on a
+// connection of its own, connected. Throws std::runtime_error when one
+// cannot connect within 10 s.
+std::vector<std::unique_ptr<v1::Classifier::Stub>> MakeStubs(
+    const LoadOptions& o);
 
 // One ClassifyRequest per document of `o.docs`, ids "0", "1", ...
 std::vector<v1::ClassifyRequest> MakeRequests(const LoadOptions& o);
@@ -90,6 +91,11 @@ void MeasureRun(const LoadOptions& o, Shared& shared, Result& result,
 // Latency percentiles of the run into `result`; prints the run's first
 // error, if any, to stderr.
 void Summarise(const Shared& shared, LatencySamples& latencies, Result& result);
+
+// Names the run in `result`: its scenario, the input and its mean size,
+// and what a latency sample is (`latency_unit`: "doc" or "call").
+void DescribeRun(const LoadOptions& o, std::string scenario,
+                 const char* latency_unit, Result& result);
 
 // A short run first, discarded: connections, server threads, caches.
 Result WithWarmup(const LoadOptions& o, Result (*run)(const LoadOptions&));

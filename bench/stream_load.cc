@@ -145,9 +145,7 @@ class StreamDriver final
 };
 
 Result RunStreamOnce(const LoadOptions& o) {
-  auto channels = MakeChannels(o.addr, std::max(1, o.channels));
-  std::vector<std::unique_ptr<v1::Classifier::Stub>> stubs;
-  for (auto& c : channels) stubs.push_back(v1::Classifier::NewStub(c));
+  const auto stubs = MakeStubs(o);
   const auto requests = MakeRequests(o);
   Shared shared;
   const int n = std::max(1, o.streams);
@@ -173,11 +171,9 @@ Result RunStreamOnce(const LoadOptions& o) {
   LatencySamples all;
   for (auto& s : streams) all.Merge(s->latencies());
   Summarise(shared, all, result);
-  result.scenario = "stream-x" + std::to_string(n);
-  if (o.window != 256) result.scenario += "-w" + std::to_string(o.window);
-  result.input = o.input;
-  result.latency_unit = "doc";
-  result.avg_doc_bytes = AverageBytes(*o.docs);
+  std::string scenario = "stream-x" + std::to_string(n);
+  if (o.window != 256) scenario += "-w" + std::to_string(o.window);
+  DescribeRun(o, std::move(scenario), "doc", result);
   return result;
 }
 
