@@ -25,12 +25,8 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f "$WORK/daemon.log" ]] && tail -n 40 "$WORK/daemon.log" >&2
-  exit 1
-}
-step() { echo "== [${SECONDS}s] $*"; }
+# shellcheck source=SCRIPTDIR/../testing/script_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../testing/script_helpers.sh"
 
 step "deploy/package.sh"
 CLASSIFYD_JOBS=2 "$SRC/deploy/package.sh" >"$WORK/package.log" 2>&1 ||

@@ -28,14 +28,8 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  if [[ -s "$WORK/daemon.log" ]]; then
-    echo "--- daemon log (last 40 lines) ---" >&2
-    tail -n 40 "$WORK/daemon.log" >&2
-  fi
-  exit 1
-}
+# shellcheck source=SCRIPTDIR/../testing/script_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../testing/script_helpers.sh"
 
 # 1. Exposure. --threshold is in tenths: 20 means 2.0.
 if ! out="$(systemd-analyze security --offline=true --threshold=20 "$UNIT" 2>&1)"; then

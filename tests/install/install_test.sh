@@ -28,15 +28,8 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  if [[ -f "$WORK/daemon.log" ]]; then
-    echo "--- daemon log ---" >&2
-    tail -n 60 "$WORK/daemon.log" >&2
-  fi
-  exit 1
-}
-step() { echo "== [${SECONDS}s] $*"; }
+# shellcheck source=SCRIPTDIR/../testing/script_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../testing/script_helpers.sh"
 
 # Polls `command...` every 0.2 s until it succeeds; gives up after a
 # generous 120 s (the machine is shared).
