@@ -208,8 +208,13 @@ class Call : public std::enable_shared_from_this<Call> {
     PluginBatch batch;
     // Plugins are asked for every score (top_k still bounds them): the
     // merge needs the best label even under min_score (low confidence),
-    // and min_score applies to scores after calibration and weight.
-    batch.top_k = top_k;
+    // and min_score applies to scores after calibration and weight. A
+    // calibration maps each label by its own curve, so it can reorder a
+    // classifier's labels: such a classifier is asked for as many as any
+    // request may get, or a request's top_k would pick its labels by raw
+    // score and `top_k: 1` could answer another best label than `top_k: 5`.
+    batch.top_k =
+        classifier.calibration() != nullptr ? limits_.max_top_k : top_k;
     batch.min_score = 0.0f;
     batch.Reserve(docs.size());
     for (size_t d : docs) batch.Add(requests_[d]->text());

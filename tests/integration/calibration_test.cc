@@ -1,5 +1,5 @@
 // Integration tests of calibration files against the real daemon: scores
-// are mapped before the weight and the merge, ListPlugins names the file,
+// are mapped before the weight, the merge and top_k, ListPlugins names the file,
 // an edit hot-reloads the classifier like a model change, and a broken
 // file is refused with its line while the previous version serves.
 #include <gmock/gmock.h>
@@ -26,13 +26,16 @@ constexpr char kHeader[] = "# classifyd calibration v1\n";
 
 class CalibrationTest : public ::testing::Test {
  protected:
-  // `rules` labels 地震 disaster and 股 finance with raw score 0.5.
-  void Start(const std::string& calibration, double weight = 1.0) {
+  // `rules` labels 地震 disaster and 股 finance with raw score 0.5, and
+  // gives `extra_options` to the keyword plugin.
+  void Start(const std::string& calibration, double weight = 1.0,
+             const std::string& extra_options = "") {
     plugins_.WriteFile("cal.tsv", calibration);
-    plugins_.WriteFile("rules.toml",
-                       "calibration = \"cal.tsv\"\n" +
-                           KeywordManifest("地震=disaster;股=finance",
-                                           "score = 0.5", weight));
+    plugins_.WriteFile(
+        "rules.toml",
+        "calibration = \"cal.tsv\"\n" +
+            KeywordManifest("地震=disaster;股=finance",
+                            "score = 0.5\n" + extra_options, weight));
     daemon_ = DaemonProcess::Start(plugins_.path());
     ASSERT_NE(daemon_, nullptr);
     stub_ = v1::Classifier::NewStub(daemon_->NewChannel());
@@ -62,10 +65,11 @@ class CalibrationTest : public ::testing::Test {
     return false;
   }
 
-  v1::ClassifyResponse Classify(const std::string& text) {
+  v1::ClassifyResponse Classify(const std::string& text, uint32_t top_k = 0) {
     v1::ClassifyRequest request;
     request.set_text(text);
     request.set_min_score(0.0f);
+    request.set_top_k(top_k);
     grpc::ClientContext context;
     v1::ClassifyResponse response;
     EXPECT_TRUE(stub_->Classify(&context, request, &response).ok());
@@ -93,6 +97,22 @@ TEST_F(CalibrationTest, ScoresAreCalibratedPerLabelBeforeTheWeight) {
   const v1::PluginInfo info = Info();
   EXPECT_EQ(info.calibration_path(), plugins_.path() + "/cal.tsv");
   EXPECT_EQ(info.state(), v1::PluginInfo::READY);
+}
+
+// The plugin gives at most the call's top_k labels, disaster first; the
+// calibration ranks finance first. top_k must not decide the best label.
+TEST_F(CalibrationTest, TopKIsAppliedAfterTheCalibrationReordersLabels) {
+  ASSERT_NO_FATAL_FAILURE(Start(std::string(kHeader) +
+                                    "disaster\t0:0 1:0.2\n"
+                                    "finance\t0:0 1:0.9\n",
+                                /*weight=*/1.0, "obey_top_k = \"true\""));
+  const auto all = Classify("地震后股市下跌", /*top_k=*/5);
+  ASSERT_EQ(all.labels_size(), 2);
+  EXPECT_EQ(all.labels(0).name(), "finance");
+  const auto best = Classify("地震后股市下跌", /*top_k=*/1);
+  ASSERT_EQ(best.labels_size(), 1);
+  EXPECT_EQ(best.labels(0).name(), "finance");
+  EXPECT_FLOAT_EQ(best.labels(0).score(), 0.45f);
 }
 
 TEST_F(CalibrationTest, AnEditReloadsTheClassifierAndABrokenOneIsRefused) {

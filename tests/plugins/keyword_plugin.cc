@@ -4,6 +4,8 @@
 // Options:
 //   rules = "地震=disaster;股=finance"  keyword=label pairs
 //   score = 0.9                         score of every label
+//   obey_top_k = false                  give at most the call's top_k labels
+//                                       per document, the first rules first
 //   fail_marker = "FAIL"                documents containing it fail alone
 //   fail_all_marker = "FAILALL"         a batch containing it fails whole
 //   throw_marker = "THROW"              ClassifyBatch throws on it
@@ -49,6 +51,7 @@ class KeywordClassifier final : public classifyd::sdk::Classifier {
     throw_marker_ = config.GetString("throw_marker", "THROW");
     sleep_ms_ = static_cast<int>(config.GetDouble("sleep_ms", 0));
     report_batch_size_ = config.GetString("report_batch_size", "false") == "true";
+    obey_top_k_ = config.GetString("obey_top_k", "false") == "true";
     if (config.GetString("fail_create", "false") == "true") {
       throw classifyd::sdk::Error(CLASSIFYD_FAILED_PRECONDITION,
                                   "fail_create is set");
@@ -93,11 +96,14 @@ class KeywordClassifier final : public classifyd::sdk::Classifier {
                              "document contains the fail marker");
         continue;
       }
+      uint32_t given = 0;
       for (const auto& [keyword, label] : rules_) {
+        if (obey_top_k_ && options.top_k > 0 && given == options.top_k) break;
         if (texts[i].find(keyword) != std::string_view::npos &&
             score_ >= options.min_score) {
           const std::string_view evidence[] = {keyword};
           out.AddLabel(i, label, score_, evidence);
+          ++given;
         }
       }
       if (report_batch_size_) out.AddLabel(i, batch_label, 1.0f);
@@ -107,6 +113,7 @@ class KeywordClassifier final : public classifyd::sdk::Classifier {
  private:
   std::vector<std::pair<std::string, std::string>> rules_;
   float score_ = 0.9f;
+  bool obey_top_k_ = false;
   std::string fail_marker_;
   std::string fail_all_marker_;
   std::string throw_marker_;
