@@ -3,12 +3,15 @@
 
 A classifier's raw score for a label becomes the probability that the label
 is right, so `min_score` means the same for every classifier and the daemon's
-merge compares like with like. For each label, isotonic regression
-(scikit-learn) maps the raw score to the share of calibration documents with
-that score that carry the label; labels with fewer than --min-positives
-positive documents use one map fitted on all labels pooled (`*`).
+merge compares like with like. Isotonic regression (scikit-learn) maps the
+raw score to the share of calibration documents with that score that carry
+the label: with --pooled, one map fitted on every label pooled (`*`), which
+keeps the classifier's own ranking of its labels; otherwise a map per label,
+and labels with fewer than --min-positives positive documents use the pooled
+one.
 
-    models/calibrate.py fasttext --model MODEL.ftz --train-bin classifyd-train \\
+    models/calibrate.py fasttext --pooled --model MODEL.ftz \\
+        --train-bin classifyd-train \\
         --set corpus/valid.tsv --set 10:devsets/cctv_calib.lead.tsv --out FILE
     models/calibrate.py lexicon --rules rules.toml --lexicon-bin classifyd-lexicon \\
         --set corpus/valid.tsv --set 10:devsets/cctv_calib.lead.tsv \\
@@ -154,6 +157,8 @@ def main():
     parser.add_argument("--lexicon-bin")
     parser.add_argument("--set", action="append", required=True)
     parser.add_argument("--min-positives", type=int, default=30)
+    parser.add_argument("--pooled", action="store_true",
+                        help="one map for every label (keeps the ranking)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     sets = read_sets(args.set)
@@ -173,7 +178,7 @@ def main():
     maps = {"*": (fit(*pooled), len(pooled[0]), int(sum(pooled[1])))}
     for label in sorted(obs):
         x, y, w = obs[label]
-        if sum(y) >= args.min_positives:
+        if not args.pooled and sum(y) >= args.min_positives:
             maps[label] = (fit(x, y, w), len(x), int(sum(y)))
     write(args.out, maps, [
         "Fitted by models/calibrate.py (isotonic regression) on: " +

@@ -20,9 +20,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import devset  # noqa: E402
 
-SIB_LABELS = {"science/technology": "science", "politics": "politics",
-              "health": "health", "sports": "sports",
-              "entertainment": "entertainment", "travel": "travel"}
+MAPPING = HERE.parent / "taxonomy_mapping.tsv"
 SIB_LANGS = ("zho_Hans", "zho_Hant", "yue_Hant", "eng_Latn")
 
 
@@ -51,7 +49,21 @@ def write_cctv(data, labels_file, out, name, with_title_only):
     return len(labels)
 
 
+def sib_labels():
+    """SIB-200 category -> taxonomy labels, as the corpus maps them (the
+    mapping table's `sib200` rows; a category with no labels is left out)."""
+    labels = {}
+    with MAPPING.open(encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            fields = line.rstrip("\n").split("\t")
+            if fields[0] == "sib200" and fields[2]:
+                labels[fields[1]] = fields[2]
+    return labels
+
+
 def write_sib(data, out):
+    mapping = sib_labels()
     for lang in SIB_LANGS:
         src = data / "sib200_topic" / lang / "test.tsv"
         with src.open(encoding="utf-8") as f, \
@@ -59,8 +71,8 @@ def write_sib(data, out):
             next(f)
             for line in f:
                 _, category, text = line.rstrip("\n").split("\t", 2)
-                if category in SIB_LABELS:
-                    o.write(f"{SIB_LABELS[category]}\t{clean(text)}\n")
+                if category in mapping:
+                    o.write(f"{mapping[category]}\t{clean(text)}\n")
 
 
 def main():
