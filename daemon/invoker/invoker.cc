@@ -93,6 +93,11 @@ struct Invoker::Core {
   std::vector<Running*> running;
   Clock::time_point abandon_at = Clock::time_point::max();
   bool abandoning = false;  // abandon_at has passed.
+  // When the timer thread looks at `deadlines` next by itself: the end of
+  // its current wait, or min() while it is awake (it looks before it waits
+  // again). A new deadline at or after it needs no wake-up, so a call that
+  // starts while the timer waits for a later one costs no thread switch.
+  Clock::time_point timer_looks_by = Clock::time_point::min();
   bool closed = false;      // The Invoker is destroyed.
   size_t workers = 0;
   int abandoned = 0;  // Workers in an abandoned call.
@@ -377,7 +382,7 @@ bool Invoker::RunJob(Core& core, Lane* lane, Job* job) {
   if (job->timeout.count() > 0) {
     r.deadline = core.deadlines.emplace(r.start + job->timeout, &r);
     r.has_deadline = true;
-    if (r.deadline == core.deadlines.begin()) core.timer_wake.notify_one();
+    if (r.deadline->first < core.timer_looks_by) core.timer_wake.notify_one();
   }
   core.running.push_back(&r);
   core.mu.unlock();
@@ -457,7 +462,9 @@ void Invoker::TimerLoop(Core* core) {
         next = std::min(next, core->deadlines.begin()->first);
       }
       const auto wait = std::min<Clock::duration>(next - now, std::chrono::hours(1));
+      core->timer_looks_by = now + wait;
       core->timer_wake.wait_for(core->mu, wait);
+      core->timer_looks_by = Clock::time_point::min();
       continue;
     }
     core->mu.unlock();
