@@ -4,12 +4,31 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "text/tokenizer.h"
 
 namespace classifyd::plugins {
+
+namespace {
+
+// A quantised model's Dictionary keeps the n-gram buckets its cutoff kept
+// in a protected std::unordered_map, which its getLine() searches twice per
+// n-gram, each search a cache miss or two: more time than the rest of a
+// headline's lookups. Member pointers taken through this subclass read it
+// once, at load, into a flat map.
+struct DictionaryInternals : fasttext::Dictionary {
+  static const std::unordered_map<int32_t, int32_t>& PruneIndex(
+      const fasttext::Dictionary& d) {
+    return d.*(&DictionaryInternals::pruneidx_);
+  }
+  static int64_t PruneIndexSize(const fasttext::Dictionary& d) {
+    return d.*(&DictionaryInternals::pruneidx_size_);
+  }
+};
+
+}  // namespace
 
 void LabelScorer::Load(const std::string& path,
                        const std::string& label_prefix) {
@@ -26,19 +45,86 @@ void LabelScorer::Load(const std::string& path,
     }
     labels_.push_back(std::move(label));
   }
+  const int64_t kept = DictionaryInternals::PruneIndexSize(*dict_);
+  ngram_rows_.clear();
+  if (kept < 0) {
+    ngram_rows_kind_ = NgramRows::kAll;
+  } else if (kept == 0) {
+    ngram_rows_kind_ = NgramRows::kNone;
+  } else {
+    ngram_rows_kind_ = NgramRows::kKept;
+    const auto& index = DictionaryInternals::PruneIndex(*dict_);
+    ngram_rows_.reserve(index.size());
+    for (const auto& [bucket, row] : index) ngram_rows_.emplace(bucket, row);
+  }
 }
 
+// Dictionary::getLine() for a supervised model, on the tokens themselves
+// rather than a stream of them.
 std::vector<int32_t> LabelScorer::Words(std::string_view text) const {
   std::vector<int32_t> words;
-  std::string line = text::ToFastTextLine(text);
-  if (line.empty()) return words;
-  // Training lines end with a newline, which fastText turns into an
-  // end-of-sentence token; add it so serving sees the same input.
-  line.push_back('\n');
-  std::istringstream in(std::move(line));
-  std::vector<int32_t> unused_labels;
-  dict_->getLine(in, words, unused_labels);
+  std::vector<std::string> tokens;
+  text::Tokenize(text, &tokens);
+  if (tokens.empty()) return words;
+  // Training lines end with a newline, which fastText reads as the
+  // end-of-sentence token.
+  tokens.push_back(fasttext::Dictionary::EOS);
+  std::vector<int32_t> hashes;  // int32_t, as fastText keeps them.
+  hashes.reserve(tokens.size());
+  words.reserve(tokens.size() * getArgs().wordNgrams);
+  for (const std::string& token : tokens) {
+    const uint32_t h = dict_->hash(token);
+    const int32_t id = dict_->getId(token, h);
+    const fasttext::entry_type type =
+        id < 0 ? dict_->getType(token) : dict_->getType(id);
+    if (type != fasttext::entry_type::word) continue;
+    if (id < 0) {  // Unknown: its character n-grams, if the model has any.
+      if (token != fasttext::Dictionary::EOS && getArgs().maxn > 0) {
+        dict_->computeSubwords(
+            fasttext::Dictionary::BOW + token + fasttext::Dictionary::EOW,
+            words);
+      }
+    } else if (getArgs().maxn <= 0) {
+      words.push_back(id);
+    } else {
+      const std::vector<int32_t>& subwords = dict_->getSubwords(id);
+      words.insert(words.end(), subwords.begin(), subwords.end());
+    }
+    hashes.push_back(static_cast<int32_t>(h));
+  }
+  AddWordNgrams(hashes, &words);
   return words;
+}
+
+void LabelScorer::AddWordNgrams(const std::vector<int32_t>& hashes,
+                                std::vector<int32_t>* words) const {
+  const int32_t n = getArgs().wordNgrams;
+  const auto buckets = static_cast<uint64_t>(getArgs().bucket);
+  if (n <= 1 || buckets == 0) return;
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    // Sign-extended, as fastText widens its int32_t hashes.
+    auto h = static_cast<uint64_t>(static_cast<int64_t>(hashes[i]));
+    for (size_t j = i + 1; j < hashes.size() && j < i + n; ++j) {
+      h = h * 116049371 +
+          static_cast<uint64_t>(static_cast<int64_t>(hashes[j]));
+      AddNgram(static_cast<int32_t>(h % buckets), words);
+    }
+  }
+}
+
+void LabelScorer::AddNgram(int32_t bucket, std::vector<int32_t>* words) const {
+  switch (ngram_rows_kind_) {
+    case NgramRows::kAll:
+      words->push_back(dict_->nwords() + bucket);
+      return;
+    case NgramRows::kKept:
+      if (auto it = ngram_rows_.find(bucket); it != ngram_rows_.end()) {
+        words->push_back(dict_->nwords() + it->second);
+      }
+      return;
+    case NgramRows::kNone:
+      return;
+  }
 }
 
 std::vector<ScoredLabel> LabelScorer::Rank(const std::vector<int32_t>& words,

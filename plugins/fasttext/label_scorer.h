@@ -16,6 +16,7 @@
 #ifndef CLASSIFYD_PLUGINS_FASTTEXT_LABEL_SCORER_H_
 #define CLASSIFYD_PLUGINS_FASTTEXT_LABEL_SCORER_H_
 
+#include <absl/container/flat_hash_map.h>
 #include <fasttext/fasttext.h>
 
 #include <cstdint>
@@ -45,7 +46,9 @@ class LabelScorer : private fasttext::FastText {
   const fasttext::FastText& model() const { return *this; }
 
   // The fastText word ids of `text` after the serving normaliser and
-  // tokeniser (text/tokenizer.h). Empty when the text has no token.
+  // tokeniser (text/tokenizer.h): the ids fastText's Dictionary::getLine()
+  // gives for the tokens joined by spaces, ending in a newline, as training
+  // lines do. Empty when the text has no token.
   std::vector<int32_t> Words(std::string_view text) const;
 
   // The `k` best labels of `words` whose score is at least `threshold`,
@@ -57,8 +60,24 @@ class LabelScorer : private fasttext::FastText {
   std::vector<ScoredLabel> RankByFastText(const std::vector<int32_t>& words,
                                           int32_t k, float threshold) const;
 
+  // Dictionary::addWordNgrams() and pushHash(), with the kept n-gram rows
+  // of a quantised model looked up in ngram_rows_.
+  void AddWordNgrams(const std::vector<int32_t>& hashes,
+                     std::vector<int32_t>* words) const;
+  void AddNgram(int32_t bucket, std::vector<int32_t>* words) const;
+
   std::vector<std::string> labels_;
   fasttext::loss_name loss_ = fasttext::loss_name::ova;
+  // How the model maps an n-gram's hash bucket to an input row, as the
+  // Dictionary's private pruneidx_ says: every bucket to nwords + bucket
+  // (not quantised with a cutoff), only the buckets in ngram_rows_ (a
+  // cutoff kept them), or none (the cutoff kept no n-gram).
+  enum class NgramRows {
+    kAll,
+    kKept,
+    kNone
+  } ngram_rows_kind_ = NgramRows::kAll;
+  absl::flat_hash_map<int32_t, int32_t> ngram_rows_;
 };
 
 }  // namespace classifyd::plugins

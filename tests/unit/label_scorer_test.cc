@@ -8,12 +8,16 @@
 #include <fasttext/fasttext.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "testing/daemon_process.h"
+#include "testing/temp_dir.h"
 #include "text/tokenizer.h"
 
 namespace classifyd::plugins {
@@ -85,6 +89,98 @@ TEST_F(LabelScorerTest, ThresholdAndKCutTheRanking) {
   const auto above = scorer_.Rank(words, 100, top2[1].score);
   ASSERT_GE(above.size(), 2u);
   for (const ScoredLabel& s : above) EXPECT_GE(s.score, top2[1].score);
+}
+
+// What fastText's own Dictionary::getLine() makes of the tokenised line,
+// which is what the model was trained on.
+std::vector<int32_t> WordsByGetLine(const fasttext::FastText& model,
+                                    const std::string& text) {
+  std::vector<int32_t> words, labels;
+  const std::string line = text::ToFastTextLine(text);
+  if (line.empty()) return words;
+  std::istringstream in(line + "\n");
+  model.getDictionary()->getLine(in, words, labels);
+  return words;
+}
+
+// The bench's headlines, the headlines above, and text in other scripts.
+std::vector<std::string> ManyTexts() {
+  std::vector<std::string> texts = kHeadlines;
+  std::ifstream in(testing::SourceDir() + "/bench/data/headlines.txt");
+  for (std::string line; std::getline(in, line);) texts.push_back(line);
+  texts.insert(texts.end(),
+               {"Typhoon Saola makes landfall in Guangdong", "GDP 增长 5.2%",
+                "__label__finance 股市", "東京で地震 서울 날씨", "x", "</s>",
+                "ＡＢＣ１２３ 全角", std::string(5000, 'a') + " 长"});
+  return texts;
+}
+
+TEST_F(LabelScorerTest, WordsAreTheIdsFastTextGivesTheTokenisedLine) {
+  const std::vector<std::string> texts = ManyTexts();
+  ASSERT_GT(texts.size(), 1000u);
+  for (const std::string& path :
+       {testing::BundledModelPath(),
+        testing::SourceDir() + "/models/news-topics-en/model.ftz"}) {
+    LabelScorer scorer;
+    scorer.Load(path, "__label__");
+    fasttext::FastText model;
+    model.loadModel(path);
+    for (const std::string& text : texts) {
+      ASSERT_EQ(scorer.Words(text), WordsByGetLine(model, text))
+          << path << ": " << text.substr(0, 80);
+    }
+  }
+}
+
+// Models of the bundled kind (characters, word n-grams 3), trained in a
+// second on the bench's headlines: unquantised, every n-gram bucket has a
+// row; quantised with a cutoff, only some do.
+TEST_F(LabelScorerTest, WordsMatchFastTextWithAndWithoutACutoff) {
+  const std::vector<std::string> texts = ManyTexts();
+  testing::TempDir dir;
+  std::string train;
+  for (size_t i = 0; i < 400 && i < texts.size(); ++i) {
+    const std::string line = text::ToFastTextLine(texts[i]);
+    if (line.empty()) continue;
+    train += "__label__l" + std::to_string(i % 3) + " " + line + "\n";
+  }
+  fasttext::Args args;
+  args.input = dir.WriteFile("train.txt", train);
+  args.model = fasttext::model_name::sup;
+  args.loss = fasttext::loss_name::ova;
+  args.wordNgrams = 3;
+  args.bucket = 5000;
+  args.dim = 8;
+  args.epoch = 1;
+  args.thread = 1;
+  args.verbose = 0;
+  {
+    fasttext::FastText model;
+    model.train(args);
+    model.saveModel(dir.path() + "/model.bin");
+    fasttext::Args qargs = args;
+    qargs.cutoff = model.getDictionary()->nwords() + 1000;
+    model.quantize(qargs);
+    model.saveModel(dir.path() + "/model.ftz");
+  }
+  // N-gram ids of all texts, per model.
+  std::map<std::string, size_t> ngrams;
+  for (const std::string name : {"model.bin", "model.ftz"}) {
+    const std::string path = dir.path() + "/" + name;
+    LabelScorer scorer;
+    scorer.Load(path, "__label__");
+    fasttext::FastText model;
+    model.loadModel(path);
+    const int32_t nwords = model.getDictionary()->nwords();
+    for (const std::string& text : texts) {
+      const std::vector<int32_t> words = WordsByGetLine(model, text);
+      ASSERT_EQ(scorer.Words(text), words) << name << ": " << text;
+      ngrams[name] += std::count_if(words.begin(), words.end(),
+                                    [&](int32_t id) { return id >= nwords; });
+    }
+  }
+  EXPECT_GT(ngrams["model.ftz"], 1000u);
+  EXPECT_LT(ngrams["model.ftz"], ngrams["model.bin"]);  // Some were cut.
 }
 
 TEST_F(LabelScorerTest, TextWithoutTokensGetsNoLabels) {
