@@ -33,7 +33,12 @@ struct DictionaryInternals : fasttext::Dictionary {
 void LabelScorer::Load(const std::string& path,
                        const std::string& label_prefix) {
   loadModel(path);
-  loss_ = getArgs().loss;
+  // getArgs() returns a copy, strings and all: read it once.
+  const fasttext::Args args = getArgs();
+  loss_ = args.loss;
+  word_ngrams_ = args.wordNgrams;
+  buckets_ = args.bucket > 0 ? static_cast<uint64_t>(args.bucket) : 0;
+  subwords_ = args.maxn > 0;
   if (dict_->nlabels() == 0) {
     throw std::runtime_error("not a supervised model (it has no labels)");
   }
@@ -45,6 +50,7 @@ void LabelScorer::Load(const std::string& path,
     }
     labels_.push_back(std::move(label));
   }
+  quantized_input_ = QuantizedRows::Of(*input_);
   const int64_t kept = DictionaryInternals::PruneIndexSize(*dict_);
   ngram_rows_.clear();
   if (kept < 0) {
@@ -71,7 +77,7 @@ std::vector<int32_t> LabelScorer::Words(std::string_view text) const {
   tokens.push_back(fasttext::Dictionary::EOS);
   std::vector<int32_t> hashes;  // int32_t, as fastText keeps them.
   hashes.reserve(tokens.size());
-  words.reserve(tokens.size() * getArgs().wordNgrams);
+  words.reserve(tokens.size() * std::max(word_ngrams_, 1));
   for (const std::string& token : tokens) {
     const uint32_t h = dict_->hash(token);
     const int32_t id = dict_->getId(token, h);
@@ -79,12 +85,12 @@ std::vector<int32_t> LabelScorer::Words(std::string_view text) const {
         id < 0 ? dict_->getType(token) : dict_->getType(id);
     if (type != fasttext::entry_type::word) continue;
     if (id < 0) {  // Unknown: its character n-grams, if the model has any.
-      if (token != fasttext::Dictionary::EOS && getArgs().maxn > 0) {
+      if (token != fasttext::Dictionary::EOS && subwords_) {
         dict_->computeSubwords(
             fasttext::Dictionary::BOW + token + fasttext::Dictionary::EOW,
             words);
       }
-    } else if (getArgs().maxn <= 0) {
+    } else if (!subwords_) {
       words.push_back(id);
     } else {
       const std::vector<int32_t>& subwords = dict_->getSubwords(id);
@@ -98,16 +104,15 @@ std::vector<int32_t> LabelScorer::Words(std::string_view text) const {
 
 void LabelScorer::AddWordNgrams(const std::vector<int32_t>& hashes,
                                 std::vector<int32_t>* words) const {
-  const int32_t n = getArgs().wordNgrams;
-  const auto buckets = static_cast<uint64_t>(getArgs().bucket);
-  if (n <= 1 || buckets == 0) return;
+  const size_t n = word_ngrams_ > 1 ? static_cast<size_t>(word_ngrams_) : 1;
+  if (n == 1 || buckets_ == 0) return;
   for (size_t i = 0; i < hashes.size(); ++i) {
     // Sign-extended, as fastText widens its int32_t hashes.
     auto h = static_cast<uint64_t>(static_cast<int64_t>(hashes[i]));
     for (size_t j = i + 1; j < hashes.size() && j < i + n; ++j) {
       h = h * 116049371 +
           static_cast<uint64_t>(static_cast<int64_t>(hashes[j]));
-      AddNgram(static_cast<int32_t>(h % buckets), words);
+      AddNgram(static_cast<int32_t>(h % buckets_), words);
     }
   }
 }
@@ -136,7 +141,11 @@ std::vector<ScoredLabel> LabelScorer::Rank(const std::vector<int32_t>& words,
   // Model::computeHidden and Loss::computeOutput, without the table.
   fasttext::Vector hidden(input_->size(1));
   hidden.zero();
-  for (int32_t word : words) hidden.addRow(*input_, word);
+  if (quantized_input_) {
+    for (int32_t word : words) quantized_input_->AddTo(&hidden, word);
+  } else {
+    for (int32_t word : words) hidden.addRow(*input_, word);
+  }
   hidden.mul(1.0f / static_cast<float>(words.size()));
   std::vector<ScoredLabel> all(labels_.size());
   for (size_t i = 0; i < all.size(); ++i) {

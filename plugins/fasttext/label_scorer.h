@@ -20,9 +20,12 @@
 #include <fasttext/fasttext.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "quantized_rows.h"
 
 namespace classifyd::plugins {
 
@@ -68,6 +71,10 @@ class LabelScorer : private fasttext::FastText {
 
   std::vector<std::string> labels_;
   fasttext::loss_name loss_ = fasttext::loss_name::ova;
+  // From the model's Args.
+  int32_t word_ngrams_ = 1;
+  uint64_t buckets_ = 0;
+  bool subwords_ = false;  // Character n-grams (maxn > 0).
   // How the model maps an n-gram's hash bucket to an input row, as the
   // Dictionary's private pruneidx_ says: every bucket to nwords + bucket
   // (not quantised with a cutoff), only the buckets in ngram_rows_ (a
@@ -78,6 +85,8 @@ class LabelScorer : private fasttext::FastText {
     kNone
   } ngram_rows_kind_ = NgramRows::kAll;
   absl::flat_hash_map<int32_t, int32_t> ngram_rows_;
+  // The input matrix's rows, when it is quantised.
+  std::optional<QuantizedRows> quantized_input_;
 };
 
 }  // namespace classifyd::plugins
