@@ -77,7 +77,8 @@ std::vector<int32_t> LabelScorer::Words(std::string_view text) const {
   tokens.push_back(fasttext::Dictionary::EOS);
   std::vector<int32_t> hashes;  // int32_t, as fastText keeps them.
   hashes.reserve(tokens.size());
-  words.reserve(tokens.size() * std::max(word_ngrams_, 1));
+  words.reserve(tokens.size() *
+                std::min<size_t>(std::max(word_ngrams_, 1), tokens.size()));
   for (const std::string& token : tokens) {
     const uint32_t h = dict_->hash(token);
     const int32_t id = dict_->getId(token, h);

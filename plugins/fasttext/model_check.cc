@@ -20,6 +20,9 @@ namespace {
 // and FASTTEXT_VERSION).
 constexpr int32_t kMagic = 793712314;
 constexpr int32_t kVersion = 12;
+// Longest word or character n-gram a model may use: fastText's defaults
+// are 1-2 words and 3-6 characters.
+constexpr int32_t kMaxNgramLength = 64;
 // Header (8) + serialised Args (12 int32 + 1 double).
 constexpr size_t kMinimumSize = 8 + 12 * 4 + 8;
 // Args::model and Args::loss (src/args.h).
@@ -256,6 +259,19 @@ std::string CheckHeader(Reader& in, ModelShape* shape) {
   if (dim < 1) return "dimension " + std::to_string(dim) + " is not positive";
   if (bucket < 0) {
     return "negative number of hash buckets (" + std::to_string(bucket) + ")";
+  }
+  // A document costs fastText tokens x min(wordNgrams, tokens) and an
+  // unknown word length x min(maxn, length): quadratic when they are
+  // unbounded. fastText compares a size_t with maxn, so a negative one is
+  // unbounded too.
+  if (minn < 0 || maxn < 0 || maxn > kMaxNgramLength) {
+    return "character n-gram lengths minn " + std::to_string(minn) + ", maxn " +
+           std::to_string(maxn) + " (allowed: 0 to " +
+           std::to_string(kMaxNgramLength) + ")";
+  }
+  if (word_ngrams > kMaxNgramLength) {
+    return "word n-grams of up to " + std::to_string(word_ngrams) +
+           " words (allowed: up to " + std::to_string(kMaxNgramLength) + ")";
   }
   shape->dim = dim;
   shape->bucket = bucket;

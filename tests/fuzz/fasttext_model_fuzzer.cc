@@ -1,9 +1,11 @@
 // Fuzzes the fastText model verifier (plugins/fasttext/model_check.*) with
 // arbitrary model files, and checks what it accepts the hard way: an
-// accepted file is really loaded by fastText (from an in-memory file) and
-// used for predictions the way the plugin uses it. fastText trusts its
-// input, so any crash, hang or runaway allocation in there is a file the
-// verifier should have rejected.
+// accepted file is really loaded (from an in-memory file) and scored the
+// way the plugin scores (plugins/fasttext/label_scorer.h). fastText and the
+// scorer trust the file, so any crash, hang or runaway allocation in there
+// is a file the verifier should have rejected. The scorer's word ids must
+// also be the ones fastText's own Dictionary::getLine() gives.
+#include <fasttext/densematrix.h>
 #include <fasttext/fasttext.h>
 
 #include <cstddef>
@@ -15,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "label_scorer.h"
 #include "memfd_file.h"
 #include "model_check.h"
 #include "text/tokenizer.h"
@@ -37,34 +40,36 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!classifyd::plugins::CheckFastTextModel(bytes).empty()) return 0;
 
   const classifyd::fuzz::MemfdFile file(data, size);
-  fasttext::FastText model;
+  classifyd::plugins::LabelScorer scorer;
   try {
-    model.loadModel(file.path());
+    scorer.Load(file.path(), "__label__");
   } catch (const std::exception&) {
     return 0;  // Refused cleanly, as the plugin reports it: not a finding.
   }
-  auto dictionary = model.getDictionary();
-  for (int32_t i = 0; i < dictionary->nlabels(); ++i) {
-    (void)dictionary->getLabel(i);
-  }
-  // As the plugin classifies (plugins/fasttext/fasttext_plugin.cc).
-  std::vector<int32_t> words;
-  std::vector<int32_t> labels;
-  fasttext::Predictions predictions;
+  const auto labels = static_cast<int32_t>(scorer.labels().size());
+  auto dictionary = scorer.model().getDictionary();
+  std::vector<int32_t> by_get_line;
+  std::vector<int32_t> unused_labels;
   std::istringstream in;
   for (std::string_view document : kDocuments) {
-    std::string line = classifyd::text::ToFastTextLine(document);
-    line.push_back('\n');
-    in.clear();
-    in.str(line);
-    words.clear();
-    labels.clear();
-    dictionary->getLine(in, words, labels);
-    predictions.clear();
-    model.predict(5, words, predictions, 0.0f);
-    for (const auto& [log_probability, label] : predictions) {
-      if (label < 0 || label >= dictionary->nlabels()) std::abort();
-      (void)log_probability;
+    const std::vector<int32_t> words = scorer.Words(document);
+    // As fastText reads a training line.
+    const std::string line = classifyd::text::ToFastTextLine(document);
+    by_get_line.clear();
+    if (!line.empty()) {
+      in.clear();
+      in.str(line + "\n");
+      dictionary->getLine(in, by_get_line, unused_labels);
+    }
+    if (words != by_get_line) std::abort();
+    std::vector<classifyd::plugins::ScoredLabel> ranked;
+    try {
+      ranked = scorer.Rank(words, 5, 0.0f);
+    } catch (const fasttext::DenseMatrix::EncounteredNaNError&) {
+      continue;  // Finite weights that overflow: the plugin fails the document.
+    }
+    for (const auto& scored : ranked) {
+      if (scored.label < 0 || scored.label >= labels) std::abort();
     }
   }
   return 0;

@@ -132,9 +132,10 @@ TEST_F(LabelScorerTest, WordsAreTheIdsFastTextGivesTheTokenisedLine) {
   }
 }
 
-// Models of the bundled kind (characters, word n-grams 3), trained in a
-// second on the bench's headlines: unquantised, every n-gram bucket has a
-// row; quantised with a cutoff, only some do.
+// Models like the bundled one (characters, word n-grams 3) that also have
+// character n-grams (Args() keeps fastText's 3-6), trained in a second on
+// the bench's headlines: unquantised, every n-gram bucket has a row;
+// quantised with a cutoff, only some do.
 TEST_F(LabelScorerTest, WordsMatchFastTextWithAndWithoutACutoff) {
   const std::vector<std::string> texts = ManyTexts();
   testing::TempDir dir;

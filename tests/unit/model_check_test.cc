@@ -223,6 +223,14 @@ TEST(ModelCheckTest, RejectsEachCorruption) {
       {"no buckets", [](ModelFile& m) { m.bucket = 0; }, "no hash buckets"},
       {"negative buckets", [](ModelFile& m) { m.bucket = -8; },
        "negative number of hash buckets"},
+      // Quadratic work per document: character n-grams of every length
+      // for each unknown word, word n-grams of every length.
+      {"negative maxn", [](ModelFile& m) { m.maxn = -3; },
+       "character n-gram lengths minn 0, maxn -3 (allowed: 0 to 64)"},
+      {"negative minn", [](ModelFile& m) { m.minn = -1; }, "minn -1, maxn 0"},
+      {"huge maxn", [](ModelFile& m) { m.maxn = 100000; }, "maxn 100000"},
+      {"huge word n-grams", [](ModelFile& m) { m.word_ngrams = 1 << 28; },
+       "word n-grams of up to 268435456 words (allowed: up to 64)"},
       {"entry count", [](ModelFile& m) { m.size = 6; }, "counts disagree"},
       {"no labels",
        [](ModelFile& m) {
