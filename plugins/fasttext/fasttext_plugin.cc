@@ -10,6 +10,7 @@
 //   threshold = 0.05     # drop labels below this probability
 //   label_prefix = "__label__"
 #include <classifyd/plugin_sdk.h>
+#include <fasttext/densematrix.h>
 
 #include <cmath>
 #include <fstream>
@@ -68,9 +69,19 @@ class FastTextClassifier final : public sdk::Classifier {
                           : top_k_;
     const float threshold = std::max(threshold_, options.min_score);
     for (size_t i = 0; i < texts.size(); ++i) {
-      // No token: nothing to classify, no labels.
-      for (const ScoredLabel& s :
-           scorer_.Rank(scorer_.Words(texts[i]), k, threshold)) {
+      std::vector<ScoredLabel> ranked;
+      try {
+        // No token: nothing to classify, no labels.
+        ranked = scorer_.Rank(scorer_.Words(texts[i]), k, threshold);
+      } catch (const fasttext::DenseMatrix::EncounteredNaNError& e) {
+        // Finite weights whose sums overflow for this document; the others
+        // are scored.
+        out.SetDocumentError(
+            i, CLASSIFYD_INTERNAL,
+            std::string("the model cannot score it: ") + e.what());
+        continue;
+      }
+      for (const ScoredLabel& s : ranked) {
         out.AddLabel(i, scorer_.labels()[s.label], s.score);
       }
     }

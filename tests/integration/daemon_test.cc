@@ -1,6 +1,7 @@
 // Integration tests: the real classifyd binary on an ephemeral loopback
 // port, driven by real gRPC clients. Bad input and hostile clients are in
 // bad_input_matrix_test.cc.
+#include <fasttext/fasttext.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -209,6 +210,75 @@ TEST_F(DaemonTest, OneFailingClassifierDoesNotFailTheDocument) {
   grpc::Status status = Classify(only_b, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("fail marker"));
+}
+
+// FastText keeps its matrices protected.
+struct FastTextMatrices : fasttext::FastText {
+  static fasttext::DenseMatrix& Input(fasttext::FastText& model) {
+    return static_cast<fasttext::DenseMatrix&>(
+        *(model.*(&FastTextMatrices::input_)));
+  }
+  static fasttext::DenseMatrix& Output(fasttext::FastText& model) {
+    return static_cast<fasttext::DenseMatrix&>(
+        *(model.*(&FastTextMatrices::output_)));
+  }
+};
+
+// A model whose weights are all finite, so the model check accepts it, but
+// whose scores overflow (inf - inf) for every document with `token`.
+std::string TrainModelThatOverflowsOn(const testing::TempDir& dir,
+                                      const std::string& token) {
+  std::string train;
+  for (int i = 0; i < 20; ++i) train += "__label__a 毒 药\n__label__b 好 人\n";
+  fasttext::Args args;
+  args.input = dir.WriteFile("train.txt", train);
+  args.model = fasttext::model_name::sup;
+  args.loss = fasttext::loss_name::ova;
+  args.dim = 4;
+  args.epoch = 1;
+  args.wordNgrams = 1;
+  args.minn = 0;  // Args() defaults to skipgram's character n-grams.
+  args.maxn = 0;
+  args.bucket = 0;
+  args.thread = 1;
+  args.verbose = 0;
+  fasttext::FastText model;
+  model.train(args);
+  fasttext::DenseMatrix& input = FastTextMatrices::Input(model);
+  fasttext::DenseMatrix& output = FastTextMatrices::Output(model);
+  const int32_t row = model.getDictionary()->getId(token);
+  for (int64_t j = 0; j < input.size(1); ++j) input.at(row, j) = 1e20f;
+  for (int64_t i = 0; i < output.size(0); ++i) {
+    for (int64_t j = 0; j < output.size(1); ++j) {
+      output.at(i, j) = j % 2 == 0 ? 1e20f : -1e20f;
+    }
+  }
+  const std::string path = dir.path() + "/overflow.bin";
+  model.saveModel(path);
+  return path;
+}
+
+TEST_F(DaemonTest, ADocumentTheModelCannotScoreFailsAloneInItsBatch) {
+  testing::TempDir models;
+  const std::string model = TrainModelThatOverflowsOn(models, "毒");
+  ASSERT_NO_FATAL_FAILURE(
+      StartWith({{"overflow.toml",
+                  "plugin = \"fasttext\"\nmodel = \"" + model + "\"\n"}}));
+  v1::ClassifyBatchRequest batch;
+  batch.add_documents()->set_text("好人");
+  batch.add_documents()->set_text("毒药");
+  batch.add_documents()->set_text("人");
+  v1::ClassifyBatchResponse response;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub_->ClassifyBatch(&context, batch, &response).ok());
+  ASSERT_EQ(response.results_size(), 3);
+  EXPECT_EQ(response.results(0).error().code(), 0);
+  EXPECT_FALSE(response.results(0).labels().empty());
+  EXPECT_EQ(response.results(1).error().code(), grpc::StatusCode::INTERNAL);
+  EXPECT_THAT(response.results(1).error().message(),
+              HasSubstr("the model cannot score it"));
+  EXPECT_EQ(response.results(2).error().code(), 0);
+  EXPECT_FALSE(response.results(2).labels().empty());
 }
 
 TEST_F(DaemonTest, BatchAnswersEachDocumentInOrder) {
