@@ -18,6 +18,8 @@ import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+import build_corpus  # noqa: E402  (the label mapping)
 import devset  # noqa: E402
 
 MAPPING = HERE.parent / "taxonomy_mapping.tsv"
@@ -49,21 +51,12 @@ def write_cctv(data, labels_file, out, name, with_title_only):
     return len(labels)
 
 
-def sib_labels():
-    """SIB-200 category -> taxonomy labels, as the corpus maps them (the
-    mapping table's `sib200` rows; a category with no labels is left out)."""
-    labels = {}
-    with MAPPING.open(encoding="utf-8") as f:
-        next(f)
-        for line in f:
-            fields = line.rstrip("\n").split("\t")
-            if fields[0] == "sib200" and fields[2]:
-                labels[fields[1]] = fields[2]
-    return labels
-
-
 def write_sib(data, out):
-    mapping = sib_labels()
+    # SIB-200 category -> taxonomy labels, as the corpus maps them; a
+    # category mapped to nothing is left out.
+    mapping = {source: ",".join(labels) for (set_id, source), labels
+               in build_corpus.load_mapping(MAPPING).items()
+               if set_id == "sib200" and labels}
     for lang in SIB_LANGS:
         src = data / "sib200_topic" / lang / "test.tsv"
         with src.open(encoding="utf-8") as f, \
