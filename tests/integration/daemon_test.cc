@@ -1,6 +1,7 @@
 // Integration tests: the real classifyd binary on an ephemeral loopback
 // port, driven by real gRPC clients. Bad input and hostile clients are in
 // bad_input_matrix_test.cc.
+#include <fasttext/densematrix.h>
 #include <fasttext/fasttext.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@
 #include "classifyd/v1/classifier.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "testing/daemon_process.h"
+#include "testing/fasttext_models.h"
 #include "testing/temp_dir.h"
 
 namespace classifyd {
@@ -212,40 +214,22 @@ TEST_F(DaemonTest, OneFailingClassifierDoesNotFailTheDocument) {
   EXPECT_THAT(status.error_message(), HasSubstr("fail marker"));
 }
 
-// FastText keeps its matrices protected.
-struct FastTextMatrices : fasttext::FastText {
-  static fasttext::DenseMatrix& Input(fasttext::FastText& model) {
-    return static_cast<fasttext::DenseMatrix&>(
-        *(model.*(&FastTextMatrices::input_)));
-  }
-  static fasttext::DenseMatrix& Output(fasttext::FastText& model) {
-    return static_cast<fasttext::DenseMatrix&>(
-        *(model.*(&FastTextMatrices::output_)));
-  }
-};
-
 // A model whose weights are all finite, so the model check accepts it, but
 // whose scores overflow (inf - inf) for every document with `token`.
 std::string TrainModelThatOverflowsOn(const testing::TempDir& dir,
                                       const std::string& token) {
   std::string train;
   for (int i = 0; i < 20; ++i) train += "__label__a 毒 药\n__label__b 好 人\n";
-  fasttext::Args args;
-  args.input = dir.WriteFile("train.txt", train);
-  args.model = fasttext::model_name::sup;
-  args.loss = fasttext::loss_name::ova;
+  fasttext::Args args =
+      testing::TinySupervisedArgs(dir.WriteFile("train.txt", train));
   args.dim = 4;
-  args.epoch = 1;
-  args.wordNgrams = 1;
-  args.minn = 0;  // Args() defaults to skipgram's character n-grams.
-  args.maxn = 0;
-  args.bucket = 0;
-  args.thread = 1;
-  args.verbose = 0;
   fasttext::FastText model;
   model.train(args);
-  fasttext::DenseMatrix& input = FastTextMatrices::Input(model);
-  fasttext::DenseMatrix& output = FastTextMatrices::Output(model);
+  // Not quantised: both are dense.
+  auto& input = static_cast<fasttext::DenseMatrix&>(
+      testing::FastTextMatrices::Input(model));
+  auto& output = static_cast<fasttext::DenseMatrix&>(
+      testing::FastTextMatrices::Output(model));
   const int32_t row = model.getDictionary()->getId(token);
   for (int64_t j = 0; j < input.size(1); ++j) input.at(row, j) = 1e20f;
   for (int64_t i = 0; i < output.size(0); ++i) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "testing/daemon_process.h"
+#include "testing/fasttext_models.h"
 #include "testing/temp_dir.h"
 #include "text/tokenizer.h"
 
@@ -133,7 +134,7 @@ TEST_F(LabelScorerTest, WordsAreTheIdsFastTextGivesTheTokenisedLine) {
 }
 
 // Models like the bundled one (characters, word n-grams 3) that also have
-// character n-grams (Args() keeps fastText's 3-6), trained in a second on
+// character n-grams (3-6, fastText's default), trained in a second on
 // the bench's headlines: unquantised, every n-gram bucket has a row;
 // quantised with a cutoff, only some do.
 TEST_F(LabelScorerTest, WordsMatchFastTextWithAndWithoutACutoff) {
@@ -145,16 +146,12 @@ TEST_F(LabelScorerTest, WordsMatchFastTextWithAndWithoutACutoff) {
     if (line.empty()) continue;
     train += "__label__l" + std::to_string(i % 3) + " " + line + "\n";
   }
-  fasttext::Args args;
-  args.input = dir.WriteFile("train.txt", train);
-  args.model = fasttext::model_name::sup;
-  args.loss = fasttext::loss_name::ova;
+  fasttext::Args args =
+      testing::TinySupervisedArgs(dir.WriteFile("train.txt", train));
   args.wordNgrams = 3;
+  args.minn = 3;
+  args.maxn = 6;
   args.bucket = 5000;
-  args.dim = 8;
-  args.epoch = 1;
-  args.thread = 1;
-  args.verbose = 0;
   {
     fasttext::FastText model;
     model.train(args);

@@ -13,16 +13,10 @@
 #include <string>
 
 #include "testing/daemon_process.h"
+#include "testing/fasttext_models.h"
 
 namespace classifyd::plugins {
 namespace {
-
-// FastText keeps its matrices protected.
-struct InputMatrix : fasttext::FastText {
-  static const fasttext::Matrix& Of(const fasttext::FastText& model) {
-    return *(model.*(&InputMatrix::input_));
-  }
-};
 
 TEST(QuantizedRowsTest, EveryRowAddsWhatFastTextAdds) {
   for (const std::string& path :
@@ -30,7 +24,7 @@ TEST(QuantizedRowsTest, EveryRowAddsWhatFastTextAdds) {
         testing::SourceDir() + "/models/news-topics-en/model.ftz"}) {
     fasttext::FastText model;
     model.loadModel(path);
-    const fasttext::Matrix& input = InputMatrix::Of(model);
+    const fasttext::Matrix& input = testing::FastTextMatrices::Input(model);
     const std::optional<QuantizedRows> rows = QuantizedRows::Of(input);
     ASSERT_TRUE(rows.has_value()) << path;
     fasttext::Vector ours(input.size(1)), theirs(input.size(1));
