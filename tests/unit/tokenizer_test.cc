@@ -87,6 +87,18 @@ std::string AlternatingMarks(int n) {
   return s;
 }
 
+// ICU's Traditional-Simplified transliterator, which the fold table is
+// generated from; null, with a failure saying why, if ICU cannot make it.
+std::unique_ptr<icu::Transliterator> TraditionalToSimplified() {
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::Transliterator> transliterator(
+      icu::Transliterator::createInstance("Traditional-Simplified",
+                                          UTRANS_FORWARD, status));
+  EXPECT_TRUE(U_SUCCESS(status)) << u_errorName(status);
+  if (U_FAILURE(status)) return nullptr;
+  return transliterator;
+}
+
 // Sums the old and new lengths of ICU edits.
 std::pair<int64_t, int64_t> EditLengths(const icu::Edits& edits) {
   UErrorCode status = U_ZERO_ERROR;
@@ -213,11 +225,9 @@ TEST(TokenizerTest, TraditionalAndSimplifiedTranslationsGiveNearlyTheSameTokens)
 }
 
 TEST(TokenizerTest, FoldsLikeIcusTransliteratorOnWholeSentences) {
-  UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<icu::Transliterator> to_simplified(
-      icu::Transliterator::createInstance("Traditional-Simplified",
-                                          UTRANS_FORWARD, status));
-  ASSERT_TRUE(U_SUCCESS(status)) << u_errorName(status);
+  std::unique_ptr<icu::Transliterator> to_simplified =
+      TraditionalToSimplified();
+  ASSERT_NE(to_simplified, nullptr);
   for (const auto& pair : kSib200Pairs) {
     icu::UnicodeString text = icu::UnicodeString::fromUTF8(pair.traditional);
     to_simplified->transliterate(text);
@@ -271,11 +281,9 @@ TEST(TokenizerTest, SimplifiedTextAndOtherScriptsDoNotFold) {
 // from a bitmap of the table: it must say what the generator (and ICU)
 // says for every one of them.
 TEST(TokenizerTest, EveryBasicPlaneHanFoldsAsIcuSays) {
-  UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<icu::Transliterator> to_simplified(
-      icu::Transliterator::createInstance("Traditional-Simplified",
-                                          UTRANS_FORWARD, status));
-  ASSERT_TRUE(U_SUCCESS(status)) << u_errorName(status);
+  std::unique_ptr<icu::Transliterator> to_simplified =
+      TraditionalToSimplified();
+  ASSERT_NE(to_simplified, nullptr);
   int wrong = 0;
   for (UChar32 c = 0x3400; c <= 0x9FFF; ++c) {
     icu::UnicodeString text(c);
