@@ -1,14 +1,16 @@
 #include "invoker/invoker.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
 #include <deque>
 #include <future>
-#include <algorithm>
-#include <condition_variable>
-#include <mutex>
 #include <map>
+#include <mutex>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -336,6 +338,19 @@ void NameThread(const std::string& classifier) {
   pthread_setname_np(pthread_self(), name.c_str());
 }
 
+// Puts the calling thread under SCHED_BATCH (InvokerOptions::
+// batch_scheduling). Where it is not allowed (a seccomp filter, a
+// container's policy) the worker runs as before.
+void UseBatchScheduling() {
+  const sched_param param{};
+  if (sched_setscheduler(0, SCHED_BATCH, &param) != 0) {
+    spdlog::debug(
+        "plugin worker stays under the default scheduling "
+        "policy: sched_setscheduler(SCHED_BATCH): {}",
+        std::system_category().message(errno));
+  }
+}
+
 }  // namespace
 
 // One worker of `lane`: takes jobs until it has been idle for long, its
@@ -344,6 +359,7 @@ void Invoker::Work(std::shared_ptr<Core> core_ptr, std::shared_ptr<Lane> lane) {
   Core& core = *core_ptr;
   core.mu.lock();
   if (auto c = lane->classifier.lock()) NameThread(c->name());
+  if (core.options.batch_scheduling) UseBatchScheduling();
   Clock::time_point idle_since = Clock::now();
   for (;;) {
     if (lane->queue.empty()) {

@@ -193,6 +193,12 @@ void DefinePluginCalls(CLI::App& app, DaemonOptions& o) {
                  "time (each on a worker thread of its own)")
       ->check(CLI::Range(size_t{1}, size_t{256}))
       ->capture_default_str();
+  app.add_option("--plugin-batch-scheduling", o.invoker.batch_scheduling,
+                 "Run plugin calls on threads under SCHED_BATCH, so that a "
+                 "worker woken for a call waits for the request thread that "
+                 "woke it instead of preempting it; false: the default "
+                 "policy")
+      ->capture_default_str();
   app.add_option("--plugin-queue", o.invoker.max_queued_calls,
                  "Most plugin calls of one classifier waiting for a worker; "
                  "beyond it the classifier answers UNAVAILABLE")

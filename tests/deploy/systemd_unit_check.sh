@@ -67,18 +67,28 @@ systemd-tmpfiles --root="$WORK/root" --create - < "$SRC/deploy/systemd/classifyd
 [[ "$(stat -c %a "$WORK/root/etc/classifyd/plugins.d")" == 755 ]] || fail "plugins.d mode"
 echo "sysusers.d and tmpfiles.d: applied"
 
-# 5. System calls. The allowed set: @system-service minus @privileged and
-# @resources, groups expanded recursively, as systemd resolves them.
+# 5. System calls. The allowed set, as systemd resolves the unit's
+# SystemCallFilter= lines in order: the first (an allow list) starts it,
+# each later line adds its calls, or removes them when it starts with ~;
+# groups are expanded recursively.
 expand() {
-  local group="$1"
-  systemd-analyze syscall-filter "$group" | sed -n 's/^ \+\([-@a-z0-9_]\+\)$/\1/p' |
-    while read -r item; do
-      if [[ "$item" == @* ]]; then expand "$item"; else echo "$item"; fi
-    done
+  local item="$1"
+  if [[ "$item" != @* ]]; then echo "$item"; return; fi
+  systemd-analyze syscall-filter "$item" | sed -n 's/^ \+\([-@a-z0-9_]\+\)$/\1/p' |
+    while read -r member; do expand "$member"; done
 }
-expand @system-service | sort -u > "$WORK/allowed"
-{ expand @privileged; expand @resources; } | sort -u > "$WORK/denied"
-comm -23 "$WORK/allowed" "$WORK/denied" > "$WORK/permitted"
+: > "$WORK/permitted"
+while read -r filter; do
+  list="${filter#\~}"
+  for item in $list; do expand "$item"; done | sort -u > "$WORK/calls"
+  if [[ "$filter" == \~* ]]; then
+    comm -23 "$WORK/permitted" "$WORK/calls" > "$WORK/next"
+  else
+    sort -u "$WORK/permitted" "$WORK/calls" > "$WORK/next"
+  fi
+  mv "$WORK/next" "$WORK/permitted"
+done < <(sed -n 's/^SystemCallFilter=//p' "$UNIT")
+[[ -s "$WORK/permitted" ]] || fail "no SystemCallFilter= in $UNIT"
 
 mkdir -p "$WORK/run"
 TMPDIR="$WORK/run" strace -f -qq -o "$WORK/trace" "$DAEMON" \

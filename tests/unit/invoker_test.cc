@@ -10,6 +10,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -138,6 +139,24 @@ TEST_F(InvokerTest, AnAnswerIsThePluginsOwn) {
     EXPECT_EQ(o.labels[0].name, "fine");
   }
   EXPECT_EQ(c->call_health().timed_out_calls.load(), 0u);
+}
+
+// A completion runs on the worker that made the call, so it sees the
+// worker's scheduling policy.
+TEST_F(InvokerTest, WorkersRunUnderBatchSchedulingUnlessTurnedOff) {
+  for (const bool batch : {true, false}) {
+    InvokerOptions options;
+    options.batch_scheduling = batch;
+    Invoker invoker(options);
+    auto c = Make();
+    ASSERT_NE(c, nullptr);
+    std::promise<int> policy;
+    invoker.Submit(c, 0ms, Batch({"one"}), [&policy](CallResult) {
+      policy.set_value(sched_getscheduler(0));
+    });
+    EXPECT_EQ(policy.get_future().get(), batch ? SCHED_BATCH : SCHED_OTHER)
+        << "batch_scheduling " << batch;
+  }
 }
 
 TEST_F(InvokerTest, ACallPastItsLimitIsStuckUntilItReturns) {

@@ -131,7 +131,8 @@ TEST(OptionsTest, TlsAndTimeoutSettingsFromFlagsAndConfig) {
       dir.WriteFile("classifyd.toml",
                     "tls_cert = \"/c.crt\"\ntls_key = \"/c.key\"\n"
                     "tls_client_ca = \"/ca.crt\"\ntls_reload_interval = 5\n"
-                    "plugin_timeout_ms = 750\n");
+                    "plugin_timeout_ms = 750\n"
+                    "plugin_batch_scheduling = false\n");
   const auto r =
       ParseArgs({"--config", config, "--tls-client-auth", "request"});
   const DaemonOptions& o = Ok(r);
@@ -141,6 +142,7 @@ TEST(OptionsTest, TlsAndTimeoutSettingsFromFlagsAndConfig) {
   EXPECT_EQ(o.tls.client_auth, "request");
   EXPECT_EQ(o.tls.reload_interval_seconds, 5u);
   EXPECT_EQ(o.limits.plugin_timeout_ms, 750);
+  EXPECT_FALSE(o.invoker.batch_scheduling);
   EXPECT_TRUE(IsParseError(ParseArgs({"--tls-client-auth", "sometimes"})));
   EXPECT_EQ(Ok(ParseArgs({})).limits.plugin_timeout_ms,
             10'000);  // On by default.
@@ -150,6 +152,9 @@ TEST(OptionsTest, TlsAndTimeoutSettingsFromFlagsAndConfig) {
   EXPECT_EQ(Ok(ParseArgs({"--plugin-queue", "9"})).invoker.max_queued_calls,
             9u);
   EXPECT_TRUE(IsParseError(ParseArgs({"--plugin-workers", "0"})));
+  EXPECT_TRUE(Ok(ParseArgs({})).invoker.batch_scheduling);
+  EXPECT_FALSE(Ok(ParseArgs({"--plugin-batch-scheduling", "false"}))
+                   .invoker.batch_scheduling);
   for (const char* bad : {"-1", "3600001", "1.5", "soon"}) {
     const auto refused = ParseArgs({"--plugin-timeout-ms", bad});
     ASSERT_TRUE(IsParseError(refused)) << bad;
