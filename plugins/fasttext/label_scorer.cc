@@ -51,14 +51,11 @@ void LabelScorer::Load(const std::string& path,
     labels_.push_back(std::move(label));
   }
   quantized_input_ = QuantizedRows::Of(*input_);
-  const int64_t kept = DictionaryInternals::PruneIndexSize(*dict_);
+  // pruneidx_size_ is -1 unless a cutoff pruned the rows; then pruneidx_
+  // holds the buckets it kept (none at all when it is 0).
+  every_bucket_has_a_row_ = DictionaryInternals::PruneIndexSize(*dict_) < 0;
   ngram_rows_.clear();
-  if (kept < 0) {
-    ngram_rows_kind_ = NgramRows::kAll;
-  } else if (kept == 0) {
-    ngram_rows_kind_ = NgramRows::kNone;
-  } else {
-    ngram_rows_kind_ = NgramRows::kKept;
+  if (!every_bucket_has_a_row_) {
     const auto& index = DictionaryInternals::PruneIndex(*dict_);
     ngram_rows_.reserve(index.size());
     for (const auto& [bucket, row] : index) ngram_rows_.emplace(bucket, row);
@@ -119,17 +116,10 @@ void LabelScorer::AddWordNgrams(const std::vector<int32_t>& hashes,
 }
 
 void LabelScorer::AddNgram(int32_t bucket, std::vector<int32_t>* words) const {
-  switch (ngram_rows_kind_) {
-    case NgramRows::kAll:
-      words->push_back(dict_->nwords() + bucket);
-      return;
-    case NgramRows::kKept:
-      if (auto it = ngram_rows_.find(bucket); it != ngram_rows_.end()) {
-        words->push_back(dict_->nwords() + it->second);
-      }
-      return;
-    case NgramRows::kNone:
-      return;
+  if (every_bucket_has_a_row_) {
+    words->push_back(dict_->nwords() + bucket);
+  } else if (auto it = ngram_rows_.find(bucket); it != ngram_rows_.end()) {
+    words->push_back(dict_->nwords() + it->second);
   }
 }
 

@@ -77,13 +77,9 @@ class LabelScorer : private fasttext::FastText {
   bool subwords_ = false;  // Character n-grams (maxn > 0).
   // How the model maps an n-gram's hash bucket to an input row, as the
   // Dictionary's private pruneidx_ says: every bucket to nwords + bucket
-  // (not quantised with a cutoff), only the buckets in ngram_rows_ (a
-  // cutoff kept them), or none (the cutoff kept no n-gram).
-  enum class NgramRows {
-    kAll,
-    kKept,
-    kNone
-  } ngram_rows_kind_ = NgramRows::kAll;
+  // (not quantised with a cutoff), or only the buckets a cutoff kept, to
+  // nwords + ngram_rows_[bucket] (none when it kept no n-gram).
+  bool every_bucket_has_a_row_ = true;
   absl::flat_hash_map<int32_t, int32_t> ngram_rows_;
   // The input matrix's rows, when it is quantised.
   std::optional<QuantizedRows> quantized_input_;
