@@ -159,55 +159,73 @@ void StreamReactor<Framing>::OnClassified() {
   ResumeReadIfRoom();
   Pump();
   bool more = false;
+  NextStep step;
   {
     std::lock_guard lock(mu_);
     more = TakePendingLocked();
     processing_ = more;
+    // Decided under the lock that clears processing_: once it is clear,
+    // a reaction on another thread may finish the stream and OnDone()
+    // delete it, so this thread may only go on if it claimed the next
+    // write or the finish itself.
+    if (!more) step = NextStepLocked();
   }
-  // Last use of `this`: either may end the stream.
   if (more) {
     StartBatch();
-  } else {
-    Pump();
+  } else if (!step.empty()) {
+    Take(step);
   }
+  // With nothing claimed the stream is another thread's to end, so `this`
+  // is not touched again, not even to call a member that would do nothing.
 }
 
 template <typename Framing>
-void StreamReactor<Framing>::Pump() {
-  const Out* to_write = nullptr;
-  bool finish = false;
-  grpc::Status finish_status = grpc::Status::OK;
-  {
-    std::lock_guard lock(mu_);
-    if (finished_) return;
-    if (!broken_ && !write_in_flight_ && !outgoing_.empty()) {
-      write_in_flight_ = true;
-      to_write = outgoing_.front()->get();
-    } else if (!write_in_flight_ && !processing_ &&
-               ((reads_done_ && pending_.empty() && outgoing_.empty()) ||
-                broken_)) {
-      finished_ = true;
-      finish = true;
-      if (broken_) {
-        finish_status = grpc::Status(grpc::StatusCode::CANCELLED,
-                                     "stream cancelled or broken");
-      }
+typename StreamReactor<Framing>::NextStep
+StreamReactor<Framing>::NextStepLocked() {
+  NextStep step;
+  if (finished_) return step;
+  if (!broken_ && !write_in_flight_ && !outgoing_.empty()) {
+    write_in_flight_ = true;
+    step.write = outgoing_.front()->get();
+  } else if (!write_in_flight_ && !processing_ &&
+             ((reads_done_ && pending_.empty() && outgoing_.empty()) ||
+              broken_)) {
+    finished_ = true;
+    step.finish = true;
+    if (broken_) {
+      step.status = grpc::Status(grpc::StatusCode::CANCELLED,
+                                 "stream cancelled or broken");
     }
   }
-  if (to_write != nullptr) {
+  return step;
+}
+
+template <typename Framing>
+void StreamReactor<Framing>::Take(const NextStep& step) {
+  if (step.write != nullptr) {
     // No WriteOptions::set_buffer_hint() to coalesce queued responses: a
     // buffered write's completion can wait for a flush that never comes
     // (grpc/grpc#12975, #34231: always when it is the stream's first
     // message), and the next write only starts after that completion, so
     // the stream would hang.
-    this->StartWrite(to_write);
-  } else if (finish) {
+    this->StartWrite(step.write);
+  } else if (step.finish) {
     if (engine_->metrics() != nullptr) {
       engine_->metrics()->StreamFinished(Framing::kRpc,
-                                         finish_status.error_code());
+                                         step.status.error_code());
     }
-    this->Finish(finish_status);  // Last use of `this` on this path.
+    this->Finish(step.status);
   }
+}
+
+template <typename Framing>
+void StreamReactor<Framing>::Pump() {
+  NextStep step;
+  {
+    std::lock_guard lock(mu_);
+    step = NextStepLocked();
+  }
+  Take(step);
 }
 
 template <typename Framing>

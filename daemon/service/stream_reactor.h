@@ -22,8 +22,10 @@
 //
 // Reactions never block and never call a plugin: the only lock is held for
 // queue bookkeeping. The stream does not finish while a batch is in
-// flight, so a worker may use the reactor until its last call. Deletes
-// itself in OnDone().
+// flight, so the worker that answers a batch may use the reactor until it
+// clears that mark; from then on a reaction on another thread may end the
+// stream, so the worker goes on only with the next write or the finish it
+// claimed under the same lock. Deletes itself in OnDone().
 #ifndef CLASSIFYD_DAEMON_SERVICE_STREAM_REACTOR_H_
 #define CLASSIFYD_DAEMON_SERVICE_STREAM_REACTOR_H_
 
@@ -70,8 +72,23 @@ class StreamReactor final
   void RefuseOversized(const In& message, Out* out) const;
   // The engine answered batch_ in results_ (on an invoker thread).
   void OnClassified();
-  // Starts the next write if none is in flight; finishes the call when all
-  // is done. Called without mu_ held.
+  // What the stream does next: write `write`, or finish with `status`,
+  // or neither (a write is in flight, or there is more to come).
+  struct NextStep {
+    const Out* write = nullptr;
+    bool finish = false;
+    grpc::Status status;
+    bool empty() const { return write == nullptr && !finish; }
+  };
+  // Claims the next step: marks the write in flight or the stream
+  // finished, so no other thread takes it too. REQUIRES: mu_ held.
+  NextStep NextStepLocked();
+  // Takes a claimed step. Called without mu_ held; after a finish, or
+  // once the write completes, another thread may delete the reactor.
+  void Take(const NextStep& step);
+  // Claims and takes the next step. Called without mu_ held, only while
+  // something keeps the stream from finishing under this thread (a
+  // reaction in progress, or a batch in flight).
   void Pump();
   // Whether the window has room for one more message. REQUIRES: mu_ held.
   bool WindowHasRoom() const;
