@@ -76,18 +76,17 @@ void HttpApi::ClassifyStream(const httplib::Request& req,
               415);
     return;
   }
-  if (draining_) {
-    SendError(res, grpc::StatusCode::UNAVAILABLE,
-              "classifyd is shutting down: no new streams; open it on "
-              "another instance");
-    return;
-  }
-  if (open_streams_->fetch_add(1) >= options_.max_streams) {
-    open_streams_->fetch_sub(1);
-    SendError(res, grpc::StatusCode::RESOURCE_EXHAUSTED,
-              "too many streams open on this listener (at most " +
-                  std::to_string(options_.max_streams) + "); retry later",
-              429);
+  if (!streams_->calls.Begin(options_.max_streams)) {
+    if (streams_->calls.draining()) {
+      SendError(res, grpc::StatusCode::UNAVAILABLE,
+                "classifyd is shutting down: no new streams; open it on "
+                "another instance");
+    } else {
+      SendError(res, grpc::StatusCode::RESOURCE_EXHAUSTED,
+                "too many streams open on this listener (at most " +
+                    std::to_string(options_.max_streams) + "); retry later",
+                429);
+    }
     return;
   }
   const size_t max_line = engine_->limits()->max_document_bytes * 2 + 65536;
@@ -95,9 +94,11 @@ void HttpApi::ClassifyStream(const httplib::Request& req,
   // provider runs while the response is written, after this returns.
   res.set_chunked_content_provider(
       "application/x-ndjson",
-      [engine = engine_, reader, max_line](size_t, httplib::DataSink& sink) {
+      [engine = engine_, streams = streams_, reader, max_line](
+          size_t, httplib::DataSink& sink) {
         JsonLineSplitter splitter(max_line);
         const bool read = reader([&](const char* data, size_t length) {
+          if (streams->ending) return false;  // The drain is over.
           const auto lines = splitter.Feed(std::string_view(data, length));
           if (lines.empty()) return true;
           const std::string out = AnswerLines(*engine, max_line, lines);
@@ -112,7 +113,7 @@ void HttpApi::ClassifyStream(const httplib::Request& req,
         sink.done();
         return true;
       },
-      [open = open_streams_](bool) { open->fetch_sub(1); });
+      [streams = streams_](bool) { streams->calls.End(); });
 }
 
 }  // namespace classifyd

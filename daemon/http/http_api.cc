@@ -75,8 +75,18 @@ HttpApi::HttpApi(const ClassifyEngine* engine,
     : engine_(engine),
       registry_(registry),
       metrics_(metrics),
-      options_(options),
-      open_streams_(std::make_shared<std::atomic<int>>(0)) {}
+      options_(options) {}
+
+void HttpApi::StartDraining() {
+  draining_ = true;
+  streams_->calls.StartDraining();
+}
+
+int HttpApi::WaitForStreams(std::chrono::steady_clock::time_point deadline) {
+  return streams_->calls.WaitUntilIdle(deadline);
+}
+
+void HttpApi::EndStreams() { streams_->ending = true; }
 
 void HttpApi::AddRoutes(httplib::Server* server) const {
   using ReaderHandler = httplib::Server::HandlerWithContentReader;

@@ -32,6 +32,7 @@
 #include "metrics/metrics.h"
 #include "registry/classifier_registry.h"
 #include "server/tls_credentials.h"
+#include "service/call_tracker.h"
 #include "service/classify_engine.h"
 
 namespace httplib {
@@ -77,7 +78,14 @@ class HttpApi {
   void RaiseBacklog() const;
 
   // Shutdown: /readyz answers 503 and new streams are refused from now on.
-  void StartDraining() { draining_ = true; }
+  void StartDraining();
+  // Waits until the :stream requests in flight have ended or `deadline`
+  // passes; the number still open (0: none).
+  int WaitForStreams(std::chrono::steady_clock::time_point deadline);
+  // Ends the :stream requests still open, at the end of the drain: each
+  // stops at the next piece of body it reads (or when a read times out)
+  // and its connection is closed without the response's last chunk.
+  void EndStreams();
 
  private:
   void AddRoutes(httplib::Server* server) const;
@@ -97,7 +105,12 @@ class HttpApi {
   Metrics* const metrics_;
   const HttpApiOptions options_;
   std::atomic<bool> draining_{false};
-  std::shared_ptr<std::atomic<int>> open_streams_;
+  // The :stream requests in flight, shared with their response writers.
+  struct OpenStreams {
+    CallTracker calls;  // Bounded by options_.max_streams.
+    std::atomic<bool> ending{false};
+  };
+  std::shared_ptr<OpenStreams> streams_ = std::make_shared<OpenStreams>();
   // The listening socket, once MakeServer()'s server has made it.
   std::shared_ptr<int> listen_fd_ = std::make_shared<int>(-1);
 };

@@ -406,7 +406,9 @@ DaemonExit Daemon::Drain() {
 // calls, and the unary calls in flight (and streams still open) get the
 // rest of the drain time, at least a reserve of half of it up to 2 s, so
 // that a stream that never ends does not leave a unary call that just
-// started no time at all.
+// started no time at all. HTTP streams are waited for alongside, and those
+// still open then are ended, since the HTTP listener's threads can only
+// stop once its streams have.
 void Daemon::FinishStreamsAndCalls() {
   const auto drain_time = Milliseconds(running_.drain_timeout_seconds);
   const auto deadline = std::chrono::system_clock::now() + drain_time;
@@ -421,11 +423,19 @@ void Daemon::FinishStreamsAndCalls() {
   service_->StartDraining();
   if (http_api_ != nullptr) http_api_->StartDraining();
   spdlog::info("new streams refused; waiting for the streams in flight");
-  if (const int left = service_->WaitForStreams(
-          std::chrono::steady_clock::now() + drain_time - reserve);
-      left > 0) {
+  const auto streams_deadline =
+      std::chrono::steady_clock::now() + drain_time - reserve;
+  if (const int left = service_->WaitForStreams(streams_deadline); left > 0) {
     spdlog::warn("{} stream(s) still open; cancelled if not done in {} ms",
                  left, reserve.count());
+  }
+  if (http_api_ != nullptr) {
+    if (const int left = http_api_->WaitForStreams(streams_deadline);
+        left > 0) {
+      spdlog::warn("{} HTTP stream(s) still open; ended at their next read",
+                   left);
+    }
+    http_api_->EndStreams();
   }
   if (admin_server_ != nullptr) admin_server_->Shutdown(deadline);
   server_->Shutdown(deadline);

@@ -1,5 +1,6 @@
 // Counts the streams in flight so that shutdown can drain them before it
-// shuts the gRPC server down.
+// shuts the gRPC server down (and the HTTP listener's, which can only stop
+// once its streams have).
 //
 // Why not leave the drain to grpc::Server::Shutdown(deadline) alone: with
 // gRPC 1.51, when a stream ends while Shutdown is under way, the last
@@ -20,16 +21,18 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <limits>
 #include <mutex>
 
 namespace classifyd {
 
 class CallTracker {
  public:
-  // Counts a call that starts; false (and not counted) once draining.
-  bool Begin() {
+  // Counts a call that starts; false (and not counted) once draining, or
+  // when `most` calls are in flight already.
+  bool Begin(int most = std::numeric_limits<int>::max()) {
     std::lock_guard lock(mu_);
-    if (draining_) return false;
+    if (draining_ || in_flight_ >= most) return false;
     ++in_flight_;
     return true;
   }

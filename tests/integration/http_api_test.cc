@@ -1,7 +1,7 @@
 // The HTTP/JSON API (--http-listen) against the real daemon: the same
 // answers as gRPC in protobuf's JSON mapping, JSON Lines streams, the
-// bad-input matrix with its HTTP statuses, readiness per classifier, and
-// clients that hold connections without sending.
+// bad-input matrix with its HTTP statuses, readiness per classifier,
+// clients that hold connections without sending, and streams at shutdown.
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <google/protobuf/struct.pb.h>
@@ -11,13 +11,19 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "classifyd/v1/classifier.grpc.pb.h"
@@ -63,9 +69,24 @@ class RawConnection {
   }
   ~RawConnection() { close(fd_); }
   bool connected() const { return connected_; }
-  void Send(const std::string& bytes) {
-    ASSERT_EQ(send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(bytes.size()));
+  void Send(const std::string& bytes) { ASSERT_TRUE(TrySend(bytes)); }
+  bool TrySend(const std::string& bytes) {
+    return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  }
+  // What the server sent until it sent `end` or closed the connection
+  // (waits up to 30 s).
+  std::string ReceiveUntil(const std::string& end) {
+    std::string received;
+    pollfd p{fd_, POLLIN, 0};
+    char buffer[4096];
+    while (received.find(end) == std::string::npos &&
+           poll(&p, 1, 30'000) == 1) {
+      const ssize_t n = recv(fd_, buffer, sizeof(buffer), 0);
+      if (n <= 0) break;
+      received.append(buffer, static_cast<size_t>(n));
+    }
+    return received;
   }
   // True once the server has closed the connection (waits up to 30 s).
   bool ClosedByServer() {
@@ -350,6 +371,66 @@ TEST_F(HttpApiTest, IdleConnectionsDoNotTakeTheThreads) {
     ASSERT_TRUE(result) << i;
     EXPECT_EQ(result->status, 200);
   }
+}
+
+// One chunk of a chunked request body.
+std::string Chunk(const std::string& data) {
+  std::ostringstream chunk;
+  chunk << std::hex << data.size() << "\r\n" << data << "\r\n";
+  return chunk.str();
+}
+
+size_t Count(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos;
+       at = text.find(part, at + part.size())) {
+    ++n;
+  }
+  return n;
+}
+
+// SIGTERM waits for the HTTP streams in flight as it waits for gRPC's: one
+// that ends within the drain gets every answer, and one that never ends is
+// ended when the drain is over, so that the daemon still exits.
+TEST_F(HttpApiTest, SigtermWaitsForStreamsAndEndsThoseThatNeverDo) {
+  plugins_.WriteFile("rules.toml", KeywordManifest(kRules));
+  ASSERT_NO_FATAL_FAILURE(Start({"--drain-timeout", "4"}));
+  const std::string head =
+      "POST /v1/classify:stream HTTP/1.1\r\nHost: x\r\n"
+      "Content-Type: application/x-ndjson\r\n"
+      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+  const std::string line = Chunk("{\"text\": \"地震\"}\n");
+  RawConnection endless(port_);
+  RawConnection ending(port_);
+  ASSERT_TRUE(endless.connected() && ending.connected());
+  endless.Send(head + line);
+  ending.Send(head + line);
+  // Both streams are in flight once each has answered its first line.
+  EXPECT_THAT(endless.ReceiveUntil("disaster"), HasSubstr("disaster"));
+  EXPECT_THAT(ending.ReceiveUntil("disaster"), HasSubstr("disaster"));
+
+  daemon_->Signal(SIGTERM);
+  std::atomic<bool> stop{false};
+  std::thread feeder([&] {
+    while (!stop && endless.TrySend(line)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ending.Send(line + "0\r\n\r\n");
+  const std::string rest = ending.ReceiveUntil("\r\n0\r\n\r\n");
+  EXPECT_EQ(Count(rest, "disaster"), 1u) << rest;
+  EXPECT_THAT(rest, HasSubstr("\r\n0\r\n\r\n")) << "response not finished";
+
+  const std::optional<int> status =
+      daemon_->WaitForExit(std::chrono::seconds(30));
+  stop = true;
+  feeder.join();
+  ASSERT_TRUE(status.has_value()) << "the never-ending stream held the exit";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+      << daemon_->Log();
+  EXPECT_TRUE(endless.ClosedByServer());
+  EXPECT_THAT(daemon_->Log(), HasSubstr("1 HTTP stream(s) still open"));
 }
 
 }  // namespace
