@@ -124,9 +124,9 @@ std::string ChildProcess::KillAndReap() {
   return ending_;
 }
 
-void ChildProcess::Stop(std::chrono::milliseconds grace) {
+std::string ChildProcess::Stop(std::chrono::milliseconds grace) {
   CloseSocket();
-  if (pid_ < 0) return;
+  if (pid_ < 0) return ending_;
   const auto deadline = std::chrono::steady_clock::now() + grace;
   int status = 0;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -134,11 +134,14 @@ void ChildProcess::Stop(std::chrono::milliseconds grace) {
     if (done == pid_) {
       pid_ = -1;
       ending_ = DescribeExit(status);
-      return;
+      return ending_;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   KillAndReap();
+  ending_ = "did not exit within " + std::to_string(grace.count()) +
+            " ms of being stopped and was killed";
+  return ending_;
 }
 
 std::string DescribeExit(int wait_status) {

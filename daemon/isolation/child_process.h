@@ -48,8 +48,10 @@ class ChildProcess {
   // status. Later calls return the same text.
   std::string KillAndReap();
   // Closes the socket (a healthy child then destroys its instance and
-  // exits), waits up to `grace` for it to exit, then kills it.
-  void Stop(std::chrono::milliseconds grace);
+  // exits), waits up to `grace` for it to exit, then kills it. Says how it
+  // ended, as KillAndReap() does, or "did not exit within 1000 ms of being
+  // stopped and was killed".
+  std::string Stop(std::chrono::milliseconds grace);
 
  private:
   ChildProcess(pid_t pid, int socket) : pid_(pid), socket_(socket) {}

@@ -37,6 +37,9 @@ void LogPluginLine(const std::string& name, const LogLine& line) {
   spdlog::log(level, "classifier {} (process): {}", name, line.text());
 }
 
+// How long a child told to stop may take to destroy its instance and exit.
+constexpr std::chrono::milliseconds kStopGrace{1000};
+
 Deadline DeadlineAfter(std::chrono::milliseconds limit) {
   if (limit.count() <= 0) return std::nullopt;
   return Clock::now() + limit;
@@ -80,8 +83,7 @@ IsolatedProcess::~IsolatedProcess() {
   if (pid_t starting = starting_pid_.load(); starting > 0) {
     kill(starting, SIGKILL);
   }
-  if (restarter_.joinable()) restarter_.join();
-  if (child_.has_value()) child_->Stop(std::chrono::seconds(1));
+  if (restarter_.joinable()) restarter_.join();  // It stops the child.
   close(library_fd_);
 }
 
@@ -258,13 +260,13 @@ void IsolatedProcess::RestartLoop(std::promise<absl::Status> first) {
   for (;;) {
     restart_cv_.wait(lock, [&] { return stopping_ || !child_.has_value(); });
     if (restart_cv_.wait_until(lock, restart_at_, [&] { return stopping_; })) {
-      return;
+      break;
     }
     lock.unlock();
     Ready ready;
     absl::StatusOr<ChildProcess> child = StartChild(&ready);
     lock.lock();
-    if (stopping_) return;  // `child` is killed on the way out.
+    if (stopping_) break;  // `child` never served: it is killed.
     if (child.ok()) {
       spdlog::info("classifier {}: process restarted (pid {})", manifest_.name,
                    child->pid());
@@ -278,6 +280,15 @@ void IsolatedProcess::RestartLoop(std::promise<absl::Status> first) {
                   std::string(child.status().message()) + ")";
     spdlog::error("classifier {}: its process {}; next try in {} ms",
                   manifest_.name, last_death_, wait.count());
+  }
+  // Stopped from this thread, before it ends: PR_SET_PDEATHSIG kills a
+  // child when the thread that started it ends, which would leave the
+  // plugin's instance undestroyed.
+  std::optional<ChildProcess> last = std::exchange(child_, std::nullopt);
+  lock.unlock();
+  if (last.has_value()) {
+    spdlog::info("classifier {}: its process {}", manifest_.name,
+                 last->Stop(kStopGrace));
   }
 }
 

@@ -97,7 +97,7 @@ class IsolatedProcess {
   std::string ChildFailed(std::span<const uint64_t> keys,
                           const absl::Status& why) const;
   // The restarter thread: starts the first child (reporting to `first`),
-  // then each after a death, until destruction.
+  // then each after a death, until destruction; then stops the last one.
   void RestartLoop(std::promise<absl::Status> first);
 
   const Manifest manifest_;

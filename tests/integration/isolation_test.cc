@@ -337,6 +337,10 @@ TEST_F(IsolationTest, RemovingAnIsolatedClassifierStopsItsProcess) {
   std::filesystem::remove(plugins_.path() + "/boxed.toml");
   EXPECT_TRUE(Eventually([&] { return ChildrenOf(daemon_->pid()).empty(); }));
   EXPECT_TRUE(daemon_->WaitForLog("classifier boxed: generation", kPatience));
+  // Told to stop, the child destroyed its instance and exited by itself.
+  EXPECT_TRUE(daemon_->WaitForLog(
+      "classifier boxed: its process exited with status 0", kPatience))
+      << daemon_->Log();
   ASSERT_TRUE(Classify("x", &response).ok());
   EXPECT_EQ(RunCode(response, "rules"), 0);
 }
