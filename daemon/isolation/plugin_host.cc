@@ -74,7 +74,7 @@ void CopyError(void* context, const char* message, size_t size) {
   if (message != nullptr) out->assign(message, std::min<size_t>(size, 4096));
 }
 
-std::mutex log_mu;  // One frame at a time on the socket.
+std::mutex send_mu;  // One frame at a time on the socket.
 
 }  // namespace
 
@@ -91,8 +91,13 @@ void PluginHost::Log(void* context, classifyd_log_level level,
   if (message != nullptr) {
     line.mutable_log()->set_text(message, std::min<size_t>(size, 4096));
   }
-  std::lock_guard lock(log_mu);
+  std::lock_guard lock(send_mu);
   (void)WriteFrame(socket, line, std::nullopt);
+}
+
+bool PluginHost::Send(const ChildMessage& message) const {
+  std::lock_guard lock(send_mu);
+  return WriteFrame(socket_, message, std::nullopt).ok();
 }
 
 absl::Status PluginHost::LoadLibrary(int library_fd, const Init& init) {

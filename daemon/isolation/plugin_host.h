@@ -33,6 +33,10 @@ class PluginHost {
   absl::Status CreateInstance(const Init& init, Ready* ready);
   // One classify_batch() call.
   void Classify(const ClassifyRequest& request, ClassifyReply* reply);
+  // Sends `message` to the daemon as one whole frame. Every frame the host
+  // sends goes through here: the plugin may log from threads of its own
+  // while a reply is being written. False if the daemon is gone.
+  bool Send(const ChildMessage& message) const;
 
  private:
   static void Log(void* context, classifyd_log_level level, const char* message,

@@ -25,10 +25,6 @@ namespace {
 constexpr int kSocketFd = 3;
 constexpr int kLibraryFd = 4;
 
-bool Send(const ChildMessage& message) {
-  return WriteFrame(kSocketFd, message, std::nullopt).ok();
-}
-
 // Loads and creates; sends Ready or LoadFailed. False if it cannot serve.
 bool Start(PluginHost* host, const Init& init) {
   ChildMessage answer;
@@ -42,14 +38,14 @@ bool Start(PluginHost* host, const Init& init) {
   }
   if (!loaded.ok()) {
     answer.mutable_load_failed()->set_message(std::string(loaded.message()));
-    Send(answer);
+    host->Send(answer);
     return false;
   }
   Ready* ready = answer.mutable_ready();
   for (const absl::Status& notice : {files_restricted, RestrictSystemCalls()}) {
     if (!notice.ok()) ready->add_sandbox_notices(std::string(notice.message()));
   }
-  return Send(answer);
+  return host->Send(answer);
 }
 
 int Serve(pid_t parent) {
@@ -74,7 +70,7 @@ int Serve(pid_t parent) {
     if (!message.has_classify()) return 1;
     ChildMessage answer;
     host.Classify(message.classify(), answer.mutable_reply());
-    if (!Send(answer)) return 0;
+    if (!host.Send(answer)) return 0;
   }
 }
 

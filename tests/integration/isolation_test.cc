@@ -31,6 +31,7 @@ namespace {
 using testing::DaemonProcess;
 using ::testing::HasSubstr;
 using testing::KeywordManifest;
+using ::testing::Not;
 
 using testing::kPatience;
 constexpr char kIsolated[] = "isolation = \"process\"\n";
@@ -87,8 +88,8 @@ std::vector<std::string> LabelsOf(const v1::ClassifyResponse& response,
 
 class IsolationTest : public ::testing::Test {
  protected:
-  void Start() {
-    daemon_ = DaemonProcess::Start(plugins_.path());
+  void Start(const std::vector<std::string>& args = {}) {
+    daemon_ = DaemonProcess::Start(plugins_.path(), args);
     ASSERT_NE(daemon_, nullptr);
     stub_ = v1::Classifier::NewStub(daemon_->NewChannel());
   }
@@ -343,6 +344,37 @@ TEST_F(IsolationTest, RemovingAnIsolatedClassifierStopsItsProcess) {
       << daemon_->Log();
   ASSERT_TRUE(Classify("x", &response).ok());
   EXPECT_EQ(RunCode(response, "rules"), 0);
+}
+
+// A plugin may log from threads of its own (plugin.h). Its log lines share
+// the socket with the host's replies, so one written while a reply is only
+// partly sent would break the reply's frame, and the daemon would kill the
+// child as if it had broken the protocol.
+TEST_F(IsolationTest, LogLinesFromThePluginsOwnThreadsDoNotBreakItsReplies) {
+  // Replies larger than the socket's buffer, so that each is sent in parts:
+  // every document gets 8 labels, each with 300 bytes of evidence.
+  std::string rules;
+  std::string text;
+  for (char c = 'a'; c < 'i'; ++c) {
+    const std::string keyword(300, c);
+    rules += (rules.empty() ? "" : ";") + keyword + "=" + c;
+    text += keyword;
+  }
+  plugins_.WriteFile("chatty.toml",
+                     kIsolated + KeywordManifest(rules, "log_every_us = 50"));
+  // The plugin's debug lines are not written to the daemon's log.
+  ASSERT_NO_FATAL_FAILURE(Start({"--log-level", "info"}));
+  const std::vector<std::string> texts(3000, text);
+  grpc::Status status;
+  const auto responses = StreamAll(texts, {"chatty"}, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(responses.size(), texts.size());
+  int failed = 0;
+  for (const v1::ClassifyResponse& response : responses) {
+    if (RunCode(response, "chatty") != 0) ++failed;
+  }
+  EXPECT_EQ(failed, 0) << RunMessage(responses.back(), "chatty");
+  EXPECT_THAT(daemon_->Log(), Not(HasSubstr("broke the protocol")));
 }
 
 TEST_F(IsolationTest, ACrashWhileLoadingFailsThatLoadNotTheDaemon) {

@@ -13,9 +13,13 @@
 //   report_batch_size = false           add label "batch:<n>" per document
 //                                       (n capped at 1024)
 //   fail_create = false                 create() fails (after reading opts)
+//   log_every_us = 0                    > 0: a thread of its own logs a
+//                                       1 KiB debug line this often, from
+//                                       create() until destroy()
 #include <classifyd/plugin_sdk.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -56,7 +60,23 @@ class KeywordClassifier final : public classifyd::sdk::Classifier {
       throw classifyd::sdk::Error(CLASSIFYD_FAILED_PRECONDITION,
                                   "fail_create is set");
     }
+    if (const double every = config.GetDouble("log_every_us", 0); every > 0) {
+      logger_ = std::thread([this, host = config.host(), every] {
+        const std::string line(1024, 'l');
+        while (!stop_logging_) {
+          host->log(host->host_context, CLASSIFYD_LOG_DEBUG, line.data(),
+                    line.size());
+          std::this_thread::sleep_for(
+              std::chrono::duration<double, std::micro>(every));
+        }
+      });
+    }
     config.Log(CLASSIFYD_LOG_INFO, "keyword classifier ready");
+  }
+
+  ~KeywordClassifier() override {
+    stop_logging_ = true;
+    if (logger_.joinable()) logger_.join();
   }
 
   std::vector<std::string> Labels() const override {
@@ -119,6 +139,8 @@ class KeywordClassifier final : public classifyd::sdk::Classifier {
   std::string throw_marker_;
   int sleep_ms_ = 0;
   bool report_batch_size_ = false;
+  std::atomic<bool> stop_logging_{false};
+  std::thread logger_;
 };
 
 }  // namespace
