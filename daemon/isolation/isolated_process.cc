@@ -78,11 +78,11 @@ IsolatedProcess::~IsolatedProcess() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    // Under the lock: the restarter clears the pid under it before it may
+    // reap that child, so the pid cannot belong to another process yet.
+    if (starting_pid_ > 0) kill(starting_pid_, SIGKILL);
   }
   restart_cv_.notify_all();
-  if (pid_t starting = starting_pid_.load(); starting > 0) {
-    kill(starting, SIGKILL);
-  }
   if (restarter_.joinable()) restarter_.join();  // It stops the child.
   close(library_fd_);
 }
@@ -109,22 +109,22 @@ absl::StatusOr<ChildProcess> IsolatedProcess::StartChild(Ready* ready) {
   absl::StatusOr<ChildProcess> child =
       ChildProcess::Spawn(settings_.host_path, library_fd_);
   if (!child.ok()) return child.status();
-  starting_pid_.store(child->pid());
   {
-    // The destructor either saw the pid above (and killed the child) or set
+    // Either the destructor sees the pid (and kills the child) or it set
     // stopping_ before this looks.
     std::lock_guard lock(mu_);
-    if (stopping_) {
-      starting_pid_.store(-1);  // Before `child` is reaped on return.
-      return absl::CancelledError("the classifier is retired");
-    }
+    if (stopping_) return absl::CancelledError("the classifier is retired");
+    starting_pid_ = child->pid();
   }
   HostMessage init;
   *init.mutable_init() = init_;
   ChildMessage answer;
   absl::Status s = Exchange(child->socket(), init, &answer,
                             DeadlineAfter(settings_.start_timeout));
-  starting_pid_.store(-1);
+  {
+    std::lock_guard lock(mu_);
+    starting_pid_ = -1;  // Before `child` may be reaped.
+  }
   if (s.ok() && answer.has_ready()) {
     *ready = std::move(*answer.mutable_ready());
     return child;

@@ -117,7 +117,7 @@ class IsolatedProcess {
   mutable RestartBackoff backoff_;
   mutable PoisonTracker poison_;
   bool stopping_ = false;
-  std::atomic<pid_t> starting_pid_{-1};  // A child being started.
+  pid_t starting_pid_ = -1;  // A child being started.
   std::thread restarter_;
 };
 
