@@ -54,7 +54,8 @@ int main(int argc, char** argv) {
   }
   (*daemon)->Serve();
   const classifyd::DaemonExit exit = (*daemon)->Drain();
-  daemon->reset();
+  // A quick exit leaves the parts a plugin may still be running in alone.
+  if (!exit.quick) daemon->reset();
   classifyd::AllowExit();
   if (exit.quick) {
     spdlog::default_logger()->flush();

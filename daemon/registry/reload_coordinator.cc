@@ -15,6 +15,23 @@ ReloadCoordinator::ReloadCoordinator(ClassifierRegistry* registry,
       thread_([this] { Run(); }) {}
 
 ReloadCoordinator::~ReloadCoordinator() {
+  Stop();
+  thread_.join();
+}
+
+namespace {
+
+void Cancel(std::vector<ReloadCoordinator::Done>& done) {
+  ReloadCoordinator::Outcome cancelled;
+  cancelled.cancelled = true;
+  for (ReloadCoordinator::Done& d : done) {
+    if (d) d(cancelled);
+  }
+}
+
+}  // namespace
+
+void ReloadCoordinator::Stop() {
   std::deque<Request> dropped;
   {
     std::lock_guard lock(mu_);
@@ -22,41 +39,45 @@ ReloadCoordinator::~ReloadCoordinator() {
     dropped.swap(queue_);
   }
   wake_.notify_all();
-  thread_.join();
-  Outcome cancelled;
-  cancelled.cancelled = true;
-  for (Request& r : dropped) {
-    for (Done& d : r.done) {
-      if (d) d(cancelled);
-    }
-  }
+  for (Request& r : dropped) Cancel(r.done);
+}
+
+bool ReloadCoordinator::WaitUntilIdle(
+    std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mu_);
+  return idle_.wait_until(lock, deadline,
+                          [this] { return !busy_since_.has_value(); });
 }
 
 void ReloadCoordinator::RequestRescan(const std::string& why, Done done) {
-  {
-    std::lock_guard lock(mu_);
-    // Merge with a rescan that has not started yet.
-    for (Request& r : queue_) {
-      if (r.kind == Kind::kRescan) {
-        if (done) r.done.push_back(std::move(done));
-        return;
-      }
-    }
-    Request r{Kind::kRescan, "", why, {}};
-    if (done) r.done.push_back(std::move(done));
-    queue_.push_back(std::move(r));
-  }
-  wake_.notify_one();
+  Request r{Kind::kRescan, "", why, {}};
+  if (done) r.done.push_back(std::move(done));
+  Enqueue(std::move(r));
 }
 
 void ReloadCoordinator::Submit(Kind kind, const std::string& name, Done done) {
+  Request r{kind, name, "", {}};
+  if (done) r.done.push_back(std::move(done));
+  Enqueue(std::move(r));
+}
+
+void ReloadCoordinator::Enqueue(Request request) {
   {
     std::lock_guard lock(mu_);
-    Request r{kind, name, "", {}};
-    if (done) r.done.push_back(std::move(done));
-    queue_.push_back(std::move(r));
+    if (!stopping_) {
+      // A rescan merges with one that has not started yet.
+      for (Request& queued : queue_) {
+        if (request.kind == Kind::kRescan && queued.kind == Kind::kRescan) {
+          for (Done& d : request.done) queued.done.push_back(std::move(d));
+          return;
+        }
+      }
+      queue_.push_back(std::move(request));
+      wake_.notify_one();
+      return;
+    }
   }
-  wake_.notify_one();
+  Cancel(request.done);
 }
 
 uint64_t ReloadCoordinator::completed() const {
@@ -123,6 +144,7 @@ void ReloadCoordinator::Run() {
     }
     std::lock_guard lock(mu_);
     busy_since_.reset();
+    idle_.notify_all();
   }
 }
 

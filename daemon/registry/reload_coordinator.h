@@ -5,8 +5,9 @@
 // Callers never block: each request carries a callback that the control
 // thread calls with the result (the admin service finishes its RPC there).
 //
-// Thread-safe. The destructor finishes the request being run, drops the
-// rest (calling their callbacks with `cancelled` set) and joins.
+// Thread-safe. Stop() (or the destructor) drops the requests not started
+// (calling their callbacks with `cancelled` set); the destructor also
+// waits for the request being run and joins.
 #ifndef CLASSIFYD_DAEMON_REGISTRY_RELOAD_COORDINATOR_H_
 #define CLASSIFYD_DAEMON_REGISTRY_RELOAD_COORDINATOR_H_
 
@@ -52,6 +53,14 @@ class ReloadCoordinator {
   // kUnload.
   void Submit(Kind kind, const std::string& name, Done done);
 
+  // Starts no request from now on: the queued ones, and any submitted
+  // later, are answered at once with `cancelled` set. The request being
+  // run goes on.
+  void Stop();
+  // Waits until no request is being run, or `deadline`; false if one still
+  // is (a plugin hanging in create(), say).
+  bool WaitUntilIdle(std::chrono::steady_clock::time_point deadline);
+
   // Number of requests completed, counted before their `done` callbacks
   // run; for tests and liveness checks.
   uint64_t completed() const;
@@ -69,12 +78,15 @@ class ReloadCoordinator {
     std::vector<Done> done;
   };
   void Run();
+  // Queues `request`, or answers it `cancelled` once stopped.
+  void Enqueue(Request request);
 
   ClassifierRegistry* const registry_;
   const std::function<void()> after_change_;
   const Observer observer_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
+  std::condition_variable idle_;  // A request has been run.
   std::deque<Request> queue_;
   bool stopping_ = false;
   uint64_t completed_ = 0;

@@ -369,8 +369,9 @@ void Daemon::ReloadOnSighup() {
   }
   coordinator_->RequestRescan(
       "SIGHUP", [registry = registry_.get(),
-                 port = port_](const ReloadCoordinator::Outcome&) {
-        NotifyReady(ServingStatus(*registry, port));
+                 port = port_](const ReloadCoordinator::Outcome& outcome) {
+        // Dropped because the daemon is stopping: it is not ready again.
+        if (!outcome.cancelled) NotifyReady(ServingStatus(*registry, port));
       });
 }
 
@@ -380,12 +381,26 @@ DaemonExit Daemon::Drain() {
   watchdog_.reset();
   liveness_.reset();
   watcher_.reset();
+  // No reload starts from here on: the queued ones, admin calls among them,
+  // are answered as cancelled.
+  coordinator_->Stop();
   stuck_calls_to_health_->Attach(nullptr);  // Health is shut down next.
   server_->GetHealthCheckService()->Shutdown();
-  FinishStreamsAndCalls();
+  const bool reloads_ended = FinishStreamsAndCalls();
   // Workers still inside a plugin keep their classifier referenced for
   // good from here on, so the registry and the Retirer may go.
   const int abandoned = invoker_->Stop();
+  if (!reloads_ended) {
+    // The control thread is inside a plugin's create() with the registry
+    // in hand, so nothing it uses may be torn down.
+    spdlog::error(
+        "a reload is still running inside a plugin (create() has not "
+        "returned); exiting without waiting for it (status {})",
+        kAbandonedCallsExitStatus);
+    runtime_dir_->Remove();
+    spdlog::info("classifyd stopped");
+    return {kAbandonedCallsExitStatus, /*quick=*/true};
+  }
   Release();
   if (abandoned > 0) {
     spdlog::warn(
@@ -408,10 +423,12 @@ DaemonExit Daemon::Drain() {
 // that a stream that never ends does not leave a unary call that just
 // started no time at all. HTTP streams are waited for alongside, and those
 // still open then are ended, since the HTTP listener's threads can only
-// stop once its streams have.
-void Daemon::FinishStreamsAndCalls() {
+// stop once its streams have. The admin server goes last, once the reload
+// running, if any, has ended.
+bool Daemon::FinishStreamsAndCalls() {
   const auto drain_time = Milliseconds(running_.drain_timeout_seconds);
   const auto deadline = std::chrono::system_clock::now() + drain_time;
+  const auto steady_deadline = std::chrono::steady_clock::now() + drain_time;
   // Plugin calls still running shortly before the end of the drain are
   // abandoned, so that their requests are answered (UNAVAILABLE) before
   // the server's own deadline cancels them, however long plugins hang.
@@ -437,10 +454,16 @@ void Daemon::FinishStreamsAndCalls() {
     }
     http_api_->EndStreams();
   }
-  if (admin_server_ != nullptr) admin_server_->Shutdown(deadline);
   server_->Shutdown(deadline);
   server_->Wait();
-  if (admin_server_ != nullptr) admin_server_->Wait();
+  // An admin call ends when the reload it asked for does, so the admin
+  // server can only shut down once no reload runs.
+  const bool reloads_ended = coordinator_->WaitUntilIdle(steady_deadline);
+  if (admin_server_ != nullptr && reloads_ended) {
+    admin_server_->Shutdown(deadline);
+    admin_server_->Wait();
+  }
+  return reloads_ended;
 }
 
 // Releases the parts in the order their users go first; the runtime

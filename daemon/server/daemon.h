@@ -37,16 +37,16 @@ class RuntimeDir;
 class StuckCallsToHealth;
 class Watchdog;
 
-// The exit status when plugin calls were still stuck at shutdown: every
-// request was answered, but a plugin misbehaved, which a service manager
-// should see.
+// The exit status when plugin calls, or a reload inside a plugin's
+// create(), were still stuck at shutdown: every request was answered, but
+// a plugin misbehaved, which a service manager should see.
 inline constexpr int kAbandonedCallsExitStatus = 3;
 
 struct DaemonExit {
   int status = 0;  // The process exit status.
-  // Plugin calls are still running: leave with std::quick_exit(), since
-  // static destructors (a plugin's own among them) must not run under
-  // them (see invoker/invoker.h).
+  // Plugin code is still running: leave with std::quick_exit(), without
+  // destroying the daemon, since neither its parts nor static destructors
+  // (a plugin's own among them) may go under it (see invoker/invoker.h).
   bool quick = false;
 };
 
@@ -85,7 +85,8 @@ class Daemon {
   absl::Status StartHttpApi();
   void ReportReady();
   void ReloadOnSighup();
-  void FinishStreamsAndCalls();
+  // False if a reload was still running in a plugin at the drain's end.
+  bool FinishStreamsAndCalls();
   void Release();
 
   DaemonOptions running_;  // SIGHUP may change some settings.

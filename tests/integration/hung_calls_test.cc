@@ -224,6 +224,39 @@ TEST_F(HungCallsTest, SigtermWithHungCallsExitsWithinTheDrainBound) {
               HasSubstr("2 plugin call(s) that timed out are still running"));
 }
 
+// A plugin that hangs in create() holds the reload control thread, and
+// with it the admin call that asked for the load: SIGTERM still ends the
+// process at the drain's end, with the status of a plugin left running.
+TEST_F(HungCallsTest, SigtermWithAPluginHangingInCreateExitsWithinTheDrain) {
+  plugins_.WriteFile("rules.toml", testing::KeywordManifest("x=ex"));
+  ASSERT_NO_FATAL_FAILURE(Start({"--drain-timeout", "2"}));
+  plugins_.WriteFile("stuck.toml", "plugin = \"" + testing::TestPluginDir() +
+                                       "/crash_hang.so\"\n[options]\n"
+                                       "hang_in_create = true\n"
+                                       "entered_file = \"" +
+                                       File("stuck") + ".entered\"\n");
+  // The watcher's rescan loads it; an admin reload of it queues behind.
+  ASSERT_TRUE(HangEntered("stuck"));
+  auto admin = v1::PluginAdmin::NewStub(daemon_->NewAdminChannel());
+  auto reload = std::async(std::launch::async, [&] {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + kPatience);
+    v1::ReloadRequest request;
+    request.set_name("stuck");
+    v1::ReloadResponse response;
+    return admin->Reload(&context, request, &response);
+  });
+  std::this_thread::sleep_for(200ms);  // Let the reload reach the queue.
+
+  daemon_->Signal(SIGTERM);
+  EXPECT_NE(reload.get().error_code(), grpc::StatusCode::OK);
+  const auto exit = daemon_->WaitForExit(30s);
+  ASSERT_TRUE(exit.has_value()) << "the hung create() held the exit";
+  ASSERT_TRUE(WIFEXITED(*exit)) << daemon_->Log();
+  EXPECT_EQ(WEXITSTATUS(*exit), kAbandonedCallsExitStatus);
+  EXPECT_THAT(daemon_->Log(), HasSubstr("a reload is still running"));
+}
+
 TEST_F(HungCallsTest, ReloadingAPluginThatHangsKeepsThreadsBounded) {
   plugins_.WriteFile("rules.toml", testing::KeywordManifest("x=ex"));
   AddHanging("hang", "HANG", "timeout_ms = 500\n");

@@ -10,6 +10,7 @@
  *   crash_marker = "..."    a document containing this makes classify_batch
  *                           dereference a null pointer (SIGSEGV)
  *   crash_in_create = true  create() dereferences a null pointer
+ *   hang_in_create = true   create() hangs as a batch with hang_marker does
  *   exit_marker = "..."     a document containing this makes classify_batch
  *                           call exit(0), as careless library code does
  *   write_marker = "..."    a document containing this makes classify_batch
@@ -85,6 +86,7 @@ static classifyd_status Create(const classifyd_instance_config* config,
   (void)error;
   Instance* instance = calloc(1, sizeof(Instance));
   if (instance == NULL) return CLASSIFYD_RESOURCE_EXHAUSTED;
+  int hang_in_create = 0;
   strcpy(instance->label, "ok");
   for (size_t i = 0; i < config->option_count; ++i) {
     const classifyd_option* o = &config->options[i];
@@ -110,6 +112,10 @@ static classifyd_status Create(const classifyd_instance_config* config,
     if (OptionKeyIs(o, "entered_file")) {
       CopyOption(&o->value, instance->entered_file);
     }
+    if (OptionKeyIs(o, "hang_in_create")) {
+      hang_in_create =
+          o->value.size == 4 && memcmp(o->value.data, "true", 4) == 0;
+    }
     if (OptionKeyIs(o, "hang_ms") || OptionKeyIs(o, "crash_in_create")) {
       char value[64];
       size_t n =
@@ -122,6 +128,7 @@ static classifyd_status Create(const classifyd_instance_config* config,
       }
     }
   }
+  if (hang_in_create) Hang(instance); /* After every option is read. */
   *out = instance;
   return CLASSIFYD_OK;
 }

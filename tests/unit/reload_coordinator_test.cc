@@ -150,5 +150,39 @@ TEST_F(ReloadCoordinatorTest, ShutdownCancelsQueuedRequests) {
   EXPECT_EQ(slow.calls(), 1);
 }
 
+// Shutdown stops the coordinator first: what is queued, and what comes
+// later, is answered at once, while a load stuck in a plugin is only
+// waited for as long as the caller allows.
+TEST_F(ReloadCoordinatorTest,
+       StopAnswersEveryRequestNotStartedAndWaitsBounded) {
+  gate_.Open();
+  plugins_.WriteFile("k.toml", KeywordManifest("x=one"));
+  GatedLoader slow;
+  ClassifierRegistry::Options options;
+  options.plugin_dir = plugins_.path();
+  options.factory = slow.loader();
+  ClassifierRegistry registry(options, &retirer_);
+  ReloadCoordinator coordinator(&registry, nullptr);
+  coordinator.RequestRescan("blocks");
+  slow.WaitUntilEntered();
+  std::atomic<int> cancelled{0};
+  auto count = [&](const ReloadCoordinator::Outcome& o) {
+    if (o.cancelled) ++cancelled;
+  };
+  coordinator.Submit(ReloadCoordinator::Kind::kReload, "k", count);
+  coordinator.Stop();
+  EXPECT_EQ(cancelled.load(), 1);  // The queued reload, by Stop() itself.
+  coordinator.Submit(ReloadCoordinator::Kind::kLoad, "k", count);
+  coordinator.RequestRescan("after stop", count);
+  EXPECT_EQ(cancelled.load(), 3);  // At once, never queued.
+
+  EXPECT_FALSE(coordinator.WaitUntilIdle(std::chrono::steady_clock::now() +
+                                         std::chrono::milliseconds(50)));
+  slow.Open();
+  EXPECT_TRUE(coordinator.WaitUntilIdle(std::chrono::steady_clock::now() +
+                                        std::chrono::seconds(30)));
+  EXPECT_EQ(slow.calls(), 1);
+}
+
 }  // namespace
 }  // namespace classifyd
