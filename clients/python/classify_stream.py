@@ -14,7 +14,8 @@ Prints exactly one JSON line per input line, in input order:
     {"id": "9", "labels": [{"name": "games", "score": 0.06, "plugin": "news-topics", "low_confidence": true}]}
     {"id": "8", "error": {"code": 3, "message": "line 8: ..."}}
 Exit status: 0 if every document was classified, 1 if some had an error,
-3 if the stream itself failed.
+3 if the stream itself failed or the input could not be read to its end
+(the lines read before are still answered).
 
 All documents go over one ClassifyBatchStream call: lines read within
 --linger-ms of each other (up to --batch) travel as one message, so the
@@ -55,20 +56,31 @@ def parse_line(line, number, text_lines):
         return classifier_pb2.ClassifyRequest(id=str(number), text=line), None
     try:
         doc = json.loads(line)
-    except json.JSONDecodeError as e:
+    except (json.JSONDecodeError, RecursionError) as e:
         return None, f"line {number}: invalid JSON: {e}"
     if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
         return None, f'line {number}: expected an object with a string "text"'
-    return classifier_pb2.ClassifyRequest(
-        id=str(doc.get("id", number)), text=doc["text"]), None
+    try:
+        return classifier_pb2.ClassifyRequest(
+            id=str(doc.get("id", number)), text=doc["text"]), None
+    except UnicodeError as e:  # A lone surrogate escape, say "\ud800".
+        return None, f"line {number}: not valid Unicode text: {e}"
 
 
-def batched(requests, max_batch=64, linger=0.001):
+# Most text bytes in one message, well under the server's default message
+# limit (64 MiB), so that a run of long documents is split into messages
+# rather than refused together.
+MAX_MESSAGE_TEXT_BYTES = 16 << 20
+
+
+def batched(requests, max_batch=64, linger=0.001, failure=None):
     """Yields ClassifyBatchRequest messages of the ClassifyRequests that
     `requests` yields: the first of a message waits at most `linger` seconds
-    for the others, and a message holds at most `max_batch`. Order is kept.
-    `requests` is read on a thread of its own, so a slow source (a pipe, a
-    user typing) never delays a message past its linger."""
+    for the others, and a message holds at most `max_batch` documents and
+    about MAX_MESSAGE_TEXT_BYTES of text. Order is kept. `requests` is read
+    on a thread of its own, so a slow source (a pipe, a user typing) never
+    delays a message past its linger. If reading `requests` raises, the
+    messages end there and the exception is appended to `failure`."""
     pipe = queue.Queue(maxsize=4 * max_batch)
     end = object()
 
@@ -76,6 +88,9 @@ def batched(requests, max_batch=64, linger=0.001):
         try:
             for request in requests:
                 pipe.put(request)
+        except Exception as e:  # The input could not be read on.
+            if failure is not None:
+                failure.append(e)
         finally:
             pipe.put(end)
 
@@ -84,21 +99,27 @@ def batched(requests, max_batch=64, linger=0.001):
         first = pipe.get()
         if first is end:
             return
-        batch = classifier_pb2.ClassifyBatchRequest(documents=[first])
-        due = time.monotonic() + linger
-        finished = False
-        while len(batch.documents) < max_batch:
-            try:
-                request = pipe.get(timeout=max(0.0, due - time.monotonic()))
-            except queue.Empty:
-                break
-            if request is end:
-                finished = True
-                break
-            batch.documents.append(request)
-        yield batch
-        if finished:
-            return
+        while first is not None:
+            batch = classifier_pb2.ClassifyBatchRequest(documents=[first])
+            text_bytes = len(first.text.encode())
+            first = None
+            due = time.monotonic() + linger
+            while len(batch.documents) < max_batch:
+                try:
+                    request = pipe.get(
+                        timeout=max(0.0, due - time.monotonic()))
+                except queue.Empty:
+                    break
+                if request is end:
+                    yield batch
+                    return
+                size = len(request.text.encode())
+                if text_bytes + size > MAX_MESSAGE_TEXT_BYTES:
+                    first = request  # It starts the next message.
+                    break
+                text_bytes += size
+                batch.documents.append(request)
+            yield batch
 
 
 def response_json(response):
@@ -142,8 +163,12 @@ def main():
                              "commas for several (default: every ready one)")
     args = parser.parse_args()
     plugins = [name for arg in args.plugin for name in arg.split(",") if name]
-    source = (sys.stdin if args.file == "-"
-              else open(args.file, encoding="utf-8", errors="replace"))
+    # Bytes that are not UTF-8 become U+FFFD, from a file or a pipe alike.
+    if args.file == "-":
+        sys.stdin.reconfigure(encoding="utf-8", errors="replace")
+        source = sys.stdin
+    else:
+        source = open(args.file, encoding="utf-8", errors="replace")
 
     # One entry per input line, in order: ("sent", None) for a line that
     # went to the server, ("bad", output) for one answered locally. The
@@ -169,6 +194,7 @@ def main():
                 yield request
 
     errors = 0
+    failure = []  # Why reading the input stopped early, if it did.
     with grpc.insecure_channel(args.addr) as channel:
         try:
             # A daemon that is still starting is waited for, up to a point,
@@ -183,7 +209,7 @@ def main():
         try:
             # No deadline: a stream lasts as long as the file does.
             messages = batched(requests(), max(1, args.batch),
-                               max(0.0, args.linger_ms) / 1000)
+                               max(0.0, args.linger_ms) / 1000, failure)
             for answer in stub.ClassifyBatchStream(messages):
                 for response in answer.results:
                     errors += flush_local(in_flight, lock)
@@ -198,6 +224,10 @@ def main():
                   f"{e.details()}", file=sys.stderr)
             return 3
     errors += flush_local(in_flight, lock)
+    if failure:
+        print(f"classify_stream.py: stopped reading the input: "
+              f"{type(failure[0]).__name__}: {failure[0]}", file=sys.stderr)
+        return 3
     return 1 if errors else 0
 
 

@@ -347,6 +347,29 @@ TEST_P(StreamClientTest, FlagsABestGuessUnderMinScore) {
   EXPECT_EQ(Field(second, "labels").list_value().values_size(), 0) << out[1];
 }
 
+// Input a user does not control: bytes that are not UTF-8, a JSON escape
+// that is not a character, a line far over any document limit. Each costs
+// at most its own line; the lines around it are answered, in order.
+TEST_P(StreamClientTest, BadBytesAndHugeLinesCostOnlyTheirOwnLine) {
+  const std::string input =
+      "四川地震\n"
+      "\xff\xfe 地震 \xc3\n"
+      "{\"text\": \"a\\ud800b\"}\n" +
+      std::string(17 << 20, 'x') + "\nA股收盘\n";
+  const ProgramResult run = Run({files_.WriteFile("bad.txt", input)});
+  EXPECT_NE(run.exit_code, 3) << run.err;
+  const std::vector<std::string> out = run.OutLines();
+  ASSERT_EQ(out.size(), 5u) << run.err;
+  for (size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(Field(ParseLine(out[i]), "id").string_value(),
+              std::to_string(i + 1))
+        << out[i].substr(0, 200);
+  }
+  EXPECT_THAT(out[0], HasSubstr("\"disaster\""));
+  EXPECT_THAT(out[3], HasSubstr("\"error\""));  // 17 MiB: no document.
+  EXPECT_THAT(out[4], HasSubstr("\"finance\""));
+}
+
 TEST_P(StreamClientTest, SaysSoWhenNoDaemonListens) {
   const std::string addr = "127.0.0.1:" + std::to_string(testing::UnusedLoopbackPort());
   std::vector<std::string> args = GetParam().short_connect_timeout;

@@ -63,8 +63,10 @@ type entry struct {
 }
 
 // parseLine turns one input line into a request, or says what is wrong.
+// Bytes that are not UTF-8 become U+FFFD, as in the Python and Node
+// examples: protobuf refuses to send a string that is not UTF-8.
 func parseLine(line string, number int, textLines bool) (*classifydv1.ClassifyRequest, string) {
-	line = strings.TrimRight(line, "\r\n")
+	line = strings.ToValidUTF8(strings.TrimRight(line, "\r\n"), "\uFFFD")
 	if strings.TrimSpace(line) == "" {
 		return nil, fmt.Sprintf("line %d: blank line", number)
 	}
@@ -109,22 +111,48 @@ func toOutput(r *classifydv1.ClassifyResponse) *output {
 	return out
 }
 
+// Most text bytes in one message, well under the server's default message
+// limit (64 MiB), so that a run of long documents is split into messages
+// rather than refused together.
+const maxMessageTextBytes = 16 << 20
+
+// Longest input line read; a longer one is answered with an error here.
+const maxLineBytes = 16 << 20
+
 // sendBatches sends the requests of `requests` on `stream` as
 // ClassifyBatchRequest messages: the first of a message waits at most
-// `linger` for others, and a message holds at most `maxBatch`. Returns when
-// `requests` is closed and everything is sent, or a send fails.
+// `linger` for others, and a message holds at most `maxBatch` documents and
+// about maxMessageTextBytes of text. Returns when `requests` is closed and
+// everything is sent, or a send fails.
 func sendBatches(stream classifydv1.Classifier_ClassifyBatchStreamClient,
 	requests <-chan *classifydv1.ClassifyRequest, maxBatch int, linger time.Duration) error {
-	for first := range requests {
+	var next *classifydv1.ClassifyRequest // Starts the next message.
+	for {
+		first := next
+		next = nil
+		if first == nil {
+			var ok bool
+			if first, ok = <-requests; !ok {
+				return nil
+			}
+		}
 		batch := &classifydv1.ClassifyBatchRequest{Documents: []*classifydv1.ClassifyRequest{first}}
+		textBytes := len(first.Text)
 		timer := time.NewTimer(linger)
+		closed := false
 	collect:
 		for len(batch.Documents) < maxBatch {
 			select {
 			case request, ok := <-requests:
 				if !ok {
+					closed = true
 					break collect
 				}
+				if textBytes+len(request.Text) > maxMessageTextBytes {
+					next = request
+					break collect
+				}
+				textBytes += len(request.Text)
 				batch.Documents = append(batch.Documents, request)
 			case <-timer.C:
 				break collect
@@ -134,8 +162,34 @@ func sendBatches(stream classifydv1.Classifier_ClassifyBatchStreamClient,
 		if err := stream.Send(batch); err != nil {
 			return err
 		}
+		if closed {
+			return nil
+		}
 	}
-	return nil
+}
+
+// readLine returns the next line of `r` without its line end. A line over
+// maxLineBytes is read to its end but not kept: tooLong is set instead.
+// err is io.EOF once no line is left.
+func readLine(r *bufio.Reader) (line string, tooLong bool, err error) {
+	var kept []byte
+	read := false
+	for {
+		chunk, err := r.ReadSlice('\n')
+		read = read || len(chunk) > 0
+		if tooLong || len(kept)+len(chunk) > maxLineBytes {
+			tooLong, kept = true, nil
+		} else {
+			kept = append(kept, chunk...)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil && (err != io.EOF || !read) {
+			return "", false, err
+		}
+		return strings.TrimRight(string(kept), "\r\n"), tooLong, nil
+	}
 }
 
 func run() int {
@@ -203,10 +257,24 @@ func run() int {
 	go func() {
 		defer close(entries)
 		defer close(requests)
-		scanner := bufio.NewScanner(input)
-		scanner.Buffer(make([]byte, 64*1024), 16<<20)
-		for number := 1; scanner.Scan(); number++ {
-			request, problem := parseLine(scanner.Text(), number, *textLines)
+		reader := bufio.NewReaderSize(input, 64*1024)
+		for number := 1; ; number++ {
+			line, tooLong, err := readLine(reader)
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "classify_stream: %v\n", err)
+				cancel()
+				return
+			}
+			if tooLong {
+				entries <- entry{local: &output{ID: strconv.Itoa(number),
+					Error: &errorInfo{Code: int32(codes.ResourceExhausted),
+						Message: fmt.Sprintf("line %d is over %d bytes", number, maxLineBytes)}}}
+				continue
+			}
+			request, problem := parseLine(line, number, *textLines)
 			if request == nil {
 				entries <- entry{local: &output{ID: strconv.Itoa(number),
 					Error: &errorInfo{Code: int32(codes.InvalidArgument), Message: problem}}}
@@ -215,10 +283,6 @@ func run() int {
 			entries <- entry{}
 			request.Plugins = plugins
 			requests <- request
-		}
-		if err := scanner.Err(); err != nil {
-			fmt.Fprintf(os.Stderr, "classify_stream: %v\n", err)
-			cancel()
 		}
 	}()
 
