@@ -62,9 +62,9 @@ function parseLine(line, number, textLines) {
 
 // Coalesces documents into ClassifyBatchRequest messages on `call`: the
 // first document of a message waits at most `lingerMs` for others, and a
-// message holds at most `maxBatch`. add() returns false when gRPC's send
-// buffer is full (as call.write() does); end() sends what is left and
-// half-closes the call.
+// message holds at most `maxBatch`. add() returns false while gRPC's send
+// buffer is full (as call.write() does), and whenWritable() says when it
+// has room again; end() sends what is left and half-closes the call.
 class Batcher {
   constructor(call, maxBatch, lingerMs) {
     this.call = call;
@@ -73,6 +73,23 @@ class Batcher {
     this.documents = [];
     this.timer = null;
     this.writable = true;
+    this.waiting = [];
+    // 'drain' comes once after a write() that returned false, whether or
+    // not anyone waits for it yet (a timer's flush can be that write), so
+    // the flag follows it here rather than in whoever waits.
+    call.on('drain', () => {
+      this.writable = true;
+      for (const resume of this.waiting.splice(0)) resume();
+    });
+  }
+
+  // Calls `resume` once gRPC's send buffer has room: at once if it has.
+  whenWritable(resume) {
+    if (this.writable) {
+      resume();
+    } else {
+      this.waiting.push(resume);
+    }
   }
 
   add(request) {
@@ -199,9 +216,8 @@ function stream(client, input, textLines, plugins, batching) {
     if (!batcher.add(request) && !waitingForDrain) {
       waitingForDrain = true;
       lines.pause();
-      call.once('drain', () => {
+      batcher.whenWritable(() => {
         waitingForDrain = false;
-        batcher.writable = true;
         lines.resume();
       });
     }
@@ -214,4 +230,8 @@ function fail(message) {
   process.exit(3);
 }
 
-main();
+if (require.main === module) {
+  main();
+} else {
+  module.exports = { Batcher }; // For tests/clients/node_batcher_test.js.
+}
