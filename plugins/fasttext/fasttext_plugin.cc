@@ -9,6 +9,7 @@
 //   top_k = 5            # labels per document before the host's own top-k
 //   threshold = 0.05     # drop labels below this probability
 //   label_prefix = "__label__"
+//   min_known_words = 0  # fewer words the model knows: no labels
 #include <classifyd/plugin_sdk.h>
 #include <fasttext/densematrix.h>
 
@@ -49,6 +50,14 @@ class FastTextClassifier final : public sdk::Classifier {
     }
     const std::string label_prefix =
         config.GetString("label_prefix", "__label__");
+    const double min_known = config.GetDouble("min_known_words", 0);
+    if (min_known < 0 || min_known > 1000 ||
+        min_known != std::floor(min_known)) {
+      throw sdk::Error(CLASSIFYD_INVALID_ARGUMENT,
+                       "option 'min_known_words' must be an integer in "
+                       "[0, 1000]");
+    }
+    min_known_words_ = static_cast<int>(min_known);
 
     try {
       scorer_.Load(config.model_path(), label_prefix);
@@ -71,8 +80,12 @@ class FastTextClassifier final : public sdk::Classifier {
     for (size_t i = 0; i < texts.size(); ++i) {
       std::vector<ScoredLabel> ranked;
       try {
-        // No token: nothing to classify, no labels.
-        ranked = scorer_.Rank(scorer_.Words(texts[i]), k, threshold);
+        // No token, or too few the model knows: it has nothing to say
+        // about the text, and its scores would be confident nonsense.
+        int known = 0;
+        const std::vector<int32_t> words = scorer_.Words(texts[i], &known);
+        if (known < min_known_words_) continue;
+        ranked = scorer_.Rank(words, k, threshold);
       } catch (const fasttext::DenseMatrix::EncounteredNaNError& e) {
         // Finite weights whose sums overflow for this document; the others
         // are scored.
@@ -91,6 +104,7 @@ class FastTextClassifier final : public sdk::Classifier {
   LabelScorer scorer_;
   int32_t top_k_ = 5;
   float threshold_ = 0;
+  int min_known_words_ = 0;
 };
 
 }  // namespace

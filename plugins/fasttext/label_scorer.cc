@@ -64,10 +64,12 @@ void LabelScorer::Load(const std::string& path,
 
 // Dictionary::getLine() for a supervised model, on the tokens themselves
 // rather than a stream of them.
-std::vector<int32_t> LabelScorer::Words(std::string_view text) const {
+std::vector<int32_t> LabelScorer::Words(std::string_view text,
+                                        int* known_words) const {
   std::vector<int32_t> words;
   std::vector<std::string> tokens;
   text::Tokenize(text, &tokens);
+  if (known_words != nullptr) *known_words = 0;
   if (tokens.empty()) return words;
   // Training lines end with a newline, which fastText reads as the
   // end-of-sentence token.
@@ -82,6 +84,10 @@ std::vector<int32_t> LabelScorer::Words(std::string_view text) const {
     const fasttext::entry_type type =
         id < 0 ? dict_->getType(token) : dict_->getType(id);
     if (type != fasttext::entry_type::word) continue;
+    if (known_words != nullptr && id >= 0 &&
+        token != fasttext::Dictionary::EOS) {
+      ++*known_words;
+    }
     if (id < 0) {  // Unknown: its character n-grams, if the model has any.
       if (token != fasttext::Dictionary::EOS && subwords_) {
         dict_->computeSubwords(

@@ -51,8 +51,12 @@ class LabelScorer : private fasttext::FastText {
   // The fastText word ids of `text` after the serving normaliser and
   // tokeniser (text/tokenizer.h): the ids fastText's Dictionary::getLine()
   // gives for the tokens joined by spaces, ending in a newline, as training
-  // lines do. Empty when the text has no token.
-  std::vector<int32_t> Words(std::string_view text) const;
+  // lines do. Empty when the text has no token. `known_words`, if given,
+  // is set to the number of tokens in the model's vocabulary (the model
+  // learnt something about them; the others count only through their
+  // character n-grams, if any).
+  std::vector<int32_t> Words(std::string_view text,
+                             int* known_words = nullptr) const;
 
   // The `k` best labels of `words` whose score is at least `threshold`,
   // best first; equal logits keep label order. Empty when `words` is.

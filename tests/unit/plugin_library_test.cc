@@ -290,6 +290,47 @@ TEST(ClassifierTest, FastTextPluginClassifiesWithTheBundledModel) {
   EXPECT_EQ(out[1].code, CLASSIFYD_OK);
 }
 
+// A word or two the model never learnt from gives its scores nothing to
+// go on: with min_known_words it says nothing rather than a confident
+// guess, and a real headline is classified as before.
+TEST(ClassifierTest, FastTextPluginSaysNothingWhenItKnowsTooFewWords) {
+  auto lib = OpenOk(PluginLibDir() + "/fasttext.so");
+  ASSERT_NE(lib, nullptr);
+  const std::string english =
+      testing::SourceDir() + "/models/news-topics-en/model.ftz";
+  std::string_view texts[] = {"x", "zzqx vvbk", "the",
+                              "Stocks fall as Fed raises interest rates"};
+  std::vector<DocumentOutcome> guarded;
+  std::vector<DocumentOutcome> unguarded;
+  // Outcomes name their labels by the classifier's copies: kept alive.
+  std::vector<std::unique_ptr<Classifier>> classifiers;
+  for (auto [option, out] :
+       {std::pair{"2", &guarded}, std::pair{"0", &unguarded}}) {
+    auto created = Classifier::Create(
+        ManifestFor(lib->path(), english, {{"min_known_words", option}}), lib,
+        1);
+    ASSERT_TRUE(created.ok()) << std::string(created.status().message());
+    classifiers.push_back(*std::move(created));
+    classifiers.back()->ClassifyBatch(texts, 3, 0.0f, out);
+    ASSERT_EQ(out->size(), 4u);
+  }
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(guarded[i].labels.empty()) << texts[i];
+    EXPECT_EQ(guarded[i].code, CLASSIFYD_OK) << texts[i];
+    EXPECT_FALSE(unguarded[i].labels.empty()) << texts[i];
+  }
+  ASSERT_FALSE(guarded[3].labels.empty());
+  EXPECT_EQ(guarded[3].labels[0].name, "finance");
+
+  for (const char* bad : {"-1", "1.5", "many"}) {
+    EXPECT_FALSE(Classifier::Create(ManifestFor(lib->path(), english,
+                                                {{"min_known_words", bad}}),
+                                    lib, 1)
+                     .ok())
+        << bad;
+  }
+}
+
 TEST(ClassifierTest, FastTextPluginRejectsMissingAndCorruptModels) {
   auto lib = OpenOk(PluginLibDir() + "/fasttext.so");
   ASSERT_NE(lib, nullptr);
