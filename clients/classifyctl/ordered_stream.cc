@@ -223,8 +223,10 @@ OrderedStream::Next OrderedStream::NextAnswer(ClassifyResponse* answer) {
       return Next::kAnswer;
     }
     if (slots_.empty() && input_closed_) return Next::kEnd;
-    // The front slot awaits the server, or there is no slot yet.
-    if ((broken_ || done_) && !slots_.empty()) return Next::kBroken;
+    // The front slot awaits the server, or there is no slot yet. A call
+    // that ended before the input did can answer neither, even while the
+    // input is quiet and nothing is in flight.
+    if (broken_ || done_) return Next::kBroken;
     if (awaiting_.empty()) {
       changed_.wait(lock);
       continue;

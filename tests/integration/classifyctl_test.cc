@@ -697,6 +697,33 @@ TEST_F(ClassifyctlTest, StreamGivesUpWhenTheServerStopsAnswering) {
                              HasSubstr("--timeout")));
 }
 
+// A producer that has gone quiet with every line answered (tail -f of a
+// feed) when the daemon ends the stream: classifyctl says so and exits at
+// once rather than when the next line comes, to be lost.
+TEST_F(ClassifyctlTest, StreamExits3WhenTheDaemonEndsItWhileTheInputIsQuiet) {
+  ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest(kRules)}},
+                                    {"--drain-timeout", "1"}));
+  int pipe_fds[2];
+  ASSERT_EQ(pipe2(pipe_fds, O_CLOEXEC), 0);
+  auto ctl = StartCtl(Args({"stream"}), "", {}, pipe_fds[0]);
+  close(pipe_fds[0]);
+  const std::string input = "{\"text\": \"地震\"}\n";
+  ASSERT_EQ(write(pipe_fds[1], input.data(), input.size()),
+            static_cast<ssize_t>(input.size()));
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (ctl->OutputSoFar().empty() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  daemon_->Signal(SIGTERM);  // The drain cancels the open stream after 1 s.
+  const CtlResult run = ctl->Wait(std::chrono::seconds(30));
+  close(pipe_fds[1]);
+  EXPECT_EQ(run.exit_code, 3) << run.Show();
+  EXPECT_EQ(run.OutLines().size(), 1u) << run.Show();
+  EXPECT_THAT(run.err, HasSubstr("the stream ended early")) << run.Show();
+}
+
 TEST_F(ClassifyctlTest, StreamExits3WhenTheDaemonDiesMidway) {
   ASSERT_NO_FATAL_FAILURE(
       StartWith({{"slow.toml", KeywordManifest(kRules, "sleep_ms = 1000")}}));
