@@ -4,10 +4,12 @@
 // that every line is answered once, in order, with the labels the daemon
 // gives the same text over a direct Classify call, and that bad lines are
 // reported without ending the stream.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -368,6 +370,42 @@ TEST_P(StreamClientTest, BadBytesAndHugeLinesCostOnlyTheirOwnLine) {
   EXPECT_THAT(out[0], HasSubstr("\"disaster\""));
   EXPECT_THAT(out[3], HasSubstr("\"error\""));  // 17 MiB: no document.
   EXPECT_THAT(out[4], HasSubstr("\"finance\""));
+}
+
+// A producer gone quiet with every line answered (tail -f of a feed) when
+// the daemon ends the stream: the client says so and exits at once, rather
+// than at the next line, which it could not send.
+TEST_P(StreamClientTest, ExitsWhenTheDaemonEndsTheStreamWhileTheInputIsQuiet) {
+  testing::TempDir plugins;
+  plugins.WriteFile("rules.toml", KeywordManifest("地震=disaster"));
+  auto own = DaemonProcess::Start(plugins.path(), {"--drain-timeout", "1"});
+  ASSERT_NE(own, nullptr);
+  int pipe_fds[2];
+  ASSERT_EQ(pipe2(pipe_fds, O_CLOEXEC), 0);
+  const Client& client = GetParam();
+  std::vector<std::string> argv = client.command;
+  argv.push_back(client.addr_flag);
+  argv.push_back(own->address());
+  testing::ChildOptions options;
+  options.env = client.env;
+  options.stdin_fd = pipe_fds[0];
+  testing::ChildProcess child(argv, options);
+  close(pipe_fds[0]);
+  const std::string line = "四川地震\n";
+  ASSERT_EQ(write(pipe_fds[1], line.data(), line.size()),
+            static_cast<ssize_t>(line.size()));
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (child.OutputSoFar().empty() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  own->Signal(SIGTERM);  // Its drain cancels the open stream after 1 s.
+  const ProgramResult run = child.Wait(std::chrono::seconds(30));
+  close(pipe_fds[1]);
+  EXPECT_EQ(run.exit_code, 3) << run.Show();
+  ASSERT_EQ(run.OutLines().size(), 1u) << run.Show();
+  EXPECT_THAT(run.out, HasSubstr("disaster"));
 }
 
 TEST_P(StreamClientTest, SaysSoWhenNoDaemonListens) {

@@ -62,6 +62,13 @@ type entry struct {
 	local *output
 }
 
+// receipt is one message of answers from the server, or how receiving
+// ended (io.EOF: the server finished the stream).
+type receipt struct {
+	results []*classifydv1.ClassifyResponse
+	err     error
+}
+
 // parseLine turns one input line into a request, or says what is wrong.
 // Bytes that are not UTF-8 become U+FFFD, as in the Python and Node
 // examples: protobuf refuses to send a string that is not UTF-8.
@@ -286,34 +293,86 @@ func run() int {
 		}
 	}()
 
+	// Every Recv happens here, so that a stream the server ends while the
+	// input is quiet is seen at once, not when the next line comes.
+	received := make(chan receipt, 16)
+	go func() {
+		defer close(received)
+		for {
+			message, err := stream.Recv()
+			if err != nil {
+				received <- receipt{err: err}
+				return
+			}
+			received <- receipt{results: message.GetResults()}
+		}
+	}()
+
 	writer := bufio.NewWriter(os.Stdout)
 	defer writer.Flush()
 	encoder := json.NewEncoder(writer)
 	encoder.SetEscapeHTML(false)
+	failed := func(err error) int {
+		writer.Flush()
+		if err == io.EOF {
+			err = fmt.Errorf("the server ended the stream before the input")
+		}
+		fmt.Fprintf(os.Stderr, "classify_stream: stream failed: %v\n", err)
+		return 3
+	}
 	errors := 0
-	var answers []*classifydv1.ClassifyResponse // Of the last message, unread.
-	for e := range entries {
-		if e.local != nil {
-			errors++
-			encoder.Encode(e.local)
-			continue
+	var answers []*classifydv1.ClassifyResponse // Received, not yet printed.
+	var ended error                             // How receiving ended, once it has.
+	take := func(r receipt) {
+		if r.err != nil {
+			ended = r.err
+		} else {
+			answers = append(answers, r.results...)
 		}
-		for len(answers) == 0 {
-			message, err := stream.Recv()
-			if err != nil {
-				writer.Flush()
-				fmt.Fprintf(os.Stderr, "classify_stream: stream failed: %v\n", err)
-				return 3
+	}
+	idle := received // Watched between lines; nil once receiving ended.
+	for entriesOpen := true; entriesOpen; {
+		select {
+		case e, ok := <-entries:
+			if !ok {
+				entriesOpen = false
+				break
 			}
-			answers = message.GetResults()
+			if e.local != nil {
+				errors++
+				encoder.Encode(e.local)
+				break
+			}
+			for len(answers) == 0 && ended == nil {
+				take(<-received)
+			}
+			if len(answers) == 0 {
+				return failed(ended)
+			}
+			out := toOutput(answers[0])
+			answers = answers[1:]
+			if out.Error != nil {
+				errors++
+			}
+			encoder.Encode(out)
+			// Flushed when no answer waits, so that a reader of a live
+			// feed sees each line at once; otherwise bufio batches.
+			if len(answers) == 0 && len(received) == 0 {
+				writer.Flush()
+			}
+		case r, ok := <-idle:
+			if !ok {
+				idle = nil
+				break
+			}
+			take(r)
+			if ended != nil {
+				idle = nil
+				if len(answers) == 0 {
+					return failed(ended) // Nothing sent can be answered now.
+				}
+			}
 		}
-		response := answers[0]
-		answers = answers[1:]
-		out := toOutput(response)
-		if out.Error != nil {
-			errors++
-		}
-		encoder.Encode(out)
 	}
 	if err := <-sendErr; err != nil && err != io.EOF {
 		writer.Flush()
@@ -321,9 +380,12 @@ func run() int {
 		return 3
 	}
 	// The server ends the stream after the last answer.
-	if _, err := stream.Recv(); err != io.EOF {
+	for ended == nil {
+		take(<-received)
+	}
+	if ended != io.EOF || len(answers) > 0 {
 		writer.Flush()
-		fmt.Fprintf(os.Stderr, "classify_stream: stream did not end cleanly: %v\n", err)
+		fmt.Fprintf(os.Stderr, "classify_stream: stream did not end cleanly: %v\n", ended)
 		return 3
 	}
 	if errors > 0 {
