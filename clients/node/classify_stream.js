@@ -60,9 +60,15 @@ function parseLine(line, number, textLines) {
   return { request: { id: String(doc.id ?? number), text: doc.text } };
 }
 
+// Most text bytes in one message, well under the server's default message
+// limit (64 MiB), so that a run of long documents is split into messages
+// rather than refused together.
+const MAX_MESSAGE_TEXT_BYTES = 16 << 20;
+
 // Coalesces documents into ClassifyBatchRequest messages on `call`: the
 // first document of a message waits at most `lingerMs` for others, and a
-// message holds at most `maxBatch`. add() returns false while gRPC's send
+// message holds at most `maxBatch` documents and about
+// MAX_MESSAGE_TEXT_BYTES of text. add() returns false while gRPC's send
 // buffer is full (as call.write() does), and whenWritable() says when it
 // has room again; end() sends what is left and half-closes the call.
 class Batcher {
@@ -71,6 +77,7 @@ class Batcher {
     this.maxBatch = maxBatch;
     this.lingerMs = lingerMs;
     this.documents = [];
+    this.textBytes = 0;
     this.timer = null;
     this.writable = true;
     this.waiting = [];
@@ -93,7 +100,13 @@ class Batcher {
   }
 
   add(request) {
+    const size = Buffer.byteLength(request.text ?? '');
+    if (this.documents.length > 0 &&
+        this.textBytes + size > MAX_MESSAGE_TEXT_BYTES) {
+      this.flush();
+    }
     this.documents.push(request);
+    this.textBytes += size;
     if (this.documents.length >= this.maxBatch || this.lingerMs <= 0) {
       this.flush();
     } else if (this.timer === null) {
@@ -108,6 +121,7 @@ class Batcher {
     if (this.documents.length === 0) return;
     this.writable = this.call.write({ documents: this.documents });
     this.documents = [];
+    this.textBytes = 0;
   }
 
   end() {

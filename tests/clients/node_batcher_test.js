@@ -61,4 +61,16 @@ class FakeCall extends EventEmitter {
   batcher.end();
 }
 
+// Long documents go out in messages of at most 16 MiB of text, however
+// few documents that is.
+{
+  const call = new FakeCall();
+  const batcher = new Batcher(call, 64, 60000);
+  const long = 'x'.repeat(10 << 20);
+  for (const id of ['1', '2', '3']) batcher.add({ id, text: long });
+  batcher.add({ id: '4', text: 'short' });
+  batcher.end();
+  assert.deepStrictEqual(call.messages, [['1'], ['2'], ['3', '4']]);
+}
+
 console.log('node_batcher_test: passed');
