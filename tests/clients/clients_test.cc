@@ -394,12 +394,7 @@ TEST_P(StreamClientTest, ExitsWhenTheDaemonEndsTheStreamWhileTheInputIsQuiet) {
   const std::string line = "四川地震\n";
   ASSERT_EQ(write(pipe_fds[1], line.data(), line.size()),
             static_cast<ssize_t>(line.size()));
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (child.OutputSoFar().empty() &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  ASSERT_TRUE(child.WaitForOutput(std::chrono::seconds(60)));
   own->Signal(SIGTERM);  // Its drain cancels the open stream after 1 s.
   const ProgramResult run = child.Wait(std::chrono::seconds(30));
   close(pipe_fds[1]);

@@ -710,12 +710,7 @@ TEST_F(ClassifyctlTest, StreamExits3WhenTheDaemonEndsItWhileTheInputIsQuiet) {
   const std::string input = "{\"text\": \"地震\"}\n";
   ASSERT_EQ(write(pipe_fds[1], input.data(), input.size()),
             static_cast<ssize_t>(input.size()));
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (ctl->OutputSoFar().empty() &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  ASSERT_TRUE(ctl->WaitForOutput(std::chrono::seconds(60)));
   daemon_->Signal(SIGTERM);  // The drain cancels the open stream after 1 s.
   const CtlResult run = ctl->Wait(std::chrono::seconds(30));
   close(pipe_fds[1]);
@@ -732,12 +727,7 @@ TEST_F(ClassifyctlTest, StreamExits3WhenTheDaemonDiesMidway) {
   auto ctl = StartCtl(Args({"stream"}), input);
   // Once the first answer is out (each plugin batch takes a second), the
   // daemon goes away.
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (ctl->OutputSoFar().empty() &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  ASSERT_TRUE(ctl->WaitForOutput(std::chrono::seconds(60)));
   daemon_->Signal(SIGKILL);
   const CtlResult run = ctl->Wait(std::chrono::seconds(120));
   EXPECT_EQ(run.exit_code, 3) << run.Show();

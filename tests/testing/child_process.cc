@@ -111,6 +111,15 @@ ChildProcess::~ChildProcess() {
 
 std::string ChildProcess::OutputSoFar() const { return ReadFile(out_path_); }
 
+bool ChildProcess::WaitForOutput(std::chrono::seconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (OutputSoFar().empty()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
 ProgramResult ChildProcess::Wait(std::chrono::seconds timeout) {
   ProgramResult result;
   if (pid_ <= 0) return result;

@@ -51,6 +51,8 @@ class ChildProcess {
 
   // What it has written to stdout so far.
   std::string OutputSoFar() const;
+  // Polls until it has written something to stdout; false after `timeout`.
+  bool WaitForOutput(std::chrono::seconds timeout) const;
 
   // Waits for the exit and collects the output. Kills it, with a gtest
   // failure, if it has not exited after `timeout`: the limit only catches

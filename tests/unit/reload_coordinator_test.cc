@@ -68,6 +68,17 @@ class ReloadCoordinatorTest : public ::testing::Test {
         registry_.get(), [this] { after_change_++; });
   }
 
+  // A registry of its own with one keyword classifier, "k", whose loads
+  // wait for `loader` (the fixture's gate is opened).
+  std::unique_ptr<ClassifierRegistry> GatedRegistry(GatedLoader* loader) {
+    gate_.Open();
+    plugins_.WriteFile("k.toml", KeywordManifest("x=one"));
+    ClassifierRegistry::Options options;
+    options.plugin_dir = plugins_.path();
+    options.factory = loader->loader();
+    return std::make_unique<ClassifierRegistry>(options, &retirer_);
+  }
+
   testing::TempDir plugins_;
   Retirer retirer_;
   GatedLoader gate_;
@@ -127,14 +138,10 @@ TEST_F(ReloadCoordinatorTest, NamedRequestsReportNotFound) {
 }
 
 TEST_F(ReloadCoordinatorTest, ShutdownCancelsQueuedRequests) {
-  gate_.Open();
-  plugins_.WriteFile("k.toml", KeywordManifest("x=one"));
   GatedLoader slow;
-  ClassifierRegistry::Options options;
-  options.plugin_dir = plugins_.path();
-  options.factory = slow.loader();
-  ClassifierRegistry registry(options, &retirer_);
-  auto coordinator = std::make_unique<ReloadCoordinator>(&registry, nullptr);
+  auto registry = GatedRegistry(&slow);
+  auto coordinator =
+      std::make_unique<ReloadCoordinator>(registry.get(), nullptr);
   coordinator->RequestRescan("blocks");
   slow.WaitUntilEntered();
   std::atomic<bool> cancelled{false};
@@ -155,14 +162,9 @@ TEST_F(ReloadCoordinatorTest, ShutdownCancelsQueuedRequests) {
 // waited for as long as the caller allows.
 TEST_F(ReloadCoordinatorTest,
        StopAnswersEveryRequestNotStartedAndWaitsBounded) {
-  gate_.Open();
-  plugins_.WriteFile("k.toml", KeywordManifest("x=one"));
   GatedLoader slow;
-  ClassifierRegistry::Options options;
-  options.plugin_dir = plugins_.path();
-  options.factory = slow.loader();
-  ClassifierRegistry registry(options, &retirer_);
-  ReloadCoordinator coordinator(&registry, nullptr);
+  auto registry = GatedRegistry(&slow);
+  ReloadCoordinator coordinator(registry.get(), nullptr);
   coordinator.RequestRescan("blocks");
   slow.WaitUntilEntered();
   std::atomic<int> cancelled{0};
