@@ -368,8 +368,11 @@ func run() int {
 			take(r)
 			if ended != nil {
 				idle = nil
-				if len(answers) == 0 {
-					return failed(ended) // Nothing sent can be answered now.
+				// A clean end (io.EOF) follows the end of the input, which
+				// the entries show in turn; any other end means nothing
+				// still to be sent can be answered.
+				if ended != io.EOF && len(answers) == 0 {
+					return failed(ended)
 				}
 			}
 		}
