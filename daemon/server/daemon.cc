@@ -148,6 +148,12 @@ Daemon::~Daemon() {
   // health publisher while it goes.
   if (stuck_calls_to_health_ != nullptr)
     stuck_calls_to_health_->Attach(nullptr);
+  // Calls that reached its listeners are cancelled, not waited for: a
+  // stream a client keeps open would otherwise hold the exit for good.
+  // (After a drain, Release() has already taken both servers.)
+  const auto now = std::chrono::system_clock::now();
+  if (admin_server_ != nullptr) admin_server_->Shutdown(now);
+  if (server_ != nullptr) server_->Shutdown(now);
 }
 
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(

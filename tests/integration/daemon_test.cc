@@ -1,12 +1,16 @@
 // Integration tests: the real classifyd binary on an ephemeral loopback
 // port, driven by real gRPC clients. Bad input and hostile clients are in
 // bad_input_matrix_test.cc.
+#include <arpa/inet.h>
 #include <fasttext/densematrix.h>
 #include <fasttext/fasttext.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +20,7 @@
 #include "classifyd/v1/admin.grpc.pb.h"
 #include "classifyd/v1/classifier.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "testing/child_process.h"
 #include "testing/daemon_process.h"
 #include "testing/fasttext_models.h"
 #include "testing/temp_dir.h"
@@ -453,6 +458,55 @@ TEST(DaemonStartupTest, ExitsWithAClearMessageOnBadSettings) {
   std::ifstream in(dir.path() + "/out");
   std::string out((std::istreambuf_iterator<char>(in)), {});
   EXPECT_THAT(out, HasSubstr("--log-level"));
+}
+
+// Start-up that fails after the gRPC port opened (here the HTTP port is
+// taken) while a client holds a stream open on it: the daemon still exits
+// with its error rather than waiting for that client.
+TEST(DaemonStartTest, AStartThatFailsLateDoesNotWaitForOpenStreams) {
+  testing::TempDir plugins;
+  testing::TempDir work;
+  // Loading takes 3 s, long enough for the client to get in.
+  plugins.WriteFile("slow.toml", "plugin = \"" + testing::TestPluginDir() +
+                                     "/crash_hang.so\"\n[options]\n"
+                                     "hang_in_create = true\nhang_ms = 3000\n");
+  const int taken_fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(
+      bind(taken_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
+      0);
+  ASSERT_EQ(listen(taken_fd, 1), 0);
+  socklen_t length = sizeof(address);
+  getsockname(taken_fd, reinterpret_cast<sockaddr*>(&address), &length);
+  const std::string taken = std::to_string(ntohs(address.sin_port));
+  const std::string grpc_address =
+      "127.0.0.1:" + std::to_string(testing::UnusedLoopbackPort());
+  testing::ChildProcess daemon({testing::DaemonBinary(), "--listen",
+                                grpc_address, "--plugin-dir", plugins.path(),
+                                "--plugin-lib-dir", testing::PluginLibDir(),
+                                "--runtime-dir", work.path(), "--admin-socket",
+                                "none", "--http-listen", "127.0.0.1:" + taken});
+
+  auto stub = v1::Classifier::NewStub(
+      grpc::CreateChannel(grpc_address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_wait_for_ready(true);
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(60));
+  auto stream = stub->ClassifyStream(&context);
+  v1::ClassifyRequest request;
+  request.set_text("x");
+  ASSERT_TRUE(stream->Write(request));
+  v1::ClassifyResponse response;
+  ASSERT_TRUE(stream->Read(&response));  // Served, and held open.
+
+  const testing::ProgramResult run = daemon.Wait(std::chrono::seconds(30));
+  EXPECT_EQ(run.exit_code, 1) << run.Show();
+  EXPECT_THAT(run.err, HasSubstr("cannot listen on '127.0.0.1:" + taken));
+  context.TryCancel();
+  close(taken_fd);
 }
 
 }  // namespace
