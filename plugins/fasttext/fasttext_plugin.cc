@@ -13,7 +13,6 @@
 #include <classifyd/plugin_sdk.h>
 #include <fasttext/densematrix.h>
 
-#include <cmath>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -37,12 +36,7 @@ class FastTextClassifier final : public sdk::Classifier {
     if (!problem.empty()) {
       throw sdk::Error(CLASSIFYD_FAILED_PRECONDITION, problem);
     }
-    const double top_k = config.GetDouble("top_k", 5);
-    if (top_k < 1 || top_k > 1000 || top_k != std::floor(top_k)) {
-      throw sdk::Error(CLASSIFYD_INVALID_ARGUMENT,
-                       "option 'top_k' must be an integer in [1, 1000]");
-    }
-    top_k_ = static_cast<int32_t>(top_k);
+    top_k_ = static_cast<int32_t>(config.GetInteger("top_k", 5, 1, 1000));
     threshold_ = static_cast<float>(config.GetDouble("threshold", 0.0));
     if (threshold_ < 0 || threshold_ > 1) {
       throw sdk::Error(CLASSIFYD_INVALID_ARGUMENT,
@@ -50,14 +44,8 @@ class FastTextClassifier final : public sdk::Classifier {
     }
     const std::string label_prefix =
         config.GetString("label_prefix", "__label__");
-    const double min_known = config.GetDouble("min_known_words", 0);
-    if (min_known < 0 || min_known > 1000 ||
-        min_known != std::floor(min_known)) {
-      throw sdk::Error(CLASSIFYD_INVALID_ARGUMENT,
-                       "option 'min_known_words' must be an integer in "
-                       "[0, 1000]");
-    }
-    min_known_words_ = static_cast<int>(min_known);
+    min_known_words_ =
+        static_cast<int>(config.GetInteger("min_known_words", 0, 0, 1000));
 
     try {
       scorer_.Load(config.model_path(), label_prefix);

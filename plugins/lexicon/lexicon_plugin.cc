@@ -11,7 +11,6 @@
 #include <classifyd/plugin_sdk.h>
 
 #include <climits>
-#include <cmath>
 #include <string>
 #include <vector>
 
@@ -32,13 +31,8 @@ class LexiconClassifier final : public sdk::Classifier {
                              "max_evidence)");
       }
     }
-    const double max_evidence = config.GetDouble("max_evidence", 10);
-    if (max_evidence < 1 || max_evidence > 100 ||
-        max_evidence != std::floor(max_evidence)) {
-      throw sdk::Error(CLASSIFYD_INVALID_ARGUMENT,
-                       "option 'max_evidence' must be an integer in [1, 100]");
-    }
-    max_evidence_ = static_cast<size_t>(max_evidence);
+    max_evidence_ =
+        static_cast<size_t>(config.GetInteger("max_evidence", 10, 1, 100));
     if (config.model_path().empty()) {
       throw sdk::Error(CLASSIFYD_INVALID_ARGUMENT,
                        "the lexicon plugin needs its rules file as "

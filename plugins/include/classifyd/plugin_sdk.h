@@ -23,6 +23,8 @@
 
 #include <classifyd/plugin.h>
 
+#include <cmath>
+#include <cstdint>
 #include <exception>
 #include <map>
 #include <memory>
@@ -87,6 +89,20 @@ class InstanceConfig {
     throw Error(CLASSIFYD_INVALID_ARGUMENT,
                 "option '" + key + "' must be a number, got '" + it->second +
                     "'");
+  }
+
+  // Whole-number option in [min, max], or `fallback` when the manifest does
+  // not set it; throws Error(INVALID_ARGUMENT) otherwise.
+  int64_t GetInteger(const std::string& key, int64_t fallback, int64_t min,
+                     int64_t max) const {
+    const double value = GetDouble(key, static_cast<double>(fallback));
+    if (value < static_cast<double>(min) || value > static_cast<double>(max) ||
+        value != std::floor(value)) {
+      throw Error(CLASSIFYD_INVALID_ARGUMENT,
+                  "option '" + key + "' must be an integer in [" +
+                      std::to_string(min) + ", " + std::to_string(max) + "]");
+    }
+    return static_cast<int64_t>(value);
   }
 
   // Logs through the host, attributed to this instance.
