@@ -95,31 +95,27 @@ def batched(requests, max_batch=64, linger=0.001, failure=None):
             pipe.put(end)
 
     threading.Thread(target=pull, daemon=True).start()
+    carry = None  # Taken from the pipe, not yet in a message.
     while True:
-        first = pipe.get()
+        first = pipe.get() if carry is None else carry
+        carry = None
         if first is end:
             return
-        while first is not None:
-            batch = classifier_pb2.ClassifyBatchRequest(documents=[first])
-            text_bytes = len(first.text.encode())
-            first = None
-            due = time.monotonic() + linger
-            while len(batch.documents) < max_batch:
-                try:
-                    request = pipe.get(
-                        timeout=max(0.0, due - time.monotonic()))
-                except queue.Empty:
-                    break
-                if request is end:
-                    yield batch
-                    return
-                size = len(request.text.encode())
-                if text_bytes + size > MAX_MESSAGE_TEXT_BYTES:
-                    first = request  # It starts the next message.
-                    break
-                text_bytes += size
-                batch.documents.append(request)
-            yield batch
+        batch = classifier_pb2.ClassifyBatchRequest(documents=[first])
+        text_bytes = len(first.text.encode())
+        due = time.monotonic() + linger
+        while len(batch.documents) < max_batch:
+            try:
+                request = pipe.get(timeout=max(0.0, due - time.monotonic()))
+            except queue.Empty:
+                break
+            size = 0 if request is end else len(request.text.encode())
+            if request is end or text_bytes + size > MAX_MESSAGE_TEXT_BYTES:
+                carry = request  # It starts the next message, or ends them.
+                break
+            text_bytes += size
+            batch.documents.append(request)
+        yield batch
 
 
 def response_json(response):
