@@ -112,11 +112,8 @@ static classifyd_status Create(const classifyd_instance_config* config,
     if (OptionKeyIs(o, "entered_file")) {
       CopyOption(&o->value, instance->entered_file);
     }
-    if (OptionKeyIs(o, "hang_in_create")) {
-      hang_in_create =
-          o->value.size == 4 && memcmp(o->value.data, "true", 4) == 0;
-    }
-    if (OptionKeyIs(o, "hang_ms") || OptionKeyIs(o, "crash_in_create")) {
+    if (OptionKeyIs(o, "hang_ms") || OptionKeyIs(o, "crash_in_create") ||
+        OptionKeyIs(o, "hang_in_create")) {
       char value[64];
       size_t n =
           o->value.size < sizeof(value) - 1 ? o->value.size : sizeof(value) - 1;
@@ -125,6 +122,9 @@ static classifyd_status Create(const classifyd_instance_config* config,
       if (OptionKeyIs(o, "hang_ms")) instance->hang_ms = atol(value);
       if (OptionKeyIs(o, "crash_in_create") && strcmp(value, "true") == 0) {
         Crash();
+      }
+      if (OptionKeyIs(o, "hang_in_create")) {
+        hang_in_create = strcmp(value, "true") == 0;
       }
     }
   }
