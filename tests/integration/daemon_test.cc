@@ -1,16 +1,12 @@
 // Integration tests: the real classifyd binary on an ephemeral loopback
 // port, driven by real gRPC clients. Bad input and hostile clients are in
 // bad_input_matrix_test.cc.
-#include <arpa/inet.h>
 #include <fasttext/densematrix.h>
 #include <fasttext/fasttext.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -470,17 +466,9 @@ TEST(DaemonStartTest, AStartThatFailsLateDoesNotWaitForOpenStreams) {
   plugins.WriteFile("slow.toml", "plugin = \"" + testing::TestPluginDir() +
                                      "/crash_hang.so\"\n[options]\n"
                                      "hang_in_create = true\nhang_ms = 3000\n");
-  const int taken_fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(
-      bind(taken_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
-      0);
-  ASSERT_EQ(listen(taken_fd, 1), 0);
-  socklen_t length = sizeof(address);
-  getsockname(taken_fd, reinterpret_cast<sockaddr*>(&address), &length);
-  const std::string taken = std::to_string(ntohs(address.sin_port));
+  const testing::HeldLoopbackPort held;
+  ASSERT_NE(held.port(), 0);
+  const std::string taken = std::to_string(held.port());
   const std::string grpc_address =
       "127.0.0.1:" + std::to_string(testing::UnusedLoopbackPort());
   testing::ChildProcess daemon({testing::DaemonBinary(), "--listen",
@@ -506,7 +494,6 @@ TEST(DaemonStartTest, AStartThatFailsLateDoesNotWaitForOpenStreams) {
   EXPECT_EQ(run.exit_code, 1) << run.Show();
   EXPECT_THAT(run.err, HasSubstr("cannot listen on '127.0.0.1:" + taken));
   context.TryCancel();
-  close(taken_fd);
 }
 
 }  // namespace

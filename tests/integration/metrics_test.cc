@@ -5,8 +5,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +18,7 @@
 
 #include "classifyd/v1/admin.grpc.pb.h"
 #include "classifyd/v1/classifier.grpc.pb.h"
+#include "testing/child_process.h"
 #include "testing/classify_call.h"
 #include "testing/daemon_process.h"
 #include "testing/temp_dir.h"
@@ -473,23 +472,15 @@ TEST(MetricsListenTest, MalformedAddressIsRefusedAtStartup) {
 
 TEST(MetricsListenTest, PortInUseFailsStartupClearly) {
   // Hold a loopback port so that the daemon cannot bind it.
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(listen(fd, 1), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  const int port = ntohs(addr.sin_port);
+  const testing::HeldLoopbackPort held;
+  ASSERT_NE(held.port(), 0);
+  const int port = held.port();
 
   testing::TempDir dir;
   auto [code, output] = RunDaemon(
       "--listen 127.0.0.1:0 --admin-socket none --watch false --plugin-dir " +
       dir.path() + " --runtime-dir " + dir.path() +
       " --metrics-listen 127.0.0.1:" + std::to_string(port));
-  close(fd);
   EXPECT_EQ(code, 1);
   EXPECT_THAT(output, HasSubstr("--metrics-listen: cannot listen on "
                                 "'127.0.0.1:" +

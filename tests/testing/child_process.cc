@@ -163,4 +163,22 @@ int UnusedLoopbackPort() {
   return ntohs(addr.sin_port);
 }
 
+HeldLoopbackPort::HeldLoopbackPort()
+    : fd_(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof addr;
+  if (fd_ >= 0 &&
+      bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      listen(fd_, 1) == 0 &&
+      getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &length) == 0) {
+    port_ = ntohs(addr.sin_port);
+  }
+}
+
+HeldLoopbackPort::~HeldLoopbackPort() {
+  if (fd_ >= 0) close(fd_);
+}
+
 }  // namespace classifyd::testing

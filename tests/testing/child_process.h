@@ -78,6 +78,22 @@ ProgramResult RunProgram(
 // callers that expect "connection refused" are fine either way).
 int UnusedLoopbackPort();
 
+// A loopback TCP port held (bound and listening) for the object's life, so
+// that a program told to listen on it fails; port() is 0 if it could not
+// be taken.
+class HeldLoopbackPort {
+ public:
+  HeldLoopbackPort();
+  ~HeldLoopbackPort();
+  HeldLoopbackPort(const HeldLoopbackPort&) = delete;
+  HeldLoopbackPort& operator=(const HeldLoopbackPort&) = delete;
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
 }  // namespace classifyd::testing
 
 #endif  // CLASSIFYD_TESTS_TESTING_CHILD_PROCESS_H_
