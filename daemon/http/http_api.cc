@@ -77,10 +77,7 @@ HttpApi::HttpApi(const ClassifyEngine* engine,
       metrics_(metrics),
       options_(options) {}
 
-void HttpApi::StartDraining() {
-  draining_ = true;
-  streams_->calls.StartDraining();
-}
+void HttpApi::StartDraining() { streams_->calls.StartDraining(); }
 
 int HttpApi::WaitForStreams(std::chrono::steady_clock::time_point deadline) {
   return streams_->calls.WaitUntilIdle(deadline);
@@ -206,11 +203,11 @@ void HttpApi::ClassifierReady(const std::string& name, Response& res) const {
     SendUnknownClassifier(name, res);
     return;
   }
-  SendServing(!draining_ && ClassifierAnswering(status), res);
+  SendServing(!streams_->calls.draining() && ClassifierAnswering(status), res);
 }
 
 void HttpApi::Readyz(Response& res) const {
-  SendServing(!draining_ && registry_->HasAnswering(), res);
+  SendServing(!streams_->calls.draining() && registry_->HasAnswering(), res);
 }
 
 }  // namespace classifyd

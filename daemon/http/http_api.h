@@ -104,10 +104,10 @@ class HttpApi {
   const ClassifierRegistry* const registry_;
   Metrics* const metrics_;
   const HttpApiOptions options_;
-  std::atomic<bool> draining_{false};
   // The :stream requests in flight, shared with their response writers.
   struct OpenStreams {
-    CallTracker calls;  // Bounded by options_.max_streams.
+    // Bounded by options_.max_streams; draining() is the listener's.
+    CallTracker calls;
     std::atomic<bool> ending{false};
   };
   std::shared_ptr<OpenStreams> streams_ = std::make_shared<OpenStreams>();

@@ -417,6 +417,12 @@ TEST_F(HttpApiTest, SigtermWaitsForStreamsAndEndsThoseThatNeverDo) {
     }
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Draining: not ready, and no new stream.
+  EXPECT_EQ(http_->Get("/readyz")->status, 503);
+  auto refused = Post("/v1/classify:stream", "{\"text\": \"地震\"}\n",
+                      "application/x-ndjson");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
   ending.Send(line + "0\r\n\r\n");
   const std::string rest = ending.ReceiveUntil("\r\n0\r\n\r\n");
   EXPECT_EQ(Count(rest, "disaster"), 1u) << rest;
