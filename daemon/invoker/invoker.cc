@@ -357,9 +357,10 @@ void UseBatchScheduling() {
 // classifier was retired, or the invoker is destroyed.
 void Invoker::Work(std::shared_ptr<Core> core_ptr, std::shared_ptr<Lane> lane) {
   Core& core = *core_ptr;
+  // A system call (and a log line where refused): not under the lock.
+  if (core.options.batch_scheduling) UseBatchScheduling();
   core.mu.lock();
   if (auto c = lane->classifier.lock()) NameThread(c->name());
-  if (core.options.batch_scheduling) UseBatchScheduling();
   Clock::time_point idle_since = Clock::now();
   for (;;) {
     if (lane->queue.empty()) {
