@@ -95,8 +95,26 @@ TMPDIR="$WORK/run" strace -f -qq -o "$WORK/trace" "$DAEMON" \
   --listen 127.0.0.1:0 --port-file "$WORK/port" \
   --plugin-dir "$SRC/models/plugins.d" --plugin-lib-dir "$LIBDIR" \
   --runtime-dir "$WORK/run" --admin-socket "$WORK/run/admin/admin.sock" \
-  > "$WORK/daemon.out" 2> "$WORK/daemon.log" &
+  --log-level debug > "$WORK/daemon.out" 2> "$WORK/daemon.log" &
 STRACE_PID=$!
+# fail_traced MESSAGE: fail, with how the traced daemon ended. strace exits
+# with its tracee's status (re-raising the signal that killed it) and its
+# trace ends with "+++ exited with N +++" or "+++ killed by SIG... +++".
+fail_traced() {
+  local status=running
+  for _ in $(seq 50); do
+    kill -0 "$STRACE_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if ! kill -0 "$STRACE_PID" 2>/dev/null; then
+    status=0
+    wait "$STRACE_PID" || status=$?
+    STRACE_PID=""
+  fi
+  echo "strace: $status; the trace ends:" >&2
+  tail -n 5 "$WORK/trace" >&2 || true
+  fail "$*"
+}
 # Signals go to the daemon, strace's child: strace itself would detach.
 for _ in $(seq 600); do
   DAEMON_PID="$(pgrep -P "$STRACE_PID" || true)"
@@ -107,15 +125,23 @@ done
 for _ in $(seq 1200); do [[ -s "$WORK/port" ]] && break; sleep 0.1; done
 [[ -s "$WORK/port" ]] || fail "daemon did not start under strace"
 addr="127.0.0.1:$(cat "$WORK/port")"
-"$CTL" --addr "$addr" classify "中央气象台:“苏拉”已达强台风级" >/dev/null || fail "classify"
-kill -HUP "$DAEMON_PID" || fail "daemon gone before SIGHUP"
-for _ in $(seq 600); do grep -q "rescanning plugins (SIGHUP)" "$WORK/daemon.log" && break; sleep 0.1; done
-"$CTL" --addr "$addr" classify "警方破获电信诈骗案" >/dev/null || fail "classify after SIGHUP"
-kill -TERM "$DAEMON_PID" || fail "daemon gone before SIGTERM"
+"$CTL" --addr "$addr" classify "中央气象台:“苏拉”已达强台风级" >/dev/null || fail_traced "classify"
+kill -HUP "$DAEMON_PID" || fail_traced "daemon gone before SIGHUP"
+# The rescan's own calls are traced too: wait until it has ended (a debug
+# line when it changes nothing).
+for _ in $(seq 600); do grep -q "rescan (SIGHUP): nothing changed" "$WORK/daemon.log" && break; sleep 0.1; done
+grep -q "rescan (SIGHUP): nothing changed" "$WORK/daemon.log" || fail_traced "no rescan after SIGHUP"
+"$CTL" --addr "$addr" classify "警方破获电信诈骗案" >/dev/null || fail_traced "classify after SIGHUP"
+kill -TERM "$DAEMON_PID" || fail_traced "daemon gone before SIGTERM"
 # strace exits with the traced program's status.
-wait "$STRACE_PID" || fail "daemon exited non-zero"
+status=0
+wait "$STRACE_PID" || status=$?
 DAEMON_PID=""
 STRACE_PID=""
+if [[ $status -ne 0 ]]; then
+  tail -n 5 "$WORK/trace" >&2
+  fail "daemon exited with status $status"
+fi
 
 # "PID name(" lines; resumed/exit lines carry no new call.
 sed -n 's/^[0-9]\+ \+\([a-z0-9_]\+\)(.*/\1/p' "$WORK/trace" | sort -u > "$WORK/used"
