@@ -58,7 +58,7 @@ build=$(cd "$build" && pwd)
 CORPUS_FLAGS=""
 # The shipped model's hyper-parameters, chosen with --tune (see MODEL.md).
 TRAIN_FLAGS="--loss ova --lr 0.5 --epoch 10 --dim 50 --word-ngrams 3 --min-count 1 --bucket 2000000"
-QUANT_FLAGS="--cutoff 100000 --dsub 2 --qnorm"
+QUANT_FLAGS="--cutoff 150000 --dsub 1 --qnorm"
 # The English model: few documents, whole words and their character n-grams.
 EN_TRAIN_FLAGS="--loss ova --lr 0.5 --epoch 30 --dim 50 --word-ngrams 1 --minn 3 --maxn 5 --min-count 1 --bucket 500000"
 EN_QUANT_FLAGS="--cutoff 50000 --dsub 2 --qnorm"
@@ -148,6 +148,8 @@ if [[ $tune_quant == 1 ]]; then
     "c100k|cutoff 100k|--cutoff 100000 --dsub 2 --qnorm" \
     "c200k|cutoff 200k|--cutoff 200000 --dsub 2 --qnorm" \
     "c100k-dsub4|cutoff 100k, dsub 4|--cutoff 100000 --dsub 4 --qnorm" \
+    "c100k-dsub1|cutoff 100k, dsub 1|--cutoff 100000 --dsub 1 --qnorm" \
+    "c150k-dsub1|cutoff 150k, dsub 1|--cutoff 150000 --dsub 1 --qnorm" \
     "c100k-noqnorm|cutoff 100k, no qnorm|--cutoff 100000 --dsub 2 --no-qnorm" \
     "c100k-rt|cutoff 100k, retrain 10 epochs lr 0.05|--cutoff 100000 --dsub 2 --qnorm --retrain --retrain-epoch 10 --retrain-lr 0.05" \
     "c100k-rt-lr0.5|cutoff 100k, retrain 10 epochs lr 0.5|--cutoff 100000 --dsub 2 --qnorm --retrain --retrain-epoch 10 --retrain-lr 0.5"; do
