@@ -29,6 +29,7 @@
 #include "server/config_reload.h"
 #include "server/liveness_probe.h"
 #include "server/runtime_dir.h"
+#include "server/server_shutdown.h"
 #include "server/systemd_notify.h"
 #include "server/tls_credentials.h"
 #include "server/watchdog.h"
@@ -427,8 +428,9 @@ DaemonExit Daemon::Drain() {
 // calls, and the unary calls in flight (and streams still open) get the
 // rest of the drain time, at least a reserve of half of it up to 2 s, so
 // that a stream that never ends does not leave a unary call that just
-// started no time at all. HTTP streams are waited for alongside, and those
-// still open then are ended, since the HTTP listener's threads can only
+// started no time at all; connections that carry no call are not waited
+// for (server/server_shutdown.h). HTTP streams are waited for alongside, and
+// those still open then are ended, since the HTTP listener's threads can only
 // stop once its streams have. The admin server goes last, once the reload
 // running, if any, has ended.
 bool Daemon::FinishStreamsAndCalls() {
@@ -460,7 +462,9 @@ bool Daemon::FinishStreamsAndCalls() {
     }
     http_api_->EndStreams();
   }
-  server_->Shutdown(deadline);
+  ShutdownServer(server_.get(), deadline, [service = service_.get()] {
+    return service->CallsInFlight();
+  });
   server_->Wait();
   // An admin call ends when the reload it asked for does, so the admin
   // server can only shut down once no reload runs.

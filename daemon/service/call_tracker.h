@@ -54,6 +54,11 @@ class CallTracker {
     return draining_;
   }
 
+  int in_flight() const {
+    std::lock_guard lock(mu_);
+    return in_flight_;
+  }
+
   // Waits until no call is in flight or `deadline` passes; the calls still
   // in flight (0: idle).
   int WaitUntilIdle(std::chrono::steady_clock::time_point deadline) {

@@ -94,7 +94,28 @@ class RefusedStream final
   Metrics* const metrics_;
 };
 
+// A unary call's reactor, counted in `calls` until gRPC is done with the
+// call (its response sent or the call cancelled), not only until Finish().
+class CountedUnaryReactor final : public grpc::ServerUnaryReactor {
+ public:
+  // REQUIRES: calls->Begin() counted this call.
+  explicit CountedUnaryReactor(CallTracker* calls) : calls_(calls) {}
+  void OnDone() override {
+    CallTracker* calls = calls_;
+    delete this;
+    calls->End();  // Last: shutdown may go on once every call has ended.
+  }
+
+ private:
+  CallTracker* const calls_;
+};
+
 }  // namespace
+
+grpc::ServerUnaryReactor* ClassifierService::NewUnaryReactor() {
+  unary_calls_.Begin();  // Never refused: unary_calls_ never drains.
+  return new CountedUnaryReactor(&unary_calls_);
+}
 
 void ClassifierService::SetLimits(const ServiceLimits& limits) {
   engine_.SetLimits(limits);
@@ -112,7 +133,7 @@ ClassifierService::ClassifierService(const ClassifierRegistry* registry,
 grpc::ServerUnaryReactor* ClassifierService::Classify(
     grpc::CallbackServerContext* context, const v1::ClassifyRequest* request,
     v1::ClassifyResponse* response) {
-  auto* reactor = context->DefaultReactor();
+  auto* reactor = NewUnaryReactor();
   const v1::ClassifyRequest* requests[] = {request};
   v1::ClassifyResponse* responses[] = {response};
   engine_.RunAsync(
@@ -161,7 +182,7 @@ grpc::ServerUnaryReactor* ClassifierService::ClassifyBatch(
   UnaryCallMetrics call_metrics(metrics_, Rpc::kClassifyBatch);
   const auto start = std::chrono::steady_clock::now();
   const auto limits = engine_.limits();
-  auto* reactor = context->DefaultReactor();
+  auto* reactor = NewUnaryReactor();
   const size_t n = static_cast<size_t>(request->documents_size());
   if (n > limits->max_batch_documents) {
     grpc::Status status(
@@ -202,7 +223,7 @@ grpc::ServerUnaryReactor* ClassifierService::ClassifyBatch(
 }
 
 grpc::ServerUnaryReactor* ClassifierService::ListPlugins(
-    grpc::CallbackServerContext* context,
+    grpc::CallbackServerContext* /*context*/,
     const v1::ListPluginsRequest* /*request*/,
     v1::ListPluginsResponse* response) {
   UnaryCallMetrics call_metrics(metrics_, Rpc::kListPlugins);
@@ -210,7 +231,7 @@ grpc::ServerUnaryReactor* ClassifierService::ListPlugins(
     FillPluginInfo(status, Visibility::kPublic, response->add_plugins());
   }
   call_metrics.Finish(grpc::Status::OK);
-  auto* reactor = context->DefaultReactor();
+  auto* reactor = NewUnaryReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }

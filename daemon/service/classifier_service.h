@@ -39,6 +39,12 @@ class ClassifierService final : public v1::Classifier::CallbackService {
   int WaitForStreams(std::chrono::steady_clock::time_point deadline) {
     return streams_.WaitUntilIdle(deadline);
   }
+  // This service's calls of every kind that have not yet ended (their
+  // reactor's OnDone has not run): when it reads 0 once the server shuts
+  // down, the connections left carry no call of ours.
+  int CallsInFlight() const {
+    return streams_.in_flight() + unary_calls_.in_flight();
+  }
 
   grpc::ServerUnaryReactor* Classify(grpc::CallbackServerContext* context,
                                      const v1::ClassifyRequest* request,
@@ -57,10 +63,15 @@ class ClassifierService final : public v1::Classifier::CallbackService {
       v1::ListPluginsResponse* response) override;
 
  private:
+  // A reactor for one unary call, counted in unary_calls_ until it is done.
+  grpc::ServerUnaryReactor* NewUnaryReactor();
+
   const ClassifierRegistry* registry_;
   Metrics* const metrics_;
   ClassifyEngine engine_;
   CallTracker streams_;
+  CallTracker
+      unary_calls_;  // Never draining: unary calls are served to the end.
   // Not for Classify: one document's messages are a handful of small
   // allocations, and an arena was no cheaper (callgrind, instructions per
   // call).
