@@ -221,5 +221,23 @@ TEST(BundledManifestsTest, EnglishGoesToTheEnglishClassifiers) {
   }
 }
 
+// A text whose language cannot be told runs on every classifier; one of a
+// single token, which no bundled model can judge, gets no label rather
+// than a confident guess.
+TEST(BundledManifestsTest, ASingleTokenOfNoKnownLanguageGetsNoLabel) {
+  testing::TempDir plugins;
+  auto daemon =
+      StartBundled(plugins, {"news-topics.toml", "lexicon.toml",
+                             "news-topics-en.toml", "lexicon-en.toml"});
+  ASSERT_NE(daemon, nullptr);
+  auto stub = v1::Classifier::NewStub(daemon->NewChannel());
+  for (const char* text : {"x", "5G"}) {
+    v1::ClassifyResponse response;
+    ASSERT_TRUE(testing::ClassifyText(*stub, text, &response).ok()) << text;
+    EXPECT_EQ(response.language(), "und") << text;
+    EXPECT_EQ(response.labels_size(), 0) << response.DebugString();
+  }
+}
+
 }  // namespace
 }  // namespace classifyd
