@@ -177,6 +177,12 @@ std::unique_ptr<DaemonProcess> StartBundled(
   return DaemonProcess::Start(plugins.path());
 }
 
+// Every shipped manifest, as the daemon runs by default.
+std::unique_ptr<DaemonProcess> StartEveryBundled(testing::TempDir& plugins) {
+  return StartBundled(plugins, {"news-topics.toml", "lexicon.toml",
+                                "news-topics-en.toml", "lexicon-en.toml"});
+}
+
 TEST(BundledManifestsTest, TheChineseClassifiersCoverChineseOnly) {
   testing::TempDir plugins;
   auto daemon = StartBundled(plugins, {"news-topics.toml", "lexicon.toml"});
@@ -202,9 +208,7 @@ TEST(BundledManifestsTest, TheChineseClassifiersCoverChineseOnly) {
 
 TEST(BundledManifestsTest, EnglishGoesToTheEnglishClassifiers) {
   testing::TempDir plugins;
-  auto daemon =
-      StartBundled(plugins, {"news-topics.toml", "lexicon.toml",
-                             "news-topics-en.toml", "lexicon-en.toml"});
+  auto daemon = StartEveryBundled(plugins);
   ASSERT_NE(daemon, nullptr);
   auto stub = v1::Classifier::NewStub(daemon->NewChannel());
   v1::ClassifyResponse response;
@@ -226,9 +230,7 @@ TEST(BundledManifestsTest, EnglishGoesToTheEnglishClassifiers) {
 // than a confident guess.
 TEST(BundledManifestsTest, ASingleTokenOfNoKnownLanguageGetsNoLabel) {
   testing::TempDir plugins;
-  auto daemon =
-      StartBundled(plugins, {"news-topics.toml", "lexicon.toml",
-                             "news-topics-en.toml", "lexicon-en.toml"});
+  auto daemon = StartEveryBundled(plugins);
   ASSERT_NE(daemon, nullptr);
   auto stub = v1::Classifier::NewStub(daemon->NewChannel());
   for (const char* text : {"x", "5G"}) {
