@@ -70,8 +70,8 @@ class ClassifierService final : public v1::Classifier::CallbackService {
   Metrics* const metrics_;
   ClassifyEngine engine_;
   CallTracker streams_;
-  CallTracker
-      unary_calls_;  // Never draining: unary calls are served to the end.
+  // Never draining: unary calls are served to the end.
+  CallTracker unary_calls_;
   // Not for Classify: one document's messages are a handful of small
   // allocations, and an arena was no cheaper (callgrind, instructions per
   // call).
