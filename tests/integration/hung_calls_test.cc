@@ -3,8 +3,9 @@
 // ListPlugins, the other classifiers and new streams answer while calls
 // hang (with no time limit at all), a slow plugin does not delay health,
 // SIGTERM ends the process within its drain bound although calls never
-// return, and reloading a plugin that hangs again and again leaves the
-// thread count and the listed entries bounded.
+// return (and waits for a slow call, not for a silent connection), and
+// reloading a plugin that hangs again and again leaves the thread count
+// and the listed entries bounded.
 //
 // No assertion depends on how fast the machine is: hangs last until the
 // test releases them (or for ever), the test waits for the plugin to say
