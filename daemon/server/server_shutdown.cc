@@ -24,11 +24,17 @@ void ShutdownServer(grpc::Server* server,
   std::condition_variable shut_down;
   bool done = false;
   std::thread closer([&] {
-    auto idle_since = std::chrono::steady_clock::now();
+    // Whether the count read 0 at the last look, and when it first did
+    // since it last was not.
+    bool idle = false;
+    std::chrono::steady_clock::time_point idle_since;
     std::unique_lock lock(mu);
     while (!shut_down.wait_for(lock, kPoll, [&] { return done; })) {
       const auto now = std::chrono::steady_clock::now();
       if (calls_in_flight() > 0) {
+        idle = false;
+      } else if (!idle) {
+        idle = true;
         idle_since = now;
       } else if (now - idle_since >= settle) {
         spdlog::debug("no call in flight: closing the idle connections");

@@ -1,0 +1,104 @@
+// ShutdownServer (server/server_shutdown.h) on a real gRPC server on
+// loopback, with a connection whose client never answers the GOAWAY: the
+// shutdown ends once the count of calls in flight has stayed at 0 for the
+// settle time, and never before.
+#include "server/server_shutdown.h"
+
+#include <arpa/inet.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+namespace classifyd {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// Far beyond every bound below: a shutdown that waited for the silent
+// connection would be caught.
+constexpr auto kDeadline = 120s;
+
+class ServerShutdownTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    silent_ = Connect();
+    ASSERT_GE(silent_, 0);
+  }
+  void TearDown() override {
+    if (silent_ >= 0) close(silent_);
+  }
+
+  // A connection that sends the HTTP/2 preface and nothing more.
+  int Connect() const {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port_));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    static constexpr char kHello[] =
+        "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+        "\x00\x00\x00\x04\x00\x00\x00\x00\x00";  // An empty SETTINGS frame.
+    if (fd < 0 ||
+        connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) !=
+            0 ||
+        write(fd, kHello, sizeof kHello - 1) != sizeof kHello - 1) {
+      if (fd >= 0) close(fd);
+      return -1;
+    }
+    // The server has taken the connection once it has answered the preface.
+    char settings[9];
+    return read(fd, settings, sizeof settings) > 0 ? fd : -1;
+  }
+
+  int port_ = 0;
+  int silent_ = -1;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+TEST_F(ServerShutdownTest, EndsOnceNoCallHasBeenInFlightForTheSettleTime) {
+  std::atomic<int> in_flight{1};
+  const auto start = Clock::now();
+  std::atomic<Clock::duration> ended_at{};
+  std::thread last_call([&] {
+    std::this_thread::sleep_for(500ms);
+    ended_at = Clock::now() - start;
+    in_flight = 0;
+  });
+  ShutdownServer(
+      server_.get(), std::chrono::system_clock::now() + kDeadline,
+      [&] { return in_flight.load(); }, 300ms);
+  const auto took = Clock::now() - start;
+  last_call.join();
+  // Not while the call was in flight, nor before the settle time after it.
+  EXPECT_GE(took, ended_at.load() + 300ms);
+  // gRPC's Shutdown() alone waits 20 s for the silent client's answer.
+  EXPECT_LT(took, 10s) << "the silent connection held it";
+  server_->Wait();
+}
+
+TEST_F(ServerShutdownTest, ACallThatNeverEndsIsCutAtTheDeadline) {
+  const auto start = Clock::now();
+  ShutdownServer(
+      server_.get(), std::chrono::system_clock::now() + 1s, [] { return 1; },
+      100ms);
+  // At the deadline, not at the settle time (gRPC's timer may fire a few
+  // milliseconds early).
+  EXPECT_GE(Clock::now() - start, 800ms);
+  server_->Wait();
+}
+
+}  // namespace
+}  // namespace classifyd
