@@ -3,7 +3,9 @@
 // on its own thread pool, apart from gRPC's, so a slow scraper never takes
 // a classification thread.
 //
-// Thread-safe. The destructor stops the listener and joins its threads.
+// Thread-safe. The destructor stops the listener, ends its kept-alive
+// connections that wait for a next request (one being served still gets
+// its response) and joins its threads.
 #ifndef CLASSIFYD_DAEMON_HTTP_HTTP_SERVER_H_
 #define CLASSIFYD_DAEMON_HTTP_HTTP_SERVER_H_
 
@@ -11,7 +13,9 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -37,7 +41,9 @@ class HttpServer {
       const std::string& address, const std::string& path, PageHandler handler);
 
   // Binds `address` and serves with `server`, already given its routes,
-  // thread pool and socket options. Fails like the Start above.
+  // thread pool and socket options. Fails like the Start above. Takes the
+  // server's pre-routing handler and logger (to know which connections
+  // are serving a request).
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
       std::unique_ptr<httplib::Server> server, const std::string& address);
   ~HttpServer();
@@ -47,8 +53,18 @@ class HttpServer {
  private:
   explicit HttpServer(std::unique_ptr<httplib::Server> server);
 
+  // Ends, for reading, the connections accepted on port_ that no request
+  // is being served on.
+  void EndIdleConnections();
+
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
+  std::mutex mu_;
+  // The peer ("address port") each of the listener's threads is serving a
+  // request from, from its headers until its response is written. Keyed
+  // by thread, a request whose response is never written (the client
+  // left) is forgotten at the thread's next request.
+  std::map<std::thread::id, std::string> serving_;
   std::atomic<bool> listen_returned_{false};
   std::thread thread_;
 };
