@@ -11,15 +11,11 @@
 // test releases them (or for ever), the test waits for the plugin to say
 // it is hanging (entered_file), and the bounds asserted are far wider than
 // what they bound (a health check "before a 5 s call completes").
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -37,6 +33,7 @@
 #include "testing/classify_call.h"
 #include "testing/daemon_process.h"
 #include "testing/eventually.h"
+#include "testing/silent_http2_connection.h"
 #include "testing/temp_dir.h"
 
 namespace classifyd {
@@ -303,27 +300,6 @@ TEST_F(HungCallsTest, ReloadingAPluginThatHangsKeepsThreadsBounded) {
   EXPECT_TRUE(serving);
 }
 
-// A plaintext HTTP/2 connection to 127.0.0.1:`port` that says hello (the
-// client preface and its SETTINGS) and then never reads or writes again,
-// like a stalled or stopped client; the socket, or -1.
-int OpenSilentHttp2Connection(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  static constexpr char kHello[] =
-      "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-      "\x00\x00\x00\x04\x00\x00\x00\x00\x00";  // An empty SETTINGS frame.
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      write(fd, kHello, sizeof kHello - 1) != sizeof kHello - 1) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // A connection that carries no call does not hold the drain, however its
 // client behaves: here one that never answers the ping sent with the
 // GOAWAY (gRPC's own shutdown waits 20 s for it), beside a call in flight,
@@ -331,8 +307,8 @@ int OpenSilentHttp2Connection(int port) {
 TEST_F(HungCallsTest, SigtermWaitsForTheCallsInFlightButNotForIdleConnections) {
   AddHanging("slow", "SLOW", "", /*hang_ms=*/1000);
   ASSERT_NO_FATAL_FAILURE(Start({"--drain-timeout", "60"}));
-  const int silent = OpenSilentHttp2Connection(daemon_->port());
-  ASSERT_GE(silent, 0) << strerror(errno);
+  testing::SilentHttp2Connection silent(daemon_->port());
+  ASSERT_TRUE(silent.connected()) << strerror(errno);
   auto call = ClassifyLater("SLOW", "slow");
   ASSERT_TRUE(HangEntered("slow"));
 
@@ -340,7 +316,6 @@ TEST_F(HungCallsTest, SigtermWaitsForTheCallsInFlightButNotForIdleConnections) {
   const grpc::Status status = call.get();
   EXPECT_TRUE(status.ok()) << status.error_message();
   const auto exit = daemon_->WaitForExit(15s);
-  close(silent);
   ASSERT_TRUE(exit.has_value()) << "the silent connection held the exit";
   ASSERT_TRUE(WIFEXITED(*exit)) << daemon_->Log();
   EXPECT_EQ(WEXITSTATUS(*exit), 0) << daemon_->Log();

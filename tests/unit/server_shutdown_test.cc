@@ -4,17 +4,15 @@
 // settle time, and never before.
 #include "server/server_shutdown.h"
 
-#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <thread>
+
+#include "testing/silent_http2_connection.h"
 
 namespace classifyd {
 namespace {
@@ -34,37 +32,12 @@ class ServerShutdownTest : public ::testing::Test {
                              &port_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
-    silent_ = Connect();
-    ASSERT_GE(silent_, 0);
-  }
-  void TearDown() override {
-    if (silent_ >= 0) close(silent_);
-  }
-
-  // A connection that sends the HTTP/2 preface and nothing more.
-  int Connect() const {
-    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(port_));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    static constexpr char kHello[] =
-        "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-        "\x00\x00\x00\x04\x00\x00\x00\x00\x00";  // An empty SETTINGS frame.
-    if (fd < 0 ||
-        connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) !=
-            0 ||
-        write(fd, kHello, sizeof kHello - 1) != sizeof kHello - 1) {
-      if (fd >= 0) close(fd);
-      return -1;
-    }
-    // The server has taken the connection once it has answered the preface.
-    char settings[9];
-    return read(fd, settings, sizeof settings) > 0 ? fd : -1;
+    silent_ = std::make_unique<testing::SilentHttp2Connection>(port_);
+    ASSERT_TRUE(silent_->WaitForServer());
   }
 
   int port_ = 0;
-  int silent_ = -1;
+  std::unique_ptr<testing::SilentHttp2Connection> silent_;
   std::unique_ptr<grpc::Server> server_;
 };
 
