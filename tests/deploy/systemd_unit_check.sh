@@ -95,13 +95,17 @@ TMPDIR="$WORK/run" strace -f -qq -o "$WORK/trace" "$DAEMON" \
   --listen 127.0.0.1:0 --port-file "$WORK/port" \
   --plugin-dir "$SRC/models/plugins.d" --plugin-lib-dir "$LIBDIR" \
   --runtime-dir "$WORK/run" --admin-socket "$WORK/run/admin/admin.sock" \
+  --http-listen 127.0.0.1:0 --http-port-file "$WORK/http-port" \
+  --metrics-listen 127.0.0.1:0 \
   --log-level debug > "$WORK/daemon.out" 2> "$WORK/daemon.log" &
 STRACE_PID=$!
 # fail_traced MESSAGE: fail, with how the traced daemon ended. strace exits
 # with its tracee's status (re-raising the signal that killed it) and its
-# trace ends with "+++ exited with N +++" or "+++ killed by SIG... +++".
+# trace is printed (-qq leaves out the "+++ exited" lines).
 fail_traced() {
   local status=running
+  echo "daemon pid $DAEMON_PID; strace $STRACE_PID's children now:" \
+    "$(ps -o pid=,stat=,comm= --ppid "$STRACE_PID" | tr '\n' ';')" >&2
   for _ in $(seq 50); do
     kill -0 "$STRACE_PID" 2>/dev/null || break
     sleep 0.1
@@ -132,10 +136,17 @@ kill -HUP "$DAEMON_PID" || fail_traced "daemon gone before SIGHUP"
 for _ in $(seq 600); do grep -q "rescan (SIGHUP): nothing changed" "$WORK/daemon.log" && break; sleep 0.1; done
 grep -q "rescan (SIGHUP): nothing changed" "$WORK/daemon.log" || fail_traced "no rescan after SIGHUP"
 "$CTL" --addr "$addr" classify "警方破获电信诈骗案" >/dev/null || fail_traced "classify after SIGHUP"
+# An HTTP request on a connection kept alive through the stop, which ends
+# it (http/http_server.h): the calls that takes are traced too.
+exec 3<>"/dev/tcp/127.0.0.1/$(cat "$WORK/http-port")"
+printf 'GET /readyz HTTP/1.1\r\nHost: localhost\r\n\r\n' >&3
+IFS= read -r -t 10 status_line <&3 || fail_traced "no answer on the HTTP listener"
+[[ "$status_line" == "HTTP/1.1 200"* ]] || fail_traced "HTTP /readyz: $status_line"
 kill -TERM "$DAEMON_PID" || fail_traced "daemon gone before SIGTERM"
 # strace exits with the traced program's status.
 status=0
 wait "$STRACE_PID" || status=$?
+exec 3<&-
 DAEMON_PID=""
 STRACE_PID=""
 if [[ $status -ne 0 ]]; then
