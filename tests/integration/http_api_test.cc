@@ -2,19 +2,14 @@
 // answers as gRPC in protobuf's JSON mapping, JSON Lines streams, the
 // bad-input matrix with its HTTP statuses, readiness per classifier,
 // clients that hold connections without sending, and streams at shutdown.
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -29,14 +24,16 @@
 #include "classifyd/v1/classifier.grpc.pb.h"
 #include "testing/classify_call.h"
 #include "testing/daemon_process.h"
+#include "testing/raw_connection.h"
 #include "testing/temp_dir.h"
 
 namespace classifyd {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::DaemonProcess;
+using ::testing::HasSubstr;
 using testing::KeywordManifest;
+using testing::RawConnection;
 
 constexpr char kRules[] = "地震=disaster;股=finance;球=sports";
 
@@ -55,53 +52,6 @@ std::vector<std::string> Lines(const std::string& text) {
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   return lines;
 }
-
-// A TCP connection to 127.0.0.1:`port` that the test drives by hand.
-class RawConnection {
- public:
-  explicit RawConnection(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&address),
-                         sizeof(address)) == 0;
-  }
-  ~RawConnection() { close(fd_); }
-  bool connected() const { return connected_; }
-  void Send(const std::string& bytes) { ASSERT_TRUE(TrySend(bytes)); }
-  bool TrySend(const std::string& bytes) {
-    return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
-           static_cast<ssize_t>(bytes.size());
-  }
-  // What the server sent until it sent `end` or closed the connection
-  // (waits up to 30 s).
-  std::string ReceiveUntil(const std::string& end) {
-    std::string received;
-    pollfd p{fd_, POLLIN, 0};
-    char buffer[4096];
-    while (received.find(end) == std::string::npos &&
-           poll(&p, 1, 30'000) == 1) {
-      const ssize_t n = recv(fd_, buffer, sizeof(buffer), 0);
-      if (n <= 0) break;
-      received.append(buffer, static_cast<size_t>(n));
-    }
-    return received;
-  }
-  // True once the server has closed the connection (waits up to 30 s).
-  bool ClosedByServer() {
-    pollfd p{fd_, POLLIN, 0};
-    char buffer[4096];
-    while (poll(&p, 1, 30'000) == 1) {
-      if (recv(fd_, buffer, sizeof(buffer), 0) <= 0) return true;
-    }
-    return false;
-  }
-
- private:
-  int fd_;
-  bool connected_ = false;
-};
 
 class HttpApiTest : public ::testing::Test {
  protected:

@@ -33,7 +33,7 @@
 #include "testing/classify_call.h"
 #include "testing/daemon_process.h"
 #include "testing/eventually.h"
-#include "testing/silent_http2_connection.h"
+#include "testing/raw_connection.h"
 #include "testing/temp_dir.h"
 
 namespace classifyd {
@@ -307,8 +307,9 @@ TEST_F(HungCallsTest, ReloadingAPluginThatHangsKeepsThreadsBounded) {
 TEST_F(HungCallsTest, SigtermWaitsForTheCallsInFlightButNotForIdleConnections) {
   AddHanging("slow", "SLOW", "", /*hang_ms=*/1000);
   ASSERT_NO_FATAL_FAILURE(Start({"--drain-timeout", "60"}));
-  testing::SilentHttp2Connection silent(daemon_->port());
+  testing::RawConnection silent(daemon_->port());
   ASSERT_TRUE(silent.connected()) << strerror(errno);
+  silent.Send(testing::kHttp2ClientHello);
   auto call = ClassifyLater("SLOW", "slow");
   ASSERT_TRUE(HangEntered("slow"));
 

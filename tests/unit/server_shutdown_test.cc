@@ -12,7 +12,7 @@
 #include <memory>
 #include <thread>
 
-#include "testing/silent_http2_connection.h"
+#include "testing/raw_connection.h"
 
 namespace classifyd {
 namespace {
@@ -32,12 +32,14 @@ class ServerShutdownTest : public ::testing::Test {
                              &port_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
-    silent_ = std::make_unique<testing::SilentHttp2Connection>(port_);
-    ASSERT_TRUE(silent_->WaitForServer());
+    silent_ = std::make_unique<testing::RawConnection>(port_);
+    silent_->Send(testing::kHttp2ClientHello);
+    // The server has taken the connection once it answers the hello.
+    ASSERT_TRUE(silent_->ReceivedAny());
   }
 
   int port_ = 0;
-  std::unique_ptr<testing::SilentHttp2Connection> silent_;
+  std::unique_ptr<testing::RawConnection> silent_;
   std::unique_ptr<grpc::Server> server_;
 };
 

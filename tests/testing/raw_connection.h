@@ -1,0 +1,49 @@
+// A plain TCP connection to a loopback port, for tests that send what a
+// client library would not: half a request, a connection that stays idle,
+// an HTTP/2 client that says hello and then nothing more. Closed when
+// destroyed.
+#ifndef CLASSIFYD_TESTS_TESTING_RAW_CONNECTION_H_
+#define CLASSIFYD_TESTS_TESTING_RAW_CONNECTION_H_
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+
+namespace classifyd::testing {
+
+// What an HTTP/2 client sends first: its preface and an empty SETTINGS
+// frame. A connection that sends this and then neither reads nor writes is
+// a gRPC client that has stalled or been stopped, which never answers the
+// ping a server's shutdown sends.
+inline constexpr std::string_view kHttp2ClientHello(
+    "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+    "\x00\x00\x00\x04\x00\x00\x00\x00\x00",
+    24 + 9);
+
+class RawConnection {
+ public:
+  explicit RawConnection(int port);
+  ~RawConnection();
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool connected() const { return connected_; }
+  void Send(std::string_view bytes) { ASSERT_TRUE(TrySend(bytes)); }
+  bool TrySend(std::string_view bytes);
+  // What the server sent until it sent `end` or closed the connection
+  // (waits up to 30 s).
+  std::string ReceiveUntil(const std::string& end);
+  // True once the server has sent something (waits up to 30 s).
+  bool ReceivedAny();
+  // True once the server has closed the connection (waits up to 30 s).
+  bool ClosedByServer();
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+}  // namespace classifyd::testing
+
+#endif  // CLASSIFYD_TESTS_TESTING_RAW_CONNECTION_H_
