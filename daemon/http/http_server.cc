@@ -8,9 +8,9 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <set>
 
 #include "config/host_port.h"
 
@@ -87,15 +87,17 @@ void HttpServer::EndIdleConnections() {
   // is looked at is lost (no response); the listener stops at the end of
   // the drain, long after the daemon reported itself not ready.
   std::lock_guard lock(mu_);
-  std::set<std::string> serving;
-  for (const auto& [thread, peer] : serving_) serving.insert(peer);
+  const auto serving = [this](const std::string& peer) {
+    return std::any_of(serving_.begin(), serving_.end(),
+                       [&](const auto& entry) { return entry.second == peer; });
+  };
   while (const dirent* entry = readdir(fds)) {
     char* end = nullptr;
     const long number = std::strtol(entry->d_name, &end, 10);
     const int fd = static_cast<int>(number);
     if (end == entry->d_name || *end != '\0' || fd == dirfd(fds)) continue;
     const std::string peer = PeerOn(fd, port_);
-    if (peer.empty() || serving.contains(peer)) continue;
+    if (peer.empty() || serving(peer)) continue;
     int waiting = 0;
     if (ioctl(fd, FIONREAD, &waiting) == 0 && waiting == 0) {
       shutdown(fd, SHUT_RD);
