@@ -24,7 +24,7 @@ RULES = [
         r"会见|会谈|通电话|致电|贺电|贺信|复信|国事访问|正式访问|访华|出访|"
         r"外交|外长|大使|使馆|领事|建交|断交|双边|多边|联合国|安理会|"
         r"金砖|上合|东盟|峰会|G20|二十国集团|亚太经合|APEC|一带一路|"
-        r"中美|中俄|中欧|中日|中非|中阿|中拉|同.{1,12}(总统|总理|首相|国王)|"
+        r"中美|中俄|中欧(?!班列)|中日|中非|中阿|中拉|同.{1,12}(总统|总理|首相|国王)|"
         r"(总统|总理|首相|国王).{0,6}(访|会晤)|制裁|谈判|停火协议|和谈|"
         r"关系正常化|领导人.{0,4}会晤|友好合作|战略伙伴|伊核|核协议|无核化|"
         r"退群|盟友|否决票|军售|驱逐.{0,4}外交官|同盟|世界警察",
@@ -39,10 +39,12 @@ RULES = [
     ]),
     ("disaster", [
         r"地震|洪水|洪灾|洪涝|泥石流|山洪|滑坡|决堤|溃坝|火灾|大火|起火|山火|"
-        r"野火|林火|爆炸|坍塌|垮塌|矿难|事故|遇难|罹难|死亡.{0,4}(人|名)|"
-        r"伤亡|失踪|救援|抢险|救灾|受灾|灾区|灾害|防汛|抗洪|抗旱|旱灾|"
-        r"台风.{0,6}(登陆|致|造成|受灾|灾)|海啸|火山|雪崩|脱轨|坠毁|坠机|沉船|"
-        r"翻船|空难|踩踏",
+        r"野火|林火|爆炸|坍塌|垮塌|矿难|事故|抢险|救灾|受灾|灾区|灾害|防汛|"
+        r"抗洪|抗旱|旱灾|台风.{0,6}(登陆|致|造成|受灾|灾)|飓风|龙卷风|"
+        r"极端天气|海啸|火山|雪崩|脱轨|坠毁|坠机|沉船|翻船|空难|踩踏",
+        # Casualties and rescues without a named event are a disaster
+        # unless violence caused them (VIOLENCE below).
+        r"遇难|罹难|死亡.{0,4}(人|名)|伤亡|失踪|救援",
     ]),
     ("weather", [
         r"台风|暴雨|大雨|降雨|降水|强降雨|暴雪|降雪|寒潮|冷空气|降温|高温|"
@@ -67,7 +69,8 @@ RULES = [
         r"经济|GDP|增长|外贸|进出口|贸易|消费|投资|金融|银行|股市|A股|"
         r"证券|基金|债|利率|降息|加息|央行|美联储|通胀|物价|价格|CPI|PPI|"
         r"财政|税|企业|产业|制造业|工业|市场|营收|利润|就业|出口|进口|"
-        r"关税|自贸|能源|石油|油价|天然气|电力|物流|基建|高铁|铁路|港口|"
+        r"关税|自贸|能源|石油|油价|天然气|电力|物流|基建|高铁|铁路|港口|班列|"
+        r"公路|通车|航运|枢纽|"
         r"项目|开工|投产|民营|国企|央企|营商|服务业|零售|电商",
     ]),
     ("agriculture", [
@@ -80,7 +83,7 @@ RULES = [
         r"赛事|运动员|大运会",
     ]),
     ("education", [
-        r"教育|学校|高校|大学|中小学|学生|高考|考研|招生|教师|开学|"
+        r"(?<!主题)教育|学校|高校|大学|中小学|学生|高考|考研|招生|教师|开学|"
         r"毕业生|课堂|职业教育",
     ]),
     ("culture", [
@@ -122,6 +125,13 @@ RULES = [
 _COMPILED = [(label, [re.compile(p, re.IGNORECASE) for p in pats])
              for label, pats in RULES]
 
+# Shootings, attacks and war: their dead make a story `society` or
+# `military` (TAXONOMY.md), not `disaster`. Where one of these matches,
+# `disaster` needs its first pattern, a named disaster or accident.
+VIOLENCE = re.compile(
+    r"枪击|枪案|枪手|涉枪|空袭|导弹|炮击|轰炸|冲突|交战|战事|战争|武装|"
+    r"恐袭|恐怖|骚乱|杀人|遇害|凶手")
+
 # Labels whose rules also look at the lead (the first sentence of the
 # body), where a headline alone rarely names the topic.
 LEAD_LABELS = {"disaster", "weather", "military"}
@@ -137,6 +147,8 @@ def labels_for(title, lead=""):
     specific, general = [], []
     for label, patterns in _COMPILED:
         text = title + " " + lead if label in LEAD_LABELS else title
+        if label == "disaster" and VIOLENCE.search(text):
+            patterns = patterns[:1]
         if any(p.search(text) for p in patterns):
             (general if label in GENERAL else specific).append(label)
     return specific + general
