@@ -4,6 +4,10 @@ classifyd-train eval read them (`label[,label...]<TAB>text`):
 
   OUT/cctv2023.lead.tsv    CCTV 2023 dev set, headline + lead (hand labels)
   OUT/cctv2023.title.tsv   the same stories, headline only
+  OUT/cctv2023_check.lead.tsv, .title.tsv
+                           the CCTV 2023 check set: 120 more stories of the
+                           dev window, labelled later, never used to choose
+                           anything (hand labels)
   OUT/cctv_calib.lead.tsv  the calibration sample (hand labels)
   OUT/sib200.<lang>.test.tsv   SIB-200 test split, zho_Hans, zho_Hant,
                            yue_Hant and eng_Latn (geography rows left out)
@@ -75,6 +79,8 @@ def main():
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     n = write_cctv(args.data, HERE / "cctv2023.tsv", args.out, "cctv2023", True)
+    c = write_cctv(args.data, HERE / "cctv2023_check.tsv", args.out,
+                   "cctv2023_check", True)
     m = write_cctv(args.data, HERE / "cctv_calib.tsv", args.out, "cctv_calib",
                    False)
     write_sib(args.data, args.out)
@@ -82,7 +88,7 @@ def main():
         hand = devset.read_hand_labels(HERE / "toutiao_world.tsv")
         for labels, title in hand.values():
             o.write(f"{','.join(labels)}\t{clean(title)}\n")
-    print(f"devsets: cctv2023 {n}, cctv_calib {m}, sib200 x{len(SIB_LANGS)} "
+    print(f"devsets: cctv2023 {n}, cctv2023_check {c}, cctv_calib {m}, sib200 x{len(SIB_LANGS)} "
           f"-> {args.out}")
 
 

@@ -5,6 +5,9 @@
 less the month the data set holds out) is never trained on: build_corpus.py
 drops every CCTV row dated in it. Labels: cctv2023.tsv.
 
+`--window dev --offset 360 --count 120`: the 2023 check set, the next
+stories of the same draw. Labels: cctv2023_check.tsv.
+
 `--window calib`: the calibration set, drawn from the other days. Its rows
 are never trained on either (build_corpus.py drops them by key); they fit
 the score calibration and measure the weak-labelling rules. Labels:
@@ -28,6 +31,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", required=True, type=pathlib.Path)
     parser.add_argument("--count", type=int, default=360)
+    parser.add_argument("--offset", type=int, default=0,
+                        help="skip this many stories of the draw first")
     parser.add_argument("--window", choices=["dev", "calib"], required=True)
     args = parser.parse_args()
     dev = args.window == "dev"
@@ -36,7 +41,7 @@ def main():
     rows.sort(key=lambda r: r["key"])
     random.Random(f"classifyd-cctv-{args.window}").shuffle(rows)
     out = sys.stdout
-    for r in rows[:args.count]:
+    for r in rows[args.offset:args.offset + args.count]:
         out.write("\t".join([r["key"], r["date"], r["section"], r["title"],
                              devset.lead(r["text"])]) + "\n")
 
