@@ -470,7 +470,10 @@ bool Daemon::FinishStreamsAndCalls() {
   // server can only shut down once no reload runs.
   const bool reloads_ended = coordinator_->WaitUntilIdle(steady_deadline);
   if (admin_server_ != nullptr && reloads_ended) {
-    admin_server_->Shutdown(deadline);
+    ShutdownServer(admin_server_.get(), deadline,
+                   [admin = admin_service_.get()] {
+                     return admin->CallsInFlight();
+                   });
     admin_server_->Wait();
   }
   return reloads_ended;

@@ -31,9 +31,10 @@ namespace classifyd {
 // Returns once the server has shut down (it may still be Wait()ed for).
 // REQUIRES: `calls_in_flight` counts every call that is to finish, from its
 // handler until its reactor's OnDone(). Calls it does not count are
-// cancelled with the idle connections; in the daemon these are gRPC's
-// health service's: Check answers at once, and Watch never ends by itself
-// (the deadline would cancel it too).
+// cancelled with the idle connections; in the daemon (the public server
+// and the admin socket's) these are gRPC's health and reflection
+// services': Check answers at once, and Watch and a reflection stream
+// never end by themselves (the deadline would cancel them too).
 void ShutdownServer(
     grpc::Server* server, std::chrono::system_clock::time_point deadline,
     const std::function<int()>& calls_in_flight,

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "plugin/manifest.h"
+#include "service/counted_unary_reactor.h"
 #include "service/plugin_info.h"
 
 namespace classifyd {
@@ -11,10 +12,10 @@ AdminService::AdminService(const ClassifierRegistry* registry,
                            ReloadCoordinator* coordinator)
     : registry_(registry), coordinator_(coordinator) {}
 
-grpc::ServerUnaryReactor* AdminService::Run(
-    grpc::CallbackServerContext* context, ReloadCoordinator::Kind kind,
-    const std::string& name, v1::ReloadResponse* response) {
-  auto* reactor = context->DefaultReactor();
+grpc::ServerUnaryReactor* AdminService::Run(ReloadCoordinator::Kind kind,
+                                            const std::string& name,
+                                            v1::ReloadResponse* response) {
+  auto* reactor = CountedUnaryReactor::Begin(&calls_);
   const bool named = kind != ReloadCoordinator::Kind::kRescan;
   if (named && !IsValidClassifierName(name)) {
     reactor->Finish(grpc::Status(
@@ -54,36 +55,33 @@ grpc::ServerUnaryReactor* AdminService::Run(
 }
 
 grpc::ServerUnaryReactor* AdminService::Reload(
-    grpc::CallbackServerContext* context, const v1::ReloadRequest* request,
+    grpc::CallbackServerContext* /*context*/, const v1::ReloadRequest* request,
     v1::ReloadResponse* response) {
-  return Run(context,
-             request->name().empty() ? ReloadCoordinator::Kind::kRescan
+  return Run(request->name().empty() ? ReloadCoordinator::Kind::kRescan
                                      : ReloadCoordinator::Kind::kReload,
              request->name(), response);
 }
 
 grpc::ServerUnaryReactor* AdminService::Load(
-    grpc::CallbackServerContext* context, const v1::LoadRequest* request,
+    grpc::CallbackServerContext* /*context*/, const v1::LoadRequest* request,
     v1::ReloadResponse* response) {
-  return Run(context, ReloadCoordinator::Kind::kLoad, request->name(),
-             response);
+  return Run(ReloadCoordinator::Kind::kLoad, request->name(), response);
 }
 
 grpc::ServerUnaryReactor* AdminService::Unload(
-    grpc::CallbackServerContext* context, const v1::UnloadRequest* request,
+    grpc::CallbackServerContext* /*context*/, const v1::UnloadRequest* request,
     v1::ReloadResponse* response) {
-  return Run(context, ReloadCoordinator::Kind::kUnload, request->name(),
-             response);
+  return Run(ReloadCoordinator::Kind::kUnload, request->name(), response);
 }
 
 grpc::ServerUnaryReactor* AdminService::ListPlugins(
-    grpc::CallbackServerContext* context,
+    grpc::CallbackServerContext* /*context*/,
     const v1::ListPluginsRequest* /*request*/,
     v1::ListPluginsResponse* response) {
   for (const ClassifierStatus& status : registry_->List()) {
     FillPluginInfo(status, Visibility::kAdmin, response->add_plugins());
   }
-  auto* reactor = context->DefaultReactor();
+  auto* reactor = CountedUnaryReactor::Begin(&calls_);
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }

@@ -5,13 +5,15 @@
 //
 // Handlers queue the change on the ReloadCoordinator and return; the
 // control thread finishes the RPC when the change is done, so no gRPC
-// thread waits for a load. Thread-safe.
+// thread waits for a load. Every call is counted until it is done, for
+// server/server_shutdown.h. Thread-safe.
 #ifndef CLASSIFYD_DAEMON_SERVICE_ADMIN_SERVICE_H_
 #define CLASSIFYD_DAEMON_SERVICE_ADMIN_SERVICE_H_
 
 #include "classifyd/v1/admin.grpc.pb.h"
 #include "registry/classifier_registry.h"
 #include "registry/reload_coordinator.h"
+#include "service/call_tracker.h"
 
 namespace classifyd {
 
@@ -36,14 +38,17 @@ class AdminService final : public v1::PluginAdmin::CallbackService {
       const v1::ListPluginsRequest* request,
       v1::ListPluginsResponse* response) override;
 
+  // Calls whose reactor gRPC is not yet done with.
+  int CallsInFlight() const { return calls_.in_flight(); }
+
  private:
-  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context,
-                                ReloadCoordinator::Kind kind,
+  grpc::ServerUnaryReactor* Run(ReloadCoordinator::Kind kind,
                                 const std::string& name,
                                 v1::ReloadResponse* response);
 
   const ClassifierRegistry* const registry_;
   ReloadCoordinator* const coordinator_;
+  CallTracker calls_;  // Never drains: refusing is the coordinator's job.
 };
 
 }  // namespace classifyd

@@ -7,8 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "service/stream_reactor.h"
+#include "service/counted_unary_reactor.h"
 #include "service/plugin_info.h"
+#include "service/stream_reactor.h"
 
 namespace classifyd {
 namespace {
@@ -94,27 +95,10 @@ class RefusedStream final
   Metrics* const metrics_;
 };
 
-// A unary call's reactor, counted in `calls` until gRPC is done with the
-// call (its response sent or the call cancelled), not only until Finish().
-class CountedUnaryReactor final : public grpc::ServerUnaryReactor {
- public:
-  // REQUIRES: calls->Begin() counted this call.
-  explicit CountedUnaryReactor(CallTracker* calls) : calls_(calls) {}
-  void OnDone() override {
-    CallTracker* calls = calls_;
-    delete this;
-    calls->End();  // Last: shutdown may go on once every call has ended.
-  }
-
- private:
-  CallTracker* const calls_;
-};
-
 }  // namespace
 
 grpc::ServerUnaryReactor* ClassifierService::NewUnaryReactor() {
-  unary_calls_.Begin();  // Never refused: unary_calls_ never drains.
-  return new CountedUnaryReactor(&unary_calls_);
+  return CountedUnaryReactor::Begin(&unary_calls_);
 }
 
 void ClassifierService::SetLimits(const ServiceLimits& limits) {

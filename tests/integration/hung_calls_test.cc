@@ -322,5 +322,21 @@ TEST_F(HungCallsTest, SigtermWaitsForTheCallsInFlightButNotForIdleConnections) {
   EXPECT_EQ(WEXITSTATUS(*exit), 0) << daemon_->Log();
 }
 
+// The same on the admin socket: a silent client there holds no stop.
+TEST_F(HungCallsTest, SigtermDoesNotWaitForAnIdleAdminConnection) {
+  AddHanging("slow", "SLOW", "", /*hang_ms=*/1000);
+  ASSERT_NO_FATAL_FAILURE(Start({"--drain-timeout", "60"}));
+  testing::RawConnection silent(daemon_->admin_socket());
+  ASSERT_TRUE(silent.connected()) << strerror(errno);
+  silent.Send(testing::kHttp2ClientHello);
+  ASSERT_TRUE(silent.ReceivedAny()) << "no HTTP/2 settings from the server";
+
+  daemon_->Signal(SIGTERM);
+  const auto exit = daemon_->WaitForExit(15s);
+  ASSERT_TRUE(exit.has_value()) << "the silent admin connection held the exit";
+  ASSERT_TRUE(WIFEXITED(*exit)) << daemon_->Log();
+  EXPECT_EQ(WEXITSTATUS(*exit), 0) << daemon_->Log();
+}
+
 }  // namespace
 }  // namespace classifyd

@@ -1,7 +1,7 @@
-// A plain TCP connection to a loopback port, for tests that send what a
-// client library would not: half a request, a connection that stays idle,
-// an HTTP/2 client that says hello and then nothing more. Closed when
-// destroyed.
+// A plain connection to a loopback port or a unix socket, for tests that
+// send what a client library would not: half a request, a connection that
+// stays idle, an HTTP/2 client that says hello and then nothing more.
+// Closed when destroyed.
 #ifndef CLASSIFYD_TESTS_TESTING_RAW_CONNECTION_H_
 #define CLASSIFYD_TESTS_TESTING_RAW_CONNECTION_H_
 
@@ -24,6 +24,8 @@ inline constexpr std::string_view kHttp2ClientHello(
 class RawConnection {
  public:
   explicit RawConnection(int port);
+  // A connection to the unix socket at `path`.
+  explicit RawConnection(const std::string& path);
   ~RawConnection();
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
