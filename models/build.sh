@@ -113,6 +113,8 @@ split_tests() {  # split_tests valid|test -> -t flags for classifyd-train eval
   if [[ $split == test ]]; then  # The hand-labelled current news, and scripts.
     echo "-t cctv2023=devsets/cctv2023.lead.tsv"
     echo "-t cctv2023_headlines=devsets/cctv2023.title.tsv"
+    echo "-t cctv2023_check=devsets/cctv2023_check.lead.tsv"
+    echo "-t cctv2023_check_headlines=devsets/cctv2023_check.title.tsv"
     echo "-t sib200_traditional=devsets/sib200.zho_Hant.test.tsv"
   fi
 }
