@@ -88,8 +88,8 @@ def main():
         hand = devset.read_hand_labels(HERE / "toutiao_world.tsv")
         for labels, title in hand.values():
             o.write(f"{','.join(labels)}\t{clean(title)}\n")
-    print(f"devsets: cctv2023 {n}, cctv2023_check {c}, cctv_calib {m}, sib200 x{len(SIB_LANGS)} "
-          f"-> {args.out}")
+    print(f"devsets: cctv2023 {n}, cctv2023_check {c}, cctv_calib {m}, "
+          f"sib200 x{len(SIB_LANGS)} -> {args.out}")
 
 
 if __name__ == "__main__":
