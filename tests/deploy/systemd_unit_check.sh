@@ -19,12 +19,18 @@ UNIT="$SRC/deploy/systemd/classifyd.service"
 WORK="$(mktemp -d)"
 DAEMON_PID=""
 STRACE_PID=""
+# The traced daemon's pid: strace's child of the daemon's name (strace
+# also forks short-lived children of its own at start-up, its ptrace
+# feature checks). Empty if there is none.
+traced_daemon_pid() {
+  pgrep -P "$STRACE_PID" -x "$(basename "$DAEMON")" || true
+}
 cleanup() {
   # strace keeps running while any tracee lives; neither may outlive us
   # (a tracee whose strace is killed runs on, detached).
   local pid
   if [[ -z "$DAEMON_PID" && -n "$STRACE_PID" ]]; then
-    DAEMON_PID="$(pgrep -P "$STRACE_PID" -x "$(basename "$DAEMON")" || true)"
+    DAEMON_PID="$(traced_daemon_pid)"
   fi
   for pid in "$DAEMON_PID" "$STRACE_PID"; do
     if [[ -n "$pid" ]]; then kill -9 "$pid" 2>/dev/null || true; fi
@@ -126,9 +132,7 @@ fail_traced() {
 for _ in $(seq 1200); do [[ -s "$WORK/port" ]] && break; sleep 0.1; done
 [[ -s "$WORK/port" ]] || fail "daemon did not start under strace"
 # Signals go to the daemon, strace's child: strace itself would detach.
-# By name, since strace also forks short-lived children of its own at
-# start-up (its ptrace feature checks).
-DAEMON_PID="$(pgrep -P "$STRACE_PID" -x "$(basename "$DAEMON")" || true)"
+DAEMON_PID="$(traced_daemon_pid)"
 [[ "$DAEMON_PID" =~ ^[0-9]+$ ]] || fail "no single daemon under strace: '$DAEMON_PID'"
 addr="127.0.0.1:$(cat "$WORK/port")"
 "$CTL" --addr "$addr" classify "中央气象台:“苏拉”已达强台风级" >/dev/null || fail_traced "classify"

@@ -131,6 +131,16 @@ class HungCallsTest : public ::testing::Test {
     return stub_->ListPlugins(&context, {}, list);
   }
 
+  // The daemon exits within `within`, with `status`; `held_by` names what
+  // would have held it.
+  void ExpectExit(std::chrono::seconds within, int status,
+                  const std::string& held_by) {
+    const auto exit = daemon_->WaitForExit(within);
+    ASSERT_TRUE(exit.has_value()) << held_by << "\n" << daemon_->Log();
+    ASSERT_TRUE(WIFEXITED(*exit)) << daemon_->Log();
+    EXPECT_EQ(WEXITSTATUS(*exit), status) << daemon_->Log();
+  }
+
   testing::TempDir plugins_;
   testing::TempDir files_;
   std::unique_ptr<DaemonProcess> daemon_;
@@ -220,10 +230,8 @@ TEST_F(HungCallsTest, SigtermWithHungCallsExitsWithinTheDrainBound) {
     EXPECT_THAT(status.error_message(), HasSubstr("shut down"));
   }
   // 3 s of drain, plus start-up slack; today's main never exits.
-  const auto exit = daemon_->WaitForExit(30s);
-  ASSERT_TRUE(exit.has_value()) << daemon_->Log();
-  ASSERT_TRUE(WIFEXITED(*exit)) << daemon_->Log();
-  EXPECT_EQ(WEXITSTATUS(*exit), kAbandonedCallsExitStatus);
+  ASSERT_NO_FATAL_FAILURE(ExpectExit(30s, kAbandonedCallsExitStatus,
+                                     "the hung calls held the exit"));
   EXPECT_THAT(daemon_->Log(),
               HasSubstr("2 plugin call(s) that timed out are still running"));
 }
@@ -254,10 +262,8 @@ TEST_F(HungCallsTest, SigtermWithAPluginHangingInCreateExitsWithinTheDrain) {
 
   daemon_->Signal(SIGTERM);
   EXPECT_NE(reload.get().error_code(), grpc::StatusCode::OK);
-  const auto exit = daemon_->WaitForExit(30s);
-  ASSERT_TRUE(exit.has_value()) << "the hung create() held the exit";
-  ASSERT_TRUE(WIFEXITED(*exit)) << daemon_->Log();
-  EXPECT_EQ(WEXITSTATUS(*exit), kAbandonedCallsExitStatus);
+  ASSERT_NO_FATAL_FAILURE(ExpectExit(30s, kAbandonedCallsExitStatus,
+                                     "the hung create() held the exit"));
   EXPECT_THAT(daemon_->Log(), HasSubstr("a reload is still running"));
 }
 
@@ -316,10 +322,7 @@ TEST_F(HungCallsTest, SigtermWaitsForTheCallsInFlightButNotForIdleConnections) {
   daemon_->Signal(SIGTERM);
   const grpc::Status status = call.get();
   EXPECT_TRUE(status.ok()) << status.error_message();
-  const auto exit = daemon_->WaitForExit(15s);
-  ASSERT_TRUE(exit.has_value()) << "the silent connection held the exit";
-  ASSERT_TRUE(WIFEXITED(*exit)) << daemon_->Log();
-  EXPECT_EQ(WEXITSTATUS(*exit), 0) << daemon_->Log();
+  ExpectExit(15s, 0, "the silent connection held the exit");
 }
 
 // The same on the admin socket: a silent client there holds no stop.
@@ -332,10 +335,7 @@ TEST_F(HungCallsTest, SigtermDoesNotWaitForAnIdleAdminConnection) {
   ASSERT_TRUE(silent.ReceivedAny()) << "no HTTP/2 settings from the server";
 
   daemon_->Signal(SIGTERM);
-  const auto exit = daemon_->WaitForExit(15s);
-  ASSERT_TRUE(exit.has_value()) << "the silent admin connection held the exit";
-  ASSERT_TRUE(WIFEXITED(*exit)) << daemon_->Log();
-  EXPECT_EQ(WEXITSTATUS(*exit), 0) << daemon_->Log();
+  ExpectExit(15s, 0, "the silent admin connection held the exit");
 }
 
 }  // namespace

@@ -23,8 +23,7 @@ RawConnection::RawConnection(int port)
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<uint16_t>(port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  connected_ = fd_ >= 0 && connect(fd_, reinterpret_cast<sockaddr*>(&address),
-                                   sizeof(address)) == 0;
+  Connect(address);
 }
 
 RawConnection::RawConnection(const std::string& path)
@@ -33,8 +32,14 @@ RawConnection::RawConnection(const std::string& path)
   address.sun_family = AF_UNIX;
   if (path.size() >= sizeof(address.sun_path)) return;
   path.copy(address.sun_path, path.size());
-  connected_ = fd_ >= 0 && connect(fd_, reinterpret_cast<sockaddr*>(&address),
-                                   sizeof(address)) == 0;
+  Connect(address);
+}
+
+template <typename Address>
+void RawConnection::Connect(const Address& address) {
+  connected_ =
+      fd_ >= 0 && connect(fd_, reinterpret_cast<const sockaddr*>(&address),
+                          sizeof(address)) == 0;
 }
 
 RawConnection::~RawConnection() {

@@ -42,6 +42,10 @@ class RawConnection {
   bool ClosedByServer();
 
  private:
+  // Connects fd_ to `address` (a sockaddr_in or sockaddr_un).
+  template <typename Address>
+  void Connect(const Address& address);
+
   int fd_;
   bool connected_ = false;
 };
