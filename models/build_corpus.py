@@ -38,7 +38,10 @@ test through duplicates. Changing --salt gives a different split.
 Weak labels: a mapping target `weak:world` or `weak:cctv` means the topic
 is decided by the rules in models/weak/rules.py instead (international news
 and the unlabelled CCTV stories); such a row keeps the rules' labels, and a
-CCTV story no rule matches is left out.
+CCTV story no rule matches is left out. Every training row, labelled or
+not, also gets the rules' TOPICAL labels (rules.py: `fraud`, which no
+labelled set has), in place of the label each outranks; valid and test rows
+keep their sets' own labels.
 
 Fixed splits: a reader may put a row in a split of its own (SIB-200 ships
 train/dev/test files), which wins over the hash. Weakly labelled rows are
@@ -585,6 +588,11 @@ def main(argv):
         fixed = [o[4] for o in occ if o[4]]
         split = fixed[0] if fixed else split_of(
             key, args.salt, args.test_percent, args.valid_percent)
+        if split == "train":
+            topical = weak_rules.with_topical(labels, text)
+            if topical != tuple(sorted(labels)):
+                dedupe["train_rows_given_topical_labels"] += 1
+                labels = set(topical)
         rows.append((key, split, tuple(sorted(labels)), text, contributing,
                      sorted({o[0] for o in occ})))
     rows.sort(key=lambda r: (r[1], hashlib.sha256(r[0].encode()).hexdigest()))

@@ -141,12 +141,20 @@ LEAD_LABELS = {"disaster", "weather", "military"}
 # so a story's first label is the most specific topic found.
 GENERAL = {"finance", "politics", "technology", "culture", "society"}
 
+# A more specific topic outranks the general one its stories also match.
 # A diplomacy story names leaders and offices, so the politics rule matches
-# it too. The model learns every label of a row alike (one-vs-all), and with
-# both it scored 习近平会见… as politics and diplomacy equally and ranked
-# them at random; the labelling guide puts diplomacy first. Such rows keep
-# diplomacy only.
-OUTRANKS = {"diplomacy": "politics"}
+# it too; a scam story is crime news, so the society rule matches it too.
+# The model learns every label of a row alike (one-vs-all), and with both
+# it scored 习近平会见… as politics and diplomacy equally and ranked them at
+# random, while the labelling guide puts the specific topic first. Such
+# rows keep the specific label only.
+OUTRANKS = {"diplomacy": "politics", "fraud": "society"}
+
+# Labels the rules also give rows that a data set labelled: a scam story is
+# `fraud` whatever section its portal filed it under (TNEWS and THUCNews
+# put scams under society, finance or tech, so without this the model
+# learnt to call them `society`).
+TOPICAL = ("fraud",)
 
 
 def labels_for(title, lead=""):
@@ -160,6 +168,17 @@ def labels_for(title, lead=""):
             (general if label in GENERAL else specific).append(label)
     dropped = {OUTRANKS[label] for label in specific if label in OUTRANKS}
     return specific + [label for label in general if label not in dropped]
+
+
+def with_topical(labels, title):
+    """A labelled row's labels, plus the TOPICAL labels whose rules match
+    its title; each added label drops the label it OUTRANKS."""
+    out = set(labels)
+    for label, patterns in _COMPILED:
+        if label in TOPICAL and any(p.search(title) for p in patterns):
+            out.add(label)
+            out.discard(OUTRANKS.get(label))
+    return tuple(sorted(out))
 
 
 def world_labels(title, lead="", fallback=True):
