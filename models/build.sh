@@ -186,16 +186,17 @@ record quantize "$(( $(stamp) - start ))"
 
 # 5b. Calibrate every bundled classifier's scores (run in $work, so the
 # files name no build-machine paths). The fastText models get one curve for
-# all labels, which keeps their ranking (MODEL.md, "Experiments": a curve
-# per label ranked worse on most held-out sets); the lexicon's rules get a
-# curve per label.
+# every label, which keeps their ranking (MODEL.md, "Experiments": a curve
+# per label ranked worse on most held-out sets), in two parts: one for a
+# document's top label and one, never above it, for the others (MODEL.md,
+# "Calibration"). The lexicon's rules get a curve per label.
 echo "== calibrating" >&2
 start=$(stamp)
 # shellcheck disable=SC2086
 (cd "$work" &&
-  "$python" "$here/calibrate.py" fasttext --pooled --model model.ftz \
+  "$python" "$here/calibrate.py" fasttext --pooled --by-rank --model model.ftz \
     --train-bin "$bin" $CALIB_SETS --out calibration.tsv >&2 &&
-  "$python" "$here/calibrate.py" fasttext --pooled --model model-en.ftz \
+  "$python" "$here/calibrate.py" fasttext --pooled --by-rank --model model-en.ftz \
     --train-bin "$bin" --set corpus-en/valid.tsv --out calibration-en.tsv >&2 &&
   "$python" "$here/calibrate.py" lexicon --rules "$here/lexicon/rules.toml" \
     --lexicon-bin "$build/bin/classifyd-lexicon" \

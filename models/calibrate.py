@@ -8,9 +8,13 @@ raw score to the share of calibration documents with that score that carry
 the label: with --pooled, one map fitted on every label pooled (`*`), which
 keeps the classifier's own ranking of its labels; otherwise a map per label,
 and labels with fewer than --min-positives positive documents use the pooled
-one.
+one. With --by-rank the pooled map is two: `*@1` for the classifier's
+top label of a document, fitted on top labels alone, and `*` for its
+other labels. A top label is right far more often than a second label
+with the same raw score, so one map made top labels look unsure and
+second labels look likely.
 
-    models/calibrate.py fasttext --pooled --model MODEL.ftz \\
+    models/calibrate.py fasttext --pooled --by-rank --model MODEL.ftz \\
         --train-bin classifyd-train \\
         --set corpus/valid.tsv --set 10:devsets/cctv_calib.lead.tsv --out FILE
     models/calibrate.py lexicon --rules rules.toml --lexicon-bin classifyd-lexicon \\
@@ -85,7 +89,9 @@ def fasttext_scores(binary, model, texts):
 
 
 def observations(sets, scores_of, every_label):
-    """label -> (raw scores, 0/1 outcomes, weights)."""
+    """label -> (raw scores, 0/1 outcomes, weights, top?): top? says the
+    label had the document's highest raw score (the first listed of a
+    tie), as the daemon picks the top label."""
     obs = {}
     for weight, rows in sets:
         all_scores = scores_of([text for _, text in rows])
@@ -94,11 +100,13 @@ def observations(sets, scores_of, every_label):
                                                              len(all_scores)))
         for (gold, _), scores in zip(rows, all_scores):
             labels = every_label if every_label else scores.keys()
+            top = max(scores, key=scores.get) if scores else None
             for label in labels:
-                x, y, w = obs.setdefault(label, ([], [], []))
+                x, y, w, t = obs.setdefault(label, ([], [], [], []))
                 x.append(scores.get(label, 0.0))
                 y.append(1.0 if label in gold else 0.0)
                 w.append(weight)
+                t.append(label == top)
     return obs
 
 
@@ -136,6 +144,25 @@ def fit(x, y, w):
     return knots
 
 
+def value_at(knots, raw):
+    """The daemon's reading of `knots` at `raw`: linear between knots,
+    the nearest knot's value outside them."""
+    xs = [k[0] for k in knots]
+    return float(np.interp(raw, xs, [k[1] for k in knots]))
+
+
+def at_most(knots, ceiling):
+    """`knots` lowered to stay at or under the curve `ceiling` at every raw
+    score. Both are linear between knots, so comparing them at the knots
+    of either is enough."""
+    raws = sorted({k[0] for k in knots} | {k[0] for k in ceiling})
+    out = []
+    for raw in raws:
+        y = min(value_at(knots, raw), value_at(ceiling, raw))
+        out.append((raw, max(y, out[-1][1]) if out else y))
+    return out
+
+
 def write(path, maps, header):
     with open(path, "w", encoding="utf-8") as f:
         f.write("# classifyd calibration v1\n")
@@ -159,8 +186,13 @@ def main():
     parser.add_argument("--min-positives", type=int, default=30)
     parser.add_argument("--pooled", action="store_true",
                         help="one map for every label (keeps the ranking)")
+    parser.add_argument("--by-rank", action="store_true",
+                        help="pooled maps for top labels (`*@1`) and the "
+                        "others (`*`)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
+    if args.by_rank and not args.pooled:
+        parser.error("--by-rank fits the pooled maps: use it with --pooled")
     sets = read_sets(args.set)
     if args.kind == "fasttext":
         labels = list(fasttext_scores(args.train_bin, args.model, ["x"])[0])
@@ -171,21 +203,37 @@ def main():
         obs = observations(
             sets, lambda t: matcher.scores(args.lexicon_bin, args.rules, t),
             None)
-    pooled = ([], [], [])
-    for x, y, w in obs.values():
-        for part, values in zip(pooled, (x, y, w)):
-            part.extend(values)
-    maps = {"*": (fit(*pooled), len(pooled[0]), int(sum(pooled[1])))}
+    maps = {}
+    for name, keep in ([("*@1", lambda top: top), ("*", lambda top: not top)]
+                       if args.by_rank else [("*", lambda top: True)]):
+        pooled = ([], [], [])
+        for x, y, w, t in obs.values():
+            for i in range(len(x)):
+                if keep(t[i]):
+                    for part, values in zip(pooled, (x, y, w)):
+                        part.append(values[i])
+        maps[name] = (fit(*pooled), len(pooled[0]), int(sum(pooled[1])))
+    if args.by_rank:
+        # A label other than the top one has a raw score no higher than the
+        # top label's; under the top labels' curve it stays under their
+        # calibrated score too, so the classifier's best label stays its
+        # best. (Ties at a raw 1.0 made the fit of the others end higher.)
+        knots, n, positives = maps["*"]
+        maps["*"] = (at_most(knots, maps["*@1"][0]), n, positives)
     for label in sorted(obs):
-        x, y, w = obs[label]
+        x, y, w, _ = obs[label]
         if not args.pooled and sum(y) >= args.min_positives:
             maps[label] = (fit(x, y, w), len(x), int(sum(y)))
     write(args.out, maps, [
         "Fitted by models/calibrate.py (isotonic regression) on: " +
         ", ".join(args.set),
-        "Labels without a line use `*`, fitted on every label pooled."])
-    print("calibrate: %s: %d label maps + `*` -> %s" %
-          (args.kind, len(maps) - 1, args.out))
+        ("A document's top label without a line of its own uses `*@1`, "
+         "fitted on top labels pooled; other labels use `*`, fitted on "
+         "the other labels pooled." if args.by_rank else
+         "Labels without a line use `*`, fitted on every label pooled.")])
+    print("calibrate: %s: %d label maps + %s -> %s" %
+          (args.kind, len(maps) - (2 if args.by_rank else 1),
+           " ".join("`%s`" % m for m in maps if m.startswith("*")), args.out))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@
 namespace classifyd {
 namespace {
 
+// A line for `label@1` applies to the classifier's top label only.
+constexpr std::string_view kTopSuffix = "@1";
+
 // One number of a knot: a decimal in [0, 1], nothing else.
 bool ParseUnit(std::string_view text, double* value) {
   if (text.empty()) return false;
@@ -108,10 +111,16 @@ absl::StatusOr<Calibration> Calibration::Parse(std::string_view text,
       return absl::InvalidArgumentError(where + "label '" + std::string(label) +
                                         "': " + std::string(knots.message()));
     }
-    if (label == "*") {
-      calibration.fallback_ = std::move(curve);
+    std::string_view name = label;
+    const bool top =
+        name.size() > kTopSuffix.size() && name.ends_with(kTopSuffix);
+    if (top) name.remove_suffix(kTopSuffix.size());
+    if (name == "*") {
+      (top ? calibration.top_fallback_ : calibration.fallback_) =
+          std::move(curve);
     } else {
-      calibration.curves_.emplace(std::string(label), std::move(curve));
+      (top ? calibration.top_curves_ : calibration.curves_)
+          .emplace(std::string(name), std::move(curve));
     }
   }
   return calibration;
@@ -150,11 +159,20 @@ double Calibration::Evaluate(const Curve& curve, double raw) {
   return low.calibrated + t * (high.calibrated - low.calibrated);
 }
 
-float Calibration::Apply(std::string_view label, float raw) const {
-  auto it = curves_.find(label);
-  const Curve* curve = it != curves_.end() ? &it->second
-                       : fallback_.empty() ? nullptr
-                                           : &fallback_;
+const Calibration::Curve* Calibration::Find(std::string_view label,
+                                            bool top) const {
+  if (top) {
+    if (auto it = top_curves_.find(label); it != top_curves_.end()) {
+      return &it->second;
+    }
+  }
+  if (auto it = curves_.find(label); it != curves_.end()) return &it->second;
+  if (top && !top_fallback_.empty()) return &top_fallback_;
+  return fallback_.empty() ? nullptr : &fallback_;
+}
+
+float Calibration::Apply(std::string_view label, float raw, bool top) const {
+  const Curve* curve = Find(label, top);
   if (curve == nullptr) return raw;
   return static_cast<float>(std::clamp(Evaluate(*curve, raw), 0.0, 1.0));
 }

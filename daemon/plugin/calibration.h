@@ -10,15 +10,19 @@
 //   # classifyd calibration v1
 //   # label<TAB>raw:calibrated raw:calibrated ...
 //   finance	0:0.01 0.2:0.15 0.5:0.6 1:0.97
+//   *@1	0:0.2 0.5:0.6 1:0.97
 //   *	0:0 1:1
 //
 // The first line is the header, exactly. Then one line per label: the
 // label, a tab, and knots separated by spaces; raw values strictly
 // ascending, calibrated values non-decreasing, all in [0, 1]. `*` applies
 // to labels without a line of their own; a label with neither passes
-// through unchanged. Between knots the function is linear; outside them it
-// is the nearest knot's value. Blank lines and lines starting with # are
-// skipped.
+// through unchanged. A line for `label@1` or `*@1` applies only to the
+// classifier's top label for a document (its highest raw score), which is
+// right far more often than a second label with the same raw score; for
+// the top label the lookup is `label@1`, `label`, `*@1`, `*`. Between
+// knots the function is linear; outside them it is the nearest knot's
+// value. Blank lines and lines starting with # are skipped.
 //
 // Thread-safe: immutable once built.
 #ifndef CLASSIFYD_DAEMON_PLUGIN_CALIBRATION_H_
@@ -50,11 +54,12 @@ class Calibration {
   // Reads and parses the file at `path`; NOT_FOUND if it cannot be read.
   static absl::StatusOr<Calibration> Load(const std::string& path);
 
-  // The calibrated score of `raw` for `label`, in [0, 1].
-  float Apply(std::string_view label, float raw) const;
+  // The calibrated score of `raw` for `label`, in [0, 1]; `top` says the
+  // label is the classifier's top label for the document.
+  float Apply(std::string_view label, float raw, bool top = false) const;
 
-  // Number of labels with a line of their own (not counting `*`).
-  size_t labels() const { return curves_.size(); }
+  // Number of lines other than `*` and `*@1`.
+  size_t labels() const { return curves_.size() + top_curves_.size(); }
 
  private:
   struct Knot {
@@ -64,9 +69,12 @@ class Calibration {
   using Curve = std::vector<Knot>;
 
   static double Evaluate(const Curve& curve, double raw);
+  const Curve* Find(std::string_view label, bool top) const;
 
   std::map<std::string, Curve, std::less<>> curves_;
-  Curve fallback_;  // From the `*` line; empty: none.
+  std::map<std::string, Curve, std::less<>> top_curves_;  // `label@1` lines.
+  Curve fallback_;      // From the `*` line; empty: none.
+  Curve top_fallback_;  // From the `*@1` line; empty: none.
 };
 
 }  // namespace classifyd

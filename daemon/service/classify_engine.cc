@@ -249,13 +249,19 @@ class Call : public std::enable_shared_from_this<Call> {
   }
 
   // Raw plugin scores -> the manifest's calibrated ones, before the weight
-  // and the merge see them.
+  // and the merge see them. The classifier's top label for the document
+  // (highest raw score, the first listed of a tie) has curves of its own.
   static void Calibrate(const Classifier& classifier,
                         std::vector<PluginLabel>* labels) {
     const Calibration* calibration = classifier.calibration();
-    if (calibration == nullptr) return;
-    for (PluginLabel& label : *labels) {
-      label.score = calibration->Apply(label.name, label.score);
+    if (calibration == nullptr || labels->empty()) return;
+    const auto top =
+        std::max_element(labels->begin(), labels->end(),
+                         [](const PluginLabel& a, const PluginLabel& b) {
+                           return a.score < b.score;
+                         });
+    for (auto it = labels->begin(); it != labels->end(); ++it) {
+      it->score = calibration->Apply(it->name, it->score, it == top);
     }
   }
 

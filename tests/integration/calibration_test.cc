@@ -99,6 +99,23 @@ TEST_F(CalibrationTest, ScoresAreCalibratedPerLabelBeforeTheWeight) {
   EXPECT_EQ(info.state(), v1::PluginInfo::READY);
 }
 
+// The keyword plugin scores both labels 0.5 and lists disaster first, so
+// disaster is its top label (the first listed of a tie) when both match.
+TEST_F(CalibrationTest, TopLabelLinesApplyToTheClassifiersTopLabel) {
+  ASSERT_NO_FATAL_FAILURE(Start(std::string(kHeader) + "*@1\t0:0.8 1:0.8\n"
+                                                       "*\t0:0.3 1:0.3\n"));
+  const auto both = Classify("地震后股市下跌");
+  ASSERT_EQ(both.labels_size(), 2);
+  EXPECT_EQ(both.labels(0).name(), "disaster");
+  EXPECT_FLOAT_EQ(both.labels(0).score(), 0.8f);
+  EXPECT_EQ(both.labels(1).name(), "finance");
+  EXPECT_FLOAT_EQ(both.labels(1).score(), 0.3f);
+  const auto alone = Classify("股市下跌");
+  ASSERT_EQ(alone.labels_size(), 1);
+  EXPECT_EQ(alone.labels(0).name(), "finance");
+  EXPECT_FLOAT_EQ(alone.labels(0).score(), 0.8f);
+}
+
 // The plugin gives at most the call's top_k labels, disaster first; the
 // calibration ranks finance first. top_k must not decide the best label.
 TEST_F(CalibrationTest, TopKIsAppliedAfterTheCalibrationReordersLabels) {

@@ -78,6 +78,31 @@ TEST(CalibrationTest, StarCoversOtherLabelsAndWithoutItTheyPassThrough) {
                   0.3f);
 }
 
+TEST(CalibrationTest, TopLabelLinesApplyToTheTopLabelOnly) {
+  const Calibration c = Parsed(std::string(Calibration::kHeader) +
+                               "\nfinance@1\t0:0.4 1:0.9\n"
+                               "sports\t0:0.1 1:0.3\n"
+                               "*@1\t0:0.5 1:0.5\n"
+                               "*\t0:0.2 1:0.2\n");
+  EXPECT_EQ(c.labels(), 2u);
+  // Top: label@1, then label, then *@1, then *.
+  EXPECT_FLOAT_EQ(c.Apply("finance", 1.0f, /*top=*/true), 0.9f);
+  EXPECT_FLOAT_EQ(c.Apply("sports", 1.0f, /*top=*/true), 0.3f);
+  EXPECT_FLOAT_EQ(c.Apply("health", 1.0f, /*top=*/true), 0.5f);
+  // Any other label: label, then *.
+  EXPECT_FLOAT_EQ(c.Apply("finance", 1.0f), 0.2f);
+  EXPECT_FLOAT_EQ(c.Apply("sports", 1.0f), 0.3f);
+  EXPECT_FLOAT_EQ(c.Apply("health", 1.0f), 0.2f);
+  // Without top lines the top label is calibrated like any other.
+  const Calibration plain = Parsed(kExample);
+  EXPECT_FLOAT_EQ(plain.Apply("finance", 0.2f, /*top=*/true), 0.15f);
+  EXPECT_FLOAT_EQ(plain.Apply("health", 0.3f, /*top=*/true), 0.3f);
+  // `*@1` and `*` are separate lines; a second `*@1` is refused.
+  EXPECT_THAT(ErrorOf(std::string(Calibration::kHeader) +
+                      "\n*@1\t0:0\n*\t0:0\n*@1\t0:1\n"),
+              HasSubstr("line 4: label '*@1' already has a line (line 2)"));
+}
+
 TEST(CalibrationTest, AcceptsCommentsBlankLinesCrLfAndRunsOfSpaces) {
   const Calibration c = Parsed(
       "# classifyd calibration v1\r\n"
