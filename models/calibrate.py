@@ -217,7 +217,9 @@ def main():
         # A label other than the top one has a raw score no higher than the
         # top label's; under the top labels' curve it stays under their
         # calibrated score too, so the classifier's best label stays its
-        # best. (Ties at a raw 1.0 made the fit of the others end higher.)
+        # best. The fits alone do not promise it: a second label tied with
+        # the top one at a raw 1.0 is often right, which lifts the end of
+        # the others' fit.
         knots, n, positives = maps["*"]
         maps["*"] = (at_most(knots, maps["*@1"][0]), n, positives)
     for label in sorted(obs):
