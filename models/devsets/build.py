@@ -12,6 +12,8 @@ classifyd-train eval read them (`label[,label...]<TAB>text`):
   OUT/sib200.<lang>.test.tsv   SIB-200 test split, zho_Hans, zho_Hant,
                            yue_Hant and eng_Latn (geography rows left out)
   OUT/toutiao_world.tsv    the Toutiao international-news check sample
+  OUT/scams_heldout.tsv    the held-out headlines the weak fraud rule
+                           matches, with their main topic (hand labels)
 
     models/devsets/build.py --data ../shared/data --out build/release/models/devsets
 """
@@ -88,6 +90,10 @@ def main():
         hand = devset.read_hand_labels(HERE / "toutiao_world.tsv")
         for labels, title in hand.values():
             o.write(f"{','.join(labels)}\t{clean(title)}\n")
+    with (args.out / "scams_heldout.tsv").open("w", encoding="utf-8") as o:
+        for line in (HERE / "scams_heldout.tsv").open(encoding="utf-8"):
+            if not line.startswith("#"):
+                o.write(line)
     print(f"devsets: cctv2023 {n}, cctv2023_check {c}, cctv_calib {m}, "
           f"sib200 x{len(SIB_LANGS)} -> {args.out}")
 
