@@ -13,8 +13,8 @@ per document; the labels a client sees at a minimum score.
         --calibration models/news-topics/calibration.tsv \\
         build/release/models/corpus/test.tsv
 
-Pooled lines only (`*`, `*@1`): the bundled model's calibration. Standard
-library and numpy; run with /usr/bin/python3.
+Pooled lines only (`*`, `*@1`): the bundled model's calibration. Run with
+/usr/bin/python3 (numpy, and calibrate.py's reading of a curve).
 """
 
 import argparse
@@ -29,15 +29,15 @@ BINS = [0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9]
 
 
 def read_curves(path):
-    """{line name: (raws, calibrated)} of a calibration file."""
+    """{line name: [(raw, calibrated)]} of a calibration file."""
     curves = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             if line.startswith("#") or not line.strip():
                 continue
             name, knots = line.rstrip("\n").split("\t")
-            pairs = [tuple(map(float, k.split(":"))) for k in knots.split()]
-            curves[name] = ([p[0] for p in pairs], [p[1] for p in pairs])
+            curves[name] = [tuple(map(float, k.split(":")))
+                            for k in knots.split()]
     if "*" not in curves:
         sys.exit("reliability: %s has no `*` line" % path)
     return curves
@@ -63,7 +63,7 @@ def main():
         for label, score in raw.items():
             rank = "top" if label == top else "others"
             curve = curves.get("*@1" if rank == "top" else "*", curves["*"])
-            p = float(np.interp(score, *curve))
+            p = calibrate.value_at(curve, score)
             right = label in gold
             brier += (p - right) ** 2
             if p >= args.min_score:
