@@ -27,8 +27,8 @@ OrderedStream::~OrderedStream() {
   context_.TryCancel();  // A no-op if the call already ended.
   std::unique_lock lock(mu_);
   stop_linger_ = true;
-  changed_.notify_all();
-  changed_.wait(lock, [&] { return done_; });
+  to_send_.notify_one();
+  ended_.wait(lock, [&] { return done_; });
   lock.unlock();
   if (linger_thread_.joinable()) linger_thread_.join();
 }
@@ -37,9 +37,9 @@ void OrderedStream::LingerLoop() {
   std::unique_lock lock(mu_);
   while (!stop_linger_) {
     if (to_write_.empty() || write_in_flight_ || writes_closed_) {
-      changed_.wait(lock);
+      to_send_.wait(lock);
     } else if (!MessageDueLocked()) {
-      changed_.wait_until(lock, first_queued_ + limits_.linger);
+      to_send_.wait_until(lock, first_queued_ + limits_.linger);
     } else {
       lock.unlock();
       Pump();  // Starts the write: the message is due.
@@ -69,14 +69,32 @@ void OrderedStream::TakeMessageLocked() {
   if (!to_write_.empty()) first_queued_ = Clock::now() - limits_.linger;
 }
 
+void OrderedStream::NotifyAllLocked() {
+  room_.notify_all();
+  answers_.notify_all();
+  to_send_.notify_all();
+  ended_.notify_all();
+}
+
+bool OrderedStream::RoomLocked(size_t documents, size_t bytes) const {
+  return slots_.size() + documents <= limits_.window &&
+         (slots_.empty() ||
+          pending_bytes_ + bytes <= limits_.max_pending_bytes);
+}
+
 bool OrderedStream::WaitForRoom(std::unique_lock<std::mutex>& lock,
                                 size_t bytes) {
-  changed_.wait(lock, [&] {
-    return broken_ || done_ ||
-           (slots_.size() < limits_.window &&
-            (slots_.empty() ||
-             pending_bytes_ + bytes <= limits_.max_pending_bytes));
+  if (!broken_ && !done_ && RoomLocked(1, bytes)) return true;
+  // Once the window is full, wait until a message's worth of answers has
+  // been taken, not one: refilling slot by slot would wake this thread
+  // for every answer.
+  const size_t refill =
+      std::max<size_t>(1, std::min(limits_.max_batch, limits_.window / 2));
+  room_wanted_ = {refill, bytes};
+  room_.wait(lock, [&] {
+    return broken_ || done_ || RoomLocked(room_wanted_->first, bytes);
   });
+  room_wanted_.reset();
   return !broken_ && !done_;
 }
 
@@ -88,15 +106,17 @@ bool OrderedStream::Send(ClassifyRequest request) {
     const bool first_outstanding = awaiting_.empty();
     slots_.push_back({{}, bytes, false});
     awaiting_.push_back(&slots_.back());
-    if (to_write_.empty()) first_queued_ = Clock::now();
+    if (to_write_.empty()) {
+      first_queued_ = Clock::now();
+      to_send_.notify_one();  // The linger timer starts.
+    }
     to_write_.push_back(std::move(request));
     pending_bytes_ += bytes;
-    changed_.notify_all();  // The linger timer starts.
     if (first_outstanding) {
       // Starts the idle clock, and wakes NextAnswer() from its untimed
       // wait so that it starts a timed one.
       last_activity_ = Clock::now();
-      changed_.notify_all();
+      answers_.notify_one();
     }
   }
   Pump();
@@ -109,7 +129,7 @@ bool OrderedStream::SendAnswer(ClassifyResponse answer) {
   if (!WaitForRoom(lock, bytes)) return false;
   slots_.push_back({std::move(answer), bytes, true});
   pending_bytes_ += bytes;
-  changed_.notify_all();
+  answers_.notify_one();
   return true;
 }
 
@@ -118,7 +138,8 @@ void OrderedStream::CloseInput() {
     std::lock_guard lock(mu_);
     if (input_closed_) return;
     input_closed_ = true;
-    changed_.notify_all();
+    answers_.notify_one();  // May be the end of the answers.
+    to_send_.notify_one();  // What is queued is due now.
   }
   Pump();
 }
@@ -165,8 +186,12 @@ void OrderedStream::OnWriteDone(bool ok) {
   {
     std::lock_guard lock(mu_);
     write_in_flight_ = false;
-    if (!ok) broken_ = true;
-    changed_.notify_all();
+    if (ok) {
+      to_send_.notify_one();  // Documents queued meanwhile may be due.
+    } else {
+      broken_ = true;
+      NotifyAllLocked();
+    }
   }
   Pump();
 }
@@ -188,7 +213,11 @@ void OrderedStream::OnReadDone(bool ok) {
         slot->ready = true;
       }
       last_activity_ = Clock::now();
-      changed_.notify_all();
+      if (unexpected) {
+        NotifyAllLocked();
+      } else {
+        answers_.notify_one();
+      }
     }
     if (unexpected) context_.TryCancel();
   } else {
@@ -196,7 +225,7 @@ void OrderedStream::OnReadDone(bool ok) {
     {
       std::lock_guard lock(mu_);
       broken_ = true;
-      changed_.notify_all();
+      NotifyAllLocked();
     }
     Pump();
     return;
@@ -209,7 +238,7 @@ void OrderedStream::OnDone(const grpc::Status& status) {
   std::lock_guard lock(mu_);
   status_ = status;
   done_ = true;
-  changed_.notify_all();
+  NotifyAllLocked();
 }
 
 OrderedStream::Next OrderedStream::NextAnswer(ClassifyResponse* answer) {
@@ -219,7 +248,10 @@ OrderedStream::Next OrderedStream::NextAnswer(ClassifyResponse* answer) {
       *answer = std::move(slots_.front().answer);
       pending_bytes_ -= slots_.front().bytes;
       slots_.pop_front();
-      changed_.notify_all();  // Room in the window.
+      if (room_wanted_ &&
+          RoomLocked(room_wanted_->first, room_wanted_->second)) {
+        room_.notify_one();
+      }
       return Next::kAnswer;
     }
     if (slots_.empty() && input_closed_) return Next::kEnd;
@@ -228,7 +260,7 @@ OrderedStream::Next OrderedStream::NextAnswer(ClassifyResponse* answer) {
     // input is quiet and nothing is in flight.
     if (broken_ || done_) return Next::kBroken;
     if (awaiting_.empty()) {
-      changed_.wait(lock);
+      answers_.wait(lock);
       continue;
     }
     const Clock::time_point give_up = last_activity_ + limits_.idle_timeout;
@@ -237,7 +269,7 @@ OrderedStream::Next OrderedStream::NextAnswer(ClassifyResponse* answer) {
       Cancel();
       return Next::kIdle;
     }
-    changed_.wait_until(lock, give_up);
+    answers_.wait_until(lock, give_up);
   }
 }
 
@@ -250,7 +282,7 @@ void OrderedStream::Cancel() { context_.TryCancel(); }
 
 grpc::Status OrderedStream::Finish() {
   std::unique_lock lock(mu_);
-  changed_.wait(lock, [&] { return done_; });
+  ended_.wait(lock, [&] { return done_; });
   return status_;
 }
 

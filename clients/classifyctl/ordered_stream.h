@@ -33,7 +33,9 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include "classifyd/v1/classifier.grpc.pb.h"
 
@@ -100,6 +102,11 @@ class OrderedStream final
     bool ready = false;
   };
 
+  // Wakes every waiter: the call broke or ended. REQUIRES: mu_ held.
+  void NotifyAllLocked();
+  // Whether `documents` more of `bytes` each fit in the window (a document
+  // always fits an empty one). REQUIRES: mu_ held.
+  bool RoomLocked(size_t documents, size_t bytes) const;
   // Waits for room in the window; false if the call broke meanwhile.
   bool WaitForRoom(std::unique_lock<std::mutex>& lock, size_t bytes);
   // Starts the next write, or the half-close, if it is time.
@@ -120,7 +127,14 @@ class OrderedStream final
   classifyd::v1::ClassifyBatchRequest writing_;    // Source of the write.
 
   std::mutex mu_;
-  std::condition_variable changed_;
+  // One condition per waiter, so that a document queued or answered wakes
+  // only the thread that needs it: a shared one woke the linger thread and
+  // the output thread for every document sent, a context switch or two per
+  // document, which bounded the whole stream at the client's speed.
+  std::condition_variable room_;     // Send(), SendAnswer(): window room.
+  std::condition_variable answers_;  // NextAnswer(): the next answer.
+  std::condition_variable to_send_;  // LingerLoop(): a message to time.
+  std::condition_variable ended_;    // Finish(), ~OrderedStream(): done_.
   std::deque<Slot> slots_;  // Every unfinished document, in input order.
   // Slots waiting for the server's answer, in send order. Deque elements
   // keep their address while others are added or removed at the ends.
@@ -129,6 +143,9 @@ class OrderedStream final
   Clock::time_point first_queued_;  // When to_write_.front() was queued.
   bool stop_linger_ = false;
   size_t pending_bytes_ = 0;
+  // While Send() waits for room: the documents it waits to have room for,
+  // and the size of the one it holds.
+  std::optional<std::pair<size_t, size_t>> room_wanted_;
   bool write_in_flight_ = false;
   bool input_closed_ = false;
   bool writes_closed_ = false;  // Half-closed, or writing gave up.

@@ -2,6 +2,7 @@
 // way a user or a script runs it, against the real daemon with the
 // deterministic keyword plugin. Checks what scripts depend on: stdout,
 // stderr and the documented exit codes, on success and on every error path.
+#include <absl/strings/str_join.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <google/protobuf/struct.pb.h>
@@ -641,34 +642,51 @@ TEST_F(ClassifyctlTest, StreamTextLinesAndDefaultOptions) {
   EXPECT_EQ(ParseJson<v1::ClassifyResponse>(run.out).labels(0).name(), "place");
 }
 
-TEST_F(ClassifyctlTest, StreamManyDocumentsThroughASmallWindow) {
+// Windows down to one document, and smaller than a message: the input
+// side waits for room and is woken as answers are taken; no document may be
+// lost, reordered or left waiting.
+TEST_F(ClassifyctlTest, StreamManyDocumentsThroughSmallWindows) {
   ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest(kRules)}}));
-  constexpr int kDocuments = 20000;
-  std::string input;
+  const struct {
+    std::vector<std::string> flags;
+    int documents;
+  } runs[] = {
+      {{"--window", "16"}, 20000},
+      {{"--window", "1"}, 500},
+      {{"--window", "3", "--batch", "2"}, 2000},
+      {{"--window", "100", "--batch", "64"}, 5000},
+  };
   const char* texts[] = {"地震", "股市", "足球", "天气"};
-  for (int i = 0; i < kDocuments; ++i) {
-    input += "{\"id\": \"d" + std::to_string(i) + "\", \"text\": \"" +
-             texts[i % 4] + std::to_string(i) + "\"}\n";
-  }
-  const CtlResult run = Ctl({"stream", "--window", "16"}, input);
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  const auto lines = run.OutLines();
-  ASSERT_EQ(lines.size(), static_cast<size_t>(kDocuments));
   const char* labels[] = {"disaster", "finance", "sports", nullptr};
-  for (int i = 0; i < kDocuments; ++i) {
-    const auto response = ParseJson<v1::ClassifyResponse>(lines[i]);
-    // Not "d" + std::to_string(i): GCC 12 -Wrestrict false positive.
-    std::ostringstream id;
-    id << 'd' << i;
-    ASSERT_EQ(response.id(), id.str());
-    if (labels[i % 4] == nullptr) {
-      ASSERT_EQ(response.labels_size(), 0) << lines[i];
-    } else {
-      ASSERT_EQ(response.labels_size(), 1) << lines[i];
-      ASSERT_EQ(response.labels(0).name(), labels[i % 4]);
+  for (const auto& [flags, documents] : runs) {
+    SCOPED_TRACE(absl::StrJoin(flags, " "));
+    std::string input;
+    for (int i = 0; i < documents; ++i) {
+      input += "{\"id\": \"d" + std::to_string(i) + "\", \"text\": \"" +
+               texts[i % 4] + std::to_string(i) + "\"}\n";
     }
+    std::vector<std::string> args = {"stream"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    const CtlResult run = Ctl(args, input);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const auto lines = run.OutLines();
+    ASSERT_EQ(lines.size(), static_cast<size_t>(documents));
+    for (int i = 0; i < documents; ++i) {
+      const auto response = ParseJson<v1::ClassifyResponse>(lines[i]);
+      // Not "d" + std::to_string(i): GCC 12 -Wrestrict false positive.
+      std::ostringstream id;
+      id << 'd' << i;
+      ASSERT_EQ(response.id(), id.str());
+      if (labels[i % 4] == nullptr) {
+        ASSERT_EQ(response.labels_size(), 0) << lines[i];
+      } else {
+        ASSERT_EQ(response.labels_size(), 1) << lines[i];
+        ASSERT_EQ(response.labels(0).name(), labels[i % 4]);
+      }
+    }
+    EXPECT_THAT(run.err,
+                HasSubstr(std::to_string(documents) + " documents, 0 errors"));
   }
-  EXPECT_THAT(run.err, HasSubstr("20000 documents, 0 errors"));
 }
 
 TEST_F(ClassifyctlTest, StreamGivesUpWhenTheServerStopsAnswering) {
