@@ -183,18 +183,57 @@ function main() {
   });
 }
 
+// A first-in first-out queue whose take() costs the same however long the
+// queue is: Array.prototype.shift() copies a large array, and this queue
+// holds an entry for every line read and not yet answered.
+class Fifo {
+  constructor() {
+    this.items = [];
+    this.head = 0;
+  }
+
+  get length() {
+    return this.items.length - this.head;
+  }
+
+  push(item) {
+    this.items.push(item);
+  }
+
+  peek() {
+    return this.items[this.head];
+  }
+
+  take() {
+    const item = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head >= 1024 && 2 * this.head >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
 function stream(client, input, textLines, plugins, batching) {
   // One entry per input line, in order: null for a line sent to the server,
   // the output itself for a line answered here.
-  const entries = [];
+  const entries = new Fifo();
   let errors = 0;
   let number = 0;
+  // Output lines are gathered and written once per answer message: on a
+  // pipe every process.stdout.write() is a system call of its own.
+  let pending = '';
   const print = (out) => {
     if (out.error) errors++;
-    process.stdout.write(JSON.stringify(out) + '\n');
+    pending += JSON.stringify(out) + '\n';
+  };
+  const flushOutput = () => {
+    if (pending.length > 0) process.stdout.write(pending);
+    pending = '';
   };
   const printLocal = () => {
-    while (entries.length > 0 && entries[0] !== null) print(entries.shift());
+    while (entries.length > 0 && entries.peek() !== null) print(entries.take());
   };
 
   // No deadline: a stream lasts as long as the file does.
@@ -203,13 +242,15 @@ function stream(client, input, textLines, plugins, batching) {
   call.on('data', (answer) => {
     for (const response of answer.results) {
       printLocal();
-      entries.shift();
+      entries.take();
       print(toOutput(response));
     }
+    flushOutput();
   });
   call.on('error', (e) => fail(`stream failed: ${grpc.status[e.code]}: ${e.details}`));
   call.on('end', () => {
     printLocal();
+    flushOutput();
     process.exitCode = errors > 0 ? 1 : 0;
     client.close(); // Otherwise the idle channel keeps Node running.
   });
@@ -247,5 +288,5 @@ function fail(message) {
 if (require.main === module) {
   main();
 } else {
-  module.exports = { Batcher }; // For tests/clients/node_batcher_test.js.
+  module.exports = { Batcher, Fifo }; // For tests/clients/node_batcher_test.js.
 }

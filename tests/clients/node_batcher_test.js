@@ -1,11 +1,11 @@
 // Unit test of the Node example's Batcher (clients/node/classify_stream.js)
 // with a stand-in for the gRPC call, so that the order of write() results
-// and 'drain' events is the test's to choose.
+// and 'drain' events is the test's to choose; and of its Fifo.
 'use strict';
 
 const assert = require('assert');
 const { EventEmitter } = require('events');
-const { Batcher } = require(process.argv[2]);
+const { Batcher, Fifo } = require(process.argv[2]);
 
 // A call whose send buffer is full while `full` is set.
 class FakeCall extends EventEmitter {
@@ -71,6 +71,28 @@ class FakeCall extends EventEmitter {
   batcher.add({ id: '4', text: 'short' });
   batcher.end();
   assert.deepStrictEqual(call.messages, [['1'], ['2'], ['3', '4']]);
+}
+
+// The Fifo gives back what was pushed, in order, across the compactions
+// of its storage, while pushes and takes interleave.
+{
+  const fifo = new Fifo();
+  let pushed = 0;
+  let taken = 0;
+  for (let round = 0; round < 50; round++) {
+    for (let i = 0; i < 300; i++) fifo.push(pushed++);
+    fifo.push(null); // Entries may be null: taken like any other.
+    pushed++;
+    for (let i = 0; i < 250 + round; i++) {
+      const expected = taken % 301 === 300 ? null : taken;
+      assert.strictEqual(fifo.peek(), expected);
+      assert.strictEqual(fifo.take(), expected);
+      taken++;
+    }
+    assert.strictEqual(fifo.length, pushed - taken);
+  }
+  while (fifo.length > 0) fifo.take();
+  assert.strictEqual(fifo.length, 0);
 }
 
 console.log('node_batcher_test: passed');
