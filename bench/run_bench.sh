@@ -25,7 +25,7 @@
 #                     written, copying the options of the real one if any
 #   --server-core N   core for the daemon and the in-process run (default 1)
 #   --client-core N   core for the load generator (default 0)
-#   --client-docs N   documents per client-* run (default 20000)
+#   --client-docs N   documents per client-* run (default 100000)
 #   --build-dir DIR   (default build/release)
 #   --no-build        use the binaries already built
 #   --out DIR         where results go (default <build-dir>/bench-results/<time>)
@@ -50,7 +50,7 @@ inputs="headline 1k 10k"
 scenarios="inprocess unary-c1 unary-c16 stream-x1 stream-x4 batch-64"
 scenarios+=" http-unary-c1 http-unary-c16 http-batch-64"
 scenarios+=" client-ctl client-python client-node client-go"
-client_docs=20000
+client_docs=100000
 plugin_dir=$root/models/plugins.d
 classifier=news-topics
 model=""
