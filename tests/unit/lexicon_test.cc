@@ -28,6 +28,7 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using testing::PluginLibDir;
 using testing::SourceDir;
 
@@ -230,6 +231,28 @@ TEST_F(BundledLexiconTest, TagsPublicHealthScienceAndMilitaryNews) {
   EXPECT_THAT(Names(out[4]), ElementsAre("military"));
   EXPECT_THAT(out[4].labels[0].evidence, Contains("以军"));
   EXPECT_THAT(Names(out[5]), IsEmpty());  // finance is fastText's job.
+}
+
+TEST_F(BundledLexiconTest, PartyDisciplineIsPoliticsAndSabotageIsNoDisaster) {
+  // CCTV stories (shared/data xinwenlianbo_cctv; the last three from
+  // models/devsets/cctv_calib.tsv), headline and lead: an inspection round,
+  // the discipline commission's communiqué, a pipeline blown up on
+  // purpose, and the "main battlefield" of youth work.
+  auto out = Classify(
+      *classifier_,
+      {"二十届中央第三轮巡视完成进驻",
+       "中国共产党第二十届中央纪律检查委员会第二次全体会议公报",
+       "普京称破坏“北溪”是国家恐怖主义行为 俄罗斯总统普京22日发表讲话称，"
+       "为了消除竞争对手并获得优势，有人使用了不公平的竞争方法，破坏运输和"
+       "物流链以及国际支付渠道，甚至实施国家恐怖主义行为，“北溪”天然气管道"
+       "爆炸事件就是一个明显的例子。",
+       "80余万支青年突击队奋斗在国家需要主战场 "
+       "今天（1月13日）是我国第一支青年突击队成立70周年。"});
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_THAT(Names(out[0]), ElementsAre("politics"));
+  EXPECT_THAT(Names(out[1]), ElementsAre("politics"));
+  EXPECT_THAT(Names(out[2]), Not(Contains("disaster")));
+  EXPECT_THAT(Names(out[3]), IsEmpty());
 }
 
 TEST_F(BundledLexiconTest, WordsOfWarForPricesAreNotMilitary) {
