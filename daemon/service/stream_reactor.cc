@@ -18,6 +18,10 @@ StreamReactor<Framing>::StreamReactor(const ClassifyEngine* engine,
       window_bytes_(engine->limits()->stream_window_bytes),
       max_batch_documents_(engine->limits()->max_batch_documents) {
   if (engine_->metrics() != nullptr) engine_->metrics()->StreamOpened(Framing::kRpc);
+  // On their own, so that no response carries them: a buffered write
+  // that also carries the initial metadata can wait for a flush (see
+  // Take()).
+  this->StartSendInitialMetadata();
   incoming_ = NewIn();
   this->StartRead(incoming_->get());
 }
@@ -187,6 +191,7 @@ StreamReactor<Framing>::NextStepLocked() {
   if (!broken_ && !write_in_flight_ && !outgoing_.empty()) {
     write_in_flight_ = true;
     step.write = outgoing_.front()->get();
+    step.more_queued = outgoing_.size() > 1;
   } else if (!write_in_flight_ && !processing_ &&
              ((reads_done_ && pending_.empty() && outgoing_.empty()) ||
               broken_)) {
@@ -203,12 +208,19 @@ StreamReactor<Framing>::NextStepLocked() {
 template <typename Framing>
 void StreamReactor<Framing>::Take(const NextStep& step) {
   if (step.write != nullptr) {
-    // No WriteOptions::set_buffer_hint() to coalesce queued responses: a
-    // buffered write's completion can wait for a flush that never comes
-    // (grpc/grpc#12975, #34231: always when it is the stream's first
-    // message), and the next write only starts after that completion, so
-    // the stream would hang.
-    this->StartWrite(step.write);
+    // While more responses are queued behind this one, it may wait in
+    // gRPC's buffer and go out with them, in one system call instead of
+    // one each. gRPC completes a buffered write at once while the stream
+    // buffers less than its write buffer size (and sends the buffer when
+    // it holds more), so the next write starts as usual; the last queued
+    // response is never buffered, so it flushes the rest (a buffered last
+    // response would wait for ever: the stream tests hang). A buffered
+    // write that also carries the initial metadata can wait for a flush
+    // that never comes (grpc/grpc#12975, #34231); the constructor sends
+    // the metadata on its own.
+    grpc::WriteOptions options;
+    if (step.more_queued) options.set_buffer_hint();
+    this->StartWrite(step.write, options);
   } else if (step.finish) {
     if (engine_->metrics() != nullptr) {
       engine_->metrics()->StreamFinished(Framing::kRpc,

@@ -76,6 +76,7 @@ class StreamReactor final
   // or neither (a write is in flight, or there is more to come).
   struct NextStep {
     const Out* write = nullptr;
+    bool more_queued = false;  // Other responses wait behind `write`.
     bool finish = false;
     grpc::Status status;
     bool empty() const { return write == nullptr && !finish; }
