@@ -55,8 +55,9 @@ PACKAGES=(
   # Container and Kubernetes manifest checks (tests/deploy/).
   python3-yaml python3-jsonschema
   # Model building and evaluation (models/): calibration, figures, and
-  # ICU's uconv for the traditional-character copy of the dev set.
-  python3-sklearn python3-matplotlib icu-devtools
+  # ICU's uconv and OpenCC for the traditional-character copies of the dev
+  # set.
+  python3-sklearn python3-matplotlib icu-devtools opencc
   # The Python peer server of bench/run_bench.sh (bench/peers/).
   python3-fasttext
   # The Debian package (deploy/package.sh), its man pages and checks, and

@@ -6,7 +6,9 @@ Starts the daemon from a build tree with the bundled manifests
 
 - current news: the hand-labelled CCTV 2023 dev set (headline + lead, and
   headlines alone), the same stories converted to traditional characters
-  (ICU's Simplified-Traditional transform, `uconv`), and the SIB-200 test
+  (ICU's Simplified-Traditional transform, `uconv`) and to Taiwan's
+  characters and vocabulary (OpenCC's `s2twp`, e.g. 信息 -> 資訊), and the
+  SIB-200 test
   sentences in simplified, traditional, Cantonese and English;
 - every held-out test split of the training corpus (2005-2019 headlines).
 
@@ -102,10 +104,10 @@ def run_stream(build, port, rows):
     return [json.loads(line) for line in out.splitlines()]
 
 
-def traditional_copy(src, dst):
-    """`src` with its texts converted to traditional characters."""
+def converted_copy(src, dst, command):
+    """`src` with its texts converted by `command` (stdin to stdout)."""
     rows = read_tsv(src)
-    out = subprocess.run(["uconv", "-x", "Simplified-Traditional"],
+    out = subprocess.run(command,
                          input="\n".join(t for _, t in rows) + "\n",
                          capture_output=True, text=True, check=True)
     texts = out.stdout.splitlines()
@@ -218,13 +220,18 @@ def main():
                ("CCTV 2023, headlines", dev / "cctv2023.title.tsv"),
                ("CCTV 2023, traditional characters",
                 dev / "cctv2023.traditional.tsv"),
+               ("CCTV 2023, Taiwan characters and vocabulary",
+                dev / "cctv2023.taiwan.tsv"),
                ("CCTV 2023 check set, headline + lead",
                 dev / "cctv2023_check.lead.tsv"),
                ("CCTV 2023 check set, headlines",
                 dev / "cctv2023_check.title.tsv")]
     current += [(f"SIB-200 {lang}", dev / f"sib200.{lang}.test.tsv")
                 for lang in ("zho_Hans", "zho_Hant", "yue_Hant", "eng_Latn")]
-    traditional_copy(dev / "cctv2023.lead.tsv", dev / "cctv2023.traditional.tsv")
+    converted_copy(dev / "cctv2023.lead.tsv", dev / "cctv2023.traditional.tsv",
+                   ["uconv", "-x", "Simplified-Traditional"])
+    converted_copy(dev / "cctv2023.lead.tsv", dev / "cctv2023.taiwan.tsv",
+                   ["opencc", "-c", "s2twp.json"])
     held_out = [("all (combined test)", corpus / "test.tsv")]
     held_out += [(s, corpus / f"sets/{s}.test.tsv") for s in CORPUS_SETS]
     held_out += [("scam headlines, main topic", dev / "scams_heldout.tsv")]
@@ -299,8 +306,13 @@ def main():
         "([devsets/LABELLING.md](devsets/LABELLING.md)) and never trained",
         "on; its mistakes have guided changes to the model, so it flatters",
         "it a little. The check set is 120 more stories of the same window,",
-        "labelled later and never used to choose anything. SIB-200",
-        "sentences are parallel across the four languages.",
+        "labelled later and never used to choose anything. The dev set's",
+        "stories also come converted to traditional characters (ICU's",
+        "`Simplified-Traditional`, character by character) and to Taiwan's",
+        "characters and vocabulary (OpenCC's `s2twp`: 信息 becomes 資訊,",
+        "软件 軟體). SIB-200 sentences are parallel across the four",
+        "languages (its zho_Hant is a translation of its own, not a",
+        "conversion).",
         "",
     ]
     lines += table(header, set_rows([n for n, _ in current]))
