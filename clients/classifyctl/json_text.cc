@@ -2,14 +2,15 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include "classifyd/v1/json_printing.h"
 
 namespace classifyctl {
 
 std::string ToJson(const google::protobuf::Message& message) {
   std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  // Cannot fail for a message of a generated type.
-  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  // Cannot fail for a message of a generated type whose strings are UTF-8,
+  // which the daemon's are.
+  (void)classifyd::v1::PrintJson(message, &out);
   return out;
 }
 

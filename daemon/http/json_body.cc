@@ -1,10 +1,10 @@
 #include "http/json_body.h"
 
-#include <strings.h>
-
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
+#include <strings.h>
 
+#include "classifyd/v1/json_printing.h"
 #include "http/api_status.h"
 
 namespace classifyd {
@@ -47,8 +47,7 @@ std::string PrintJson(const google::protobuf::Message& message) {
   std::string json;
   // Only invalid UTF-8 fails, and every string the daemon sends was
   // checked (request ids and texts) or is its own.
-  if (!google::protobuf::util::MessageToJsonString(message, &json, options)
-           .ok()) {
+  if (!v1::PrintJson(message, &json, options).ok()) {
     return ErrorJson(grpc::StatusCode::INTERNAL,
                      "the response could not be printed as JSON");
   }
