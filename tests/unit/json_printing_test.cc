@@ -146,9 +146,9 @@ class RandomFill {
       }
       if (f->is_repeated()) {
         const int n = Pick(4);
-        for (int k = 0; k < n; ++k) Add(m, f, depth);
+        for (int k = 0; k < n; ++k) Put(m, f, depth);
       } else if (Pick(3) != 0) {
-        Set(m, f, depth);
+        Put(m, f, depth);
       }
     }
   }
@@ -200,75 +200,37 @@ class RandomFill {
     return type->value(Pick(type->value_count()))->number();
   }
 
-  void Set(Message* m, const FieldDescriptor* f, int depth) {
-    const auto* r = m->GetReflection();
+  // Sets `f` of `m`, or adds an element to it when it is repeated.
+  void Put(Message* m, const FieldDescriptor* f, int depth) {
+    using R = google::protobuf::Reflection;
+    const R* r = m->GetReflection();
+    const auto put = [&](auto set, auto add, auto value) {
+      f->is_repeated() ? (r->*add)(m, f, value) : (r->*set)(m, f, value);
+    };
     switch (f->cpp_type()) {
       case FieldDescriptor::CPPTYPE_INT32:
-        r->SetInt32(m, f, Number<int32_t>());
-        break;
+        return put(&R::SetInt32, &R::AddInt32, Number<int32_t>());
       case FieldDescriptor::CPPTYPE_UINT32:
-        r->SetUInt32(m, f, Number<uint32_t>());
-        break;
+        return put(&R::SetUInt32, &R::AddUInt32, Number<uint32_t>());
       case FieldDescriptor::CPPTYPE_INT64:
-        r->SetInt64(m, f, Number<int64_t>());
-        break;
+        return put(&R::SetInt64, &R::AddInt64, Number<int64_t>());
       case FieldDescriptor::CPPTYPE_UINT64:
-        r->SetUInt64(m, f, Number<uint64_t>());
-        break;
+        return put(&R::SetUInt64, &R::AddUInt64, Number<uint64_t>());
       case FieldDescriptor::CPPTYPE_BOOL:
-        r->SetBool(m, f, Pick(2) == 1);
-        break;
+        return put(&R::SetBool, &R::AddBool, Pick(2) == 1);
       case FieldDescriptor::CPPTYPE_FLOAT:
-        r->SetFloat(m, f, Score());
-        break;
+        return put(&R::SetFloat, &R::AddFloat, Score());
       case FieldDescriptor::CPPTYPE_DOUBLE:
-        r->SetDouble(m, f, Number<double>());
-        break;
+        return put(&R::SetDouble, &R::AddDouble, Number<double>());
       case FieldDescriptor::CPPTYPE_ENUM:
-        r->SetEnumValue(m, f, EnumNumber(f));
-        break;
+        return put(&R::SetEnumValue, &R::AddEnumValue, EnumNumber(f));
       case FieldDescriptor::CPPTYPE_STRING:
-        r->SetString(m, f, Text());
-        break;
+        if (f->is_repeated()) return r->AddString(m, f, Text());
+        return r->SetString(m, f, Text());
       case FieldDescriptor::CPPTYPE_MESSAGE:
-        Fill(r->MutableMessage(m, f), depth - 1);
-        break;
-    }
-  }
-
-  void Add(Message* m, const FieldDescriptor* f, int depth) {
-    const auto* r = m->GetReflection();
-    switch (f->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_INT32:
-        r->AddInt32(m, f, Number<int32_t>());
-        break;
-      case FieldDescriptor::CPPTYPE_UINT32:
-        r->AddUInt32(m, f, Number<uint32_t>());
-        break;
-      case FieldDescriptor::CPPTYPE_INT64:
-        r->AddInt64(m, f, Number<int64_t>());
-        break;
-      case FieldDescriptor::CPPTYPE_UINT64:
-        r->AddUInt64(m, f, Number<uint64_t>());
-        break;
-      case FieldDescriptor::CPPTYPE_BOOL:
-        r->AddBool(m, f, Pick(2) == 1);
-        break;
-      case FieldDescriptor::CPPTYPE_FLOAT:
-        r->AddFloat(m, f, Score());
-        break;
-      case FieldDescriptor::CPPTYPE_DOUBLE:
-        r->AddDouble(m, f, Number<double>());
-        break;
-      case FieldDescriptor::CPPTYPE_ENUM:
-        r->AddEnumValue(m, f, EnumNumber(f));
-        break;
-      case FieldDescriptor::CPPTYPE_STRING:
-        r->AddString(m, f, Text());
-        break;
-      case FieldDescriptor::CPPTYPE_MESSAGE:
-        Fill(r->AddMessage(m, f), depth - 1);
-        break;
+        return Fill(
+            f->is_repeated() ? r->AddMessage(m, f) : r->MutableMessage(m, f),
+            depth - 1);
     }
   }
 
