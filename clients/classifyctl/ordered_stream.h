@@ -48,7 +48,7 @@ class OrderedStream final
                                      classifyd::v1::ClassifyBatchResponse> {
  public:
   struct Limits {
-    size_t window = 256;
+    size_t window = 1024;
     size_t max_pending_bytes = 64 << 20;
     size_t max_batch = 64;  // Documents per message; 1: no coalescing.
     std::chrono::microseconds linger{1000};

@@ -42,7 +42,7 @@ struct StreamOptions {
   std::string input = "-";
   bool text_lines = false;
   bool ignore_unknown_fields = false;
-  size_t window = 256;
+  size_t window = 1024;
   size_t batch = 64;
   double linger_ms = 1;
   RequestOptions request;
