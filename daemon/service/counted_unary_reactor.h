@@ -30,6 +30,14 @@ class CountedUnaryReactor final : public grpc::ServerUnaryReactor {
     calls->End();  // Last: shutdown may go on once every call has ended.
   }
 
+  // Lets gRPC run OnDone() (and the empty OnCancel()) on the thread that
+  // ends the call instead of handing it to its executor thread, which
+  // cost every unary call a thread wake-up. gRPC marks this hook "not
+  // API", for reactors whose reactions are trivial: these only free
+  // memory and count down under a mutex held for an instant. If gRPC
+  // drops the hook, `override` stops the build.
+  bool InternalInlineable() override { return true; }
+
  private:
   explicit CountedUnaryReactor(CallTracker* calls) : calls_(calls) {}
 
