@@ -8,8 +8,7 @@ Starts the daemon from a build tree with the bundled manifests
   headlines alone), the same stories converted to traditional characters
   (ICU's Simplified-Traditional transform, `uconv`) and to Taiwan's
   characters and vocabulary (OpenCC's `s2twp`, e.g. 信息 -> 資訊), and the
-  SIB-200 test
-  sentences in simplified, traditional, Cantonese and English;
+  SIB-200 test sentences in simplified, traditional, Cantonese and English;
 - every held-out test split of the training corpus (2005-2019 headlines).
 
 Scoring is `classifyctl eval`'s: a document is right when its top label is

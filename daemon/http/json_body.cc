@@ -1,8 +1,9 @@
 #include "http/json_body.h"
 
+#include <strings.h>
+
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
-#include <strings.h>
 
 #include "classifyd/v1/json_printing.h"
 #include "http/api_status.h"
