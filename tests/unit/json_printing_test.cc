@@ -111,10 +111,15 @@ TEST(JsonPrintingTest, ScoresKeepProtobufsDigits) {
 
 TEST(JsonPrintingTest, WhatItLeavesToProtobufComesOutAsProtobufsOwn) {
   ClassifyResponse response;
-  response.set_id(
-      "a\xff"
-      "b");  // Not UTF-8.
-  ExpectSameAsProtobuf(response, {});
+  // Not UTF-8: a stray byte, a cut sequence, an overlong form, a
+  // surrogate, a code point above U+10FFFF.
+  for (const char* id :
+       {"a\xff"
+        "b",
+        "\xe4\xb8", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80"}) {
+    response.set_id(id);
+    ExpectSameAsProtobuf(response, {});
+  }
   response.set_id("x");
   response.add_labels()->set_score(std::nanf(""));
   ExpectSameAsProtobuf(response, {});

@@ -1,6 +1,7 @@
 #include "classifyd/v1/json_printing.h"
 
 #include <google/protobuf/descriptor.h>
+#include <unicode/utf8.h>
 
 #include <cerrno>
 #include <cfloat>
@@ -75,36 +76,6 @@ void AppendEscapedCodePoint(uint32_t c, std::string* out) {
   }
 }
 
-// Decodes the well-formed UTF-8 sequence at s[i] into *c and its length
-// into *size; false if there is none (overlong forms, surrogates and code
-// points above U+10FFFF are not well-formed).
-bool DecodeUtf8(std::string_view s, size_t i, uint32_t* c, size_t* size) {
-  const auto byte = [&](size_t k) { return static_cast<uint8_t>(s[i + k]); };
-  const uint8_t b0 = byte(0);
-  size_t n;
-  uint32_t min;
-  if (b0 < 0xC2) return false;  // ASCII is the caller's; 0x80-0xC1 bad.
-  if (b0 < 0xE0) {
-    n = 2, min = 0x80, *c = b0 & 0x1F;
-  } else if (b0 < 0xF0) {
-    n = 3, min = 0x800, *c = b0 & 0x0F;
-  } else if (b0 < 0xF5) {
-    n = 4, min = 0x10000, *c = b0 & 0x07;
-  } else {
-    return false;
-  }
-  if (s.size() - i < n) return false;
-  for (size_t k = 1; k < n; ++k) {
-    if ((byte(k) & 0xC0) != 0x80) return false;
-    *c = (*c << 6) | (byte(k) & 0x3F);
-  }
-  if (*c < min || *c > 0x10FFFF || (*c >= 0xD800 && *c <= 0xDFFF)) {
-    return false;
-  }
-  *size = n;
-  return true;
-}
-
 // Appends `s` as a JSON string; false if it is not UTF-8.
 bool AppendString(std::string_view s, std::string* out) {
   out->push_back('"');
@@ -121,15 +92,17 @@ bool AppendString(std::string_view s, std::string* out) {
       ++i;
       continue;
     }
-    uint32_t c;
-    size_t size;
-    if (!DecodeUtf8(s, i, &c, &size)) return false;
-    if (IsEscapedAboveAscii(c)) {
-      AppendEscapedCodePoint(c, out);
+    const size_t start = i;
+    UChar32 c;
+    // ICU's strict decoder: overlong forms, surrogates and code points
+    // above U+10FFFF are ill-formed too.
+    U8_NEXT(s.data(), i, s.size(), c);
+    if (c < 0) return false;
+    if (IsEscapedAboveAscii(static_cast<uint32_t>(c))) {
+      AppendEscapedCodePoint(static_cast<uint32_t>(c), out);
     } else {
-      out->append(s.data() + i, size);
+      out->append(s.data() + start, i - start);
     }
-    i += size;
   }
   out->push_back('"');
   return true;
