@@ -108,9 +108,13 @@ LICENCES = {
                 "none found (repo or upstream Toutiao dataset)."),
     "cctv": ("CCTV 新闻联播 stories 2022-09..2024-12 (headlines), weakly "
              "labelled by models/weak/rules.py; dev window and calibration "
-             "sample left out",
+             "sample left out, as are the stories of `cctv_hand`",
              "scraper MIT; transcripts are CCTV's copyright, no licence: "
              "research use only unless cleared."),
+    "cctv_hand": ("597 more CCTV stories outside the dev window, as "
+                  "headline and as headline + lead, labelled by hand "
+                  "(devsets/cctv_train.tsv, devsets/LABELLING.md)",
+                  "as `cctv`; the labels are the project's own."),
     "sib200": ("SIB-200 topic sentences (Flores-200), simplified Chinese; "
                "its own train/dev/test",
                "CC BY-SA 4.0 (attribution, share-alike)."),
