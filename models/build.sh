@@ -53,8 +53,8 @@ mkdir -p "$build"
 build=$(cd "$build" && pwd)
 
 # Extra build_corpus.py flags: row weighting (`--repeat SET=N`). The
-# hand-labelled CCTV stories count five times, so 1,200 rows can teach the
-# labelling conventions of current news against 140,000 others (MODEL.md,
+# hand-labelled CCTV stories count five times, so their 2,400 rows can teach
+# the labelling conventions of current news against 140,000 others (MODEL.md,
 # "Hand-labelled current stories"); THUCNews x2 costs TNEWS its target.
 CORPUS_FLAGS="--repeat cctv_hand=5"
 # The shipped model's hyper-parameters, chosen with --tune (see MODEL.md).

@@ -13,8 +13,9 @@ are never trained on either (build_corpus.py drops them by key); they fit
 the score calibration and measure the weak-labelling rules. Labels:
 cctv_calib.tsv.
 
-`--window calib --offset 360 --count 600`: the hand-labelled training
-sample, the next stories of the same draw. Labels: cctv_train.tsv.
+`--window calib --offset 360 --count 600`, then `--offset 960`: the
+hand-labelled training sample, the next stories of the same draw. Labels:
+cctv_train.tsv.
 
     models/devsets/sample_cctv.py --data ../shared/data --window dev > sample.tsv
 
