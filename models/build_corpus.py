@@ -48,9 +48,9 @@ train/dev/test files), which wins over the hash. Weakly labelled rows are
 training data only, so every valid and test split stays hand-labelled.
 
 Held out from training: every CCTV row dated in the dev window and every row
-of the hand-labelled calibration sample (models/devsets/). The hand-labelled
-training sample (devsets/cctv_train.tsv) is the set `cctv_hand`, in place of
-those stories' weakly labelled rows.
+of the hand-labelled calibration and held-out samples (models/devsets/). The
+hand-labelled training sample (devsets/cctv_train.tsv) is the set
+`cctv_hand`, in place of those stories' weakly labelled rows.
 
 Standard library only; run with /usr/bin/python3.
 """
@@ -289,12 +289,14 @@ def read_toutiao(root):
 
 
 def read_cctv(root):
-    """CCTV stories outside the dev window, the calibration sample and the
-    hand-labelled training sample, as training rows: the headline, the
-    headline with the start of the body, or the headline with its lead as
-    well (CCTV_ROWS). Source label: the broadcast section."""
-    skip = (devset.read_keys(os.path.join(DEVSETS, "cctv_calib.tsv")) |
-            devset.read_keys(os.path.join(DEVSETS, "cctv_train.tsv")))
+    """CCTV stories outside the dev window, the calibration and held-out
+    samples and the hand-labelled training sample, as training rows: the
+    headline, the headline with the start of the body, or the headline
+    with its lead as well (CCTV_ROWS). Source label: the broadcast
+    section."""
+    skip = set()
+    for name in ("cctv_calib.tsv", "cctv_heldout.tsv", "cctv_train.tsv"):
+        skip |= devset.read_keys(os.path.join(DEVSETS, name))
     section = {"国际联播快讯": "world", "国内联播快讯": "domestic"}
     for row in devset.read_cctv_dir(root):
         if devset.in_dev_window(row["date"]) or row["key"] in skip:

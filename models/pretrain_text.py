@@ -28,7 +28,9 @@ def main():
     parser.add_argument("--corpus", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    calib = devset.read_keys(os.path.join(HERE, "devsets", "cctv_calib.tsv"))
+    calib = (devset.read_keys(os.path.join(HERE, "devsets", "cctv_calib.tsv")) |
+             devset.read_keys(os.path.join(HERE, "devsets",
+                                           "cctv_heldout.tsv")))
     lines = 0
     with open(args.out, "w", encoding="utf-8") as out:
         with open(os.path.join(args.corpus, "train.tsv"), encoding="utf-8") as f:

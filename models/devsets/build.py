@@ -9,6 +9,10 @@ classifyd-train eval read them (`label[,label...]<TAB>text`):
                            dev window, labelled later, never used to choose
                            anything (hand labels)
   OUT/cctv_calib.lead.tsv  the calibration sample (hand labels)
+  OUT/cctv_heldout.lead.tsv, .title.tsv
+                           598 CCTV stories from outside the dev window,
+                           never trained on or used to choose anything
+                           (hand labels)
   OUT/sib200.<lang>.test.tsv   SIB-200 test split, zho_Hans, zho_Hant,
                            yue_Hant and eng_Latn (geography rows left out)
   OUT/toutiao_world.tsv    the Toutiao international-news check sample
@@ -85,6 +89,8 @@ def main():
                    "cctv2023_check", True)
     m = write_cctv(args.data, HERE / "cctv_calib.tsv", args.out, "cctv_calib",
                    False)
+    h = write_cctv(args.data, HERE / "cctv_heldout.tsv", args.out,
+                   "cctv_heldout", True)
     write_sib(args.data, args.out)
     with (args.out / "toutiao_world.tsv").open("w", encoding="utf-8") as o:
         hand = devset.read_hand_labels(HERE / "toutiao_world.tsv")
@@ -95,7 +101,7 @@ def main():
             if not line.startswith("#"):
                 o.write(line)
     print(f"devsets: cctv2023 {n}, cctv2023_check {c}, cctv_calib {m}, "
-          f"sib200 x{len(SIB_LANGS)} -> {args.out}")
+          f"cctv_heldout {h}, sib200 x{len(SIB_LANGS)} -> {args.out}")
 
 
 if __name__ == "__main__":

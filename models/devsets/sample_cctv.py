@@ -15,7 +15,8 @@ cctv_calib.tsv.
 
 `--window calib --offset 360 --count 600`, then `--offset 960`: the
 hand-labelled training sample, the next stories of the same draw. Labels:
-cctv_train.tsv.
+cctv_train.tsv. `--offset 1560 --count 600`: the held-out sample after
+them. Labels: cctv_heldout.tsv.
 
     models/devsets/sample_cctv.py --data ../shared/data --window dev > sample.tsv
 
