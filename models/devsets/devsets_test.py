@@ -1,0 +1,110 @@
+"""Tests of the hand-labelled CCTV samples (this folder) and of how the
+corpus builder keeps them apart: a story measured by the dev, check,
+calibration or held-out sample must never be trained on, and the training
+sample must be trained on with its hand labels only.
+
+Run: /usr/bin/python3 models/devsets/devsets_test.py"""
+
+import csv
+import os
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
+import build_corpus  # noqa: E402
+import devset  # noqa: E402
+
+DEV_WINDOW = ("cctv2023.tsv", "cctv2023_check.tsv")
+OTHER_DAYS = ("cctv_calib.tsv", "cctv_train.tsv", "cctv_heldout.tsv")
+
+
+def hand_labels(name):
+    return devset.read_hand_labels(os.path.join(HERE, name))
+
+
+def date_of(key):
+    return key.split("-", 1)[0]
+
+
+class HandSamplesTest(unittest.TestCase):
+
+    def test_no_story_is_in_two_samples(self):
+        seen = {}
+        for name in DEV_WINDOW + OTHER_DAYS:
+            for key in hand_labels(name):
+                self.assertNotIn(key, seen,
+                                 f"{key} is in {seen.get(key)} and {name}")
+                seen[key] = name
+
+    def test_samples_come_from_their_windows(self):
+        for name in DEV_WINDOW:
+            for key in hand_labels(name):
+                self.assertTrue(devset.in_dev_window(date_of(key)),
+                                f"{name}: {key} is outside the dev window")
+        for name in OTHER_DAYS:
+            for key in hand_labels(name):
+                self.assertFalse(devset.in_dev_window(date_of(key)),
+                                 f"{name}: {key} is inside the dev window")
+
+    def test_labels_are_the_taxonomys_and_appear_once(self):
+        for name in DEV_WINDOW + OTHER_DAYS:
+            for key, (labels, _) in hand_labels(name).items():
+                self.assertEqual(len(labels), len(set(labels)), key)
+                for label in labels:
+                    self.assertIn(label, build_corpus.TAXONOMY,
+                                  f"{name}: {key}")
+
+    def test_every_training_label_has_a_mapping_row(self):
+        mapping = build_corpus.load_mapping(
+            os.path.join(os.path.dirname(HERE), "taxonomy_mapping.tsv"))
+        for key, (labels, _) in hand_labels("cctv_train.tsv").items():
+            for label in labels:
+                self.assertEqual(mapping.get(("cctv_hand", label)), (label,),
+                                 f"{key}: no cctv_hand row for {label}")
+
+
+class CorpusRowsTest(unittest.TestCase):
+    """The corpus readers on a stories.tsv holding one story of each
+    sample, rebuilt from its key (date) and title, and one story of none."""
+
+    LEAD = "第一句话。第二句话。"
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.picked = {}
+        rows = []
+        for name in DEV_WINDOW + OTHER_DAYS:
+            key, (labels, title) = next(iter(hand_labels(name).items()))
+            self.picked[name] = (key, labels)
+            rows.append((date_of(key), title))
+        rows.append(("20240105", "一条不在任何样本里的新闻"))
+        path = os.path.join(self.tmp.name, "stories.tsv")
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            out = csv.writer(f, delimiter="\t", lineterminator="\n")
+            out.writerow(["date", "section", "weak_label", "url", "title",
+                          "text"])
+            for date, title in rows:
+                out.writerow([date, "story", "", "", title, self.LEAD])
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_weak_rows_leave_out_every_hand_labelled_story(self):
+        texts = [item[1] for item in build_corpus.read_cctv(self.tmp.name)]
+        self.assertEqual(texts, ["一条不在任何样本里的新闻"])
+
+    def test_training_stories_come_as_headline_and_headline_with_lead(self):
+        key, labels = self.picked["cctv_train.tsv"]
+        title = hand_labels("cctv_train.tsv")[key][1]
+        rows = list(build_corpus.read_cctv_hand(self.tmp.name))
+        self.assertEqual(
+            [(r[0], r[1], r[3]) for r in rows],
+            [(labels, title, "train"),
+             (labels, title + " 第一句话。", "train")])
+
+
+if __name__ == "__main__":
+    unittest.main()
