@@ -3,9 +3,10 @@
 
 Every training text of the corpus (build_corpus.py's train.tsv), and the
 full bodies of the CCTV stories the corpus may train on (outside the dev
-window and the calibration sample), one sentence per line, as a labelled
-TSV with a placeholder label (`classifyd-train tokenize` reads that form;
-build.sh strips the label again). No valid or test text is included.
+window and the calibration and held-out samples), one sentence per line,
+as a labelled TSV with a placeholder label (`classifyd-train tokenize`
+reads that form; build.sh strips the label again). No valid or test text
+is included.
 
     models/pretrain_text.py --data ../shared/data --corpus DIR --out FILE
 """
@@ -28,9 +29,7 @@ def main():
     parser.add_argument("--corpus", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    calib = (devset.read_keys(os.path.join(HERE, "devsets", "cctv_calib.tsv")) |
-             devset.read_keys(os.path.join(HERE, "devsets",
-                                           "cctv_heldout.tsv")))
+    measuring = devset.measuring_keys()
     lines = 0
     with open(args.out, "w", encoding="utf-8") as out:
         with open(os.path.join(args.corpus, "train.tsv"), encoding="utf-8") as f:
@@ -39,7 +38,7 @@ def main():
                 lines += 1
         for row in devset.read_cctv_dir(os.path.join(args.data,
                                                      "xinwenlianbo_cctv")):
-            if devset.in_dev_window(row["date"]) or row["key"] in calib:
+            if devset.in_dev_window(row["date"]) or row["key"] in measuring:
                 continue
             for sentence in _SENTENCE.findall(row["text"]):
                 if len(sentence.strip()) > 4:

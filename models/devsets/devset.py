@@ -52,6 +52,15 @@ def read_keys(path):
         return {line.split("\t", 1)[0] for line in f if line.strip()}
 
 
+def measuring_keys():
+    """Keys of the stories outside the dev window that a hand-labelled
+    sample measures with (calibration and held-out samples): never to be
+    trained on. The dev window's stories are kept out by date."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    return (read_keys(os.path.join(here, "cctv_calib.tsv")) |
+            read_keys(os.path.join(here, "cctv_heldout.tsv")))
+
+
 def read_cctv(data):
     """The rows of <data>/xinwenlianbo_cctv/stories.tsv, each with its key."""
     yield from read_cctv_dir(os.path.join(data, "xinwenlianbo_cctv"))
