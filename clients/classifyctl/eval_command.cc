@@ -1,6 +1,7 @@
-// `classifyctl eval`: accuracy of the server's top label on a labelled TSV
-// file. Documents go in ClassifyBatch calls (not one call each), and only
-// the gold labels of the batch in flight are kept, so any file size works.
+// `classifyctl eval`: accuracy of the server's top label, and of all the
+// labels it returns, on a labelled TSV file. Documents go in ClassifyBatch
+// calls (not one call each), and only the gold labels of the batch in
+// flight are kept, so any file size works.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -77,10 +78,21 @@ void PrintHuman(const EvalMetrics::Report& report) {
   std::printf("macro-F1   %s (mean over the labels in the file)\n",
               Fixed(report.macro_f1).c_str());
   std::printf(
-      "low conf.  %s (%llu of %llu top labels under the minimum score)\n\n",
+      "low conf.  %s (%llu of %llu top labels under the minimum score)\n",
       Fixed(report.low_confidence_share).c_str(),
       static_cast<unsigned long long>(report.low_confidence),
       static_cast<unsigned long long>(report.documents));
+  const EvalMetrics::LabelSets& sets = report.label_sets;
+  std::printf(
+      "labels     %s per document: precision %s, recall %s, F1 %s (all "
+      "labels returned against all listed)\n",
+      Fixed(sets.per_document, 2).c_str(), Fixed(sets.precision).c_str(),
+      Fixed(sets.recall).c_str(), Fixed(sets.f1).c_str());
+  std::printf("exact sets %s (%llu of %llu documents got exactly their "
+              "listed labels)\n\n",
+              Fixed(sets.exact_share).c_str(),
+              static_cast<unsigned long long>(sets.exact),
+              static_cast<unsigned long long>(report.documents));
   TextTable labels(
       {"LABEL", "PRECISION", "RECALL", "F1", "SUPPORT", "PREDICTED"});
   for (const auto& s : report.labels) {
@@ -108,6 +120,16 @@ void PrintJson(const EvalMetrics::Report& report) {
       {"macroF1", report.macro_f1},
       {"lowConfidenceDocs", report.low_confidence},
       {"lowConfidenceShare", report.low_confidence_share},
+      {"labelSets",
+       {{"returned", report.label_sets.returned},
+        {"listed", report.label_sets.listed},
+        {"right", report.label_sets.right},
+        {"exact", report.label_sets.exact},
+        {"precision", report.label_sets.precision},
+        {"recall", report.label_sets.recall},
+        {"f1", report.label_sets.f1},
+        {"perDocument", report.label_sets.per_document},
+        {"exactShare", report.label_sets.exact_share}}},
       {"labels", nlohmann::ordered_json::array()},
       {"confusions", nlohmann::ordered_json::array()}};
   for (const auto& s : report.labels) {
@@ -147,7 +169,6 @@ class Evaluator {
     document->set_id(std::to_string(line_number));
     document->set_text(text.data(), text.size());
     ApplyRequestOptions(options_.request, document);
-    document->set_top_k(1);  // Only the top label is scored.
     gold_.push_back(std::move(gold));
     batch_bytes_ += text.size();
     if (static_cast<size_t>(batch_.documents_size()) >= options_.batch_size ||
@@ -183,12 +204,13 @@ class Evaluator {
         }
         continue;
       }
-      if (result.labels().empty()) {
-        metrics_.Add(gold_[i], "");
-      } else {
-        metrics_.Add(gold_[i], result.labels(0).name(),
-                     result.labels(0).low_confidence());
+      returned_.clear();
+      for (const auto& label : result.labels()) {
+        returned_.push_back(label.name());
       }
+      metrics_.Add(gold_[i], returned_,
+                   !result.labels().empty() &&
+                       result.labels(0).low_confidence());
     }
     batch_.Clear();
     gold_.clear();
@@ -205,6 +227,7 @@ class Evaluator {
   std::unique_ptr<classifyd::v1::Classifier::Stub> stub_;
   ClassifyBatchRequest batch_;
   std::vector<std::vector<std::string>> gold_;  // Per document of batch_.
+  std::vector<std::string> returned_;  // One result's labels, reused.
   size_t batch_bytes_ = 0;
   int errors_shown_ = 0;
   EvalMetrics metrics_;
@@ -296,15 +319,17 @@ int Run(const EvalOptions& options, const GlobalOptions& global) {
 Command AddEvalCommand(CLI::App* parent, const GlobalOptions* global) {
   auto options = std::make_shared<EvalOptions>();
   CLI::App* app = parent->add_subcommand(
-      "eval", "Score the top label against a labelled TSV file");
+      "eval", "Score the server's labels against a labelled TSV file");
   app->footer(
       "\nFILE has one "
-      "`label[,label...]<TAB>text` line per document (any listed label "
-      "counts as right; blank lines and lines starting with # are "
-      "skipped). Prints accuracy, per-label precision/recall/F1/support, "
-      "macro-F1, the share of documents whose top label was under the "
-      "minimum score (a low-confidence best guess, scored like any other) "
-      "and the most common wrong top label per true label. Exits 1 if any "
+      "`label[,label...]<TAB>text` line per document (a top label is right "
+      "when it is any listed label; blank lines and lines starting with # "
+      "are skipped). Prints accuracy, per-label precision/recall/F1/support "
+      "and macro-F1 of the top label, the share of documents whose top "
+      "label was under the minimum score (a low-confidence best guess, "
+      "scored like any other), the precision and recall of all the labels "
+      "returned (--top-k, --min-score) against all the labels listed, and "
+      "the most common wrong top label per true label. Exits 1 if any "
       "document failed.");
   app->add_option("file", options->file, "The TSV file ('-': stdin)")
       ->required()
@@ -315,7 +340,7 @@ Command AddEvalCommand(CLI::App* parent, const GlobalOptions* global) {
       ->check(CLI::Range(size_t{1}, size_t{10000}).description(""))
       ->capture_default_str()
       ->type_name("N");
-  AddRequestOptions(app, &options->request, "", /*with_top_k=*/false);
+  AddRequestOptions(app, &options->request);
   return {app, [options, global] { return Run(*options, *global); }};
 }
 

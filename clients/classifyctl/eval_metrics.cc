@@ -83,14 +83,48 @@ std::vector<EvalMetrics::Confusion> WorstConfusions(
   return confusions;
 }
 
+// Adds one document's label sets to `sets`' counts. A label listed or
+// returned twice counts once.
+void CountLabelSets(const std::vector<std::string>& gold,
+                    const std::vector<std::string>& returned,
+                    EvalMetrics::LabelSets* sets) {
+  const std::set<std::string> listed(gold.begin(), gold.end());
+  const std::set<std::string> got(returned.begin(), returned.end());
+  sets->returned += got.size();
+  sets->listed += listed.size();
+  for (const std::string& label : got) sets->right += listed.count(label);
+  if (got == listed) ++sets->exact;
+}
+
+// The ratios of `sets` over `documents`.
+void LabelSetRatios(uint64_t documents, EvalMetrics::LabelSets* sets) {
+  if (sets->returned > 0) {
+    sets->precision = static_cast<double>(sets->right) / sets->returned;
+  }
+  if (sets->listed > 0) {
+    sets->recall = static_cast<double>(sets->right) / sets->listed;
+  }
+  if (sets->precision + sets->recall > 0) {
+    sets->f1 = 2 * sets->precision * sets->recall /
+               (sets->precision + sets->recall);
+  }
+  if (documents > 0) {
+    sets->per_document = static_cast<double>(sets->returned) / documents;
+    sets->exact_share = static_cast<double>(sets->exact) / documents;
+  }
+}
+
 }  // namespace
 
 void EvalMetrics::Add(const std::vector<std::string>& gold,
-                      const std::string& predicted, bool low_confidence) {
+                      const std::vector<std::string>& returned,
+                      bool low_confidence) {
   low_confidence_ += low_confidence ? 1 : 0;
+  const std::string predicted = returned.empty() ? "" : returned.front();
   const bool right = !predicted.empty() && std::find(gold.begin(), gold.end(),
                                                      predicted) != gold.end();
   ++confusion_[right ? predicted : gold.front()][predicted];
+  CountLabelSets(gold, returned, &label_sets_);
 }
 
 EvalMetrics::Report EvalMetrics::Compute() const {
@@ -121,6 +155,8 @@ EvalMetrics::Report EvalMetrics::Compute() const {
                      return a.support > b.support;
                    });
   report.confusions = WorstConfusions(confusion_);
+  report.label_sets = label_sets_;
+  LabelSetRatios(report.documents, &report.label_sets);
   return report;
 }
 

@@ -3,7 +3,7 @@
 namespace classifyctl {
 
 void AddRequestOptions(CLI::App* command, RequestOptions* options,
-                       const std::string& what, bool with_top_k) {
+                       const std::string& what) {
   command
       ->add_option("--plugin", options->plugins,
                    "Classifier to run, by name (see `classifyctl plugins`); "
@@ -13,14 +13,12 @@ void AddRequestOptions(CLI::App* command, RequestOptions* options,
       ->delimiter(',')
       ->allow_extra_args(false)
       ->type_name("NAME");
-  if (with_top_k) {
-    command
-        ->add_option("--top-k", options->top_k,
-                     "Return at most this many labels per document; 0: the "
-                     "server's default (5)" +
-                         what)
-        ->type_name("N");
-  }
+  command
+      ->add_option("--top-k", options->top_k,
+                   "Return at most this many labels per document; 0: the "
+                   "server's default (5)" +
+                       what)
+      ->type_name("N");
   command
       ->add_option("--min-score", options->min_score,
                    "Drop labels scoring below this, in [0, 1]. Default: the "

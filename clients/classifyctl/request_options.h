@@ -19,11 +19,10 @@ struct RequestOptions {
   float min_score = -1;  // Negative: the server's default.
 };
 
-// Adds --plugin (repeatable, or comma-separated), --min-score and, if
-// `with_top_k`, --top-k. `what` ends each help text, e.g. " (for lines
-// that set none)".
+// Adds --plugin (repeatable, or comma-separated), --top-k and --min-score.
+// `what` ends each help text, e.g. " (for lines that set none)".
 void AddRequestOptions(CLI::App* command, RequestOptions* options,
-                       const std::string& what = "", bool with_top_k = true);
+                       const std::string& what = "");
 
 // Sets in `request` whatever it leaves unset: no plugins, top_k 0, no
 // min_score.

@@ -851,6 +851,53 @@ TEST_F(ClassifyctlTest, EvalReportsAccuracyPerLabelScoresAndConfusions) {
                         "minimum score)"));
 }
 
+// Every label of a response against every listed label. kRules gives a
+// document one label per keyword it holds, each scoring 0.9.
+constexpr char kLabelSetFile[] =
+    "disaster,finance\t地震后股市下跌\n"  // Both returned.
+    "sports,weather\t足球\n"              // One of two found.
+    "disaster\t地震后的球赛\n"            // One right, one extra.
+    "finance\t银行降息\n";                // None returned.
+
+TEST_F(ClassifyctlTest, EvalScoresEveryReturnedLabel) {
+  ASSERT_NO_FATAL_FAILURE(StartWith({{"rules.toml", KeywordManifest(kRules)}}));
+  const std::string file = plugins_.WriteFile("sets.tsv", kLabelSetFile);
+
+  CtlResult run = Ctl({"eval", "--json", file});
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
+  auto report = ParseJson<google::protobuf::Struct>(run.out);
+  auto sets = report.fields().at("labelSets").struct_value();
+  EXPECT_EQ(Number(sets, "returned"), 5);
+  EXPECT_EQ(Number(sets, "listed"), 6);
+  EXPECT_EQ(Number(sets, "right"), 4);
+  EXPECT_EQ(Number(sets, "exact"), 1);
+  EXPECT_NEAR(Number(sets, "precision"), 4.0 / 5, 1e-9);
+  EXPECT_NEAR(Number(sets, "recall"), 4.0 / 6, 1e-9);
+  EXPECT_NEAR(Number(sets, "f1"), 2 * 0.8 * (4.0 / 6) / (0.8 + 4.0 / 6), 1e-9);
+  EXPECT_NEAR(Number(sets, "perDocument"), 5.0 / 4, 1e-9);
+  EXPECT_NEAR(Number(sets, "exactShare"), 1.0 / 4, 1e-9);
+
+  run = Ctl({"eval", file});
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
+  EXPECT_THAT(run.out,
+              AllOf(HasSubstr("labels     1.25 per document: precision "
+                              "0.8000, recall 0.6667, F1 0.7273"),
+                    HasSubstr("exact sets 0.2500 (1 of 4 documents")));
+
+  // --top-k and --min-score shape the sets as they shape any response.
+  run = Ctl({"eval", "--json", "--top-k", "1", file});
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
+  sets = ParseJson<google::protobuf::Struct>(run.out)
+             .fields().at("labelSets").struct_value();
+  EXPECT_EQ(Number(sets, "returned"), 3);
+  EXPECT_EQ(Number(sets, "listed"), 6);
+  run = Ctl({"eval", "--json", "--min-score", "0.95", file});
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
+  sets = ParseJson<google::protobuf::Struct>(run.out)
+             .fields().at("labelSets").struct_value();
+  EXPECT_EQ(Number(sets, "returned"), 3);  // Only the best guesses.
+}
+
 TEST_F(ClassifyctlTest, EvalSendsBatches) {
   // The keyword plugin labels each document with the size of the batch it
   // was classified in (score 1, so it is the top label).
