@@ -330,17 +330,26 @@ def card(args):
     if args.weak and os.path.exists(args.weak):
         with open(args.weak, encoding="utf-8") as f:
             weak = json.load(f)
-        rows = []
-        for name in ("cctv_calib", "toutiao_world"):
-            for label, r in weak[name]["labels"].items():
-                if r["given"]:
-                    rows.append(["`%s`" % name, "`%s`" % label, r["given"],
-                                 fmt(r["precision"]),
-                                 fmt(r["recall"]) if r["recall"] is not None
-                                 else "-"])
-        weak_md = md_table(["hand-labelled sample", "label", "rows given",
-                            "precision", "recall"], rows,
-                           ["---", "---", "---:", "---:", "---:"])
+        samples = [n for n in ("cctv_calib", "cctv_train", "cctv_heldout",
+                               "toutiao_world") if n in weak]
+        labels = []  # By the rows the rules give them on the samples.
+        for name in samples:
+            labels += [l for l, r in weak[name]["labels"].items()
+                       if r["given"] and l not in labels]
+        labels.sort(key=lambda l: -sum(
+            weak[n]["labels"].get(l, {}).get("given") or 0 for n in samples))
+
+        def cell(r):
+            if not r or not r["given"]:
+                return "-"
+            recall = fmt(r["recall"]) if r["recall"] is not None else "-"
+            return "%d / %s / %s" % (r["given"], fmt(r["precision"]), recall)
+
+        rows = [["`%s`" % l] + [cell(weak[n]["labels"].get(l))
+                                for n in samples] for l in labels]
+        weak_md = md_table(["label"] + ["`%s` (%d)" % (n, weak[n]["rows"])
+                                        for n in samples], rows,
+                           ["---"] + ["---:"] * len(samples))
 
     no_data = stats["labels_without_data"]
     values = {

@@ -4,9 +4,12 @@
     models/weak/measure.py --data ../shared/data [--json FILE]
         [--lexicon build/release/bin/classifyd-lexicon]
 
-Sets: the CCTV calibration sample (models/devsets/cctv_calib.tsv, headline
-and lead as the rules see them) and the Toutiao international-news check
-sample (models/devsets/toutiao_world.tsv, headlines). For each label:
+Sets: the three hand-labelled CCTV samples, headline and lead as the rules
+see them (models/devsets/: cctv_calib.tsv, the calibration sample, which the
+rules were written against; cctv_train.tsv and cctv_heldout.tsv, labelled
+after the rules were written, so their figures are the unbiased ones), and
+the Toutiao international-news check sample (models/devsets/
+toutiao_world.tsv, headlines). For each label:
 how many rows the rules gave it, its precision (the hand labels include it)
 and recall; and for the whole set, how often the rules' first label is one
 of the hand labels, and how many rows got no label. With --lexicon, the
@@ -27,6 +30,11 @@ sys.path.insert(0, str(HERE.parent / "lexicon"))
 import devset  # noqa: E402
 import matcher  # noqa: E402
 import rules  # noqa: E402
+
+
+# The hand-labelled CCTV samples (models/devsets/NAME.tsv), in the order
+# they were labelled.
+CCTV_SAMPLES = ["cctv_calib", "cctv_train", "cctv_heldout"]
 
 
 def score(rows, fn):
@@ -82,17 +90,21 @@ def main():
     parser.add_argument("--json", type=pathlib.Path)
     parser.add_argument("--lexicon", help="classifyd-lexicon binary")
     args = parser.parse_args()
-    hand = devset.read_hand_labels(HERE.parent / "devsets" / "cctv_calib.tsv")
-    cctv = [(hand[r["key"]][0], r["title"], devset.lead(r["text"]))
-            for r in devset.read_cctv(args.data) if r["key"] in hand]
-    reports = {"cctv_calib": score(cctv, rules.labels_for)}
+    stories = list(devset.read_cctv(args.data))
+    samples = {}
+    for name in CCTV_SAMPLES:
+        hand = devset.read_hand_labels(HERE.parent / "devsets" / f"{name}.tsv")
+        samples[name] = [(hand[r["key"]][0], r["title"], devset.lead(r["text"]))
+                         for r in stories if r["key"] in hand]
+    reports = {name: score(rows, rules.labels_for)
+               for name, rows in samples.items()}
     world_path = HERE.parent / "devsets" / "toutiao_world.tsv"
     world = [(labels, title, "") for labels, title in
              devset.read_hand_labels(world_path).values()]
     reports["toutiao_world"] = score(
         world, lambda t, l: rules.world_labels(t, l, fallback=False))
     if args.lexicon:
-        for name, rows in (("cctv_calib", cctv), ("toutiao_world", world)):
+        for name, rows in (*samples.items(), ("toutiao_world", world)):
             reports["lexicon on " + name] = score(
                 rows, lexicon_fn(args.lexicon, rows))
     for name, report in reports.items():
