@@ -48,7 +48,7 @@ def main():
     parser.add_argument("--model", required=True)
     parser.add_argument("--train-bin", required=True)
     parser.add_argument("--calibration", required=True)
-    parser.add_argument("--min-score", type=float, default=0.1)
+    parser.add_argument("--min-score", type=float, default=0.2)
     parser.add_argument("sets", nargs="+", help="labelled TSV files")
     args = parser.parse_args()
     curves = read_curves(args.calibration)

@@ -22,7 +22,7 @@ void AddRequestOptions(CLI::App* command, RequestOptions* options,
   command
       ->add_option("--min-score", options->min_score,
                    "Drop labels scoring below this, in [0, 1]. Default: the "
-                   "server's (0.1)" +
+                   "server's (0.2)" +
                        what)
       ->check(CLI::Range(0.0f, 1.0f).description(""))
       ->type_name("SCORE");

@@ -27,7 +27,7 @@ struct CardFacts {
   std::string train_flags;
   double train_seconds = 0;
   int64_t model_bytes = 0;
-  float min_score = 0.1f;
+  float min_score = 0;  // The daemon's default min_score.
   std::string model_file;  // Names relative to the card.
   std::string calibration_file;
   std::string reliability_svg;

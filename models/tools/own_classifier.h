@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "fasttext_training.h"
+#include "service/limits.h"
 
 namespace classifyd::train {
 
@@ -34,7 +35,8 @@ struct OwnClassifierOptions {
   std::string dir;                  // Plugin directory (or --out directory).
   int test_percent = 10;
   int calibration_percent = 10;
-  float min_score = 0.1f;  // The daemon's default, reported in the card.
+  // The daemon's default, reported in the card.
+  float min_score = ServiceLimits{}.default_min_score;
   // Product-quantise the model (.ftz, a few MB); false: the full model
   // (.bin, ~ (tokens + bucket) * dim * 4 bytes), trained faster.
   bool quantize = true;

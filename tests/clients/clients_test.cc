@@ -291,7 +291,7 @@ TEST_P(StreamClientTest, StreamsTwoThousandHeadlinesInOrder) {
                   ::testing::AnyOf("news-topics", "rules"));
       EXPECT_FALSE(Field(l, "name").string_value().empty());
       if (!Field(l, "low_confidence").bool_value()) {
-        EXPECT_GE(Field(l, "score").number_value(), 0.1);  // Default min_score.
+        EXPECT_GE(Field(l, "score").number_value(), 0.2);  // Default min_score.
       }
     }
     labelled += !Field(got, "labels").list_value().values().empty();
@@ -326,7 +326,7 @@ TEST_P(StreamClientTest, PluginFlagAsksOnlyThatClassifier) {
 
 TEST_P(StreamClientTest, FlagsABestGuessUnderMinScore) {
   // A daemon of its own, whose only classifier scores under the default
-  // min_score (0.1): each label it gives is a best guess.
+  // min_score (0.2): each label it gives is a best guess.
   testing::TempDir plugins;
   plugins.WriteFile("weak.toml",
                     KeywordManifest("地震=disaster;股=finance", "score = 0.05"));

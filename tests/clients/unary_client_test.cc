@@ -48,7 +48,7 @@ TEST(UnaryClientTest, PrintsTheLabels) {
   testing::TempDir plugins;
   plugins.WriteFile("rules.toml",
                     KeywordManifest("地震=disaster", "score = 0.75"));
-  // Under the default min_score 0.1: only ever a best guess.
+  // Under the default min_score 0.2: only ever a best guess.
   plugins.WriteFile("weak.toml",
                     KeywordManifest("台风=weather", "score = 0.05"));
   auto daemon = DaemonProcess::Start(plugins.path());

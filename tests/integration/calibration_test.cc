@@ -135,7 +135,7 @@ TEST_F(CalibrationTest, TopKIsAppliedAfterTheCalibrationReordersLabels) {
 TEST_F(CalibrationTest, AnEditReloadsTheClassifierAndABrokenOneIsRefused) {
   ASSERT_NO_FATAL_FAILURE(
       Start(std::string(kHeader) + "disaster\t0:0 1:0.1\n"));
-  // Calibrated under the default min_score (0.1): a best guess.
+  // Calibrated under the default min_score (0.2): a best guess.
   v1::ClassifyRequest request;
   request.set_text("四川地震");
   grpc::ClientContext context;

@@ -86,7 +86,7 @@ TEST_F(DaemonTest, ClassifiesRealNewsWithTheBundledModel) {
     EXPECT_GT(response.labels(0).generation(), 0u);
     for (int i = 1; i < response.labels_size(); ++i) {
       EXPECT_GE(response.labels(i - 1).score(), response.labels(i).score());
-      EXPECT_GE(response.labels(i).score(), 0.1f);  // default min_score
+      EXPECT_GE(response.labels(i).score(), 0.2f);  // default min_score
     }
     ASSERT_EQ(response.classifiers_size(), 1);
     EXPECT_EQ(response.classifiers(0).name(), "news-topics");
