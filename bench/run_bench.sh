@@ -219,14 +219,14 @@ if [[ ! -f $model ]]; then
 fi
 
 # What the plugin passes to FastText::predict for a request with default
-# options: k = min(default top_k 5, manifest top_k), threshold =
-# max(manifest threshold, default min_score 0.1 / weight).
+# options. The daemon asks plugins for every score (min_score 0: it applies
+# min_score itself, after calibration) and asks a calibrated classifier for
+# as many labels as any request may get, so the plugin's own options
+# decide: k = manifest top_k (5 if unset), threshold = manifest threshold.
 m_top_k=$(toml_value "$manifest" options top_k)
 m_threshold=$(toml_value "$manifest" options threshold)
-m_weight=$(toml_value "$manifest" "" weight)
-top_k=$(awk -v k="${m_top_k:-5}" 'BEGIN { print (k < 5 ? k : 5) }')
-threshold=$(awk -v t="${m_threshold:-0}" -v w="${m_weight:-1}" \
-  'BEGIN { m = 0.1 / w; if (m > 1) m = 1; print (t > m ? t : m) }')
+top_k=${m_top_k:-5}
+threshold=${m_threshold:-0}
 
 [[ -n $out ]] || out=$build_dir/bench-results/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
