@@ -18,6 +18,10 @@ classifyd-train eval read them (`label[,label...]<TAB>text`):
   OUT/toutiao_world.tsv    the Toutiao international-news check sample
   OUT/scams_heldout.tsv    the held-out headlines the weak fraud rule
                            matches, with their main topic (hand labels)
+  OUT/thucnews_politics.{thucnews,taxonomy,either}.tsv
+                           200 THUCNews 时政 test headlines with THUCNews's
+                           label (`politics`), with the taxonomy's labels
+                           (by hand), and with both
 
     models/devsets/build.py --data ../shared/data --out build/release/models/devsets
 """
@@ -78,6 +82,29 @@ def write_sib(data, out):
                     o.write(f"{mapping[category]}\t{clean(text)}\n")
 
 
+def labelled_lines(path):
+    """The `label[,label...]<TAB>text` lines of a hand-label file that
+    starts with # comments."""
+    with path.open(encoding="utf-8") as f:
+        return [line for line in f if not line.startswith("#")]
+
+
+def write_thucnews_politics(out):
+    """The THUCNews 时政 sample three ways: right when the top label is
+    THUCNews's (`politics`), one of the hand labels, or either."""
+    rows = [line.rstrip("\n").split("\t", 1)
+            for line in labelled_lines(HERE / "thucnews_politics.tsv")]
+    forms = {"thucnews": lambda hand: ["politics"],
+             "taxonomy": lambda hand: hand,
+             "either": lambda hand: ["politics"] +
+                       [l for l in hand if l != "politics"]}
+    for name, labels_of in forms.items():
+        with (out / f"thucnews_politics.{name}.tsv").open(
+                "w", encoding="utf-8") as o:
+            for labels, text in rows:
+                o.write(f"{','.join(labels_of(labels.split(',')))}\t{text}\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", required=True, type=pathlib.Path)
@@ -97,9 +124,8 @@ def main():
         for labels, title in hand.values():
             o.write(f"{','.join(labels)}\t{clean(title)}\n")
     with (args.out / "scams_heldout.tsv").open("w", encoding="utf-8") as o:
-        for line in (HERE / "scams_heldout.tsv").open(encoding="utf-8"):
-            if not line.startswith("#"):
-                o.write(line)
+        o.writelines(labelled_lines(HERE / "scams_heldout.tsv"))
+    write_thucnews_politics(args.out)
     print(f"devsets: cctv2023 {n}, cctv2023_check {c}, cctv_calib {m}, "
           f"cctv_heldout {h}, sib200 x{len(SIB_LANGS)} -> {args.out}")
 

@@ -1,12 +1,14 @@
-"""Tests of the hand-labelled CCTV samples (this folder) and of how the
-corpus builder keeps them apart: a story measured by the dev, check,
-calibration or held-out sample must never be trained on, and the training
-sample must be trained on with its hand labels only.
+"""Tests of the hand-labelled samples (this folder) and of how the corpus
+builder keeps them apart: a story measured by the dev, check, calibration
+or held-out sample must never be trained on, and the training sample must
+be trained on with its hand labels only. The THUCNews 时政 sample must be
+held-out headlines with the taxonomy's labels.
 
 Run: /usr/bin/python3 models/devsets/devsets_test.py"""
 
 import csv
 import os
+import pathlib
 import sys
 import tempfile
 import unittest
@@ -14,6 +16,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
+import build  # noqa: E402  (this folder's build.py)
 import build_corpus  # noqa: E402
 import devset  # noqa: E402
 
@@ -64,6 +67,48 @@ class HandSamplesTest(unittest.TestCase):
             for label in labels:
                 self.assertEqual(mapping.get(("cctv_hand", label)), (label,),
                                  f"{key}: no cctv_hand row for {label}")
+
+
+class ThucnewsPoliticsSampleTest(unittest.TestCase):
+    """The THUCNews 时政 sample: held-out headlines, taxonomy labels, and
+    the three forms build.py scores it in."""
+
+    def setUp(self):
+        self.rows = [line.rstrip("\n").split("\t", 1) for line in
+                     build.labelled_lines(
+                         build.HERE / "thucnews_politics.tsv")]
+
+    def test_200_distinct_test_split_headlines_with_taxonomy_labels(self):
+        self.assertEqual(len(self.rows), 200)
+        self.assertEqual(len({text for _, text in self.rows}), 200)
+        for labels, text in self.rows:
+            split = build_corpus.split_of(
+                build_corpus.dedupe_key(text), "classifyd-news-topics-1",
+                10, 10)
+            self.assertEqual(split, "test", text)
+            labels = labels.split(",")
+            self.assertEqual(len(labels), len(set(labels)), text)
+            for label in labels:
+                self.assertIn(label, build_corpus.TAXONOMY, text)
+
+    def test_forms_are_thucnews_label_hand_labels_and_both(self):
+        with tempfile.TemporaryDirectory() as out:
+            build.write_thucnews_politics(pathlib.Path(out))
+            forms = {}
+            for form in ("thucnews", "taxonomy", "either"):
+                path = os.path.join(out, f"thucnews_politics.{form}.tsv")
+                with open(path, encoding="utf-8") as f:
+                    forms[form] = [line.rstrip("\n").split("\t", 1)
+                                   for line in f]
+        for i, (hand, text) in enumerate(self.rows):
+            hand = hand.split(",")
+            self.assertEqual(forms["thucnews"][i], ["politics", text])
+            self.assertEqual(forms["taxonomy"][i], [",".join(hand), text])
+            either, either_text = forms["either"][i]
+            self.assertEqual(either_text, text)
+            self.assertEqual(set(either.split(",")), set(hand) | {"politics"})
+            self.assertEqual(len(either.split(",")),
+                             len(set(either.split(","))))
 
 
 class CorpusRowsTest(unittest.TestCase):
