@@ -53,7 +53,7 @@ mkdir -p "$build"
 build=$(cd "$build" && pwd)
 
 # Extra build_corpus.py flags: row weighting (`--repeat SET=N`). The
-# hand-labelled CCTV stories count five times, so their 2,400 rows can teach
+# hand-labelled CCTV stories count five times, so their 3,600 rows can teach
 # the labelling conventions of current news against 140,000 others (MODEL.md,
 # "Hand-labelled current stories"); THUCNews x2 costs TNEWS its target.
 CORPUS_FLAGS="--repeat cctv_hand=5"

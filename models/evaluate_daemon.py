@@ -230,8 +230,8 @@ def min_score_section(sweeps):
         "listed (all classifiers; a document whose best label is under",
         "`min_score` still gets it, as a best guess); the default is in",
         "bold. The dev set chose the default: the highest all-labels F1",
-        "whose top labels still clear `min_score` for at least 98 % of",
-        "documents (its headline-only copy included).",
+        "(headline + lead) whose top labels still clear `min_score` for at",
+        "least 98 % of documents, its headline-only copy included.",
         "",
     ]
     header = ["set", "min_score", "labels per doc", "precision", "recall",

@@ -16,7 +16,9 @@ cctv_calib.tsv.
 `--window calib --offset 360 --count 600`, then `--offset 960`: the
 hand-labelled training sample, the next stories of the same draw. Labels:
 cctv_train.tsv. `--offset 1560 --count 600`: the held-out sample after
-them. Labels: cctv_heldout.tsv.
+them. Labels: cctv_heldout.tsv. `--offset 2160 --count 600`: the last
+round of the training sample, after the held-out one. Labels:
+cctv_train.tsv.
 
     models/devsets/sample_cctv.py --data ../shared/data --window dev > sample.tsv
 
