@@ -22,6 +22,9 @@ import devset  # noqa: E402
 
 DEV_WINDOW = ("cctv2023.tsv", "cctv2023_check.tsv")
 OTHER_DAYS = ("cctv_calib.tsv", "cctv_train.tsv", "cctv_heldout.tsv")
+# Labelled, read by no build step (LABELLING.md): its stories stay weakly
+# labelled rows.
+UNUSED = ("cctv_round5.tsv",)
 
 
 def hand_labels(name):
@@ -36,7 +39,7 @@ class HandSamplesTest(unittest.TestCase):
 
     def test_no_story_is_in_two_samples(self):
         seen = {}
-        for name in DEV_WINDOW + OTHER_DAYS:
+        for name in DEV_WINDOW + OTHER_DAYS + UNUSED:
             for key in hand_labels(name):
                 self.assertNotIn(key, seen,
                                  f"{key} is in {seen.get(key)} and {name}")
@@ -47,13 +50,13 @@ class HandSamplesTest(unittest.TestCase):
             for key in hand_labels(name):
                 self.assertTrue(devset.in_dev_window(date_of(key)),
                                 f"{name}: {key} is outside the dev window")
-        for name in OTHER_DAYS:
+        for name in OTHER_DAYS + UNUSED:
             for key in hand_labels(name):
                 self.assertFalse(devset.in_dev_window(date_of(key)),
                                  f"{name}: {key} is inside the dev window")
 
     def test_labels_are_the_taxonomys_and_appear_once(self):
-        for name in DEV_WINDOW + OTHER_DAYS:
+        for name in DEV_WINDOW + OTHER_DAYS + UNUSED:
             for key, (labels, _) in hand_labels(name).items():
                 self.assertEqual(len(labels), len(set(labels)), key)
                 for label in labels:

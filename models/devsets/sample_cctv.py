@@ -18,7 +18,8 @@ hand-labelled training sample, the next stories of the same draw. Labels:
 cctv_train.tsv. `--offset 1560 --count 600`: the held-out sample after
 them. Labels: cctv_heldout.tsv. `--offset 2160 --count 600`: the last
 round of the training sample, after the held-out one. Labels:
-cctv_train.tsv.
+cctv_train.tsv. `--offset 2760 --count 600`: a fifth round, labelled but
+not used (LABELLING.md). Labels: cctv_round5.tsv.
 
     models/devsets/sample_cctv.py --data ../shared/data --window dev > sample.tsv
 
