@@ -37,8 +37,9 @@ test through duplicates. Changing --salt gives a different split.
 
 Weak labels: a mapping target `weak:world` or `weak:cctv` means the topic
 is decided by the rules in models/weak/rules.py instead (international news
-and the unlabelled CCTV stories); such a row keeps the rules' labels, and a
-CCTV story no rule matches is left out. Every training row, labelled or
+and the unlabelled CCTV stories); `weak:world_en`, by models/weak/rules_en.py
+(AG News World, English). Such a row keeps the rules' labels, and a CCTV
+story no rule matches is left out. Every training row, labelled or
 not, also gets the rules' TOPICAL labels (rules.py: `fraud`, which no
 labelled set has), in place of the label each outranks; valid and test rows
 keep their sets' own labels.
@@ -47,8 +48,9 @@ Fixed splits: a reader may put a row in a split of its own (SIB-200 ships
 train/dev/test files), which wins over the hash. Weakly labelled rows are
 training data only, so every valid and test split stays hand-labelled.
 
-Held out from training: every CCTV row dated in the dev window and every row
-of the hand-labelled calibration and held-out samples (models/devsets/). The
+Held out from training: every CCTV row dated in the dev window, every row
+of the hand-labelled calibration and held-out samples, and the hand-labelled
+AG News World sample (models/devsets/). The
 hand-labelled training sample (devsets/cctv_train.tsv) is the set
 `cctv_hand`, in place of those stories' weakly labelled rows.
 
@@ -72,6 +74,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "devsets"))
 import devset  # noqa: E402
 import rules as weak_rules  # noqa: E402
+import rules_en as weak_rules_en  # noqa: E402
 
 DEVSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "devsets")
 TAXONOMY = (
@@ -103,7 +106,7 @@ DEFAULT_SETS = ("nlpcc2017,clue_tnews,fewclue_tnews,thucnews,duee,cec,"
 TEXT_PRIORITY = ["clue_tnews", "fewclue_tnews", "toutiao", "thucnews", "duee",
                  "cec", "cctv", "cctv_hand", "sib200", "telecom_fraud",
                  "ag_news", "bbc", "sib200_en", "nlpcc2017"]
-WEAK_TARGETS = ("weak:world", "weak:cctv")
+WEAK_TARGETS = ("weak:world", "weak:cctv", "weak:world_en")
 # Toutiao's sample is drawn from the pool TNEWS came from: where a text is in
 # both, TNEWS's annotation is the one kept (so TNEWS's held-out split is
 # unchanged by the new set).
@@ -263,19 +266,20 @@ def read_telecom_fraud(root):
 
 
 def read_ag_news(root):
-    with open(os.path.join(root, "classes.txt"), encoding="utf-8") as f:
-        classes = f.read().split()
-    with open(os.path.join(root, "test.csv"), encoding="utf-8",
-              newline="") as f:
-        for row in csv.reader(f):
-            text = row[1] + ". " + row[2].replace("\\", " ")
-            labels = [classes[int(row[0]) - 1]]
-            yield labels, text, "test.csv"
-            # The headline alone too, so that short English texts of every
-            # topic are seen: otherwise the only short rows are the BBC
-            # set's health, science and crime headlines, and the model
-            # reads shortness itself as those topics.
-            yield labels, row[1], "test.csv:headline", None, "", text
+    """AG News items as title + description, and as the title alone; the
+    hand-labelled World sample (devsets/ag_world.tsv) is left out."""
+    skip = devset.ag_world_keys()
+    for key, source, title, description in devset.read_ag_news(root):
+        if key in skip:
+            continue
+        text = title + ". " + description
+        yield ([source], text, "test.csv", None, description, None,
+               normalize(title))
+        # The headline alone too, so that short English texts of every
+        # topic are seen: otherwise the only short rows are the BBC
+        # set's health, science and crime headlines, and the model
+        # reads shortness itself as those topics.
+        yield [source], title, "test.csv:headline", None, "", text
 
 
 def read_toutiao(root):
@@ -412,8 +416,12 @@ def load_mapping(path):
     return mapping
 
 
-def weak_targets(target, text, lead):
-    """The taxonomy labels the weak rules give a row (see rules.py)."""
+def weak_targets(target, text, lead, title=None):
+    """The taxonomy labels the weak rules give a row (rules.py, or
+    rules_en.py for English international news). `title`: the row's
+    headline, when its text is more than a headline and not cut at 。."""
+    if target == "weak:world_en":
+        return tuple(weak_rules_en.world_labels(title or text, lead))
     title = text.split("。", 1)[0]
     if target == "weak:world":
         # Only CCTV's international items are current affairs throughout.
@@ -525,6 +533,9 @@ def main(argv):
             lead = item[4] if len(item) > 4 else ""
             # The headline of another row (that row's text), given alone.
             headline_of = item[5] if len(item) > 5 else None
+            # The headline of this row, where its text holds more.
+            title = item[6] if len(item) > 6 else None
+            weak = False
             s["rows_read"] += 1
             s["origins"][origin] += 1
             text = normalize(raw_text)
@@ -540,9 +551,10 @@ def main(argv):
                     continue
                 targets = mapping[(set_id, source)]
                 if targets and targets[0] in WEAK_TARGETS:
-                    targets = weak_targets(targets[0], text, lead)
+                    targets = weak_targets(targets[0], text, lead, title)
                     # Weak labels train; they are never scored as gold.
                     fixed_split = "train"
+                    weak = True
                     s["weak_rows"] += 1
                     s["weak_labels"].update(targets)
                 if not targets:
@@ -550,7 +562,7 @@ def main(argv):
                 mapped.update(targets)
             if not mapped:
                 s["rows_dropped_by_mapping"] += 1
-            if headline_of is not None and mapped:
+            if headline_of is not None and mapped and not weak:
                 # In the split of its whole row: trained on with it, else
                 # held out in a headlines-only set of its own.
                 whole = split_of(dedupe_key(normalize(headline_of)),

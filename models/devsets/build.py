@@ -18,6 +18,9 @@ classifyd-train eval read them (`label[,label...]<TAB>text`):
   OUT/toutiao_world.tsv    the Toutiao international-news check sample
   OUT/scams_heldout.tsv    the held-out headlines the weak fraud rule
                            matches, with their main topic (hand labels)
+  OUT/ag_world.tsv, ag_world.title.tsv
+                           160 AG News World items (English, 2004), title
+                           and description, and titles alone (hand labels)
   OUT/thucnews_politics.{thucnews,taxonomy,either}.tsv
                            200 THUCNews 时政 test headlines with THUCNews's
                            label (`politics`), with the taxonomy's labels
@@ -105,6 +108,24 @@ def write_thucnews_politics(out):
                 o.write(f"{','.join(labels_of(labels.split(',')))}\t{text}\n")
 
 
+def write_ag_world(data, out, labels_file=HERE / "ag_world.tsv"):
+    hand = devset.read_hand_labels(labels_file)
+    items = {key: (title, description) for key, _, title, description
+             in devset.read_ag_news(data / "ag_news_en") if key in hand}
+    missing = set(hand) - set(items)
+    if missing:
+        sys.exit(f"devsets: {len(missing)} labelled keys not in AG News, "
+                 f"e.g. {sorted(missing)[0]}")
+    with (out / "ag_world.tsv").open("w", encoding="utf-8") as whole_f, \
+         (out / "ag_world.title.tsv").open("w", encoding="utf-8") as title_f:
+        for key, (labels, _) in hand.items():
+            title, description = items[key]
+            whole_f.write(f"{','.join(labels)}\t"
+                          f"{clean(title + '. ' + description)}\n")
+            title_f.write(f"{','.join(labels)}\t{clean(title)}\n")
+    return len(hand)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", required=True, type=pathlib.Path)
@@ -126,8 +147,10 @@ def main():
     with (args.out / "scams_heldout.tsv").open("w", encoding="utf-8") as o:
         o.writelines(labelled_lines(HERE / "scams_heldout.tsv"))
     write_thucnews_politics(args.out)
+    a = write_ag_world(args.data, args.out)
     print(f"devsets: cctv2023 {n}, cctv2023_check {c}, cctv_calib {m}, "
-          f"cctv_heldout {h}, sib200 x{len(SIB_LANGS)} -> {args.out}")
+          f"cctv_heldout {h}, sib200 x{len(SIB_LANGS)}, ag_world {a} "
+          f"-> {args.out}")
 
 
 if __name__ == "__main__":

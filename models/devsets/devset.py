@@ -5,6 +5,9 @@ hex digits of the SHA-1 of its title, so the hand labels (cctv2023.tsv) name
 rows without copying their text. A document is scored as its title plus its
 lead (the body's first sentence, at most LEAD_CHARS characters), or as the
 title alone.
+
+The hand-labelled AG News World sample (ag_world.tsv) is keyed the same
+way, by a hash of each item's title and description (ag_key).
 """
 
 import csv
@@ -52,6 +55,13 @@ def read_keys(path):
         return {line.split("\t", 1)[0] for line in f if line.strip()}
 
 
+def ag_world_keys():
+    """Keys of the hand-labelled AG News World sample (ag_world.tsv):
+    never to be trained on."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    return read_keys(os.path.join(here, "ag_world.tsv"))
+
+
 def measuring_keys():
     """Keys of the stories outside the dev window that a hand-labelled
     sample measures with (calibration and held-out samples): never to be
@@ -59,6 +69,28 @@ def measuring_keys():
     here = os.path.dirname(os.path.abspath(__file__))
     return (read_keys(os.path.join(here, "cctv_calib.tsv")) |
             read_keys(os.path.join(here, "cctv_heldout.tsv")))
+
+
+def ag_key(title, description):
+    """The key of an AG News item (ag_world.tsv): the first 12 hex digits
+    of the SHA-1 of its title and description as the data set has them."""
+    digest = hashlib.sha1((title + "\n" + description).encode("utf-8"))
+    return "ag-" + digest.hexdigest()[:12]
+
+
+def read_ag_news(folder):
+    """(key, class, title, description) of every item of AG News in
+    `folder` (<data>/ag_news_en); class is the data set's name (World,
+    Sports, Business, Sci/Tech). Backslashes of the description (the data
+    set's line breaks) become spaces."""
+    with open(os.path.join(folder, "classes.txt"), encoding="utf-8") as f:
+        classes = f.read().split()
+    with open(os.path.join(folder, "test.csv"), encoding="utf-8",
+              newline="") as f:
+        for row in csv.reader(f):
+            description = row[2].replace("\\", " ")
+            yield (ag_key(row[1], description), classes[int(row[0]) - 1],
+                   row[1], description)
 
 
 def read_cctv(data):

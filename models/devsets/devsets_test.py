@@ -2,7 +2,8 @@
 builder keeps them apart: a story measured by the dev, check, calibration
 or held-out sample must never be trained on, and the training sample must
 be trained on with its hand labels only. The THUCNews 时政 sample must be
-held-out headlines with the taxonomy's labels.
+held-out headlines with the taxonomy's labels; the AG News World sample
+must be World items the English corpus never reads.
 
 Run: /usr/bin/python3 models/devsets/devsets_test.py"""
 
@@ -12,6 +13,7 @@ import pathlib
 import sys
 import tempfile
 import unittest
+from unittest import mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -112,6 +114,65 @@ class ThucnewsPoliticsSampleTest(unittest.TestCase):
             self.assertEqual(set(either.split(",")), set(hand) | {"politics"})
             self.assertEqual(len(either.split(",")),
                              len(set(either.split(","))))
+
+
+class AgWorldSampleTest(unittest.TestCase):
+    """The AG News World sample: taxonomy labels, never a training row,
+    and the two forms build.py writes. build.py checks that every key is
+    an item of the data set."""
+
+    def setUp(self):
+        self.hand = hand_labels("ag_world.tsv")
+        self.tmp = tempfile.TemporaryDirectory()
+        # An AG News folder of two of the sample's items (their headlines;
+        # the descriptions are left empty) as the data set writes them.
+        self.folder = pathlib.Path(self.tmp.name) / "ag_news_en"
+        self.folder.mkdir()
+        (self.folder / "classes.txt").write_text(
+            "World\nSports\nBusiness\nSci/Tech\n", encoding="utf-8")
+        self.titles = [title for _, title in list(self.hand.values())[:2]]
+        with (self.folder / "test.csv").open("w", encoding="utf-8",
+                                              newline="") as f:
+            out = csv.writer(f, quoting=csv.QUOTE_ALL)
+            for title in self.titles:
+                out.writerow(["1", title, ""])
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_160_items_with_taxonomy_labels(self):
+        self.assertEqual(len(self.hand), 160)
+        for key, (labels, _) in self.hand.items():
+            self.assertRegex(key, r"^ag-[0-9a-f]{12}$")
+            self.assertEqual(len(labels), len(set(labels)), key)
+            for label in labels:
+                self.assertIn(label, build_corpus.TAXONOMY, key)
+
+    def test_the_corpus_reads_no_item_of_the_sample(self):
+        sampled = {devset.ag_key(self.titles[0], "")}
+        with mock.patch.object(devset, "ag_world_keys", return_value=sampled):
+            texts = [item[1] for item in
+                     build_corpus.read_ag_news(str(self.folder))]
+        self.assertEqual(texts, [self.titles[1] + ". ", self.titles[1]])
+
+    def test_forms_are_title_and_description_and_title_alone(self):
+        labels_file = pathlib.Path(self.tmp.name) / "labels.tsv"
+        labels_file.write_text(
+            "key\tlabels\ttitle\n" + "".join(
+                f"{devset.ag_key(t, '')}\tpolitics,diplomacy\t{t}\n"
+                for t in self.titles), encoding="utf-8")
+        out = pathlib.Path(self.tmp.name) / "out"
+        out.mkdir()
+        self.assertEqual(build.write_ag_world(
+            pathlib.Path(self.tmp.name), out, labels_file), 2)
+        self.assertEqual(
+            (out / "ag_world.tsv").read_text(encoding="utf-8"),
+            "".join(f"politics,diplomacy\t{build.clean(t + '. ')}\n"
+                    for t in self.titles))
+        self.assertEqual(
+            (out / "ag_world.title.tsv").read_text(encoding="utf-8"),
+            "".join(f"politics,diplomacy\t{build.clean(t)}\n"
+                    for t in self.titles))
 
 
 class CorpusRowsTest(unittest.TestCase):

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Measures the weak-labelling rules (rules.py) against hand labels.
+"""Measures the weak-labelling rules (rules.py, rules_en.py) against hand
+labels.
 
     models/weak/measure.py --data ../shared/data [--json FILE]
         [--lexicon build/release/bin/classifyd-lexicon]
@@ -9,7 +10,9 @@ see them (models/devsets/: cctv_calib.tsv, the calibration sample, which the
 rules were written against; cctv_train.tsv and cctv_heldout.tsv, labelled
 after the rules were written, so their figures are the unbiased ones), and
 the Toutiao international-news check sample (models/devsets/
-toutiao_world.tsv, headlines). For each label:
+toutiao_world.tsv, headlines). The English rules (rules_en.py) are scored on
+the AG News World sample (models/devsets/ag_world.tsv, headline and
+description), labelled after they were written. For each label:
 how many rows the rules gave it, its precision (the hand labels include it)
 and recall; and for the whole set, how often the rules' first label is one
 of the hand labels, and how many rows got no label. With --lexicon, the
@@ -30,6 +33,7 @@ sys.path.insert(0, str(HERE.parent / "lexicon"))
 import devset  # noqa: E402
 import matcher  # noqa: E402
 import rules  # noqa: E402
+import rules_en  # noqa: E402
 
 
 # The hand-labelled CCTV samples (models/devsets/NAME.tsv), in the order
@@ -103,6 +107,12 @@ def main():
              devset.read_hand_labels(world_path).values()]
     reports["toutiao_world"] = score(
         world, lambda t, l: rules.world_labels(t, l, fallback=False))
+    items = {key: (title, description) for key, _, title, description
+             in devset.read_ag_news(args.data / "ag_news_en")}
+    ag_world = [(labels, *items[key]) for key, (labels, _) in
+                devset.read_hand_labels(
+                    HERE.parent / "devsets" / "ag_world.tsv").items()]
+    reports["ag_world"] = score(ag_world, rules_en.world_labels)
     if args.lexicon:
         for name, rows in (*samples.items(), ("toutiao_world", world)):
             reports["lexicon on " + name] = score(

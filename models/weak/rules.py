@@ -157,17 +157,25 @@ OUTRANKS = {"diplomacy": "politics", "fraud": "society"}
 TOPICAL = ("fraud",)
 
 
+def ranked(matched, general, outranks):
+    """`matched` (labels in rule order) with the specific ones first; each
+    specific label drops the general one it outranks."""
+    specific = [label for label in matched if label not in general]
+    dropped = {outranks[label] for label in specific if label in outranks}
+    return specific + [label for label in matched
+                       if label in general and label not in dropped]
+
+
 def labels_for(title, lead=""):
     """The weak labels of a row, most specific first (may be empty)."""
-    specific, general = [], []
+    matched = []
     for label, patterns in _COMPILED:
         text = title + " " + lead if label in LEAD_LABELS else title
         if label == "disaster" and VIOLENCE.search(text):
             patterns = patterns[:1]
         if any(p.search(text) for p in patterns):
-            (general if label in GENERAL else specific).append(label)
-    dropped = {OUTRANKS[label] for label in specific if label in OUTRANKS}
-    return specific + [label for label in general if label not in dropped]
+            matched.append(label)
+    return ranked(matched, GENERAL, OUTRANKS)
 
 
 def with_topical(labels, title):
