@@ -26,6 +26,13 @@ void AddRequestOptions(CLI::App* command, RequestOptions* options,
                        what)
       ->check(CLI::Range(0.0f, 1.0f).description(""))
       ->type_name("SCORE");
+  command
+      ->add_option("--language", options->language,
+                   "The documents' language as a BCP 47 tag (en, zh-Hant), "
+                   "when you know it: the server then does not detect it. "
+                   "Default: detect" +
+                       what)
+      ->type_name("TAG");
 }
 
 void ApplyRequestOptions(const RequestOptions& options,
@@ -39,6 +46,7 @@ void ApplyRequestOptions(const RequestOptions& options,
   if (!request->has_min_score() && options.min_score >= 0) {
     request->set_min_score(options.min_score);
   }
+  if (request->language().empty()) request->set_language(options.language);
 }
 
 }  // namespace classifyctl

@@ -107,8 +107,8 @@ class Call : public std::enable_shared_from_this<Call> {
     std::function<void()> done = std::move(done_);
     done();
   }
-  // Validates document d, detects its language and plans which
-  // classifiers run on it. False (with the response's error set) if none
+  // Validates document d, detects its language (unless the request gives
+  // it) and plans which classifiers run on it. False (with the response's error set) if none
   // will.
   bool Prepare(size_t d) {
     const v1::ClassifyRequest& request = *requests_[d];
@@ -127,7 +127,9 @@ class Call : public std::enable_shared_from_this<Call> {
       return false;
     }
     if (!Select(d)) return false;
-    response->set_language(DetectLanguage(request.text()));
+    response->set_language(request.language().empty()
+                               ? DetectLanguage(request.text())
+                               : CanonicalLanguageTag(request.language()));
     return PlanLanguages(d);
   }
 

@@ -3,8 +3,11 @@
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
+
+#include "service/language_detector.h"
 
 namespace classifyd {
 
@@ -31,6 +34,20 @@ grpc::Status BadUtf8(const std::string& field, int64_t at) {
 grpc::Status CheckUtf8(std::string_view value, const std::string& field) {
   const int64_t at = FirstInvalidUtf8(value);
   return at < 0 ? grpc::Status::OK : BadUtf8(field, at);
+}
+
+// The status for a language tag CanonicalLanguageTag() refuses; the tag
+// is quoted only when it is short printable ASCII, as every tag is.
+grpc::Status BadLanguage(std::string_view tag) {
+  const bool printable =
+      tag.size() <= kMaxLanguageTagBytes &&
+      std::all_of(tag.begin(), tag.end(), [](char c) {
+        return c > ' ' && c < 0x7f;
+      });
+  return {grpc::StatusCode::INVALID_ARGUMENT,
+          (printable ? "language '" + std::string(tag) + "'" :
+                       std::string("language")) +
+              " is not a well-formed BCP 47 tag (e.g. \"en\", \"zh-Hant\")"};
 }
 
 }  // namespace
@@ -99,6 +116,10 @@ grpc::Status ValidateRequest(const v1::ClassifyRequest& request,
       return {grpc::StatusCode::INVALID_ARGUMENT,
               "min_score must be in [0, 1]"};
     }
+  }
+  if (!request.language().empty() &&
+      CanonicalLanguageTag(request.language()).empty()) {
+    return BadLanguage(request.language());
   }
   return ValidateText(request.text());
 }

@@ -16,7 +16,8 @@ namespace classifyd {
 // OK, or the status a client gets for this request, with a message that
 // says what was wrong: INVALID_ARGUMENT for empty, blank, NUL-containing or
 // invalid UTF-8 text, an id or classifier name that is not UTF-8 (the
-// message names the field), bad top_k or min_score, or an oversized id;
+// message names the field), bad top_k or min_score, a language that is
+// not a well-formed BCP 47 tag, or an oversized id;
 // RESOURCE_EXHAUSTED for text over the size limit (the message names it).
 grpc::Status ValidateRequest(const v1::ClassifyRequest& request,
                              const ServiceLimits& limits);

@@ -299,6 +299,12 @@ const Row kRows[] = {
        request.set_top_k(1000);
        return m.ClassifyCode(request, "top_k");
      }},
+    {"MalformedLanguageTag", grpc::StatusCode::INVALID_ARGUMENT,
+     [](Matrix& m) {
+       auto request = Matrix::Request("x");
+       request.set_language(std::string(20 << 10, 'l'));
+       return m.ClassifyCode(request, "language");
+     }},
     {"OneMillisecondDeadline", grpc::StatusCode::DEADLINE_EXCEEDED,
      [](Matrix& m) {
        auto request = Matrix::Request("x");

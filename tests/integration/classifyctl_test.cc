@@ -34,6 +34,7 @@ namespace classifyd {
 namespace {
 
 using ::testing::AllOf;
+using ::testing::Contains;
 using testing::DaemonProcess;
 using ::testing::HasSubstr;
 using testing::KeywordManifest;
@@ -174,6 +175,12 @@ TEST_F(ClassifyctlTest, ClassifyPrintsATableOrJson) {
   EXPECT_THAT(run.out, Not(HasSubstr("low confidence")));
   run = Ctl({"classify", "--plugin", "rules", "地震"});
   EXPECT_EQ(run.exit_code, 0) << run.Show();
+  run = Ctl({"classify", "--language", "zh-hant", "地震"});
+  ASSERT_EQ(run.exit_code, 0) << run.Show();
+  EXPECT_THAT(run.OutLines(), Contains("language: zh-Hant"));
+  run = Ctl({"classify", "--language", "zh_Hant", "地震"});
+  EXPECT_EQ(run.exit_code, 1) << run.Show();
+  EXPECT_THAT(run.err, HasSubstr("language 'zh_Hant' is not a well-formed"));
 
   // --addr from the environment, and global flags after the subcommand.
   run = RunCtl({"classify", "地震"}, "",

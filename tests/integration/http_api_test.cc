@@ -108,6 +108,10 @@ TEST_F(HttpApiTest, ClassifyAnswersWhatGrpcAnswers) {
   result = Post("/v1/classify", R"({"text": "地震后股市", "top_k": 1})");
   ASSERT_TRUE(result);
   EXPECT_EQ(FromJson<v1::ClassifyResponse>(result->body).labels_size(), 1);
+  // A language the client gives replaces detection.
+  result = Post("/v1/classify", R"({"text": "地震后股市", "language": "zh-hk"})");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(FromJson<v1::ClassifyResponse>(result->body).language(), "zh-HK");
 }
 
 TEST_F(HttpApiTest, BatchAnswersEachDocumentInOrderWithItsOwnError) {
@@ -202,6 +206,8 @@ TEST_F(HttpApiTest, BadInputGetsItsStatusAndAClearErrorAndHarmsNothing) {
        "application/json"},
       {"/v1/classify", json, R"({"text": "地震", "plugins": ["nope"]})", 404,
        "NOT_FOUND", "nope"},
+      {"/v1/classify", json, R"({"text": "地震", "language": "zh_CN"})", 400,
+       "INVALID_ARGUMENT", "language 'zh_CN' is not a well-formed BCP 47 tag"},
       {"/v1/classify", json,
        R"({"text": ")" + std::string(2000, 'x') + "\"}", 413,
        "RESOURCE_EXHAUSTED", "1000"},

@@ -1,7 +1,8 @@
 // Integration tests of language routing against the real daemon: each
-// document's detected language, classifiers that skip languages their
-// manifest does not list, and the per-document FAILED_PRECONDITION when no
-// selected classifier covers it, over unary, batch and stream calls.
+// document's detected language (or the one its request gives), classifiers
+// that skip languages their manifest does not list, and the per-document
+// FAILED_PRECONDITION when no selected classifier covers it, over unary,
+// batch and stream calls.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -147,6 +148,46 @@ TEST_F(LanguageTest, NoCoveringClassifierFailsTheDocumentWithAClearStatus) {
   ASSERT_EQ(answers.size(), 2u);
   EXPECT_EQ(answers[0].error().code(), kFailedPrecondition);
   EXPECT_EQ(answers[1].error().code(), 0);
+}
+
+TEST_F(LanguageTest, TheClientsLanguageReplacesDetection) {
+  // An AG News World headline (2004) that the detector reads as Spanish.
+  constexpr char kShortEnglish[] = "Colombia militant gunned down";
+  auto classify = [&](const std::string& text, const std::string& language,
+                      v1::ClassifyResponse* response) {
+    v1::ClassifyRequest request;
+    request.set_text(text);
+    request.set_language(language);
+    grpc::ClientContext context;
+    return stub_->Classify(&context, request, response);
+  };
+  v1::ClassifyResponse response;
+  ASSERT_TRUE(classify(kShortEnglish, "", &response).ok());
+  EXPECT_EQ(response.language(), "es");
+  EXPECT_EQ(Runs(response)["en"], kFailedPrecondition);
+
+  ASSERT_TRUE(classify(kShortEnglish, "en", &response).ok());
+  EXPECT_EQ(response.language(), "en");
+  EXPECT_EQ(Runs(response),
+            (std::map<std::string, int>{
+                {"any", 0}, {"en", 0}, {"zh", kFailedPrecondition}}));
+
+  // The tag comes back canonical, and routes as a detected one would.
+  ASSERT_TRUE(classify(kTraditional, "ZH-hant", &response).ok());
+  EXPECT_EQ(response.language(), "zh-Hant");
+  EXPECT_EQ(Runs(response)["zh"], 0);
+  ASSERT_TRUE(classify(kSimplified, "ja", &response).ok());
+  EXPECT_EQ(response.language(), "ja");
+  EXPECT_EQ(Runs(response),
+            (std::map<std::string, int>{{"any", 0},
+                                        {"en", kFailedPrecondition},
+                                        {"zh", kFailedPrecondition}}));
+
+  const grpc::Status bad = classify(kSimplified, "zh_Hant", &response);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(bad.error_message(),
+            "language 'zh_Hant' is not a well-formed BCP 47 tag (e.g. \"en\", "
+            "\"zh-Hant\")");
 }
 
 TEST_F(LanguageTest, ListPluginsShowsTheLanguages) {

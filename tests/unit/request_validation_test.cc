@@ -80,6 +80,23 @@ TEST(RequestValidationTest, ChecksTopKAndMinScore) {
   EXPECT_TRUE(ValidateRequest(r, {}).ok());
 }
 
+TEST(RequestValidationTest, ALanguageMustBeAWellFormedTag) {
+  auto r = WithText("x");
+  r.set_language("zh-Hant");
+  EXPECT_TRUE(ValidateRequest(r, {}).ok());
+  r.set_language("zh_Hant");
+  auto s = ValidateRequest(r, {});
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "language 'zh_Hant' is not a well-formed BCP 47 tag (e.g. \"en\", "
+            "\"zh-Hant\")");
+  // Not quoted when it could not be a tag at all.
+  r.set_language("\xe4\xb8\xad\xe6\x96\x87");
+  EXPECT_EQ(ValidateRequest(r, {}).error_message(),
+            "language is not a well-formed BCP 47 tag (e.g. \"en\", "
+            "\"zh-Hant\")");
+}
+
 TEST(RequestValidationTest, RejectsHugeIds) {
   auto r = WithText("x");
   r.set_id(std::string(2000, 'i'));

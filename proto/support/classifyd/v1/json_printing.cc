@@ -3,6 +3,7 @@
 #include <google/protobuf/descriptor.h>
 #include <unicode/utf8.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cfloat>
 #include <cmath>
@@ -141,13 +142,24 @@ class Printer {
     }
     std::vector<const FieldDescriptor*> fields;
     if (print_defaults_) {
+      // Protobuf lays out every field outside a oneof first, then the set
+      // members of oneofs (proto3 `optional` fields among them) in field
+      // number order, as its serialiser writes them.
+      std::vector<const FieldDescriptor*> oneof_members;
       for (int i = 0; i < type->field_count(); ++i) {
         const FieldDescriptor* f = type->field(i);
-        if (f->is_repeated() || !f->has_presence() ||
-            reflection->HasField(message, f)) {
+        if (f->containing_oneof() != nullptr) {
+          if (reflection->HasField(message, f)) oneof_members.push_back(f);
+        } else if (f->is_repeated() || !f->has_presence() ||
+                   reflection->HasField(message, f)) {
           fields.push_back(f);
         }
       }
+      std::sort(oneof_members.begin(), oneof_members.end(),
+                [](const FieldDescriptor* a, const FieldDescriptor* b) {
+                  return a->number() < b->number();
+                });
+      fields.insert(fields.end(), oneof_members.begin(), oneof_members.end());
     } else {
       reflection->ListFields(message, &fields);
     }
