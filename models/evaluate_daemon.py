@@ -447,6 +447,10 @@ def main():
         "([devsets/LABELLING.md](devsets/LABELLING.md)) and never trained",
         "on; the rest of that section trains the English model with the",
         "labels of the English weak rules (`models/weak/rules_en.py`).",
+        "*Errors* are headlines the language detector read as another",
+        "language and the daemon refused; a client that sets the request's",
+        "`language` gets them classified",
+        "([../docs/api.md](../docs/api.md#language)).",
         "",
     ]
     lines += table(["set"] + header[1:3] + ["top-1 (news-topics-en alone)"]

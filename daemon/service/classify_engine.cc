@@ -17,6 +17,7 @@
 #include "plugin/plugin_status.h"
 #include "service/label_merge.h"
 #include "service/language_detector.h"
+#include "service/language_tag.h"
 #include "service/request_validation.h"
 
 namespace classifyd {

@@ -4,7 +4,6 @@
 #include <absl/strings/ascii.h>
 #include <cld2/public/compact_lang_det.h>
 #include <cld2/public/encodings.h>
-#include <unicode/locid.h>
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
 #include <unicode/utf8.h>
@@ -234,16 +233,6 @@ std::string PrimaryLanguage(std::string_view tag) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return primary;
-}
-
-std::string CanonicalLanguageTag(std::string_view tag) {
-  if (tag.empty() || tag.size() > kMaxLanguageTagBytes) return {};
-  UErrorCode status = U_ZERO_ERROR;
-  const icu::Locale locale = icu::Locale::forLanguageTag(
-      icu::StringPiece(tag.data(), static_cast<int32_t>(tag.size())), status);
-  if (U_FAILURE(status)) return {};
-  std::string canonical = locale.toLanguageTag<std::string>(status);
-  return U_SUCCESS(status) ? canonical : std::string();
 }
 
 }  // namespace classifyd

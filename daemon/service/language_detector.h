@@ -60,15 +60,6 @@ CharScript ScriptOf(int32_t c);
 // "zh-Hant", "en" for "en".
 std::string PrimaryLanguage(std::string_view tag);
 
-// Longest language tag a client may give (ClassifyRequest.language).
-inline constexpr size_t kMaxLanguageTagBytes = 64;
-
-// `tag` in canonical BCP 47 form ("zh-hant" -> "zh-Hant", "EN" -> "en";
-// legacy tags as ICU maps them, "i-klingon" -> "tlh"), or empty if it is
-// not a well-formed tag of at most kMaxLanguageTagBytes (ICU's parser
-// decides: "zh_Hant" and "en--US" are not).
-std::string CanonicalLanguageTag(std::string_view tag);
-
 }  // namespace classifyd
 
 #endif  // CLASSIFYD_DAEMON_SERVICE_LANGUAGE_DETECTOR_H_

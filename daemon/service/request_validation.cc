@@ -7,7 +7,7 @@
 #include <cmath>
 #include <string>
 
-#include "service/language_detector.h"
+#include "service/language_tag.h"
 
 namespace classifyd {
 
