@@ -1,6 +1,6 @@
 // The per-document options every classifying command takes (--plugin,
-// --top-k, --min-score, --language), defined once so `classify`, `stream` and `eval`
-// spell and document them the same way.
+// --top-k, --min-score, --language), defined once so `classify`, `stream` and
+// `eval` spell and document them the same way.
 #ifndef CLASSIFYD_CLIENTS_CLASSIFYCTL_REQUEST_OPTIONS_H_
 #define CLASSIFYD_CLIENTS_CLASSIFYCTL_REQUEST_OPTIONS_H_
 

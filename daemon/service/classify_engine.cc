@@ -109,8 +109,8 @@ class Call : public std::enable_shared_from_this<Call> {
     done();
   }
   // Validates document d, detects its language (unless the request gives
-  // it) and plans which classifiers run on it. False (with the response's error set) if none
-  // will.
+  // it) and plans which classifiers run on it. False (with the response's
+  // error set) if none will.
   bool Prepare(size_t d) {
     const v1::ClassifyRequest& request = *requests_[d];
     v1::ClassifyResponse* response = responses_[d];

@@ -39,14 +39,13 @@ grpc::Status CheckUtf8(std::string_view value, const std::string& field) {
 // The status for a language tag CanonicalLanguageTag() refuses; the tag
 // is quoted only when it is short printable ASCII, as every tag is.
 grpc::Status BadLanguage(std::string_view tag) {
-  const bool printable =
-      tag.size() <= kMaxLanguageTagBytes &&
-      std::all_of(tag.begin(), tag.end(), [](char c) {
-        return c > ' ' && c < 0x7f;
-      });
+  const bool printable = tag.size() <= kMaxLanguageTagBytes &&
+                         std::all_of(tag.begin(), tag.end(), [](char c) {
+                           return c > ' ' && c < 0x7f;
+                         });
   return {grpc::StatusCode::INVALID_ARGUMENT,
-          (printable ? "language '" + std::string(tag) + "'" :
-                       std::string("language")) +
+          (printable ? "language '" + std::string(tag) + "'"
+                     : std::string("language")) +
               " is not a well-formed BCP 47 tag (e.g. \"en\", \"zh-Hant\")"};
 }
 

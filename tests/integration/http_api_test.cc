@@ -109,7 +109,8 @@ TEST_F(HttpApiTest, ClassifyAnswersWhatGrpcAnswers) {
   ASSERT_TRUE(result);
   EXPECT_EQ(FromJson<v1::ClassifyResponse>(result->body).labels_size(), 1);
   // A language the client gives replaces detection.
-  result = Post("/v1/classify", R"({"text": "地震后股市", "language": "zh-hk"})");
+  result =
+      Post("/v1/classify", R"({"text": "地震后股市", "language": "zh-hk"})");
   ASSERT_TRUE(result);
   EXPECT_EQ(FromJson<v1::ClassifyResponse>(result->body).language(), "zh-HK");
 }
