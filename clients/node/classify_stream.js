@@ -2,7 +2,8 @@
 // Streams a file of documents to classifyd and prints the labels of each.
 //
 //   node classify_stream.js [--addr HOST:PORT] [--text-lines] [--batch N]
-//                           [--linger-ms MS] [--plugin NAME]... [FILE]
+//                           [--linger-ms MS] [--plugin NAME]...
+//                           [--language TAG] [FILE]
 //
 // Each input line is one document: a JSON object {"id": "...", "text": "..."}
 // (JSON Lines), or, if it does not start with "{" or with --text-lines, the
@@ -162,6 +163,7 @@ function main() {
       batch: { type: 'string', default: '64' },
       'linger-ms': { type: 'string', default: '1' },
       plugin: { type: 'string', multiple: true, default: [] },
+      language: { type: 'string', default: '' },
     },
     allowPositionals: true,
   });
@@ -179,7 +181,8 @@ function main() {
       lingerMs: Math.max(0, Number(values['linger-ms'])),
     };
     const plugins = values.plugin.flatMap((p) => p.split(',')).filter((p) => p !== '');
-    stream(client, input, values['text-lines'], plugins, batching);
+    const options = { plugins, language: values.language };
+    stream(client, input, values['text-lines'], options, batching);
   });
 }
 
@@ -215,7 +218,7 @@ class Fifo {
   }
 }
 
-function stream(client, input, textLines, plugins, batching) {
+function stream(client, input, textLines, options, batching) {
   // One entry per input line, in order: null for a line sent to the server,
   // the output itself for a line answered here.
   const entries = new Fifo();
@@ -265,7 +268,8 @@ function stream(client, input, textLines, plugins, batching) {
       return;
     }
     entries.push(null);
-    request.plugins = plugins;
+    request.plugins = options.plugins;
+    if (!request.language) request.language = options.language;
     // Backpressure: stop reading until gRPC has sent what it holds. Lines
     // readline had already split still arrive after pause(), hence the flag.
     if (!batcher.add(request) && !waitingForDrain) {

@@ -2,7 +2,8 @@
 """Streams a file of documents to classifyd and prints the labels of each.
 
     classify_stream.py [--addr HOST:PORT] [--text-lines] [--batch N]
-                       [--linger-ms MS] [--plugin NAME]... [FILE]
+                       [--linger-ms MS] [--plugin NAME]... [--language TAG]
+                       [FILE]
 
 Each input line is one document: a JSON object {"id": "...", "text": "..."}
 (JSON Lines), or, if it does not start with "{" or with --text-lines, the
@@ -157,6 +158,10 @@ def main():
                         metavar="NAME",
                         help="classifier to run; repeat or separate with "
                              "commas for several (default: every ready one)")
+    parser.add_argument("--language", default="", metavar="TAG",
+                        help="the documents' language as a BCP 47 tag (en, "
+                             "zh-Hant), for lines that give none: the server "
+                             "then does not detect it")
     args = parser.parse_args()
     plugins = [name for arg in args.plugin for name in arg.split(",") if name]
     # Bytes that are not UTF-8 become U+FFFD, from a file or a pipe alike.
@@ -187,6 +192,8 @@ def main():
                     in_flight.append(("sent", None))
             if request is not None:
                 request.plugins.extend(plugins)
+                if not request.language:
+                    request.language = args.language
                 yield request
 
     errors = 0

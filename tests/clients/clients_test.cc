@@ -349,6 +349,35 @@ TEST_P(StreamClientTest, FlagsABestGuessUnderMinScore) {
   EXPECT_EQ(Field(second, "labels").list_value().values_size(), 0) << out[1];
 }
 
+TEST_P(StreamClientTest, LanguageFlagReplacesDetection) {
+  // A daemon of its own, whose only classifier covers English.
+  testing::TempDir plugins;
+  plugins.WriteFile("en.toml", "languages = [\"en\"]\n" +
+                                   KeywordManifest("militant=military"));
+  auto english = DaemonProcess::Start(plugins.path());
+  ASSERT_NE(english, nullptr);
+  // An AG News World headline (2004) that the detector reads as Spanish.
+  const std::string file =
+      files_.WriteFile("short.txt", "Colombia militant gunned down\n");
+  ProgramResult run = Run({file}, english->address());
+  EXPECT_EQ(run.exit_code, 1) << run.Show();
+  ASSERT_EQ(run.OutLines().size(), 1u) << run.Show();
+  const Struct refused = ParseLine(run.OutLines()[0]);
+  EXPECT_EQ(Field(Field(refused, "error").struct_value(), "code")
+                .number_value(),
+            9);  // FAILED_PRECONDITION: no classifier covers 'es'.
+
+  run = Run({GetParam().name == "go" ? "-language=en" : "--language=en", file},
+            english->address());
+  EXPECT_EQ(run.exit_code, 0) << run.Show();
+  ASSERT_EQ(run.OutLines().size(), 1u) << run.Show();
+  const Struct answered = ParseLine(run.OutLines()[0]);
+  const auto& labels = Field(answered, "labels").list_value();
+  ASSERT_EQ(labels.values_size(), 1) << run.Show();
+  EXPECT_EQ(Field(labels.values(0).struct_value(), "name").string_value(),
+            "military");
+}
+
 // Input a user does not control: bytes that are not UTF-8, a JSON escape
 // that is not a character, a line far over any document limit. Each costs
 // at most its own line; the lines around it are answered, in order.

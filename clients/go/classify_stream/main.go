@@ -1,7 +1,7 @@
 // Command classify_stream streams a file of documents to classifyd and
 // prints the labels of each.
 //
-//	classify_stream [-addr HOST:PORT] [-text-lines] [-batch N] [-linger D] [-plugin NAME,...] [FILE]
+//	classify_stream [-addr HOST:PORT] [-text-lines] [-batch N] [-linger D] [-plugin NAME,...] [-language TAG] [FILE]
 //
 // Each input line is one document: a JSON object {"id": "...", "text":
 // "..."} (JSON Lines), or, if it does not start with "{" or with
@@ -206,6 +206,7 @@ func run() int {
 	maxBatch := flag.Int("batch", 64, "most documents per message")
 	linger := flag.Duration("linger", time.Millisecond, "how long a line waits for others to share its message")
 	pluginList := flag.String("plugin", "", "classifiers to run, separated by commas (default: every ready one)")
+	language := flag.String("language", "", "the documents' language as a BCP 47 tag (en, zh-Hant), for lines that give none: the server then does not detect it")
 	flag.Parse()
 	var plugins []string
 	for _, name := range strings.Split(*pluginList, ",") {
@@ -289,6 +290,9 @@ func run() int {
 			}
 			entries <- entry{}
 			request.Plugins = plugins
+			if request.Language == "" {
+				request.Language = *language
+			}
 			requests <- request
 		}
 	}()
