@@ -535,7 +535,6 @@ def main(argv):
             headline_of = item[5] if len(item) > 5 else None
             # The headline of this row, where its text holds more.
             title = item[6] if len(item) > 6 else None
-            weak = False
             s["rows_read"] += 1
             s["origins"][origin] += 1
             text = normalize(raw_text)
@@ -554,7 +553,6 @@ def main(argv):
                     targets = weak_targets(targets[0], text, lead, title)
                     # Weak labels train; they are never scored as gold.
                     fixed_split = "train"
-                    weak = True
                     s["weak_rows"] += 1
                     s["weak_labels"].update(targets)
                 if not targets:
@@ -562,9 +560,10 @@ def main(argv):
                 mapped.update(targets)
             if not mapped:
                 s["rows_dropped_by_mapping"] += 1
-            if headline_of is not None and mapped and not weak:
-                # In the split of its whole row: trained on with it, else
-                # held out in a headlines-only set of its own.
+            if headline_of is not None and mapped and fixed_split is None:
+                # In the split of its whole row (unless the rules fixed it:
+                # weak labels train): trained on with it, else held out in a
+                # headlines-only set of its own.
                 whole = split_of(dedupe_key(normalize(headline_of)),
                                  args.salt, args.test_percent,
                                  args.valid_percent)

@@ -166,16 +166,29 @@ def ranked(matched, general, outranks):
                        if label in general and label not in dropped]
 
 
+def matched_labels(compiled, title, lead, lead_labels, violence,
+                   lead_only=None):
+    """The labels of `compiled` ([(label, [patterns])], in rule order) whose
+    patterns match: the headline, or headline and lead for `lead_labels`.
+    Where `violence` matches that text, `disaster` needs its first pattern
+    (a named disaster or accident). `lead_only` ({label: pattern}) adds a
+    label whose pattern matches the lead alone."""
+    matched = []
+    for label, patterns in compiled:
+        text = title + " " + lead if label in lead_labels else title
+        if label == "disaster" and violence.search(text):
+            patterns = patterns[:1]
+        extra = (lead_only or {}).get(label)
+        if (any(p.search(text) for p in patterns) or
+                (extra is not None and extra.search(lead))):
+            matched.append(label)
+    return matched
+
+
 def labels_for(title, lead=""):
     """The weak labels of a row, most specific first (may be empty)."""
-    matched = []
-    for label, patterns in _COMPILED:
-        text = title + " " + lead if label in LEAD_LABELS else title
-        if label == "disaster" and VIOLENCE.search(text):
-            patterns = patterns[:1]
-        if any(p.search(text) for p in patterns):
-            matched.append(label)
-    return ranked(matched, GENERAL, OUTRANKS)
+    return ranked(matched_labels(_COMPILED, title, lead, LEAD_LABELS,
+                                 VIOLENCE), GENERAL, OUTRANKS)
 
 
 def with_topical(labels, title):

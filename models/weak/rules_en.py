@@ -9,7 +9,7 @@ news; a story no rule matches is `politics` (foreign current affairs).
 A rule is a regular expression (Python `re`, case-insensitive) over the
 headline and, for `LEAD_LABELS`, the item's sentence as well. Every
 matching rule adds its label; the most specific come first. Precision
-against hand labels: models/weak/measure.py --english (its figures are in
+against hand labels: models/weak/measure.py (its figures are in
 models/news-topics-en/README.md).
 """
 
@@ -18,7 +18,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import rules  # noqa: E402  (the ranking shared with the Chinese rules)
+import rules  # noqa: E402  (matching and ranking shared with the Chinese rules)
 
 # label -> regular expressions, tried on the headline.
 RULES = [
@@ -46,6 +46,12 @@ RULES = [
         r"Fallujah|Falluja|Najaf|bombings?|bombs? (kill|wound|hit|rock)\w*)\b",
     ]),
     ("disaster", [
+        # First: named disasters and accidents, all a story of violence
+        # may use (VIOLENCE below).
+        r"\b(earthquakes?|quakes?|floods?|flooding|landslides?|mudslides?|"
+        r"hurricanes?|typhoons?|cyclones?|tsunami|volcano\w*|avalanches?|"
+        r"drought|famine|(plane|bus|train|helicopter) crash\w*|derail\w*|"
+        r"capsiz\w*|mine (blast|explosion|accident|disaster|collapse))\b",
         r"\b(earthquakes?|quakes?|floods?|flooding|landslides?|mudslides?|"
         r"hurricanes?|typhoons?|cyclones?|tsunami|volcano\w*|avalanches?|"
         r"drought|famine|(plane|bus|train|helicopter|car) crash\w*|"
@@ -120,18 +126,12 @@ _COMPILED = [(label, [re.compile(p, re.IGNORECASE) for p in pats])
 
 # Bombings, attacks and war: their dead make a story `military` or
 # `society` (TAXONOMY.md), not `disaster`. Where one of these matches,
-# `disaster` needs a named natural disaster or accident (its first
-# pattern's words other than explosion, blaze, fire, collapse and rescue).
+# `disaster` needs its first pattern, a named natural disaster or accident
+# (not an explosion, blaze, fire, collapse or rescue).
 VIOLENCE = re.compile(
     r"\b(bomb\w*|attacks?|militants?|rebels?|suicide|gunm[ae]n|terror\w*|"
     r"insurgen\w+|troops|soldiers?|war|shelling|air ?strikes?|hostages?|"
     r"arson)\b", re.IGNORECASE)
-NAMED_DISASTER = re.compile(
-    r"\b(earthquakes?|quakes?|floods?|flooding|landslides?|mudslides?|"
-    r"hurricanes?|typhoons?|cyclones?|tsunami|volcano\w*|avalanches?|"
-    r"drought|famine|(plane|bus|train|helicopter) crash\w*|derail\w*|"
-    r"capsiz\w*|mine (blast|explosion|accident|disaster|collapse))\b",
-    re.IGNORECASE)
 
 # Labels whose rules also read the item's sentence, where a headline alone
 # rarely names the topic ("Frances Knocks Out Power, Floods Florida").
@@ -155,15 +155,8 @@ OUTRANKS = {"diplomacy": "politics", "fraud": "society"}
 def labels_for(title, lead=""):
     """The weak labels of an English story, most specific first (may be
     empty)."""
-    matched = []
-    for label, patterns in _COMPILED:
-        text = title + " " + lead if label in LEAD_LABELS else title
-        if label == "disaster" and VIOLENCE.search(text):
-            hit = bool(NAMED_DISASTER.search(text))
-        else:
-            hit = any(p.search(text) for p in patterns)
-        if hit or (label == "military" and MILITARY_LEAD.search(lead)):
-            matched.append(label)
+    matched = rules.matched_labels(_COMPILED, title, lead, LEAD_LABELS,
+                                   VIOLENCE, {"military": MILITARY_LEAD})
     return rules.ranked(matched, GENERAL, OUTRANKS)
 
 
