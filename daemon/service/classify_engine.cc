@@ -17,7 +17,6 @@
 #include "plugin/plugin_status.h"
 #include "service/label_merge.h"
 #include "service/language_detector.h"
-#include "service/language_tag.h"
 #include "service/request_validation.h"
 
 namespace classifyd {
@@ -117,7 +116,8 @@ class Call : public std::enable_shared_from_this<Call> {
     response->Clear();
     // An id that is not UTF-8 is not echoed (ValidateRequest refuses it).
     if (IsValidUtf8(request.id())) response->set_id(request.id());
-    grpc::Status status = ValidateRequest(request, limits_);
+    std::string language;  // The request's, canonical; empty: detect.
+    grpc::Status status = ValidateRequest(request, limits_, &language);
     if (!status.ok()) {
       SetError(response, status.error_code(), status.error_message());
       return false;
@@ -128,9 +128,8 @@ class Call : public std::enable_shared_from_this<Call> {
       return false;
     }
     if (!Select(d)) return false;
-    response->set_language(request.language().empty()
-                               ? DetectLanguage(request.text())
-                               : CanonicalLanguageTag(request.language()));
+    response->set_language(language.empty() ? DetectLanguage(request.text())
+                                            : std::move(language));
     return PlanLanguages(d);
   }
 

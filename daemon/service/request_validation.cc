@@ -84,7 +84,8 @@ grpc::Status ValidateText(std::string_view text) {
 }
 
 grpc::Status ValidateRequest(const v1::ClassifyRequest& request,
-                             const ServiceLimits& limits) {
+                             const ServiceLimits& limits,
+                             std::string* language) {
   if (request.text().size() > limits.max_document_bytes) {
     return {grpc::StatusCode::RESOURCE_EXHAUSTED,
             "text is " + std::to_string(request.text().size()) +
@@ -116,11 +117,14 @@ grpc::Status ValidateRequest(const v1::ClassifyRequest& request,
               "min_score must be in [0, 1]"};
     }
   }
-  if (!request.language().empty() &&
-      CanonicalLanguageTag(request.language()).empty()) {
-    return BadLanguage(request.language());
+  std::string canonical;
+  if (!request.language().empty()) {
+    canonical = CanonicalLanguageTag(request.language());
+    if (canonical.empty()) return BadLanguage(request.language());
   }
-  return ValidateText(request.text());
+  grpc::Status status = ValidateText(request.text());
+  if (status.ok() && language != nullptr) *language = std::move(canonical);
+  return status;
 }
 
 }  // namespace classifyd

@@ -6,6 +6,7 @@
 
 #include <grpcpp/support/status.h>
 
+#include <string>
 #include <string_view>
 
 #include "classifyd/v1/classifier.pb.h"
@@ -19,8 +20,11 @@ namespace classifyd {
 // message names the field), bad top_k or min_score, a language that is
 // not a well-formed BCP 47 tag, or an oversized id;
 // RESOURCE_EXHAUSTED for text over the size limit (the message names it).
+// When OK and `language` is not null, it receives the request's language
+// in canonical form (CanonicalLanguageTag), or empty if it gives none.
 grpc::Status ValidateRequest(const v1::ClassifyRequest& request,
-                             const ServiceLimits& limits);
+                             const ServiceLimits& limits,
+                             std::string* language = nullptr);
 
 // Whether `s` is well-formed UTF-8. Only such strings may be copied into
 // a response: a client's protobuf library cannot parse anything else.

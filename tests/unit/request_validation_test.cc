@@ -82,8 +82,14 @@ TEST(RequestValidationTest, ChecksTopKAndMinScore) {
 
 TEST(RequestValidationTest, ALanguageMustBeAWellFormedTag) {
   auto r = WithText("x");
+  r.set_language("zh-hant");
+  std::string language;
+  EXPECT_TRUE(ValidateRequest(r, {}, &language).ok());
+  EXPECT_EQ(language, "zh-Hant");  // Canonical, for the response.
+  r.clear_language();
+  EXPECT_TRUE(ValidateRequest(r, {}, &language).ok());
+  EXPECT_EQ(language, "");
   r.set_language("zh-Hant");
-  EXPECT_TRUE(ValidateRequest(r, {}).ok());
   r.set_language("zh_Hant");
   auto s = ValidateRequest(r, {});
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
